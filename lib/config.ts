@@ -1,0 +1,208 @@
+// Configuration is read once, here, from an env-like record. Every problem is collected and
+// reported together, so a bad deployment fails at start-up with the whole list, not one at a time.
+// Names follow Probot where they overlap (WEBHOOK_SECRET, WEBHOOK_PATH, PORT, LOG_LEVEL, APP_ID,
+// PRIVATE_KEY / PRIVATE_KEY_PATH) so Probot users feel at home.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { sourcesFileSchema, type SourcesFile } from './sources-file';
+
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** An integer from a string; `Number('')` is 0 and `Number('x')` is NaN, so neither is accepted. */
+const intString = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const boolString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const urlString = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL (${protocols.join(' or ')})` },
+  );
+
+/** Byte sizes: `25mb`, `512kb`, `1048576`. */
+const byteSize = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(b|kb|mb)?$/i, 'must be a size such as 25mb, 512kb or a number of bytes')
+  .transform((v) => {
+    const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb)?$/i.exec(v)!;
+    const unit = (m[2] ?? 'b').toLowerCase();
+    return Math.floor(Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1));
+  })
+  .pipe(z.number().int().min(1024, 'must be at least 1kb'));
+
+const envSchema = z.object({
+  PORT: intString(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  WEBHOOK_PATH: z.string().startsWith('/', 'must start with /').default('/api/github/webhooks'),
+  WEBHOOK_SECRET: z.string().optional(),
+  WEBHOOK_ALLOW_SHA1: boolString.default(false),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  APP_ID: intString(1, Number.MAX_SAFE_INTEGER).optional(),
+  PRIVATE_KEY: z.string().optional(),
+  PRIVATE_KEY_PATH: z.string().optional(),
+  GITHUB_API_URL: urlString(['https:', 'http:']).default('https://api.github.com'),
+  DATABASE_URL: urlString(['postgres:', 'postgresql:']).optional(),
+  HOOKFLOW_DATA_DIR: z.string().min(1).default('.hookflow'),
+  HOOKFLOW_SOURCES_FILE: z.string().optional(),
+  HOOKFLOW_BODY_LIMIT: byteSize.default(25 * 1024 * 1024),
+  HOOKFLOW_BODY_TIMEOUT_MS: intString(100, 600_000).default(10_000),
+  HOOKFLOW_LEDGER_RETENTION_DAYS: intString(4, 3650).default(14),
+  HOOKFLOW_START_TIMEOUT_MS: intString(50, 60_000).default(3_000),
+  HOOKFLOW_OUTBOX_INTERVAL_MS: intString(10, 600_000).default(1_000),
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookflow'),
+  TEMPORAL_PORT: intString(1, 65535).default(7233),
+  TEMPORAL_UI_PORT: intString(1, 65535).default(8233),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  webhookPath: string;
+  /** Secrets of the default GitHub source, newest first; several are valid at once during rotation. */
+  webhookSecrets: string[];
+  webhookAllowSha1: boolean;
+  logLevel: (typeof LOG_LEVELS)[number];
+  appId: number | undefined;
+  privateKey: string | undefined;
+  githubApiUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  sources: SourcesFile;
+  bodyLimitBytes: number;
+  bodyTimeoutMs: number;
+  ledgerRetentionDays: number;
+  startTimeoutMs: number;
+  outboxIntervalMs: number;
+  temporal: {
+    /** Undefined means: run the embedded dev server (only `npm start` does that). */
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    devServerPort: number;
+    uiPort: number;
+  };
+  /** The untouched env, for `@temporalio/envconfig` (TLS, API key, profiles). */
+  env: Env;
+}
+
+/** Secrets are comma-separated: `WEBHOOK_SECRET=new-secret,old-secret`. */
+export function splitSecrets(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  // Empty strings count as unset, as in a .env file with `FOO=`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  const e = parsed.success ? parsed.data : undefined;
+
+  if (env.WEBHOOK_SECRET !== undefined && env.WEBHOOK_SECRET !== '' && splitSecrets(env.WEBHOOK_SECRET).length === 0) {
+    problems.push('WEBHOOK_SECRET: lists no secret (secrets are comma-separated)');
+  }
+  if (present.PRIVATE_KEY && present.PRIVATE_KEY_PATH) {
+    problems.push('PRIVATE_KEY and PRIVATE_KEY_PATH: set one of them, not both');
+  }
+  let privateKey = present.PRIVATE_KEY?.replace(/\\n/g, '\n');
+  if (present.PRIVATE_KEY_PATH && !present.PRIVATE_KEY) {
+    try {
+      privateKey = readFileSync(present.PRIVATE_KEY_PATH, 'utf8');
+    } catch (err) {
+      problems.push(`PRIVATE_KEY_PATH: cannot read ${present.PRIVATE_KEY_PATH} (${(err as Error).message})`);
+    }
+  }
+  if (privateKey !== undefined && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) {
+    problems.push('PRIVATE_KEY: is not a PEM private key (expected a -----BEGIN ... PRIVATE KEY----- block)');
+  }
+  if (present.APP_ID && privateKey === undefined) {
+    problems.push('APP_ID: is set, so PRIVATE_KEY or PRIVATE_KEY_PATH is required too');
+  }
+
+  let sources: SourcesFile = { hooks: [], providers: [] };
+  if (present.HOOKFLOW_SOURCES_FILE) {
+    sources = readSourcesFile(present.HOOKFLOW_SOURCES_FILE, problems);
+  }
+  if (e) {
+    const paths = [e.WEBHOOK_PATH, ...sources.providers.map((p) => p.path)];
+    const dup = paths.find((p, i) => paths.indexOf(p) !== i);
+    if (dup) problems.push(`HOOKFLOW_SOURCES_FILE: path ${dup} is used by two providers`);
+  }
+
+  if (problems.length > 0 || !e) throw new ConfigError(problems);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    webhookPath: e.WEBHOOK_PATH,
+    webhookSecrets: splitSecrets(e.WEBHOOK_SECRET),
+    webhookAllowSha1: e.WEBHOOK_ALLOW_SHA1,
+    logLevel: e.LOG_LEVEL,
+    appId: e.APP_ID,
+    privateKey,
+    githubApiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.HOOKFLOW_DATA_DIR),
+    sources,
+    bodyLimitBytes: e.HOOKFLOW_BODY_LIMIT,
+    bodyTimeoutMs: e.HOOKFLOW_BODY_TIMEOUT_MS,
+    ledgerRetentionDays: e.HOOKFLOW_LEDGER_RETENTION_DAYS,
+    startTimeoutMs: e.HOOKFLOW_START_TIMEOUT_MS,
+    outboxIntervalMs: e.HOOKFLOW_OUTBOX_INTERVAL_MS,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      devServerPort: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+    },
+    env,
+  };
+}
+
+function readSourcesFile(file: string, problems: string[]): SourcesFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    problems.push(`HOOKFLOW_SOURCES_FILE: cannot read ${file} as JSON (${(err as Error).message})`);
+    return { hooks: [], providers: [] };
+  }
+  const parsed = sourcesFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`HOOKFLOW_SOURCES_FILE ${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    }
+    return { hooks: [], providers: [] };
+  }
+  return parsed.data;
+}

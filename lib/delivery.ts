@@ -1,0 +1,23 @@
+// What the front door hands to a workflow: a small reference to a delivery. The payload itself
+// stays in the ledger (it may be 25 MB and may carry personal data), and activities read it there.
+
+export interface DeliveryRef {
+  /** `provider:hookId:deliveryId`; also the workflow ID. */
+  key: string;
+  provider: string;
+  hookId: string;
+  deliveryId: string;
+  event: string;
+  action: string | null;
+  installation: string | null;
+  repository: string | null;
+}
+
+/** Hooks without an ID header (a declarative provider, or an old sender) share the `-` hook. */
+export const NO_HOOK_ID = '-';
+
+export function deliveryKey(provider: string, hookId: string, deliveryId: string): string {
+  return `${provider}:${hookId}:${deliveryId}`;
+}
+
+export type DeliveryOutcome = 'received' | 'accepted' | 'queued' | 'ignored' | 'completed' | 'failed';

@@ -1,0 +1,21 @@
+import type { Config } from '../config';
+import { openEmbedded, openPostgres, type Db } from './db';
+import { migrate } from './migrations';
+import { createStore, type Store } from './store';
+
+export type { Store } from './store';
+export { isStorageUnavailable, type Db } from './db';
+
+/** PostgreSQL when DATABASE_URL is set, else the embedded store under the data folder. */
+export async function openStore(
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'ledgerRetentionDays'>,
+): Promise<Store> {
+  const db: Db = config.databaseUrl ? openPostgres(config.databaseUrl) : await openEmbedded(config.dataDir);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+  return createStore(db, { retentionDays: config.ledgerRetentionDays });
+}

@@ -1,0 +1,90 @@
+// The schema, as an ordered list of migrations. Applied under an advisory lock so several server
+// and worker replicas starting at once migrate exactly once. Never edit a released migration:
+// append a new one.
+import type { Db } from './db';
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: the delivery ledger, the outbox, installations.
+  `
+  CREATE TABLE deliveries (
+    delivery_key     text PRIMARY KEY,
+    provider         text NOT NULL,
+    hook_id          text NOT NULL,
+    delivery_id      text NOT NULL,
+    event            text NOT NULL,
+    action           text,
+    installation     text,
+    repository       text,
+    workflow_type    text,
+    content_type     text NOT NULL,
+    raw_body         bytea,
+    outcome          text NOT NULL,
+    reason           text,
+    workflow_id      text,
+    run_id           text,
+    receive_count    integer NOT NULL DEFAULT 1,
+    received_at      timestamptz NOT NULL DEFAULT now(),
+    last_received_at timestamptz NOT NULL DEFAULT now(),
+    finished_at      timestamptz,
+    expires_at       timestamptz NOT NULL
+  );
+  CREATE INDEX deliveries_expires_at ON deliveries (expires_at);
+  CREATE INDEX deliveries_outcome ON deliveries (outcome, received_at);
+  CREATE INDEX deliveries_installation ON deliveries (provider, installation);
+
+  CREATE TABLE outbox (
+    delivery_key    text PRIMARY KEY REFERENCES deliveries (delivery_key) ON DELETE CASCADE,
+    enqueued_at     timestamptz NOT NULL DEFAULT now(),
+    attempts        integer NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    last_error      text
+  );
+  CREATE INDEX outbox_next_attempt ON outbox (next_attempt_at);
+
+  CREATE TABLE installations (
+    provider        text NOT NULL,
+    installation_id text NOT NULL,
+    source          text NOT NULL,
+    account         text,
+    status          text NOT NULL CHECK (status IN ('active', 'unverified', 'removed')),
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (provider, installation_id)
+  );
+
+  CREATE TABLE installation_repositories (
+    provider        text NOT NULL,
+    installation_id text NOT NULL,
+    repository_id   bigint NOT NULL,
+    full_name       text NOT NULL,
+    PRIMARY KEY (provider, installation_id, repository_id),
+    FOREIGN KEY (provider, installation_id) REFERENCES installations ON DELETE CASCADE
+  );
+  `,
+];
+
+const LOCK_ID = 0x686f6f6b; // "hook"
+
+export async function migrate(db: Db): Promise<number> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
+    await tx.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const { rows } = await tx.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+    const current = rows[0]?.v ?? 0;
+    for (let version = current + 1; version <= MIGRATIONS.length; version++) {
+      for (const statement of splitStatements(MIGRATIONS[version - 1]!)) await tx.query(statement);
+      await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version]);
+    }
+    return MIGRATIONS.length;
+  });
+}
+
+/** Migrations hold no semicolons inside strings or bodies, so a plain split is exact here. */
+function splitStatements(sql: string): string[] {
+  return sql
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}

@@ -1,0 +1,322 @@
+// hookflow's own tables: the delivery ledger (which outlives Temporal's retention), the outbox
+// used while Temporal is unreachable, and the installations registry. SQL lives here only.
+import type { DeliveryOutcome, DeliveryRef } from '../delivery';
+import type { Db, Queryable } from './db';
+
+export interface LedgerInsert {
+  ref: DeliveryRef;
+  contentType: string;
+  rawBody: Buffer | null;
+  /** The workflow to start; null when the delivery is ignored. */
+  workflowType: string | null;
+  reason?: string | undefined;
+}
+
+export interface OutboxItem {
+  ref: DeliveryRef;
+  workflowType: string;
+  attempts: number;
+}
+
+export type InstallationStatus = 'active' | 'unverified' | 'removed';
+
+export interface Installation {
+  provider: string;
+  installationId: string;
+  source: string;
+  account: string | null;
+  status: InstallationStatus;
+}
+
+interface DeliveryRow {
+  delivery_key: string;
+  provider: string;
+  hook_id: string;
+  delivery_id: string;
+  event: string;
+  action: string | null;
+  installation: string | null;
+  repository: string | null;
+}
+
+const toRef = (r: DeliveryRow): DeliveryRef => ({
+  key: r.delivery_key,
+  provider: r.provider,
+  hookId: r.hook_id,
+  deliveryId: r.delivery_id,
+  event: r.event,
+  action: r.action,
+  installation: r.installation,
+  repository: r.repository,
+});
+
+export type Store = ReturnType<typeof createStore>;
+
+export function createStore(db: Db, options: { retentionDays: number }) {
+  const retention = `${options.retentionDays} days`;
+
+  return {
+    db,
+
+    async ping(): Promise<void> {
+      await db.query('SELECT 1');
+    },
+
+    /**
+     * Records a delivery (or counts a repeat of one). Returns whether the row is new and the
+     * outcome the ledger held, so a repeat of a completed delivery is known without Temporal.
+     */
+    async recordDelivery(d: LedgerInsert): Promise<{ inserted: boolean; outcome: DeliveryOutcome }> {
+      const { ref } = d;
+      const { rows } = await db.query<{ inserted: boolean; outcome: DeliveryOutcome }>(
+        `INSERT INTO deliveries (delivery_key, provider, hook_id, delivery_id, event, action, installation,
+           repository, content_type, raw_body, workflow_type, outcome, reason, finished_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+           CASE WHEN $11::text IS NULL THEN 'ignored' ELSE 'received' END, $12,
+           CASE WHEN $11::text IS NULL THEN now() END, now() + $13::interval)
+         ON CONFLICT (delivery_key) DO UPDATE
+           SET receive_count = deliveries.receive_count + 1, last_received_at = now()
+         RETURNING (xmax = 0) AS inserted, outcome`,
+        [
+          ref.key,
+          ref.provider,
+          ref.hookId,
+          ref.deliveryId,
+          ref.event,
+          ref.action,
+          ref.installation,
+          ref.repository,
+          d.contentType,
+          d.rawBody,
+          d.workflowType,
+          d.reason ?? null,
+          retention,
+        ],
+      );
+      return rows[0]!;
+    },
+
+    async markAccepted(key: string, workflowId: string, runId: string | null, tx: Queryable = db): Promise<void> {
+      await tx.query(
+        `UPDATE deliveries SET outcome = 'accepted', workflow_id = $2, run_id = coalesce($3, run_id), reason = NULL
+         WHERE delivery_key = $1 AND outcome IN ('received', 'queued', 'failed')`,
+        [key, workflowId, runId],
+      );
+    },
+
+    /** Parks a delivery whose workflow could not be started; the relay starts it later. */
+    async enqueue(key: string, error: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO outbox (delivery_key, last_error) VALUES ($1, $2)
+           ON CONFLICT (delivery_key) DO UPDATE SET last_error = excluded.last_error`,
+          [key, error],
+        );
+        await tx.query(
+          `UPDATE deliveries SET outcome = 'queued' WHERE delivery_key = $1 AND outcome IN ('received', 'failed')`,
+          [key],
+        );
+      });
+    },
+
+    /**
+     * Leases up to `limit` due outbox items for `leaseMs`, so relays of several server replicas
+     * never start the same item at once (and a crashed relay's lease simply runs out).
+     */
+    async leaseOutbox(limit: number, leaseMs: number): Promise<OutboxItem[]> {
+      const { rows } = await db.query<DeliveryRow & { attempts: number; workflow_type: string }>(
+        `WITH due AS (
+           SELECT delivery_key FROM outbox WHERE next_attempt_at <= now()
+           ORDER BY enqueued_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+         UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = now() + $2 * interval '1 millisecond'
+         FROM due, deliveries d
+         WHERE o.delivery_key = due.delivery_key AND d.delivery_key = o.delivery_key
+         RETURNING d.*, o.attempts`,
+        [limit, leaseMs],
+      );
+      return rows.map((r) => ({ ref: toRef(r), workflowType: r.workflow_type, attempts: r.attempts }));
+    },
+
+    /**
+     * A row still `received` long after it arrived lost its workflow start to a crash between the
+     * two writes: park it in the outbox too (the relay's start is a no-op if it did start).
+     */
+    async enqueueStranded(olderThanMs: number): Promise<number> {
+      const { rows } = await db.query<{ n: string }>(
+        `WITH stranded AS (
+           UPDATE deliveries SET outcome = 'queued'
+           WHERE outcome = 'received' AND received_at < now() - $1 * interval '1 millisecond'
+           RETURNING delivery_key),
+         parked AS (
+           INSERT INTO outbox (delivery_key, last_error) SELECT delivery_key, 'stranded before its start' FROM stranded
+           ON CONFLICT DO NOTHING RETURNING 1)
+         SELECT count(*) AS n FROM parked`,
+        [olderThanMs],
+      );
+      return Number(rows[0]!.n);
+    },
+
+    async outboxDone(key: string, workflowId: string, runId: string | null): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx.query('DELETE FROM outbox WHERE delivery_key = $1', [key]);
+        await this.markAccepted(key, workflowId, runId, tx);
+      });
+    },
+
+    async outboxRetryLater(key: string, error: string, delayMs: number): Promise<void> {
+      await db.query(
+        `UPDATE outbox SET last_error = $2, next_attempt_at = now() + $3 * interval '1 millisecond'
+         WHERE delivery_key = $1`,
+        [key, error, delayMs],
+      );
+    },
+
+    async outboxDepth(): Promise<number> {
+      const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM outbox');
+      return Number(rows[0]!.n);
+    },
+
+    async finishDelivery(key: string, outcome: 'completed' | 'failed', reason: string | null): Promise<void> {
+      await db.query(
+        `UPDATE deliveries SET outcome = $2, reason = $3, finished_at = now() WHERE delivery_key = $1`,
+        [key, outcome, reason],
+      );
+    },
+
+    async getDelivery(key: string) {
+      const { rows } = await db.query<
+        DeliveryRow & {
+          outcome: DeliveryOutcome;
+          reason: string | null;
+          workflow_id: string | null;
+          run_id: string | null;
+          content_type: string;
+          raw_body: Uint8Array | null;
+          receive_count: number;
+        }
+      >('SELECT * FROM deliveries WHERE delivery_key = $1', [key]);
+      const r = rows[0];
+      if (!r) return undefined;
+      return {
+        ref: toRef(r),
+        outcome: r.outcome,
+        reason: r.reason,
+        workflowId: r.workflow_id,
+        runId: r.run_id,
+        contentType: r.content_type,
+        rawBody: r.raw_body === null ? null : Buffer.from(r.raw_body),
+        receiveCount: r.receive_count,
+      };
+    },
+
+    /** Deletes ledger rows past their retention; returns how many went. */
+    async purgeExpired(): Promise<number> {
+      const { rows } = await db.query<{ n: string }>(
+        `WITH gone AS (DELETE FROM deliveries WHERE expires_at < now() RETURNING 1) SELECT count(*) AS n FROM gone`,
+      );
+      return Number(rows[0]!.n);
+    },
+
+    async getInstallation(provider: string, installationId: string): Promise<Installation | undefined> {
+      const { rows } = await db.query<{
+        provider: string;
+        installation_id: string;
+        source: string;
+        account: string | null;
+        status: InstallationStatus;
+      }>('SELECT * FROM installations WHERE provider = $1 AND installation_id = $2', [provider, installationId]);
+      const r = rows[0];
+      return r
+        ? { provider: r.provider, installationId: r.installation_id, source: r.source, account: r.account, status: r.status }
+        : undefined;
+    },
+
+    /** An installation seen for the first time in a delivery (installed before hookflow ran). */
+    async noteUnverifiedInstallation(provider: string, installationId: string, source: string): Promise<void> {
+      await db.query(
+        `INSERT INTO installations (provider, installation_id, source, status) VALUES ($1, $2, $3, 'unverified')
+         ON CONFLICT DO NOTHING`,
+        [provider, installationId, source],
+      );
+    },
+
+    async registerInstallation(
+      i: Omit<Installation, 'status'>,
+      repositories: { id: number; fullName: string }[],
+    ): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO installations (provider, installation_id, source, account, status) VALUES ($1, $2, $3, $4, 'active')
+           ON CONFLICT (provider, installation_id) DO UPDATE
+             SET source = excluded.source, account = excluded.account, status = 'active', updated_at = now()`,
+          [i.provider, i.installationId, i.source, i.account],
+        );
+        await addRepositories(tx, i.provider, i.installationId, repositories);
+      });
+    },
+
+    async updateRepositories(
+      provider: string,
+      installationId: string,
+      added: { id: number; fullName: string }[],
+      removedIds: number[],
+    ): Promise<void> {
+      await db.transaction(async (tx) => {
+        await addRepositories(tx, provider, installationId, added);
+        if (removedIds.length > 0) {
+          await tx.query(
+            `DELETE FROM installation_repositories
+             WHERE provider = $1 AND installation_id = $2 AND repository_id = ANY($3::bigint[])`,
+            [provider, installationId, removedIds],
+          );
+        }
+      });
+    },
+
+    async listRepositories(provider: string, installationId: string): Promise<string[]> {
+      const { rows } = await db.query<{ full_name: string }>(
+        `SELECT full_name FROM installation_repositories WHERE provider = $1 AND installation_id = $2 ORDER BY full_name`,
+        [provider, installationId],
+      );
+      return rows.map((r) => r.full_name);
+    },
+
+    /**
+     * Uninstall (J4): the installation is kept as a tombstone so later deliveries for it are
+     * refused, and everything stored for it goes: its repositories and the payloads of its
+     * deliveries (ledger rows keep their metadata as an audit trail until retention ends).
+     */
+    async removeInstallation(provider: string, installationId: string, exceptKey: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx.query('DELETE FROM installation_repositories WHERE provider = $1 AND installation_id = $2', [
+          provider,
+          installationId,
+        ]);
+        await tx.query(
+          `UPDATE installations SET status = 'removed', updated_at = now() WHERE provider = $1 AND installation_id = $2`,
+          [provider, installationId],
+        );
+        await tx.query(
+          `UPDATE deliveries SET raw_body = NULL
+           WHERE provider = $1 AND installation = $2 AND delivery_key <> $3`,
+          [provider, installationId, exceptKey],
+        );
+      });
+    },
+  };
+}
+
+async function addRepositories(
+  tx: Queryable,
+  provider: string,
+  installationId: string,
+  repositories: { id: number; fullName: string }[],
+): Promise<void> {
+  for (const repo of repositories) {
+    await tx.query(
+      `INSERT INTO installation_repositories (provider, installation_id, repository_id, full_name) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (provider, installation_id, repository_id) DO UPDATE SET full_name = excluded.full_name`,
+      [provider, installationId, repo.id, repo.fullName],
+    );
+  }
+}

@@ -1,0 +1,40 @@
+// Connection settings come from Temporal's own standard variables and profile files
+// (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE…)
+// through @temporalio/envconfig, so hookflow connects to a cluster exactly like the `temporal` CLI.
+import { Connection, Client } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection } from '@temporalio/worker';
+import type { Config } from '../config';
+
+export interface TemporalTarget {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+}
+
+type ConnectOptions = ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
+
+function options(config: Config, address: string): ConnectOptions {
+  const env = Object.fromEntries(Object.entries(config.env).filter((e): e is [string, string] => e[1] !== undefined));
+  const loaded = loadClientConnectConfig({ overrideEnvVars: { ...env, TEMPORAL_ADDRESS: address } });
+  return { ...loaded.connectionOptions, address };
+}
+
+/** A client connection for the server process; `lazy` so the server starts while Temporal is down. */
+export function clientConnection(config: Config, address: string): Connection {
+  const o = options(config, address);
+  return Connection.lazy({
+    address,
+    ...(o.tls !== undefined ? { tls: o.tls } : {}),
+    ...(o.apiKey !== undefined ? { apiKey: o.apiKey as string } : {}),
+    ...(o.metadata !== undefined ? { metadata: o.metadata } : {}),
+  });
+}
+
+export function createClient(connection: Connection, namespace: string): Client {
+  return new Client({ connection, namespace });
+}
+
+export async function workerConnection(config: Config, address: string): Promise<NativeConnection> {
+  return NativeConnection.connect(options(config, address));
+}

@@ -1,0 +1,120 @@
+// Runs `temporal server start-dev` as a child process: the embedded default of `npm start`, and
+// the one shared server of a test run. Readiness is polled here (the SDK's own launcher gives up
+// after a fixed 5 s, too short for a cold start on a busy 2-core machine).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { SEARCH_ATTRIBUTE_KEYS } from './search-attributes';
+
+export interface DevServerOptions {
+  cli: string;
+  port: number;
+  namespace: string;
+  /** SQLite file for persistent state; undefined keeps everything in memory. */
+  dbFile?: string | undefined;
+  /** UI port; undefined runs headless. */
+  uiPort?: number | undefined;
+  readyTimeoutMs?: number;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Where the server's output goes; default: inherited. */
+  stdio?: 'inherit' | 'ignore';
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | undefined;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
+  const address = `127.0.0.1:${o.port}`;
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(o.port)];
+  args.push('--log-level', o.logLevel ?? 'error');
+  if (o.namespace !== 'default') args.push('--namespace', o.namespace);
+  if (o.dbFile) {
+    mkdirSync(path.dirname(o.dbFile), { recursive: true });
+    args.push('--db-filename', o.dbFile);
+  }
+  if (o.uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(o.uiPort));
+  for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=Keyword`);
+
+  const child = spawn(o.cli, args, { stdio: ['ignore', o.stdio ?? 'inherit', o.stdio ?? 'inherit'] });
+  let exited: string | undefined;
+  const exitPromise = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exited = `exited (code ${code}, signal ${signal})`;
+      resolve();
+    });
+    child.once('error', (err) => {
+      exited = `failed to start: ${err.message}`;
+      resolve();
+    });
+  });
+
+  const stop = async (): Promise<void> => {
+    if (exited === undefined) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exitPromise;
+      clearTimeout(timer);
+    }
+  };
+
+  try {
+    await waitForServer(address, o.namespace, o.readyTimeoutMs ?? 60_000, () => exited);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { address, uiUrl: o.uiPort === undefined ? undefined : `http://127.0.0.1:${o.uiPort}`, child, stop };
+}
+
+async function waitForServer(
+  address: string,
+  namespace: string,
+  timeoutMs: number,
+  exited: () => string | undefined,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    const why = exited();
+    if (why) throw new Error(`temporal server start-dev ${why}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        await ensureSearchAttributes(connection, namespace);
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`Temporal dev server at ${address} not ready after ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+/**
+ * Registers hookflow's search attributes where missing. `--search-attribute` only applies when the
+ * dev server creates its database, so an existing data folder (or a cluster) is covered here.
+ */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = SEARCH_ATTRIBUTE_KEYS.filter((k) => !(customAttributes && k.name in customAttributes));
+  if (missing.length > 0) {
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(
+        missing.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+      ),
+    });
+  }
+  return missing.map((k) => k.name);
+}

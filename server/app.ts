@@ -1,0 +1,80 @@
+// The Koa app, built without listen() so tests drive it through a real HTTP server of their own.
+import http from 'node:http';
+import Koa from 'koa';
+import type { Logger } from '../lib/logger';
+import type { Store } from '../lib/storage';
+import { frontDoor } from './front-door';
+import type { Provider } from './providers';
+import type { WorkflowStarter } from './starter';
+import type { TemporalHealth } from './temporal-health';
+
+export interface AppDeps {
+  providers: Provider[];
+  store: Store;
+  starter: WorkflowStarter;
+  health: TemporalHealth;
+  logger: Logger;
+  bodyLimitBytes: number;
+}
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  const doors = new Map(deps.providers.map((p) => [p.path, frontDoor(p, deps)]));
+
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      // Only bugs reach here: every expected failure is answered where it happens.
+      deps.logger.error({ err, path: ctx.path }, 'unhandled error');
+      ctx.status = 500;
+      ctx.body = { error: 'internal error in hookflow' };
+    }
+  });
+
+  app.use(async (ctx) => {
+    const door = doors.get(ctx.path);
+    if (door) {
+      if (ctx.method !== 'POST') {
+        ctx.status = 405;
+        ctx.set('Allow', 'POST');
+        ctx.body = { error: 'webhook deliveries are POST requests' };
+        return;
+      }
+      await door(ctx);
+      return;
+    }
+    if (ctx.method === 'GET' && ctx.path === '/healthz') {
+      ctx.body = { status: 'ok' };
+      return;
+    }
+    if (ctx.method === 'GET' && ctx.path === '/readyz') {
+      const [storage, temporal] = await Promise.allSettled([deps.store.ping(), deps.starter.ping()]);
+      const ready = storage.status === 'fulfilled' && temporal.status === 'fulfilled';
+      ctx.status = ready ? 200 : 503;
+      ctx.body = {
+        status: ready ? 'ready' : 'not ready',
+        storage: storage.status === 'fulfilled' ? 'ok' : 'unreachable',
+        temporal: temporal.status === 'fulfilled' ? 'ok' : 'unreachable',
+      };
+      return;
+    }
+    ctx.status = 404;
+    ctx.body = { error: `nothing here: webhooks go to ${[...doors.keys()].join(' or ')}` };
+  });
+  return app;
+}
+
+/**
+ * The HTTP server around the app. `requestTimeout` cuts off slow or stalled uploads (R6): a request
+ * whose body has not fully arrived in time is answered 408 and closed.
+ */
+export function createHttpServer(app: Koa, bodyTimeoutMs: number): http.Server {
+  const server = http.createServer(
+    { requestTimeout: bodyTimeoutMs, headersTimeout: Math.min(bodyTimeoutMs, 60_000), connectionsCheckingInterval: Math.min(1_000, bodyTimeoutMs) },
+    app.callback(),
+  );
+  server.keepAliveTimeout = 5_000;
+  return server;
+}

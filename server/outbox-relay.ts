@@ -1,0 +1,85 @@
+// Starts the workflows of deliveries parked in the outbox once Temporal answers again (GitHub never
+// retries a failed delivery by itself, so the outbox is what makes a Temporal outage lose nothing).
+// Items are leased, so the relays of several server replicas never start one item twice at once;
+// a start that turns out to be a duplicate is simply done. It also sweeps ledger rows stranded
+// between "recorded" and "started" by a crash, and purges rows past their retention.
+import type { Logger } from '../lib/logger';
+import type { Store } from '../lib/storage';
+import type { WorkflowStarter } from './starter';
+import type { TemporalHealth } from './temporal-health';
+
+export interface RelayOptions {
+  intervalMs: number;
+  batchSize?: number;
+  /** A ledger row still `received` this long after arrival lost its start to a crash. */
+  strandedAfterMs?: number;
+  purgeEveryMs?: number;
+}
+
+export interface OutboxRelay {
+  /** One pass: returns how many deliveries it started (or found already started). */
+  tick(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export function startOutboxRelay(
+  deps: { store: Store; starter: WorkflowStarter; health: TemporalHealth; logger: Logger },
+  options: RelayOptions,
+): OutboxRelay {
+  const { store, starter, health, logger } = deps;
+  const batch = options.batchSize ?? 50;
+  let lastPurge = 0;
+  let running: Promise<number> | undefined;
+  let stopped = false;
+
+  async function pass(): Promise<number> {
+    await store.enqueueStranded(options.strandedAfterMs ?? 60_000);
+    if (Date.now() - lastPurge > (options.purgeEveryMs ?? 3_600_000)) {
+      lastPurge = Date.now();
+      const purged = await store.purgeExpired();
+      if (purged > 0) logger.info({ purged }, 'purged ledger rows past their retention');
+    }
+    let done = 0;
+    for (;;) {
+      const items = await store.leaseOutbox(batch, Math.max(30_000, options.intervalMs * 5));
+      if (items.length === 0) return done;
+      for (const { ref, workflowType, attempts } of items) {
+        try {
+          const started = await starter.start(ref, workflowType);
+          health.reportSuccess();
+          await store.outboxDone(ref.key, started.workflowId, started.kind === 'started' ? started.runId : null);
+          done++;
+        } catch (err) {
+          health.reportFailure(err);
+          const delay = Math.min(60_000, options.intervalMs * 2 ** Math.min(attempts, 10));
+          await store.outboxRetryLater(ref.key, String(err).slice(0, 500), delay);
+          logger.debug({ delivery: ref.key, err: String(err) }, 'outbox: Temporal still unreachable');
+          return done; // Temporal is away: the rest waits for the next pass.
+        }
+      }
+      if (stopped) return done;
+    }
+  }
+
+  function tick(): Promise<number> {
+    // One pass at a time; a caller arriving mid-pass shares it.
+    running ??= pass().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
+  const timer = setInterval(() => {
+    tick().catch((err: unknown) => logger.warn({ err: String(err) }, 'outbox relay pass failed'));
+  }, options.intervalMs);
+  timer.unref();
+
+  return {
+    tick,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running?.catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,127 @@
+// What the front door needs to know about a provider: where its headers are, how it signs, where
+// the installation sits in a payload, and which events start which workflow. GitHub is built in;
+// other HMAC-signing providers are described declaratively in the sources file.
+import type { Config } from '../lib/config';
+import type { DeclarativeProviderConfig } from '../lib/sources-file';
+import { GITHUB_SHA1, GITHUB_SHA256, type SignatureScheme } from './signature';
+
+/** A set of secrets that speaks for one hook (or for a provider's default hook). */
+export interface Source {
+  /** Stable name, stored with installations: `github`, `github:hook:123`, `trulinks`. */
+  key: string;
+  secrets: string[];
+  schemes: { header: string; scheme: SignatureScheme }[];
+}
+
+export type Route =
+  | { kind: 'ping' }
+  | { kind: 'ignored'; reason: string }
+  | { kind: 'workflow'; workflowType: string };
+
+export interface Provider {
+  name: string;
+  path: string;
+  headers: { delivery: string; event?: string | undefined; hookId?: string | undefined };
+  eventField?: string | undefined;
+  installationField: string;
+  repositoryField?: string | undefined;
+  /** Declarative providers accept only registered installations; GitHub marks new ones unverified. */
+  requireKnownInstallation: boolean;
+  knownInstallations: ReadonlySet<string>;
+  sourceFor(hookId: string | undefined): Source;
+  route(event: string, payload: Record<string, unknown>): Route;
+}
+
+/** Workflow type per handled GitHub event; the names are exports of workflows/index.ts. */
+export const GITHUB_WORKFLOWS: Readonly<Record<string, string>> = {
+  installation: 'onInstallation',
+  installation_repositories: 'onInstallationRepositories',
+  issues: 'onIssues',
+  issue_comment: 'onIssueComment',
+  pull_request: 'onPullRequest',
+  push: 'onPush',
+};
+
+export const DECLARATIVE_WORKFLOW = 'onProviderEvent';
+
+export function githubProvider(config: Pick<Config, 'webhookPath' | 'webhookSecrets' | 'webhookAllowSha1' | 'sources'>): Provider {
+  const schemesFor = (allowSha1: boolean) => [
+    { header: 'x-hub-signature-256', scheme: GITHUB_SHA256 },
+    ...(allowSha1 ? [{ header: 'x-hub-signature', scheme: GITHUB_SHA1 }] : []),
+  ];
+  const defaultSource: Source = {
+    key: 'github',
+    secrets: config.webhookSecrets,
+    schemes: schemesFor(config.webhookAllowSha1),
+  };
+  const hooks = new Map<string, Source>(
+    config.sources.hooks.map((h) => [
+      h.hookId,
+      { key: `github:hook:${h.hookId}`, secrets: h.secrets, schemes: schemesFor(h.allowSha1) },
+    ]),
+  );
+  return {
+    name: 'github',
+    path: config.webhookPath,
+    headers: { delivery: 'x-github-delivery', event: 'x-github-event', hookId: 'x-github-hook-id' },
+    installationField: 'installation.id',
+    repositoryField: 'repository.full_name',
+    requireKnownInstallation: false,
+    knownInstallations: new Set(),
+    sourceFor: (hookId) => (hookId !== undefined && hooks.get(hookId)) || defaultSource,
+    route(event, payload) {
+      if (event === 'ping') return { kind: 'ping' };
+      const workflowType = GITHUB_WORKFLOWS[event];
+      if (!workflowType) return { kind: 'ignored', reason: `no workflow handles ${event} events` };
+      if (event === 'push') {
+        const ref = typeof payload.ref === 'string' ? payload.ref : '';
+        const repo = payload.repository as { default_branch?: unknown } | undefined;
+        const defaultBranch = typeof repo?.default_branch === 'string' ? repo.default_branch : undefined;
+        if (!ref.startsWith('refs/heads/')) return { kind: 'ignored', reason: `push to ${ref || 'an unknown ref'} is not a branch push` };
+        if (defaultBranch !== undefined && ref !== `refs/heads/${defaultBranch}`) {
+          return { kind: 'ignored', reason: `push to ${ref.slice('refs/heads/'.length)}, not the default branch ${defaultBranch}` };
+        }
+      }
+      return { kind: 'workflow', workflowType };
+    },
+  };
+}
+
+export function declarativeProvider(p: DeclarativeProviderConfig): Provider {
+  const source: Source = {
+    key: p.name,
+    secrets: p.secrets,
+    schemes: [{ header: p.headers.signature, scheme: p.signature }],
+  };
+  const events = new Set(p.events);
+  return {
+    name: p.name,
+    path: p.path,
+    headers: { delivery: p.headers.delivery, event: p.headers.event },
+    eventField: p.eventField,
+    installationField: p.installationField,
+    requireKnownInstallation: true,
+    knownInstallations: new Set(p.installations),
+    sourceFor: () => source,
+    route: (event) =>
+      events.has(event)
+        ? { kind: 'workflow', workflowType: DECLARATIVE_WORKFLOW }
+        : { kind: 'ignored', reason: `no workflow handles ${event} events` },
+  };
+}
+
+export function providersFrom(config: Config): Provider[] {
+  return [githubProvider(config), ...config.sources.providers.map(declarativeProvider)];
+}
+
+/** Reads `a.b.c` from a parsed payload; numbers and strings only (IDs), else undefined. */
+export function fieldAt(payload: unknown, dotted: string): string | undefined {
+  let value: unknown = payload;
+  for (const part of dotted.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  if (typeof value === 'string' && value.length > 0) return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  return undefined;
+}

@@ -1,0 +1,43 @@
+// Starts a delivery's workflow, idempotently: the workflow ID is the delivery key, a running or
+// completed run with that ID makes the start a duplicate, and a failed one may run again
+// (ALLOW_DUPLICATE_FAILED_ONLY: a redelivery of a failed delivery is a retry). The start is
+// bounded by a deadline so an unreachable Temporal costs an acknowledgement milliseconds, not minutes.
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { DeliveryRef } from '../lib/delivery';
+import { searchAttributesFor } from '../lib/temporal/search-attributes';
+
+export type StartResult = { kind: 'started'; workflowId: string; runId: string } | { kind: 'duplicate'; workflowId: string };
+
+export interface WorkflowStarter {
+  /** Throws when the workflow could not be started (Temporal unreachable or refusing). */
+  start(ref: DeliveryRef, workflowType: string): Promise<StartResult>;
+  /** Answers whether Temporal answers at all, within the start deadline. */
+  ping(): Promise<void>;
+}
+
+export function temporalStarter(client: Client, taskQueue: string, timeoutMs: number): WorkflowStarter {
+  const withDeadline = <T>(fn: () => Promise<T>) => client.connection.withDeadline(Date.now() + timeoutMs, fn);
+  return {
+    async start(ref, workflowType) {
+      try {
+        const handle = await withDeadline(() =>
+          client.workflow.start(workflowType, {
+            taskQueue,
+            workflowId: ref.key,
+            args: [ref],
+            workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+            workflowIdConflictPolicy: 'FAIL',
+            typedSearchAttributes: searchAttributesFor(ref),
+          }),
+        );
+        return { kind: 'started', workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return { kind: 'duplicate', workflowId: ref.key };
+        throw err;
+      }
+    },
+    async ping() {
+      await withDeadline(() => client.workflowService.getSystemInfo({}));
+    },
+  };
+}
