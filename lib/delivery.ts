@@ -5,6 +5,8 @@ export interface DeliveryRef {
   /** `provider:hookId:deliveryId`; also the workflow ID. */
   key: string;
   provider: string;
+  /** The secret set that verified it: `github`, `github:hook:<id>` or a declarative provider's name. */
+  source: string;
   hookId: string;
   deliveryId: string;
   event: string;

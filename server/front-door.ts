@@ -182,6 +182,7 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
       const ref: DeliveryRef = {
         key: deliveryKey(provider.name, hookId, deliveryId!),
         provider: provider.name,
+        source: source.key,
         hookId,
         deliveryId: deliveryId!,
         event,

@@ -9,6 +9,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE deliveries (
     delivery_key     text PRIMARY KEY,
     provider         text NOT NULL,
+    source           text NOT NULL,
     hook_id          text NOT NULL,
     delivery_id      text NOT NULL,
     event            text NOT NULL,

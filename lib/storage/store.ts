@@ -31,6 +31,7 @@ export interface Installation {
 interface DeliveryRow {
   delivery_key: string;
   provider: string;
+  source: string;
   hook_id: string;
   delivery_id: string;
   event: string;
@@ -42,6 +43,7 @@ interface DeliveryRow {
 const toRef = (r: DeliveryRow): DeliveryRef => ({
   key: r.delivery_key,
   provider: r.provider,
+  source: r.source,
   hookId: r.hook_id,
   deliveryId: r.delivery_id,
   event: r.event,
@@ -70,10 +72,10 @@ export function createStore(db: Db, options: { retentionDays: number }) {
       const { ref } = d;
       const { rows } = await db.query<{ inserted: boolean; outcome: DeliveryOutcome }>(
         `INSERT INTO deliveries (delivery_key, provider, hook_id, delivery_id, event, action, installation,
-           repository, content_type, raw_body, workflow_type, outcome, reason, finished_at, expires_at)
+           repository, content_type, raw_body, workflow_type, outcome, reason, finished_at, expires_at, source)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
            CASE WHEN $11::text IS NULL THEN 'ignored' ELSE 'received' END, $12,
-           CASE WHEN $11::text IS NULL THEN now() END, now() + $13::interval)
+           CASE WHEN $11::text IS NULL THEN now() END, now() + $13::interval, $14)
          ON CONFLICT (delivery_key) DO UPDATE
            SET receive_count = deliveries.receive_count + 1, last_received_at = now()
          RETURNING (xmax = 0) AS inserted, outcome`,
@@ -91,6 +93,7 @@ export function createStore(db: Db, options: { retentionDays: number }) {
           d.workflowType,
           d.reason ?? null,
           retention,
+          ref.source,
         ],
       );
       return rows[0]!;

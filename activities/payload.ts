@@ -1,0 +1,20 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Store } from '../lib/storage';
+
+/** Reads a delivery's payload back from the ledger, exactly as it arrived. */
+export async function loadPayload(store: Store, key: string): Promise<Record<string, unknown>> {
+  const row = await store.getDelivery(key);
+  if (!row?.rawBody) {
+    // Purged by retention or deleted with its installation: retrying cannot bring it back.
+    throw ApplicationFailure.create({
+      type: 'PayloadUnavailable',
+      message: `the payload of ${key} is no longer stored`,
+      nonRetryable: true,
+    });
+  }
+  const text =
+    row.contentType === 'form'
+      ? (new URLSearchParams(row.rawBody.toString('utf8')).get('payload') ?? '')
+      : row.rawBody.toString('utf8');
+  return JSON.parse(text) as Record<string, unknown>;
+}

@@ -1,0 +1,54 @@
+// `npm start`: everything in one process on the embedded default — a local Temporal dev server
+// (SQLite file under the data folder, UI on its port, search attributes registered), the embedded
+// store (PGlite under the data folder), the worker and the Koa server. With TEMPORAL_ADDRESS it
+// connects to that cluster instead, and with DATABASE_URL it uses PostgreSQL. Restarting keeps the data.
+import path from 'node:path';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { runMain } from '../lib/main';
+import { openStore } from '../lib/storage';
+import { findTemporalCli } from '../lib/temporal/cli';
+import { startDevServer, type DevServer } from '../lib/temporal/dev-server';
+import { installTemporalRuntime } from '../lib/temporal/runtime';
+import { serve } from '../server/serve';
+import { runWorker } from '../worker/run-worker';
+
+runMain(async () => {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  installTemporalRuntime(logger, config.logLevel);
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+
+  let devServer: DevServer | undefined;
+  let address = config.temporal.address;
+  if (address === undefined) {
+    const cli = await findTemporalCli(config.env, say);
+    devServer = await startDevServer({
+      cli,
+      port: config.temporal.devServerPort,
+      uiPort: config.temporal.uiPort,
+      namespace: config.temporal.namespace,
+      dbFile: path.join(config.dataDir, 'temporal.db'),
+    });
+    address = devServer.address;
+  }
+  const store = await openStore(config);
+  const worker = await runWorker(config, store, address, logger);
+  const server = await serve(config, store, address, logger);
+  worker.done.catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));
+
+  say('');
+  say(`hookflow is running (${store.db.kind === 'embedded' ? `embedded store in ${config.dataDir}` : 'PostgreSQL'})`);
+  say(`  Webhook URL:  ${server.url}${config.webhookPath}`);
+  for (const p of config.sources.providers) say(`  ${p.name} URL: ${server.url}${p.path}`);
+  say(`  Temporal UI:  ${devServer?.uiUrl ?? `(the UI of the cluster at ${address})`}`);
+  say(`  Health:       ${server.url}/healthz  ${server.url}/readyz`);
+  say('Press Ctrl-C to stop.');
+
+  return async () => {
+    await server.close();
+    await worker.stop();
+    await store.db.close();
+    await devServer?.stop();
+  };
+});

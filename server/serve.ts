@@ -1,0 +1,47 @@
+// Wires and starts the server process's parts: the Temporal client, the front door, the outbox relay.
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import type { Store } from '../lib/storage';
+import { clientConnection, createClient } from '../lib/temporal/connect';
+import { createApp, createHttpServer } from './app';
+import { startOutboxRelay } from './outbox-relay';
+import { providersFrom } from './providers';
+import { temporalStarter } from './starter';
+import { temporalHealth } from './temporal-health';
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function serve(config: Config, store: Store, temporalAddress: string, logger: Logger): Promise<RunningServer> {
+  const connection = clientConnection(config, temporalAddress);
+  const client = createClient(connection, config.temporal.namespace);
+  const starter = temporalStarter(client, config.temporal.taskQueue, config.startTimeoutMs);
+  const health = temporalHealth();
+  const providers = providersFrom(config);
+  if (config.webhookSecrets.length === 0) {
+    logger.warn('WEBHOOK_SECRET is not set: every GitHub delivery to the default hook will be refused (401)');
+  }
+  const app = createApp({ providers, store, starter, health, logger, bodyLimitBytes: config.bodyLimitBytes });
+  const server = createHttpServer(app, config.bodyTimeoutMs);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const relay = startOutboxRelay({ store, starter, health, logger }, { intervalMs: config.outboxIntervalMs });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  return {
+    url: `http://${host}:${port}`,
+    async close() {
+      await relay.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { Logger } from '../lib/logger';
+import type { Store } from '../lib/storage';
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  store: Store;
+  logger: Logger;
+  /** A prebuilt bundle (tests build one per run); else the workflows are bundled at start. */
+  workflowBundle?: { codePath: string } | undefined;
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+export function createWorker(deps: WorkerDeps): Promise<Worker> {
+  const options: WorkerOptions = {
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    activities: createActivities({ store: deps.store, logger: deps.logger }),
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? 20,
+  };
+  return Worker.create(options);
+}

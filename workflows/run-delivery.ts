@@ -1,0 +1,25 @@
+// Every delivery workflow ends by writing its outcome to the ledger, success or failure; a failed
+// delivery also fails its workflow, so `ExecutionStatus="Failed"` in the Temporal UI is the truth
+// and a redelivery (or replay) may run it again.
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { DeliveryRef } from '../lib/delivery';
+
+const { finishDelivery } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+export async function runDelivery(ref: DeliveryRef, work: () => Promise<string>): Promise<string> {
+  let summary: string;
+  try {
+    summary = await work();
+  } catch (err) {
+    const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    await finishDelivery(ref.key, 'failed', message);
+    throw ApplicationFailure.nonRetryable(`delivery ${ref.key} failed: ${message}`, 'DeliveryFailed');
+  }
+  await finishDelivery(ref.key, 'completed', summary);
+  return summary;
+}
