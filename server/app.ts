@@ -20,6 +20,11 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   app.proxy = true;
+  // Errors Koa sees outside the handlers: mostly clients that hung up or stalled (408).
+  app.on('error', (err: Error & { code?: string; status?: number }) => {
+    const clientSide = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ECONNRESET' || (err.status ?? 500) < 500;
+    deps.logger[clientSide ? 'debug' : 'warn']({ err: err.message, code: err.code }, 'HTTP connection error');
+  });
   const doors = new Map(deps.providers.map((p) => [p.path, frontDoor(p, deps)]));
 
   app.use(async (ctx, next) => {

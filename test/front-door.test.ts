@@ -1,0 +1,254 @@
+// The front door's answers, step by step, against a real hookflow (real Temporal, real PostgreSQL).
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { GITHUB_SHA256, sign } from '../server/signature';
+import { githubDelivery, post } from './helpers/deliveries';
+import { startHookflow, type Harness } from './helpers/harness';
+
+const issue = (n = 1) => ({
+  action: 'opened',
+  issue: { number: n },
+  repository: { full_name: 'acme/api', default_branch: 'main' },
+});
+
+describe('front door', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHookflow({ env: { WEBHOOK_SECRET: 'test-secret, previous-secret', HOOKFLOW_BODY_LIMIT: '64kb' } });
+  });
+  after(() => h.close());
+
+  test('a signed delivery is accepted, its workflow runs, and the ledger says completed', async () => {
+    const d = githubDelivery({ event: 'issues', payload: issue(7) });
+    const res = await h.post(d);
+    assert.equal(res.status, 202);
+    assert.equal(res.body.status, 'accepted');
+    const key = `github:-:${d.headers['x-github-delivery']}`;
+    assert.equal(res.body.workflowId, key);
+    assert.equal(typeof res.body.runId, 'string');
+    await h.waitForOutcome(key, 'completed');
+    const row = await h.store.getDelivery(key);
+    assert.equal(row?.reason, 'issues.opened #7 in acme/api');
+    assert.deepEqual(row?.rawBody, d.body);
+    const result: unknown = await h.client.workflow.getHandle(key).result();
+    assert.equal(result, 'issues.opened #7 in acme/api');
+  });
+
+  test('the workflow carries search attributes to find it by event, action, repository', async () => {
+    const d = githubDelivery({ event: 'issues', payload: { ...issue(8), installation: { id: 918273 } } });
+    const res = await h.post(d);
+    assert.equal(res.status, 202);
+    const desc = await h.client.workflow.getHandle(String(res.body.workflowId)).describe();
+    const sa = desc.searchAttributes;
+    assert.deepEqual(sa.HookflowEvent, ['issues']);
+    assert.deepEqual(sa.HookflowAction, ['opened']);
+    assert.deepEqual(sa.HookflowRepository, ['acme/api']);
+    assert.deepEqual(sa.HookflowInstallation, ['918273']);
+    assert.deepEqual(sa.HookflowDeliveryId, [d.headers['x-github-delivery']]);
+  });
+
+  test('the same delivery again is a duplicate, and does not run twice', async () => {
+    const d = githubDelivery({ event: 'issues', payload: issue() });
+    const first = await h.post(d);
+    assert.equal(first.status, 202);
+    const second = await h.post(d);
+    assert.equal(second.status, 200);
+    assert.deepEqual(second.body, { status: 'duplicate', workflowId: first.body.workflowId });
+    await h.waitForOutcome(String(first.body.workflowId), 'completed');
+    const third = await h.post(d);
+    assert.equal(third.status, 200);
+    assert.equal(third.body.status, 'duplicate');
+    const row = await h.store.getDelivery(String(first.body.workflowId));
+    assert.equal(row?.receiveCount, 3);
+  });
+
+  test('the same delivery ID on another hook is another delivery', async () => {
+    const id = randomUUID();
+    const a = await h.post(githubDelivery({ event: 'issues', payload: issue(), id }));
+    const b = await h.post(githubDelivery({ event: 'issues', payload: issue(), id, hookId: '555' }));
+    assert.equal(a.status, 202);
+    assert.equal(b.status, 202);
+    assert.notEqual(a.body.workflowId, b.body.workflowId);
+  });
+
+  test('form-encoded deliveries (the payload field) are accepted', async () => {
+    const d = githubDelivery({ event: 'issues', payload: issue(3), form: true });
+    const res = await h.post(d);
+    assert.equal(res.status, 202);
+    await h.waitForOutcome(String(res.body.workflowId), 'completed');
+    assert.equal((await h.store.getDelivery(String(res.body.workflowId)))?.reason, 'issues.opened #3 in acme/api');
+  });
+
+  test('rotation: a delivery signed with the previous secret is accepted', async () => {
+    const res = await h.post(githubDelivery({ event: 'issues', payload: issue(), secret: 'previous-secret' }));
+    assert.equal(res.status, 202);
+  });
+
+  test('415 for another content type, naming it', async () => {
+    const d = githubDelivery({ event: 'issues', payload: issue() });
+    d.headers['content-type'] = 'text/plain';
+    const res = await h.post(d);
+    assert.equal(res.status, 415);
+    assert.match(String(res.body.error), /text\/plain/);
+  });
+
+  test('413 for a body over the limit', async () => {
+    const d = githubDelivery({ event: 'issues', payload: { ...issue(), padding: 'x'.repeat(70 * 1024) } });
+    const res = await h.post(d);
+    assert.equal(res.status, 413);
+    assert.match(String(res.body.error), /limit/);
+  });
+
+  test('400 naming every missing header', async () => {
+    const d = githubDelivery({ event: 'issues', payload: issue() });
+    delete d.headers['x-github-event'];
+    delete d.headers['x-hub-signature-256'];
+    const res = await h.post(d);
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error, 'missing headers: X-GitHub-Event, X-Hub-Signature-256');
+  });
+
+  test('400 for a delivery ID or hook ID that cannot be one', async () => {
+    const d = githubDelivery({ event: 'issues', payload: issue(), id: '../../etc/passwd' });
+    assert.equal((await h.post(d)).status, 400);
+    const e = githubDelivery({ event: 'issues', payload: issue(), hookId: 'abc' });
+    assert.equal((await h.post(e)).status, 400);
+  });
+
+  test('401 for a wrong secret, a malformed signature, and sha1 where the source does not allow it', async () => {
+    const wrong = await h.post(githubDelivery({ event: 'issues', payload: issue(), secret: 'nope' }));
+    assert.equal(wrong.status, 401);
+    assert.match(String(wrong.body.error), /does not match/);
+
+    const d = githubDelivery({ event: 'issues', payload: issue() });
+    d.headers['x-hub-signature-256'] = 'sha256=abc';
+    const malformed = await h.post(d);
+    assert.equal(malformed.status, 401);
+    assert.match(String(malformed.body.error), /malformed/);
+
+    const sha1 = await h.post(githubDelivery({ event: 'issues', payload: issue(), sha1Only: true }));
+    assert.equal(sha1.status, 400);
+    assert.match(String(sha1.body.error), /X-Hub-Signature-256/);
+  });
+
+  test('a bad signature stores nothing and starts nothing', async () => {
+    const d = githubDelivery({ event: 'issues', payload: issue(), secret: 'nope' });
+    assert.equal((await h.post(d)).status, 401);
+    const key = `github:-:${d.headers['x-github-delivery']}`;
+    assert.equal(await h.store.getDelivery(key), undefined);
+    await assert.rejects(h.client.workflow.getHandle(key).describe(), /not found/i);
+  });
+
+  test('400 for a signed body that is not a JSON object', async () => {
+    for (const raw of ['not json', '[1,2]', 'null']) {
+      const body = Buffer.from(raw);
+      const res = await post(h.webhookUrl, {
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'issues',
+          'x-github-delivery': randomUUID(),
+          'x-hub-signature-256': sign(GITHUB_SHA256, 'test-secret', body),
+        },
+      });
+      assert.equal(res.status, 400, raw);
+    }
+    const form = Buffer.from('nopayload=1');
+    const res = await post(h.webhookUrl, {
+      body: form,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-github-event': 'issues',
+        'x-github-delivery': randomUUID(),
+        'x-hub-signature-256': sign(GITHUB_SHA256, 'test-secret', form),
+      },
+    });
+    assert.equal(res.status, 400);
+    assert.match(String(res.body.error), /payload/);
+  });
+
+  test('ping is answered 200 and starts nothing', async () => {
+    const d = githubDelivery({ event: 'ping', payload: { zen: 'Keep it logically awesome.', hook_id: 1 } });
+    const res = await h.post(d);
+    assert.equal(res.status, 200);
+    assert.equal(res.body.status, 'ok');
+    assert.equal(await h.store.getDelivery(`github:-:${d.headers['x-github-delivery']}`), undefined);
+  });
+
+  test('202 ignored for events nobody handles and for pushes to other branches; the default branch runs', async () => {
+    const star = await h.post(githubDelivery({ event: 'star', payload: { action: 'created' } }));
+    assert.equal(star.status, 202);
+    assert.deepEqual(star.body, { status: 'ignored', reason: 'no workflow handles star events' });
+
+    const repo = { full_name: 'acme/api', default_branch: 'main' };
+    const feature = await h.post(githubDelivery({ event: 'push', payload: { ref: 'refs/heads/feature', repository: repo } }));
+    assert.equal(feature.status, 202);
+    assert.equal(feature.body.status, 'ignored');
+    assert.match(String(feature.body.reason), /not the default branch main/);
+
+    const tag = await h.post(githubDelivery({ event: 'push', payload: { ref: 'refs/tags/v1', repository: repo } }));
+    assert.equal(tag.body.status, 'ignored');
+
+    const main = await h.post(
+      githubDelivery({ event: 'push', payload: { ref: 'refs/heads/main', repository: repo, commits: [{}, {}] } }),
+    );
+    assert.equal(main.status, 202);
+    assert.equal(main.body.status, 'accepted');
+    await h.waitForOutcome(String(main.body.workflowId), 'completed');
+    assert.equal((await h.store.getDelivery(String(main.body.workflowId)))?.reason, 'push of 2 commits to refs/heads/main in acme/api');
+  });
+
+  test('405 for other methods on the webhook path, 404 elsewhere', async () => {
+    const get = await fetch(h.webhookUrl);
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get('allow'), 'POST');
+    const nowhere = await fetch(`${h.url}/nowhere`, { method: 'POST' });
+    assert.equal(nowhere.status, 404);
+  });
+
+  test('healthz and readyz', async () => {
+    assert.equal((await fetch(`${h.url}/healthz`)).status, 200);
+    const ready = await fetch(`${h.url}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { status: 'ready', storage: 'ok', temporal: 'ok' });
+  });
+
+  test('a stalled upload is cut off by the body timeout', async () => {
+    const slow = await startHookflow({ worker: false, env: { HOOKFLOW_BODY_TIMEOUT_MS: '300' } });
+    try {
+      const { port } = new URL(slow.url);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(port), '127.0.0.1', () => {
+          socket.write(
+            'POST /api/github/webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":',
+          );
+        });
+        let data = '';
+        socket.on('data', (c: Buffer) => (data += c.toString()));
+        socket.on('close', () => resolve(data));
+        socket.on('error', reject);
+        setTimeout(() => reject(new Error('the stalled request was not cut off')), 10_000).unref();
+      });
+      assert.match(answer, /^HTTP\/1.1 408/);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe('a source without a secret', () => {
+  test('fails closed: every delivery is refused with 401', async () => {
+    const h = await startHookflow({ worker: false, env: { WEBHOOK_SECRET: '' } });
+    try {
+      const d = githubDelivery({ event: 'issues', payload: issue() });
+      const res = await h.post(d);
+      assert.equal(res.status, 401);
+      assert.match(String(res.body.error), /no webhook secret/);
+      assert.equal(await h.store.getDelivery(`github:-:${d.headers['x-github-delivery']}`), undefined);
+    } finally {
+      await h.close();
+    }
+  });
+});

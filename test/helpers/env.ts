@@ -1,0 +1,39 @@
+// What test/run.ts set up for the whole run.
+function need(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the tests with \`npm test\` (test/run.ts sets up Temporal and PostgreSQL)`);
+  return v;
+}
+
+export const testEnv = {
+  get temporalAddress() {
+    return need('HOOKFLOW_TEST_TEMPORAL_ADDRESS');
+  },
+  get namespace() {
+    return need('HOOKFLOW_TEST_NAMESPACE');
+  },
+  get databaseUrl() {
+    return need('HOOKFLOW_TEST_DATABASE_URL');
+  },
+  get workflowBundle() {
+    return need('HOOKFLOW_TEST_WORKFLOW_BUNDLE');
+  },
+  get cli() {
+    return need('HOOKFLOW_TEST_CLI');
+  },
+};
+
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

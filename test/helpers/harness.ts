@@ -1,0 +1,132 @@
+// A real hookflow for one test: the Koa server on a free port, a worker on its own task queue
+// (against the run's shared Temporal dev server), and its own storage: a fresh schema in the run's
+// PostgreSQL database, or an embedded PGlite store.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import pg from 'pg';
+import { loadConfig, type Config } from '../../lib/config';
+import type { DeliveryOutcome } from '../../lib/delivery';
+import { createLogger, type Logger } from '../../lib/logger';
+import { openStore, type Store } from '../../lib/storage';
+import { serve, type RunningServer } from '../../server/serve';
+import { createWorker } from '../../worker/create-worker';
+import { post, type Answer, type Delivery } from './deliveries';
+import { testEnv, waitFor } from './env';
+
+let runtimeInstalled = false;
+/** Once per test process, before any connection: keep the SDK's own logging to warnings. */
+export function quietTemporalRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export interface HarnessOptions {
+  storage?: 'postgres' | 'embedded';
+  env?: Record<string, string>;
+  worker?: boolean;
+  temporalAddress?: string;
+  logger?: Logger;
+}
+
+export interface Harness {
+  config: Config;
+  store: Store;
+  client: Client;
+  webhookUrl: string;
+  url: string;
+  taskQueue: string;
+  post(d: Delivery, pathName?: string): Promise<Answer>;
+  waitForOutcome(key: string, outcome: DeliveryOutcome, timeoutMs?: number): Promise<void>;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A fresh schema in the run's database: one database per run, isolation per harness. */
+export async function freshSchemaUrl(): Promise<string> {
+  const schema = `t_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const c = new pg.Client({ connectionString: testEnv.databaseUrl });
+  await c.connect();
+  await c.query(`CREATE SCHEMA ${schema}`);
+  await c.end();
+  const url = new URL(testEnv.databaseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
+export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
+  quietTemporalRuntime();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-harness-'));
+  const taskQueue = `tq-${randomUUID()}`;
+  const address = o.temporalAddress ?? testEnv.temporalAddress;
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    WEBHOOK_SECRET: 'test-secret',
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: testEnv.namespace,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    HOOKFLOW_DATA_DIR: dataDir,
+    HOOKFLOW_START_TIMEOUT_MS: '1000',
+    HOOKFLOW_OUTBOX_INTERVAL_MS: '100',
+    LOG_LEVEL: 'silent',
+    ...((o.storage ?? 'postgres') === 'postgres' ? { DATABASE_URL: await freshSchemaUrl() } : {}),
+    ...o.env,
+  });
+  const logger = o.logger ?? createLogger('silent');
+  const store = await openStore(config);
+  const server: RunningServer = await serve(config, store, address, logger);
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+
+  let worker: { worker: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
+  const startWorker = async () => {
+    const nativeConnection = await NativeConnection.connect({ address });
+    const w = await createWorker({
+      connection: nativeConnection,
+      namespace: config.temporal.namespace,
+      taskQueue,
+      store,
+      logger,
+      workflowBundle: { codePath: testEnv.workflowBundle },
+      maxConcurrentActivityTaskExecutions: 10,
+    });
+    worker = { worker: w, running: w.run(), connection: nativeConnection };
+  };
+  const stopWorker = async () => {
+    if (!worker) return;
+    const w = worker;
+    worker = undefined;
+    if (w.worker.getState() === 'RUNNING') w.worker.shutdown();
+    await w.running.catch(() => undefined);
+    await w.connection.close();
+  };
+  if (o.worker ?? true) await startWorker();
+
+  return {
+    config,
+    store,
+    client,
+    url: server.url,
+    webhookUrl: `${server.url}${config.webhookPath}`,
+    taskQueue,
+    post: (d, pathName) => post(`${server.url}${pathName ?? config.webhookPath}`, d),
+    async waitForOutcome(key, outcome, timeoutMs = 30_000) {
+      await waitFor(`${key} to be ${outcome}`, async () => (await store.getDelivery(key))?.outcome === outcome, timeoutMs);
+    },
+    startWorker,
+    stopWorker,
+    async close() {
+      await stopWorker();
+      await server.close();
+      await connection.close();
+      await store.db.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

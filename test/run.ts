@@ -1,0 +1,107 @@
+// `npm test`: one Temporal dev server and one PostgreSQL database for the whole run, shared by the
+// test files (node:test runs them two at a time, in child processes that inherit the env set here).
+// Prints `N passed, N failed, N skipped` last; exits non-zero on any failure.
+import { readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { run } from 'node:test';
+import { spec } from 'node:test/reporters';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import pg from 'pg';
+import { freePort } from '../lib/net';
+import { findTemporalCli } from '../lib/temporal/cli';
+import { startDevServer } from '../lib/temporal/dev-server';
+import { WORKFLOWS_PATH } from '../worker/create-worker';
+
+const ADMIN_URL = process.env.HOOKFLOW_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function main(): Promise<number> {
+  const only = process.argv.slice(2);
+  const dir = path.join(__dirname);
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+    .sort()
+    .map((f) => path.join(dir, f));
+
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'hookflow-test-'));
+  const cli = await findTemporalCli(process.env, (m) => process.stderr.write(`${m}\n`));
+  const namespace = 'hookflow-test';
+  const [temporal, bundle, database] = await Promise.all([
+    freePort().then((port) => startDevServer({ cli, port, namespace, stdio: 'ignore' })),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+    createDatabase(),
+  ]);
+  const bundlePath = path.join(tmp, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+
+  Object.assign(process.env, {
+    HOOKFLOW_TEST_TEMPORAL_ADDRESS: temporal.address,
+    HOOKFLOW_TEST_NAMESPACE: namespace,
+    HOOKFLOW_TEST_DATABASE_URL: database.url,
+    HOOKFLOW_TEST_WORKFLOW_BUNDLE: bundlePath,
+    HOOKFLOW_TEST_CLI: cli,
+  });
+
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  try {
+    const stream = run({ files, concurrency: 2, timeout: 10 * 60_000 });
+    stream.on('test:pass', (d: { skip?: unknown; todo?: unknown; details?: { type?: string } }) => {
+      if (d.details?.type === 'suite') return;
+      if (d.skip !== undefined && d.skip !== false) counts.skipped++;
+      else counts.passed++;
+    });
+    stream.on('test:fail', (d: { details?: { type?: string } }) => {
+      if (d.details?.type !== 'suite') counts.failed++;
+    });
+    await new Promise<void>((resolve, reject) => {
+      const out = stream.compose(new spec());
+      out.on('end', resolve);
+      out.on('error', reject);
+      out.pipe(process.stdout, { end: false });
+    });
+  } finally {
+    await temporal.stop();
+    await database.drop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+  return counts.failed === 0 && counts.passed > 0 ? 0 : 1;
+}
+
+async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `hookflow_test_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m: string) => process.stderr.write(`${m}\n`),
+  error: (m: string) => process.stderr.write(`${m}\n`),
+};
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`test run failed to start: ${String((err as Error)?.stack ?? err)}\n`);
+    process.stdout.write('\n0 passed, 1 failed, 0 skipped\n');
+    process.exit(1);
+  },
+);
