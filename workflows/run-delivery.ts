@@ -6,7 +6,7 @@ import type { Activities } from '../activities';
 import type { DeliveryRef } from '../lib/delivery';
 
 const { finishDelivery } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 

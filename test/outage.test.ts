@@ -1,0 +1,60 @@
+// Temporal stopped mid-run: deliveries are parked in the outbox and answered 202 queued; once
+// Temporal is back, the relay starts every one of them and each completes. Nothing is lost.
+// This file runs its own dev server (with a database file, so it can be stopped and restarted on
+// the same port), since stopping the run's shared server would break the other files.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { freePort } from '../lib/net';
+import { startDevServer, type DevServer } from '../lib/temporal/dev-server';
+import { githubDelivery } from './helpers/deliveries';
+import { testEnv, waitFor } from './helpers/env';
+import { startHookflow, type Harness } from './helpers/harness';
+
+describe('Temporal outage', () => {
+  let server: DevServer | undefined;
+  let h: Harness | undefined;
+  after(async () => {
+    await h?.close();
+    await server?.stop();
+  });
+
+  test('deliveries during the outage are queued, then all run when Temporal is back', async () => {
+    const port = await freePort();
+    const dbFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'hookflow-outage-')), 'temporal.db');
+    const start = () => startDevServer({ cli: testEnv.cli, port, namespace: testEnv.namespace, dbFile, stdio: 'ignore' });
+    server = await start();
+    h = await startHookflow({ temporalAddress: server.address });
+    const payload = (n: number) => ({ action: 'opened', issue: { number: n }, repository: { full_name: 'acme/api' } });
+
+    const before = await Promise.all(Array.from({ length: 5 }, (_, i) => h!.post(githubDelivery({ event: 'issues', payload: payload(i) }))));
+    assert.deepEqual(new Set(before.map((a) => a.body.status)), new Set(['accepted']));
+
+    await server.stop();
+    const during = [];
+    for (let i = 0; i < 20; i++) during.push(await h.post(githubDelivery({ event: 'issues', payload: payload(100 + i) })));
+    assert.deepEqual(
+      during.map((a) => `${a.status} ${String(a.body.status)}`),
+      during.map(() => '202 queued'),
+    );
+    const ready = await fetch(`${h.url}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.equal(((await ready.json()) as { temporal: string }).temporal, 'unreachable');
+    assert.equal(await h.store.outboxDepth(), 20);
+
+    server = await start();
+    const all = [...before, ...during].map((a) => String(a.body.workflowId));
+    await waitFor(
+      'every delivery to complete after the outage',
+      async () => {
+        const rows = await Promise.all(all.map((key) => h!.store.getDelivery(key)));
+        return rows.every((r) => r?.outcome === 'completed');
+      },
+      90_000,
+      250,
+    );
+    assert.equal(await h.store.outboxDepth(), 0);
+  });
+});
