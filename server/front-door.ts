@@ -122,7 +122,7 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
     return store.recordDelivery({
       ref,
       contentType: body.contentType,
-      rawBody: route.kind === 'ignored' ? null : body.raw,
+      rawBody: body.raw,
       workflowType: route.kind === 'workflow' ? route.workflowType : null,
       reason: route.kind === 'ignored' ? route.reason : undefined,
     });

@@ -7,7 +7,7 @@ export interface LedgerInsert {
   ref: DeliveryRef;
   contentType: string;
   rawBody: Buffer | null;
-  /** The workflow to start; null when the delivery is ignored. */
+  /** The workflow to start; null when the delivery is ignored (then no body is kept). */
   workflowType: string | null;
   reason?: string | undefined;
 }
@@ -73,7 +73,7 @@ export function createStore(db: Db, options: { retentionDays: number }) {
       const { rows } = await db.query<{ inserted: boolean; outcome: DeliveryOutcome }>(
         `INSERT INTO deliveries (delivery_key, provider, hook_id, delivery_id, event, action, installation,
            repository, content_type, raw_body, workflow_type, outcome, reason, finished_at, expires_at, source)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $11::text IS NULL THEN NULL ELSE $10::bytea END, $11,
            CASE WHEN $11::text IS NULL THEN 'ignored' ELSE 'received' END, $12,
            CASE WHEN $11::text IS NULL THEN now() END, now() + $13::interval, $14)
          ON CONFLICT (delivery_key) DO UPDATE

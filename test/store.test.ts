@@ -1,0 +1,167 @@
+// hookflow's storage code against both stores it runs on: the real PostgreSQL server and the
+// embedded PGlite store. Same schema, same migrations, same queries.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { deliveryKey, type DeliveryRef } from '../lib/delivery';
+import { openStore, type Store } from '../lib/storage';
+import { openPostgres } from '../lib/storage/db';
+import { migrate, MIGRATIONS } from '../lib/storage/migrations';
+import { freshSchemaUrl } from './helpers/harness';
+
+function ref(over: Partial<DeliveryRef> = {}): DeliveryRef {
+  const deliveryId = randomUUID();
+  return {
+    key: deliveryKey('github', '-', deliveryId),
+    provider: 'github',
+    source: 'github',
+    hookId: '-',
+    deliveryId,
+    event: 'issues',
+    action: 'opened',
+    installation: '42',
+    repository: 'acme/api',
+    ...over,
+  };
+}
+
+const record = (store: Store, r: DeliveryRef, workflowType: string | null = 'onIssues') =>
+  store.recordDelivery({ ref: r, contentType: 'json', rawBody: Buffer.from('{"a":1}'), workflowType });
+
+for (const kind of ['postgres', 'embedded'] as const) {
+  describe(`store (${kind})`, () => {
+    // One store per kind (PGlite takes seconds to open); every test uses its own delivery keys.
+    let store: Store | undefined;
+    const open = async () => {
+      store ??=
+        kind === 'postgres'
+          ? await openStore({ databaseUrl: await freshSchemaUrl(), dataDir: '', ledgerRetentionDays: 4 })
+          : await openStore({ databaseUrl: undefined, dataDir: mkdtempSync(path.join(os.tmpdir(), 'hookflow-store-')), ledgerRetentionDays: 4 });
+      return store;
+    };
+    after(() => store?.db.close());
+
+    test('migrations are applied once and are idempotent', async () => {
+      const s = await open();
+      assert.equal(await migrate(s.db), MIGRATIONS.length);
+      const { rows } = await s.db.query<{ n: string }>('SELECT count(*) AS n FROM schema_migrations');
+      assert.equal(Number(rows[0]!.n), MIGRATIONS.length);
+    });
+
+    test('a delivery is recorded once; repeats are counted and report the earlier outcome', async () => {
+      const s = await open();
+      const r = ref();
+      assert.deepEqual(await record(s, r), { inserted: true, outcome: 'received' });
+      await s.markAccepted(r.key, r.key, 'run-1');
+      await s.finishDelivery(r.key, 'completed', 'done');
+      assert.deepEqual(await record(s, r), { inserted: false, outcome: 'completed' });
+      const row = await s.getDelivery(r.key);
+      assert.equal(row?.receiveCount, 2);
+      assert.equal(row?.runId, 'run-1');
+      assert.deepEqual(row?.rawBody, Buffer.from('{"a":1}'));
+      assert.deepEqual(row?.ref, r);
+    });
+
+    test('ignored deliveries keep no body', async () => {
+      const s = await open();
+      const r = ref({ event: 'star' });
+      assert.deepEqual(await record(s, r, null), { inserted: true, outcome: 'ignored' });
+      assert.equal((await s.getDelivery(r.key))?.rawBody, null);
+    });
+
+    test('outbox: enqueue, lease exclusively, retry later, done', async () => {
+      const s = await open();
+      const a = ref();
+      const b = ref();
+      for (const r of [a, b]) {
+        await record(s, r);
+        await s.enqueue(r.key, 'Temporal down');
+      }
+      const depth = await s.outboxDepth();
+      assert.ok(depth >= 2);
+      assert.equal((await s.getDelivery(a.key))?.outcome, 'queued');
+      const [first, second] = await Promise.all([s.leaseOutbox(depth, 60_000), s.leaseOutbox(depth, 60_000)]);
+      const leased = [...first!, ...second!].map((i) => i.ref.key);
+      assert.equal(leased.length, depth);
+      assert.equal(new Set(leased).size, depth, 'two relays never lease the same item');
+      assert.deepEqual(await s.leaseOutbox(10, 60_000), [], 'leased items are not due again until the lease ends');
+      assert.equal([...first!, ...second!].find((i) => i.ref.key === a.key)?.workflowType, 'onIssues');
+      await s.outboxRetryLater(a.key, 'still down', 0);
+      const again = await s.leaseOutbox(10, 60_000);
+      assert.deepEqual(again.map((i) => [i.ref.key, i.attempts]), [[a.key, 2]]);
+      await s.outboxDone(a.key, a.key, 'run-a');
+      assert.equal(await s.outboxDepth(), depth - 1);
+      assert.equal((await s.getDelivery(a.key))?.outcome, 'accepted');
+    });
+
+    test('a row stranded between record and start is swept into the outbox', async () => {
+      const s = await open();
+      const r = ref();
+      await record(s, r);
+      assert.equal(await s.enqueueStranded(60_000), 0, 'a fresh row is not stranded');
+      await s.db.query(`UPDATE deliveries SET received_at = now() - interval '2 minutes' WHERE delivery_key = $1`, [r.key]);
+      assert.equal(await s.enqueueStranded(60_000), 1);
+      assert.equal((await s.getDelivery(r.key))?.outcome, 'queued');
+      assert.ok((await s.leaseOutbox(100, 1_000)).some((i) => i.ref.key === r.key));
+    });
+
+    test('rows past their retention are purged, with their outbox entries', async () => {
+      const s = await open();
+      const old = ref();
+      const fresh = ref();
+      await record(s, old);
+      await record(s, fresh);
+      await s.enqueue(old.key, 'x');
+      const { rows } = await s.db.query<{ days: number }>(
+        `SELECT extract(day FROM expires_at - received_at)::int AS days FROM deliveries WHERE delivery_key = $1`,
+        [old.key],
+      );
+      assert.equal(rows[0]!.days, 4, 'retention is taken from the configuration');
+      const depth = await s.outboxDepth();
+      await s.db.query(`UPDATE deliveries SET expires_at = now() - interval '1 second' WHERE delivery_key = $1`, [old.key]);
+      assert.equal(await s.purgeExpired(), 1);
+      assert.equal(await s.getDelivery(old.key), undefined);
+      assert.ok(await s.getDelivery(fresh.key));
+      assert.equal(await s.outboxDepth(), depth - 1, 'its outbox entry went with it');
+    });
+
+    test('installations: unverified, registered, repositories, removed', async () => {
+      const s = await open();
+      await s.noteUnverifiedInstallation('github', '7', 'github');
+      assert.equal((await s.getInstallation('github', '7'))?.status, 'unverified');
+      await s.registerInstallation({ provider: 'github', installationId: '7', source: 'github', account: 'acme' }, [
+        { id: 1, fullName: 'acme/a' },
+        { id: 2, fullName: 'acme/b' },
+      ]);
+      assert.deepEqual(await s.getInstallation('github', '7'), {
+        provider: 'github',
+        installationId: '7',
+        source: 'github',
+        account: 'acme',
+        status: 'active',
+      });
+      await s.updateRepositories('github', '7', [{ id: 3, fullName: 'acme/c' }], [1]);
+      assert.deepEqual(await s.listRepositories('github', '7'), ['acme/b', 'acme/c']);
+      const r = ref({ installation: '7' });
+      await record(s, r);
+      await s.removeInstallation('github', '7', 'other');
+      assert.equal((await s.getInstallation('github', '7'))?.status, 'removed');
+      assert.deepEqual(await s.listRepositories('github', '7'), []);
+      assert.equal((await s.getDelivery(r.key))?.rawBody, null);
+    });
+  });
+}
+
+describe('storage errors', () => {
+  test('an unreachable PostgreSQL is reported as unavailable, not as a bug', async () => {
+    const { isStorageUnavailable } = await import('../lib/storage');
+    const db = openPostgres('postgres://127.0.0.1:1/nothing');
+    const err = await db.query('SELECT 1').catch((e: unknown) => e);
+    assert.ok(isStorageUnavailable(err), String(err));
+    await db.close();
+    assert.equal(isStorageUnavailable(new Error('syntax error at or near "SELEC"')), false);
+  });
+});
