@@ -51,7 +51,8 @@ export async function findTemporalCli(env: Env, log: (msg: string) => void = () 
   const cached = path.join(binDir, 'temporal');
   if (isExecutable(cached)) return cached;
 
-  const go = onPath('go', env) ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  const goroot = env.GOROOT ? path.join(env.GOROOT, 'bin', 'go') : undefined;
+  const go = onPath('go', env) ?? (goroot && isExecutable(goroot) ? goroot : undefined);
   if (!go) {
     throw new TemporalCliError(
       'The Temporal CLI was not found. Install it (https://docs.temporal.io/cli) and put `temporal` on PATH, ' +

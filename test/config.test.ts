@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { ConfigError, loadConfig } from '../lib/config';
+import { GITHUB_WORKFLOWS, DECLARATIVE_WORKFLOW } from '../server/providers';
+import * as workflows from '../workflows';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems;
+  }
+  return [];
+}
+
+function tmpFile(content: string): string {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'hookflow-config-')), 'f.json');
+  writeFileSync(file, content);
+  return file;
+}
+
+describe('configuration', () => {
+  test('defaults follow Probot where names overlap', () => {
+    const c = loadConfig({});
+    assert.equal(c.port, 3000);
+    assert.equal(c.webhookPath, '/api/github/webhooks');
+    assert.deepEqual(c.webhookSecrets, []);
+    assert.equal(c.logLevel, 'info');
+    assert.equal(c.githubApiUrl, 'https://api.github.com');
+    assert.equal(c.bodyLimitBytes, 25 * 1024 * 1024);
+    assert.equal(c.ledgerRetentionDays, 14);
+    assert.equal(c.temporal.address, undefined);
+    assert.equal(c.temporal.taskQueue, 'hookflow');
+  });
+
+  test('WEBHOOK_SECRET may list several secrets for rotation; empty values count as unset', () => {
+    assert.deepEqual(loadConfig({ WEBHOOK_SECRET: 'new, old' }).webhookSecrets, ['new', 'old']);
+    assert.equal(loadConfig({ PORT: '' }).port, 3000);
+  });
+
+  test('every problem is reported at once, saying what is wrong', () => {
+    const found = problems({
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://x',
+      GITHUB_API_URL: 'not a url',
+      HOOKFLOW_BODY_LIMIT: '25 gigabytes',
+      HOOKFLOW_LEDGER_RETENTION_DAYS: '1',
+      APP_ID: '12',
+      WEBHOOK_SECRET: ' , ',
+    });
+    const text = found.join('\n');
+    for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'GITHUB_API_URL', 'HOOKFLOW_BODY_LIMIT', 'HOOKFLOW_LEDGER_RETENTION_DAYS', 'APP_ID', 'WEBHOOK_SECRET']) {
+      assert.match(text, new RegExp(`^${name}:`, 'm'), `${name} is reported`);
+    }
+    assert.match(text, /PORT: must be a whole number/);
+    assert.match(text, /APP_ID: is set, so PRIVATE_KEY or PRIVATE_KEY_PATH is required/);
+  });
+
+  test('the private key: path or value, not both, and it must be PEM', () => {
+    const keyFile = tmpFile('-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----\n');
+    assert.match(loadConfig({ APP_ID: '1', PRIVATE_KEY_PATH: keyFile }).privateKey ?? '', /BEGIN RSA PRIVATE KEY/);
+    assert.match(problems({ PRIVATE_KEY: 'x', PRIVATE_KEY_PATH: keyFile }).join(), /not both/);
+    assert.match(problems({ PRIVATE_KEY: 'hello' }).join(), /not a PEM private key/);
+    assert.match(problems({ PRIVATE_KEY_PATH: '/nonexistent/key.pem' }).join(), /cannot read/);
+  });
+
+  test('the sources file is validated, naming the bad field', () => {
+    assert.match(problems({ HOOKFLOW_SOURCES_FILE: tmpFile('{not json') }).join(), /cannot read .* as JSON/);
+    const bad = problems({
+      HOOKFLOW_SOURCES_FILE: tmpFile(
+        JSON.stringify({
+          hooks: [{ hookId: 'abc', secrets: [] }],
+          providers: [{ name: 'X', path: 'nope', secrets: ['s'], headers: { delivery: 'a b', signature: 's' }, installationField: 'a', events: ['e'] }],
+        }),
+      ),
+    }).join('\n');
+    assert.match(bad, /hooks\.0\.hookId: must be the numeric X-GitHub-Hook-ID/);
+    assert.match(bad, /hooks\.0\.secrets: list at least one secret/);
+    assert.match(bad, /providers\.0\.name/);
+    assert.match(bad, /providers\.0\.path/);
+    assert.match(bad, /providers\.0\.headers\.delivery/);
+    assert.match(problems({ HOOKFLOW_SOURCES_FILE: tmpFile('{"extra": 1}') }).join(), /extra/);
+  });
+
+  test('every workflow the front door names is exported by workflows/', () => {
+    for (const name of [...Object.values(GITHUB_WORKFLOWS), DECLARATIVE_WORKFLOW]) {
+      assert.equal(typeof (workflows as Record<string, unknown>)[name], 'function', name);
+    }
+  });
+});
