@@ -3,6 +3,8 @@ import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { requireSplitDeployment, runMain } from '../lib/main';
 import { openStore } from '../lib/storage';
+import { clientConnection } from '../lib/temporal/connect';
+import { ensureSearchAttributes } from '../lib/temporal/dev-server';
 import { serve } from './serve';
 
 runMain(async () => {
@@ -10,6 +12,12 @@ runMain(async () => {
   const address = requireSplitDeployment(config, 'server');
   const logger = createLogger(config.logLevel, 'hookflow-server');
   const store = await openStore(config);
+  // Best effort: on a cluster the operator may have registered them already, or withheld the right to.
+  const admin = clientConnection(config, address);
+  await ensureSearchAttributes(admin, config.temporal.namespace)
+    .then((added) => added.length > 0 && logger.info({ added }, 'registered hookflow search attributes'))
+    .catch((err: unknown) => logger.warn({ err: String(err) }, 'could not check hookflow search attributes; register them (see README)'))
+    .finally(() => admin.close());
   const server = await serve(config, store, address, logger);
   logger.info({ url: `${server.url}${config.webhookPath}` }, 'hookflow server listening');
   return async () => {

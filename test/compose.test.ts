@@ -1,0 +1,82 @@
+// No Docker engine runs here, so the production-shaped stack is checked by its structure: the
+// services, pinned images, ports, and that hookflow's environment in it passes hookflow's own
+// configuration schema and points at services of the same file.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { parse } from 'yaml';
+import { loadConfig } from '../lib/config';
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  depends_on?: Record<string, unknown> | string[];
+  deploy?: { replicas?: number };
+}
+
+const root = path.join(__dirname, '..');
+const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
+const services = compose.services;
+
+/** `${VAR:?message}` and `${VAR:-default}` as compose would substitute them, given `env`. */
+function substitute(value: string, env: Record<string, string>): string {
+  return value.replace(/\$\{(\w+)(?::[?-]([^}]*))?\}/g, (_m, name: string, fallback?: string) => env[name] ?? fallback ?? '');
+}
+
+describe('docker-compose.yml', () => {
+  test('has the production-shaped services', () => {
+    assert.deepEqual(Object.keys(services).sort(), ['hookflow-db', 'hookflow-server', 'hookflow-worker', 'temporal', 'temporal-db', 'temporal-ui']);
+  });
+
+  test('every image is pinned to a version', () => {
+    for (const [name, s] of Object.entries(services)) {
+      assert.ok(s.image, `${name} has an image`);
+      assert.match(s.image, /:[\w.-]+$/, `${name} pins a tag`);
+      assert.doesNotMatch(s.image, /:latest$/, `${name} does not use latest`);
+    }
+  });
+
+  test('Temporal runs on PostgreSQL, with its UI', () => {
+    const t = services.temporal!;
+    assert.match(t.image!, /^temporalio\/auto-setup:1\.29/);
+    assert.equal(t.environment!.DB, 'postgres12');
+    assert.equal(t.environment!.POSTGRES_SEEDS, 'temporal-db');
+    assert.match(services['temporal-db']!.image!, /^postgres:/);
+    assert.ok(t.ports!.includes('7233:7233'));
+    assert.equal(services['temporal-ui']!.environment!.TEMPORAL_ADDRESS, 'temporal:7233');
+    assert.ok(services['temporal-ui']!.ports!.includes('8080:8080'));
+  });
+
+  test('hookflow server and worker: built from this repository, entry points that exist, valid configuration', () => {
+    const server = services['hookflow-server']!;
+    const worker = services['hookflow-worker']!;
+    assert.ok(server.build, 'the server image is built from the Dockerfile');
+    assert.ok(existsSync(path.join(root, 'Dockerfile')));
+    assert.equal(worker.image, server.image, 'server and worker share one image');
+    assert.ok(existsSync(path.join(root, server.command!.at(-1)!)), 'server entry point exists');
+    assert.ok(existsSync(path.join(root, worker.command!.at(-1)!)), 'worker entry point exists');
+    assert.ok(server.ports!.includes('3000:3000'));
+    assert.equal(worker.ports, undefined, 'workers publish no port, so they can scale');
+    assert.ok((worker.deploy?.replicas ?? 1) >= 2, 'several worker replicas');
+
+    for (const s of [server, worker]) {
+      const env = Object.fromEntries(
+        Object.entries(s.environment!).map(([k, v]) => [k, substitute(String(v), { WEBHOOK_SECRET: 'from-the-env' })]),
+      );
+      const config = loadConfig(env);
+      assert.equal(config.temporal.address, 'temporal:7233');
+      assert.deepEqual(config.webhookSecrets, ['from-the-env']);
+      const db = new URL(config.databaseUrl!);
+      assert.ok(services[db.hostname], `DATABASE_URL points at the ${db.hostname} service`);
+      assert.equal(services[db.hostname]!.environment!.POSTGRES_DB, db.pathname.slice(1));
+      assert.ok(services[config.temporal.address!.split(':')[0]!], 'TEMPORAL_ADDRESS points at a service');
+    }
+    assert.match(String(services['hookflow-server']!.environment!.WEBHOOK_SECRET), /:\?/, 'a missing secret stops compose, not a silent default');
+  });
+});

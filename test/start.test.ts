@@ -1,0 +1,102 @@
+// `npm start` on the embedded default, as a user runs it: a local Temporal dev server with a file
+// database, the embedded store, worker and server in one command; Ctrl-C stops all of it; a restart
+// keeps the data (a delivery from before the restart is still known as a duplicate).
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { freePort } from '../lib/net';
+import { githubDelivery, post } from './helpers/deliveries';
+import { testEnv, waitFor } from './helpers/env';
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  webhookUrl: string;
+  uiUrl: string;
+}
+
+async function npmStart(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, [...process.execArgv, path.join(__dirname, '..', 'scripts', 'start.ts')], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  await waitFor('hookflow to print its URLs', async () => child.exitCode === null && /Press Ctrl-C to stop/.test(out), 90_000);
+  return {
+    child,
+    output: () => out,
+    webhookUrl: /Webhook URL:\s+(\S+)/.exec(out)![1]!,
+    uiUrl: /Temporal UI:\s+(\S+)/.exec(out)![1]!,
+  };
+}
+
+function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+    child.kill(signal);
+  });
+}
+
+const portOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+
+describe('npm start (embedded default)', () => {
+  const children: ChildProcess[] = [];
+  after(async () => {
+    for (const c of children) await stop(c, 'SIGKILL');
+  });
+
+  test('starts everything, runs a delivery, stops cleanly on Ctrl-C, and keeps its data across a restart', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-start-'));
+    const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+    const env = {
+      HOOKFLOW_DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TEMPORAL_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      TEMPORAL_CLI_PATH: testEnv.cli,
+      WEBHOOK_SECRET: 'test-secret',
+      LOG_LEVEL: 'warn',
+    };
+    const first = await npmStart(env);
+    children.push(first.child);
+    assert.equal(first.webhookUrl, `http://127.0.0.1:${port}/api/github/webhooks`);
+    assert.equal((await fetch(first.uiUrl)).status, 200, 'the Temporal UI answers');
+
+    const d = githubDelivery({ event: 'issues', payload: { action: 'opened', issue: { number: 1 }, repository: { full_name: 'acme/api' } } });
+    const accepted = await post(first.webhookUrl, d);
+    assert.equal(accepted.status, 202);
+    const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+    try {
+      const result: unknown = await new Client({ connection }).workflow.getHandle(String(accepted.body.workflowId)).result();
+      assert.equal(result, 'issues.opened #1 in acme/api');
+    } finally {
+      await connection.close();
+    }
+
+    assert.equal(await stop(first.child), 0, `clean exit; output:\n${first.output()}`);
+    assert.equal(await portOpen(temporalPort), false, 'the dev server stopped with it');
+    assert.equal(await portOpen(port), false, 'the HTTP server stopped');
+
+    const second = await npmStart(env);
+    children.push(second.child);
+    const again = await post(second.webhookUrl, d);
+    assert.deepEqual(again.body, { status: 'duplicate', workflowId: accepted.body.workflowId });
+    assert.equal(await stop(second.child, 'SIGTERM'), 0);
+  });
+});
