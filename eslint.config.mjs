@@ -10,7 +10,15 @@ export default tseslint.config(
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        // node:test's describe/test return promises that the runner itself awaits.
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', name: ['describe', 'test', 'it', 'suite'], package: 'node:test' },
+          ],
+        },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
     },
@@ -22,8 +30,15 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'net', 'child_process', 'os'], message: 'Workflow code runs in the deterministic sandbox: no Node built-ins.' },
-            { group: ['../activities', '../activities/*'], allowTypeImports: true, message: 'Import activities as types only.' },
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'net', 'child_process', 'os'],
+              message: 'Workflow code runs in the deterministic sandbox: no Node built-ins.',
+            },
+            {
+              group: ['../activities', '../activities/*'],
+              allowTypeImports: true,
+              message: 'Import activities as types only.',
+            },
           ],
         },
       ],

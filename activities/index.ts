@@ -25,7 +25,10 @@ function repositories(list: unknown): { id: number; fullName: string }[] {
 
 function requireInstallation(ref: DeliveryRef): string {
   if (ref.installation === null) {
-    throw ApplicationFailure.nonRetryable(`${ref.event} delivery ${ref.key} names no installation`, 'MalformedPayload');
+    throw ApplicationFailure.nonRetryable(
+      `${ref.event} delivery ${ref.key} names no installation`,
+      'MalformedPayload',
+    );
   }
   return ref.installation;
 }
@@ -34,7 +37,8 @@ function requireInstallation(ref: DeliveryRef): string {
 export function summarise(ref: DeliveryRef, payload: Record<string, unknown>): string {
   const name = ref.action ? `${ref.event}.${ref.action}` : ref.event;
   const where = ref.repository ? ` in ${ref.repository}` : ref.installation ? ` for ${ref.installation}` : '';
-  const number = (v: unknown) => (typeof v === 'object' && v !== null ? (v as { number?: unknown }).number : undefined);
+  const number = (v: unknown) =>
+    typeof v === 'object' && v !== null ? (v as { number?: unknown }).number : undefined;
   let what = '';
   if (ref.event === 'issues' || ref.event === 'issue_comment') {
     const n = number(payload.issue);
@@ -64,17 +68,28 @@ export function createActivities({ store, logger }: ActivityDeps) {
       const login = installation?.account?.login;
       const repos = repositories(payload.repositories);
       await store.registerInstallation(
-        { provider: ref.provider, installationId, source: ref.source, account: typeof login === 'string' ? login : null },
+        {
+          provider: ref.provider,
+          installationId,
+          source: ref.source,
+          account: typeof login === 'string' ? login : null,
+        },
         repos,
       );
-      logger.info({ delivery: ref.key, installation: installationId, repositories: repos.length }, 'installation registered');
+      logger.info(
+        { delivery: ref.key, installation: installationId, repositories: repos.length },
+        'installation registered',
+      );
       return `installation ${installationId} registered with ${repos.length} repositories`;
     },
 
     async removeInstallation(ref: DeliveryRef): Promise<string> {
       const installationId = requireInstallation(ref);
       await store.removeInstallation(ref.provider, installationId, ref.key);
-      logger.info({ delivery: ref.key, installation: installationId }, 'installation removed with its stored data');
+      logger.info(
+        { delivery: ref.key, installation: installationId },
+        'installation removed with its stored data',
+      );
       return `installation ${installationId} removed with its stored data`;
     },
 

@@ -128,7 +128,11 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const e = parsed.success ? parsed.data : undefined;
 
-  if (env.WEBHOOK_SECRET !== undefined && env.WEBHOOK_SECRET !== '' && splitSecrets(env.WEBHOOK_SECRET).length === 0) {
+  if (
+    env.WEBHOOK_SECRET !== undefined &&
+    env.WEBHOOK_SECRET !== '' &&
+    splitSecrets(env.WEBHOOK_SECRET).length === 0
+  ) {
     problems.push('WEBHOOK_SECRET: lists no secret (secrets are comma-separated)');
   }
   if (present.PRIVATE_KEY && present.PRIVATE_KEY_PATH) {

@@ -11,7 +11,7 @@ export function runMain(main: () => Promise<() => Promise<void>>): void {
     }
     stopping = true;
     process.stderr.write(`\n${signal}: stopping hookflow…\n`);
-    void (shutdown ?? (async () => undefined))()
+    void (shutdown ?? (() => Promise.resolve()))()
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         process.stderr.write(`error while stopping: ${String(err)}\n`);
@@ -25,7 +25,11 @@ export function runMain(main: () => Promise<() => Promise<void>>): void {
       shutdown = stop;
     })
     .catch((err: unknown) => {
-      process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `hookflow failed to start: ${String((err as Error)?.stack ?? err)}\n`);
+      process.stderr.write(
+        err instanceof ConfigError
+          ? `${err.message}\n`
+          : `hookflow failed to start: ${String((err as Error)?.stack ?? err)}\n`,
+      );
       process.exit(1);
     });
 }
@@ -33,10 +37,14 @@ export function runMain(main: () => Promise<() => Promise<void>>): void {
 /** A server or worker running on its own needs a cluster and a shared database. */
 export function requireSplitDeployment(config: Config, role: 'server' | 'worker'): string {
   const problems = [
-    ...(config.temporal.address ? [] : [`TEMPORAL_ADDRESS: required when the ${role} runs on its own (npm start runs a local Temporal)`]),
+    ...(config.temporal.address
+      ? []
+      : [`TEMPORAL_ADDRESS: required when the ${role} runs on its own (npm start runs a local Temporal)`]),
     ...(config.databaseUrl
       ? []
-      : ['DATABASE_URL: required when server and worker run as separate processes (the embedded store is single-process)']),
+      : [
+          'DATABASE_URL: required when server and worker run as separate processes (the embedded store is single-process)',
+        ]),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   return config.temporal.address!;

@@ -11,7 +11,9 @@ const headerName = z
   .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name')
   .transform((h) => h.toLowerCase());
 
-const fieldPath = z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'must be a dotted field path such as installation.id');
+const fieldPath = z
+  .string()
+  .regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'must be a dotted field path such as installation.id');
 
 export const githubHookSchema = z.object({
   hookId: z.string().regex(/^\d+$/, 'must be the numeric X-GitHub-Hook-ID'),

@@ -38,7 +38,9 @@ runMain(async () => {
   worker.done.catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));
 
   say('');
-  say(`hookflow is running (${store.db.kind === 'embedded' ? `embedded store in ${config.dataDir}` : 'PostgreSQL'})`);
+  say(
+    `hookflow is running (${store.db.kind === 'embedded' ? `embedded store in ${config.dataDir}` : 'PostgreSQL'})`,
+  );
   say(`  Webhook URL:  ${server.url}${config.webhookPath}`);
   for (const p of config.sources.providers) say(`  ${p.name} URL: ${server.url}${p.path}`);
   say(`  Temporal UI:  ${devServer?.uiUrl ?? `(the UI of the cluster at ${address})`}`);

@@ -22,7 +22,8 @@ export function createApp(deps: AppDeps): Koa {
   app.proxy = true;
   // Errors Koa sees outside the handlers: mostly clients that hung up or stalled (408).
   app.on('error', (err: Error & { code?: string; status?: number }) => {
-    const clientSide = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ECONNRESET' || (err.status ?? 500) < 500;
+    const clientSide =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ECONNRESET' || (err.status ?? 500) < 500;
     deps.logger[clientSide ? 'debug' : 'warn']({ err: err.message, code: err.code }, 'HTTP connection error');
   });
   const doors = new Map(deps.providers.map((p) => [p.path, frontDoor(p, deps)]));
@@ -77,7 +78,12 @@ export function createApp(deps: AppDeps): Koa {
  */
 export function createHttpServer(app: Koa, bodyTimeoutMs: number): http.Server {
   const server = http.createServer(
-    { requestTimeout: bodyTimeoutMs, headersTimeout: Math.min(bodyTimeoutMs, 60_000), connectionsCheckingInterval: Math.min(1_000, bodyTimeoutMs) },
+    {
+      requestTimeout: bodyTimeoutMs,
+      headersTimeout: Math.min(bodyTimeoutMs, 60_000),
+      connectionsCheckingInterval: Math.min(1_000, bodyTimeoutMs),
+    },
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Koa's handler handles its own errors
     app.callback(),
   );
   server.keepAliveTimeout = 5_000;

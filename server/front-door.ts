@@ -56,7 +56,8 @@ async function readBody(ctx: Context, limit: number): Promise<Buffer> {
   } catch (err) {
     const e = err as { type?: string; status?: number };
     if (e.type === 'entity.too.large') throw new Refusal(413, `body larger than the ${limit}-byte limit`);
-    if (e.type === 'request.size.invalid') throw new Refusal(400, 'body length does not match Content-Length');
+    if (e.type === 'request.size.invalid')
+      throw new Refusal(400, 'body length does not match Content-Length');
     if (e.type === 'request.aborted') throw new Refusal(400, 'request aborted while reading the body');
     throw new Refusal(400, 'could not read the body');
   }
@@ -89,29 +90,42 @@ function parsePayload(body: Body): Record<string, unknown> {
 }
 
 function display(headerName: string): string {
-  return headerName.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase()).replace('Github', 'GitHub');
+  return headerName
+    .replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase())
+    .replace('Github', 'GitHub');
 }
 
 export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
   const { store, starter, health, logger } = deps;
   const retryAfter = String(deps.retryAfterSeconds ?? 30);
 
-  async function checkInstallation(installation: string | undefined, sourceKey: string, event: string): Promise<void> {
+  async function checkInstallation(
+    installation: string | undefined,
+    sourceKey: string,
+    event: string,
+  ): Promise<void> {
     if (installation === undefined) {
       if (provider.requireKnownInstallation) {
-        throw new Refusal(403, `payload has no ${provider.installationField}; hookflow accepts only known installations`);
+        throw new Refusal(
+          403,
+          `payload has no ${provider.installationField}; hookflow accepts only known installations`,
+        );
       }
       return;
     }
     if (provider.requireKnownInstallation && provider.knownInstallations.has(installation)) return;
     const known = await store.getInstallation(provider.name, installation);
     if (provider.requireKnownInstallation) {
-      if (known?.status !== 'active') throw new Refusal(403, `unknown ${provider.installationField} ${installation}`);
+      if (known?.status !== 'active')
+        throw new Refusal(403, `unknown ${provider.installationField} ${installation}`);
       return;
     }
     if (!known) return; // Installed before hookflow ran: accepted, recorded as unverified below.
     if (known.source !== sourceKey) {
-      throw new Refusal(403, `installation ${installation} is registered to another hook; this hook's secret cannot speak for it`);
+      throw new Refusal(
+        403,
+        `installation ${installation} is registered to another hook; this hook's secret cannot speak for it`,
+      );
     }
     if (known.status === 'removed' && event !== 'installation') {
       throw new Refusal(403, `installation ${installation} was uninstalled`);
@@ -148,31 +162,44 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
         throw new Refusal(400, `${display(provider.headers.hookId!)} is not a numeric hook ID`);
       }
       const source = provider.sourceFor(hookIdHeader);
-      const signed = source.schemes.map((s) => ({ ...s, value: header(ctx, s.header) })).find((s) => s.value !== undefined);
+      const signed = source.schemes
+        .map((s) => ({ ...s, value: header(ctx, s.header) }))
+        .find((s) => s.value !== undefined);
       const missing = [
         ...(deliveryId === undefined ? [provider.headers.delivery] : []),
         ...(provider.headers.event && eventHeader === undefined ? [provider.headers.event] : []),
         ...(signed === undefined ? [source.schemes.map((s) => s.header).join(' or ')] : []),
       ];
       if (missing.length > 0) throw new Refusal(400, `missing headers: ${missing.map(display).join(', ')}`);
-      if (!DELIVERY_ID.test(deliveryId!)) throw new Refusal(400, `${display(provider.headers.delivery)} is not a valid delivery ID`);
+      if (!DELIVERY_ID.test(deliveryId!))
+        throw new Refusal(400, `${display(provider.headers.delivery)} is not a valid delivery ID`);
       if (eventHeader !== undefined && !EVENT_NAME.test(eventHeader)) {
         throw new Refusal(400, `${display(provider.headers.event!)} is not a valid event name`);
       }
 
       // 4: signature of the raw bytes; a source without a secret fails closed.
       if (source.secrets.length === 0) {
-        throw new Refusal(401, 'no webhook secret is configured for this hook, so hookflow accepts nothing from it');
+        throw new Refusal(
+          401,
+          'no webhook secret is configured for this hook, so hookflow accepts nothing from it',
+        );
       }
       const verdict = verifySignature(signed!.scheme, source.secrets, body.raw, signed!.value!);
       if (verdict === 'malformed') throw new Refusal(401, `${display(signed!.header)} is malformed`);
-      if (verdict === 'mismatch') throw new Refusal(401, `${display(signed!.header)} does not match the body: check the webhook secret`);
+      if (verdict === 'mismatch')
+        throw new Refusal(
+          401,
+          `${display(signed!.header)} does not match the body: check the webhook secret`,
+        );
 
       // 5: parse.
       const payload = parsePayload(body);
       const event = eventHeader ?? (provider.eventField ? fieldAt(payload, provider.eventField) : undefined);
       if (event === undefined || !EVENT_NAME.test(event)) {
-        throw new Refusal(400, `payload has no valid event name in ${provider.eventField ?? 'the event header'}`);
+        throw new Refusal(
+          400,
+          `payload has no valid event name in ${provider.eventField ?? 'the event header'}`,
+        );
       }
       const action = typeof payload.action === 'string' ? payload.action.slice(0, 100) : null;
       const installation = fieldAt(payload, provider.installationField);
@@ -240,7 +267,9 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
       }
       await store
         .markAccepted(ref.key, started.workflowId, started.kind === 'started' ? started.runId : null)
-        .catch((err: unknown) => log.warn({ err: String(err) }, 'workflow started, but its ledger row was not updated'));
+        .catch((err: unknown) =>
+          log.warn({ err: String(err) }, 'workflow started, but its ledger row was not updated'),
+        );
       if (started.kind === 'duplicate') {
         ctx.status = 200;
         ctx.body = { status: 'duplicate', workflowId: started.workflowId };
@@ -260,7 +289,9 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
         logger.error({ err: String(err) }, 'storage unreachable: delivery refused with 503');
         ctx.status = 503;
         ctx.set('Retry-After', retryAfter);
-        ctx.body = { error: 'hookflow cannot record deliveries right now (storage unreachable); redeliver later' };
+        ctx.body = {
+          error: 'hookflow cannot record deliveries right now (storage unreachable); redeliver later',
+        };
         return;
       }
       throw err;

@@ -16,7 +16,12 @@ runMain(async () => {
   const admin = clientConnection(config, address);
   await ensureSearchAttributes(admin, config.temporal.namespace)
     .then((added) => added.length > 0 && logger.info({ added }, 'registered hookflow search attributes'))
-    .catch((err: unknown) => logger.warn({ err: String(err) }, 'could not check hookflow search attributes; register them (see README)'))
+    .catch((err: unknown) =>
+      logger.warn(
+        { err: String(err) },
+        'could not check hookflow search attributes; register them (see README)',
+      ),
+    )
     .finally(() => admin.close());
   const server = await serve(config, store, address, logger);
   logger.info({ url: `${server.url}${config.webhookPath}` }, 'hookflow server listening');

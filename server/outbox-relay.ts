@@ -47,7 +47,11 @@ export function startOutboxRelay(
         try {
           const started = await starter.start(ref, workflowType);
           health.reportSuccess();
-          await store.outboxDone(ref.key, started.workflowId, started.kind === 'started' ? started.runId : null);
+          await store.outboxDone(
+            ref.key,
+            started.workflowId,
+            started.kind === 'started' ? started.runId : null,
+          );
           done++;
         } catch (err) {
           health.reportFailure(err);

@@ -14,9 +14,7 @@ export interface Source {
 }
 
 export type Route =
-  | { kind: 'ping' }
-  | { kind: 'ignored'; reason: string }
-  | { kind: 'workflow'; workflowType: string };
+  { kind: 'ping' } | { kind: 'ignored'; reason: string } | { kind: 'workflow'; workflowType: string };
 
 export interface Provider {
   name: string;
@@ -44,7 +42,9 @@ export const GITHUB_WORKFLOWS: Readonly<Record<string, string>> = {
 
 export const DECLARATIVE_WORKFLOW = 'onProviderEvent';
 
-export function githubProvider(config: Pick<Config, 'webhookPath' | 'webhookSecrets' | 'webhookAllowSha1' | 'sources'>): Provider {
+export function githubProvider(
+  config: Pick<Config, 'webhookPath' | 'webhookSecrets' | 'webhookAllowSha1' | 'sources'>,
+): Provider {
   const schemesFor = (allowSha1: boolean) => [
     { header: 'x-hub-signature-256', scheme: GITHUB_SHA256 },
     ...(allowSha1 ? [{ header: 'x-hub-signature', scheme: GITHUB_SHA1 }] : []),
@@ -77,9 +77,13 @@ export function githubProvider(config: Pick<Config, 'webhookPath' | 'webhookSecr
         const ref = typeof payload.ref === 'string' ? payload.ref : '';
         const repo = payload.repository as { default_branch?: unknown } | undefined;
         const defaultBranch = typeof repo?.default_branch === 'string' ? repo.default_branch : undefined;
-        if (!ref.startsWith('refs/heads/')) return { kind: 'ignored', reason: `push to ${ref || 'an unknown ref'} is not a branch push` };
+        if (!ref.startsWith('refs/heads/'))
+          return { kind: 'ignored', reason: `push to ${ref || 'an unknown ref'} is not a branch push` };
         if (defaultBranch !== undefined && ref !== `refs/heads/${defaultBranch}`) {
-          return { kind: 'ignored', reason: `push to ${ref.slice('refs/heads/'.length)}, not the default branch ${defaultBranch}` };
+          return {
+            kind: 'ignored',
+            reason: `push to ${ref.slice('refs/heads/'.length)}, not the default branch ${defaultBranch}`,
+          };
         }
       }
       return { kind: 'workflow', workflowType };

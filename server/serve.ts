@@ -15,7 +15,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function serve(config: Config, store: Store, temporalAddress: string, logger: Logger): Promise<RunningServer> {
+export async function serve(
+  config: Config,
+  store: Store,
+  temporalAddress: string,
+  logger: Logger,
+): Promise<RunningServer> {
   const connection = clientConnection(config, temporalAddress);
   const client = createClient(connection, config.temporal.namespace);
   const starter = temporalStarter(client, config.temporal.taskQueue, config.startTimeoutMs);

@@ -6,7 +6,8 @@ import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/c
 import type { DeliveryRef } from '../lib/delivery';
 import { searchAttributesFor } from '../lib/temporal/search-attributes';
 
-export type StartResult = { kind: 'started'; workflowId: string; runId: string } | { kind: 'duplicate'; workflowId: string };
+export type StartResult =
+  { kind: 'started'; workflowId: string; runId: string } | { kind: 'duplicate'; workflowId: string };
 
 export interface WorkflowStarter {
   /** Throws when the workflow could not be started (Temporal unreachable or refusing). */
@@ -16,7 +17,8 @@ export interface WorkflowStarter {
 }
 
 export function temporalStarter(client: Client, taskQueue: string, timeoutMs: number): WorkflowStarter {
-  const withDeadline = <T>(fn: () => Promise<T>) => client.connection.withDeadline(Date.now() + timeoutMs, fn);
+  const withDeadline = <T>(fn: () => Promise<T>) =>
+    client.connection.withDeadline(Date.now() + timeoutMs, fn);
   return {
     async start(ref, workflowType) {
       try {
@@ -32,7 +34,8 @@ export function temporalStarter(client: Client, taskQueue: string, timeoutMs: nu
         );
         return { kind: 'started', workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
       } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) return { kind: 'duplicate', workflowId: ref.key };
+        if (err instanceof WorkflowExecutionAlreadyStartedError)
+          return { kind: 'duplicate', workflowId: ref.key };
         throw err;
       }
     },

@@ -26,12 +26,22 @@ const services = compose.services;
 
 /** `${VAR:?message}` and `${VAR:-default}` as compose would substitute them, given `env`. */
 function substitute(value: string, env: Record<string, string>): string {
-  return value.replace(/\$\{(\w+)(?::[?-]([^}]*))?\}/g, (_m, name: string, fallback?: string) => env[name] ?? fallback ?? '');
+  return value.replace(
+    /\$\{(\w+)(?::[?-]([^}]*))?\}/g,
+    (_m, name: string, fallback?: string) => env[name] ?? fallback ?? '',
+  );
 }
 
 describe('docker-compose.yml', () => {
   test('has the production-shaped services', () => {
-    assert.deepEqual(Object.keys(services).sort(), ['hookflow-db', 'hookflow-server', 'hookflow-worker', 'temporal', 'temporal-db', 'temporal-ui']);
+    assert.deepEqual(Object.keys(services).sort(), [
+      'hookflow-db',
+      'hookflow-server',
+      'hookflow-worker',
+      'temporal',
+      'temporal-db',
+      'temporal-ui',
+    ]);
   });
 
   test('every image is pinned to a version', () => {
@@ -43,19 +53,19 @@ describe('docker-compose.yml', () => {
   });
 
   test('Temporal runs on PostgreSQL, with its UI', () => {
-    const t = services.temporal!;
+    const t = services.temporal;
     assert.match(t.image!, /^temporalio\/auto-setup:1\.29/);
     assert.equal(t.environment!.DB, 'postgres12');
     assert.equal(t.environment!.POSTGRES_SEEDS, 'temporal-db');
-    assert.match(services['temporal-db']!.image!, /^postgres:/);
+    assert.match(services['temporal-db'].image!, /^postgres:/);
     assert.ok(t.ports!.includes('7233:7233'));
-    assert.equal(services['temporal-ui']!.environment!.TEMPORAL_ADDRESS, 'temporal:7233');
-    assert.ok(services['temporal-ui']!.ports!.includes('8080:8080'));
+    assert.equal(services['temporal-ui'].environment!.TEMPORAL_ADDRESS, 'temporal:7233');
+    assert.ok(services['temporal-ui'].ports!.includes('8080:8080'));
   });
 
   test('hookflow server and worker: built from this repository, entry points that exist, valid configuration', () => {
-    const server = services['hookflow-server']!;
-    const worker = services['hookflow-worker']!;
+    const server = services['hookflow-server'];
+    const worker = services['hookflow-worker'];
     assert.ok(server.build, 'the server image is built from the Dockerfile');
     assert.ok(existsSync(path.join(root, 'Dockerfile')));
     assert.equal(worker.image, server.image, 'server and worker share one image');
@@ -67,16 +77,23 @@ describe('docker-compose.yml', () => {
 
     for (const s of [server, worker]) {
       const env = Object.fromEntries(
-        Object.entries(s.environment!).map(([k, v]) => [k, substitute(String(v), { WEBHOOK_SECRET: 'from-the-env' })]),
+        Object.entries(s.environment!).map(([k, v]) => [
+          k,
+          substitute(String(v), { WEBHOOK_SECRET: 'from-the-env' }),
+        ]),
       );
       const config = loadConfig(env);
       assert.equal(config.temporal.address, 'temporal:7233');
       assert.deepEqual(config.webhookSecrets, ['from-the-env']);
       const db = new URL(config.databaseUrl!);
       assert.ok(services[db.hostname], `DATABASE_URL points at the ${db.hostname} service`);
-      assert.equal(services[db.hostname]!.environment!.POSTGRES_DB, db.pathname.slice(1));
-      assert.ok(services[config.temporal.address!.split(':')[0]!], 'TEMPORAL_ADDRESS points at a service');
+      assert.equal(services[db.hostname].environment!.POSTGRES_DB, db.pathname.slice(1));
+      assert.ok(services[config.temporal.address.split(':')[0]], 'TEMPORAL_ADDRESS points at a service');
     }
-    assert.match(String(services['hookflow-server']!.environment!.WEBHOOK_SECRET), /:\?/, 'a missing secret stops compose, not a silent default');
+    assert.match(
+      String(services['hookflow-server'].environment!.WEBHOOK_SECRET),
+      /:\?/,
+      'a missing secret stops compose, not a silent default',
+    );
   });
 });

@@ -54,7 +54,16 @@ describe('configuration', () => {
       WEBHOOK_SECRET: ' , ',
     });
     const text = found.join('\n');
-    for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'GITHUB_API_URL', 'HOOKFLOW_BODY_LIMIT', 'HOOKFLOW_LEDGER_RETENTION_DAYS', 'APP_ID', 'WEBHOOK_SECRET']) {
+    for (const name of [
+      'PORT',
+      'LOG_LEVEL',
+      'DATABASE_URL',
+      'GITHUB_API_URL',
+      'HOOKFLOW_BODY_LIMIT',
+      'HOOKFLOW_LEDGER_RETENTION_DAYS',
+      'APP_ID',
+      'WEBHOOK_SECRET',
+    ]) {
       assert.match(text, new RegExp(`^${name}:`, 'm'), `${name} is reported`);
     }
     assert.match(text, /PORT: must be a whole number/);
@@ -63,7 +72,10 @@ describe('configuration', () => {
 
   test('the private key: path or value, not both, and it must be PEM', () => {
     const keyFile = tmpFile('-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----\n');
-    assert.match(loadConfig({ APP_ID: '1', PRIVATE_KEY_PATH: keyFile }).privateKey ?? '', /BEGIN RSA PRIVATE KEY/);
+    assert.match(
+      loadConfig({ APP_ID: '1', PRIVATE_KEY_PATH: keyFile }).privateKey ?? '',
+      /BEGIN RSA PRIVATE KEY/,
+    );
     assert.match(problems({ PRIVATE_KEY: 'x', PRIVATE_KEY_PATH: keyFile }).join(), /not both/);
     assert.match(problems({ PRIVATE_KEY: 'hello' }).join(), /not a PEM private key/);
     assert.match(problems({ PRIVATE_KEY_PATH: '/nonexistent/key.pem' }).join(), /cannot read/);
@@ -75,7 +87,16 @@ describe('configuration', () => {
       HOOKFLOW_SOURCES_FILE: tmpFile(
         JSON.stringify({
           hooks: [{ hookId: 'abc', secrets: [] }],
-          providers: [{ name: 'X', path: 'nope', secrets: ['s'], headers: { delivery: 'a b', signature: 's' }, installationField: 'a', events: ['e'] }],
+          providers: [
+            {
+              name: 'X',
+              path: 'nope',
+              secrets: ['s'],
+              headers: { delivery: 'a b', signature: 's' },
+              installationField: 'a',
+              events: ['e'],
+            },
+          ],
         }),
       ),
     }).join('\n');

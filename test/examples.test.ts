@@ -26,8 +26,12 @@ async function postAll(h: Harness, form: boolean): Promise<{ example: Example; a
     // A few at a time, like a busy GitHub hook.
     for (let i = 0; i < batch.length; i += 8) {
       const slice = batch.slice(i, i + 8);
-      const answers = await Promise.all(slice.map((example) => h.post(githubDelivery({ event: example.event, payload: example.payload, form }))));
-      slice.forEach((example, j) => results.push({ example, answer: answers[j]! }));
+      const answers = await Promise.all(
+        slice.map((example) =>
+          h.post(githubDelivery({ event: example.event, payload: example.payload, form })),
+        ),
+      );
+      slice.forEach((example, j) => results.push({ example, answer: answers[j] }));
     }
   }
   return results;
@@ -44,7 +48,10 @@ describe('@octokit/webhooks-examples', () => {
       const results = await postAll(h, form);
       const not2xx = results.filter((r) => r.answer.status < 200 || r.answer.status > 299);
       assert.deepEqual(
-        not2xx.map((r) => `${r.example.event}.${String(r.example.payload.action)}: ${r.answer.status} ${JSON.stringify(r.answer.body)}`),
+        not2xx.map(
+          (r) =>
+            `${r.example.event}.${String(r.example.payload.action)}: ${r.answer.status} ${JSON.stringify(r.answer.body)}`,
+        ),
         [],
       );
       const accepted = results.filter((r) => r.answer.body.status === 'accepted');
@@ -52,7 +59,14 @@ describe('@octokit/webhooks-examples', () => {
       // Every handled event is among the accepted ones; pings are answered; the rest are ignored.
       assert.deepEqual(
         new Set(accepted.map((r) => r.example.event)),
-        new Set(['installation', 'installation_repositories', 'issues', 'issue_comment', 'pull_request', 'push']),
+        new Set([
+          'installation',
+          'installation_repositories',
+          'issues',
+          'issue_comment',
+          'pull_request',
+          'push',
+        ]),
       );
       assert.equal(byStatus('ok'), all.filter((e) => e.event === 'ping').length);
       assert.equal(accepted.length + byStatus('ok') + byStatus('ignored'), all.length);
@@ -60,9 +74,14 @@ describe('@octokit/webhooks-examples', () => {
       await waitFor(
         'every accepted delivery to complete',
         async () => {
-          const rows = await Promise.all(accepted.map((r) => h.store.getDelivery(String(r.answer.body.workflowId))));
+          const rows = await Promise.all(
+            accepted.map((r) => h.store.getDelivery(String(r.answer.body.workflowId))),
+          );
           const failed = rows.filter((r) => r?.outcome === 'failed');
-          assert.deepEqual(failed.map((r) => `${r!.ref.key}: ${r!.reason}`), []);
+          assert.deepEqual(
+            failed.map((r) => `${r!.ref.key}: ${r!.reason}`),
+            [],
+          );
           return rows.every((r) => r?.outcome === 'completed');
         },
         60_000,

@@ -16,7 +16,9 @@ const issue = (n = 1) => ({
 describe('front door', () => {
   let h: Harness;
   before(async () => {
-    h = await startHookflow({ env: { WEBHOOK_SECRET: 'test-secret, previous-secret', HOOKFLOW_BODY_LIMIT: '64kb' } });
+    h = await startHookflow({
+      env: { WEBHOOK_SECRET: 'test-secret, previous-secret', HOOKFLOW_BODY_LIMIT: '64kb' },
+    });
   });
   after(() => h.close());
 
@@ -78,11 +80,16 @@ describe('front door', () => {
     const res = await h.post(d);
     assert.equal(res.status, 202);
     await h.waitForOutcome(String(res.body.workflowId), 'completed');
-    assert.equal((await h.store.getDelivery(String(res.body.workflowId)))?.reason, 'issues.opened #3 in acme/api');
+    assert.equal(
+      (await h.store.getDelivery(String(res.body.workflowId)))?.reason,
+      'issues.opened #3 in acme/api',
+    );
   });
 
   test('rotation: a delivery signed with the previous secret is accepted', async () => {
-    const res = await h.post(githubDelivery({ event: 'issues', payload: issue(), secret: 'previous-secret' }));
+    const res = await h.post(
+      githubDelivery({ event: 'issues', payload: issue(), secret: 'previous-secret' }),
+    );
     assert.equal(res.status, 202);
   });
 
@@ -183,21 +190,31 @@ describe('front door', () => {
     assert.deepEqual(star.body, { status: 'ignored', reason: 'no workflow handles star events' });
 
     const repo = { full_name: 'acme/api', default_branch: 'main' };
-    const feature = await h.post(githubDelivery({ event: 'push', payload: { ref: 'refs/heads/feature', repository: repo } }));
+    const feature = await h.post(
+      githubDelivery({ event: 'push', payload: { ref: 'refs/heads/feature', repository: repo } }),
+    );
     assert.equal(feature.status, 202);
     assert.equal(feature.body.status, 'ignored');
     assert.match(String(feature.body.reason), /not the default branch main/);
 
-    const tag = await h.post(githubDelivery({ event: 'push', payload: { ref: 'refs/tags/v1', repository: repo } }));
+    const tag = await h.post(
+      githubDelivery({ event: 'push', payload: { ref: 'refs/tags/v1', repository: repo } }),
+    );
     assert.equal(tag.body.status, 'ignored');
 
     const main = await h.post(
-      githubDelivery({ event: 'push', payload: { ref: 'refs/heads/main', repository: repo, commits: [{}, {}] } }),
+      githubDelivery({
+        event: 'push',
+        payload: { ref: 'refs/heads/main', repository: repo, commits: [{}, {}] },
+      }),
     );
     assert.equal(main.status, 202);
     assert.equal(main.body.status, 'accepted');
     await h.waitForOutcome(String(main.body.workflowId), 'completed');
-    assert.equal((await h.store.getDelivery(String(main.body.workflowId)))?.reason, 'push of 2 commits to refs/heads/main in acme/api');
+    assert.equal(
+      (await h.store.getDelivery(String(main.body.workflowId)))?.reason,
+      'push of 2 commits to refs/heads/main in acme/api',
+    );
   });
 
   test('405 for other methods on the webhook path, 404 elsewhere', async () => {

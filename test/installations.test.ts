@@ -41,7 +41,10 @@ describe('sources and installations', () => {
   before(async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-sources-'));
     const file = path.join(dir, 'sources.json');
-    writeFileSync(file, JSON.stringify({ hooks: [{ hookId: '777', secrets: ['hook-777-secret'] }], providers: [TRULINKS] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ hooks: [{ hookId: '777', secrets: ['hook-777-secret'] }], providers: [TRULINKS] }),
+    );
     h = await startHookflow({ env: { HOOKFLOW_SOURCES_FILE: file } });
   });
   after(() => h.close());
@@ -50,9 +53,13 @@ describe('sources and installations', () => {
     const payload = { action: 'opened', issue: { number: 1 } };
     const withDefault = await h.post(githubDelivery({ event: 'issues', payload, hookId: '777' }));
     assert.equal(withDefault.status, 401);
-    const withOwn = await h.post(githubDelivery({ event: 'issues', payload, hookId: '777', secret: 'hook-777-secret' }));
+    const withOwn = await h.post(
+      githubDelivery({ event: 'issues', payload, hookId: '777', secret: 'hook-777-secret' }),
+    );
     assert.equal(withOwn.status, 202);
-    const ownOnDefault = await h.post(githubDelivery({ event: 'issues', payload, secret: 'hook-777-secret' }));
+    const ownOnDefault = await h.post(
+      githubDelivery({ event: 'issues', payload, secret: 'hook-777-secret' }),
+    );
     assert.equal(ownOnDefault.status, 401);
   });
 
@@ -62,7 +69,11 @@ describe('sources and installations', () => {
     const created = await h.post(
       githubDelivery({
         event: 'installation',
-        payload: { action: 'created', installation, repositories: [repo(1, 'acme/api'), repo(2, 'acme/web')] },
+        payload: {
+          action: 'created',
+          installation,
+          repositories: [repo(1, 'acme/api'), repo(2, 'acme/web')],
+        },
       }),
     );
     assert.equal(created.status, 202);
@@ -73,7 +84,12 @@ describe('sources and installations', () => {
     const changed = await h.post(
       githubDelivery({
         event: 'installation_repositories',
-        payload: { action: 'added', installation, repositories_added: [repo(3, 'acme/cli')], repositories_removed: [repo(1, 'acme/api')] },
+        payload: {
+          action: 'added',
+          installation,
+          repositories_added: [repo(3, 'acme/cli')],
+          repositories_removed: [repo(1, 'acme/api')],
+        },
       }),
     );
     await h.waitForOutcome(String(changed.body.workflowId), 'completed');
@@ -81,28 +97,45 @@ describe('sources and installations', () => {
 
     // The installation belongs to the default hook: another hook's secret cannot speak for it.
     const foreign = await h.post(
-      githubDelivery({ event: 'issues', payload: { action: 'opened', installation }, hookId: '777', secret: 'hook-777-secret' }),
+      githubDelivery({
+        event: 'issues',
+        payload: { action: 'opened', installation },
+        hookId: '777',
+        secret: 'hook-777-secret',
+      }),
     );
     assert.equal(foreign.status, 403);
     assert.match(String(foreign.body.error), /another hook/);
 
-    const issue = await h.post(githubDelivery({ event: 'issues', payload: { action: 'opened', installation, issue: { number: 5 } } }));
+    const issue = await h.post(
+      githubDelivery({ event: 'issues', payload: { action: 'opened', installation, issue: { number: 5 } } }),
+    );
     await h.waitForOutcome(String(issue.body.workflowId), 'completed');
 
-    const deleted = await h.post(githubDelivery({ event: 'installation', payload: { action: 'deleted', installation } }));
+    const deleted = await h.post(
+      githubDelivery({ event: 'installation', payload: { action: 'deleted', installation } }),
+    );
     await h.waitForOutcome(String(deleted.body.workflowId), 'completed');
     assert.equal((await h.store.getInstallation('github', String(id)))?.status, 'removed');
     assert.deepEqual(await h.store.listRepositories('github', String(id)), []);
-    assert.equal((await h.store.getDelivery(String(issue.body.workflowId)))?.rawBody, null, 'payloads of an uninstalled installation are deleted');
+    assert.equal(
+      (await h.store.getDelivery(String(issue.body.workflowId)))?.rawBody,
+      null,
+      'payloads of an uninstalled installation are deleted',
+    );
 
-    const after = await h.post(githubDelivery({ event: 'issues', payload: { action: 'opened', installation } }));
+    const after = await h.post(
+      githubDelivery({ event: 'issues', payload: { action: 'opened', installation } }),
+    );
     assert.equal(after.status, 403);
     assert.match(String(after.body.error), /uninstalled/);
   });
 
   test('an installation hookflow has not seen is accepted and recorded as unverified', async () => {
     const id = String(9_000_000 + Math.floor(Math.random() * 100_000));
-    const res = await h.post(githubDelivery({ event: 'issues', payload: { action: 'opened', installation: { id: Number(id) } } }));
+    const res = await h.post(
+      githubDelivery({ event: 'issues', payload: { action: 'opened', installation: { id: Number(id) } } }),
+    );
     assert.equal(res.status, 202);
     assert.equal((await h.store.getInstallation('github', id))?.status, 'unverified');
     await h.waitForOutcome(String(res.body.workflowId), 'completed');

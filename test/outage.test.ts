@@ -24,17 +24,25 @@ describe('Temporal outage', () => {
   test('deliveries during the outage are queued, then all run when Temporal is back', async () => {
     const port = await freePort();
     const dbFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'hookflow-outage-')), 'temporal.db');
-    const start = () => startDevServer({ cli: testEnv.cli, port, namespace: testEnv.namespace, dbFile, stdio: 'ignore' });
+    const start = () =>
+      startDevServer({ cli: testEnv.cli, port, namespace: testEnv.namespace, dbFile, stdio: 'ignore' });
     server = await start();
     h = await startHookflow({ temporalAddress: server.address });
-    const payload = (n: number) => ({ action: 'opened', issue: { number: n }, repository: { full_name: 'acme/api' } });
+    const payload = (n: number) => ({
+      action: 'opened',
+      issue: { number: n },
+      repository: { full_name: 'acme/api' },
+    });
 
-    const before = await Promise.all(Array.from({ length: 5 }, (_, i) => h!.post(githubDelivery({ event: 'issues', payload: payload(i) }))));
+    const before = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => h!.post(githubDelivery({ event: 'issues', payload: payload(i) }))),
+    );
     assert.deepEqual(new Set(before.map((a) => a.body.status)), new Set(['accepted']));
 
     await server.stop();
     const during = [];
-    for (let i = 0; i < 20; i++) during.push(await h.post(githubDelivery({ event: 'issues', payload: payload(100 + i) })));
+    for (let i = 0; i < 20; i++)
+      during.push(await h.post(githubDelivery({ event: 'issues', payload: payload(100 + i) })));
     assert.deepEqual(
       during.map((a) => `${a.status} ${String(a.body.status)}`),
       during.map(() => '202 queued'),

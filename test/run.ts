@@ -55,7 +55,7 @@ async function main(): Promise<number> {
       if (d.details?.type !== 'suite') counts.failed++;
     });
     await new Promise<void>((resolve, reject) => {
-      const out = stream.compose(new spec());
+      const out = stream.compose(new spec()) as NodeJS.ReadableStream;
       out.on('end', resolve);
       out.on('error', reject);
       out.pipe(process.stdout, { end: false });

@@ -52,7 +52,10 @@ describe('signatures', () => {
   });
 
   test('uppercase hex digests are accepted', () => {
-    assert.equal(verifySignature(GITHUB_SHA256, [SECRET], BODY, `sha256=${SHA256.slice(7).toUpperCase()}`), 'valid');
+    assert.equal(
+      verifySignature(GITHUB_SHA256, [SECRET], BODY, `sha256=${SHA256.slice(7).toUpperCase()}`),
+      'valid',
+    );
   });
 
   test('declarative schemes: base64 without a prefix, sha512', () => {
@@ -62,6 +65,9 @@ describe('signatures', () => {
     assert.equal(verifySignature(b64, ['k'], BODY, sig), 'valid');
     const s512 = { algorithm: 'sha512', prefix: 'v1=', encoding: 'hex' } as const;
     assert.equal(verifySignature(s512, ['k'], BODY, sign(s512, 'k', BODY)), 'valid');
-    assert.equal(verifySignature(s512, ['k'], BODY, sign(GITHUB_SHA256, 'k', BODY).replace('sha256=', 'v1=')), 'malformed');
+    assert.equal(
+      verifySignature(s512, ['k'], BODY, sign(GITHUB_SHA256, 'k', BODY).replace('sha256=', 'v1=')),
+      'malformed',
+    );
   });
 });

@@ -21,19 +21,27 @@ interface Started {
 }
 
 async function npmStart(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, [...process.execArgv, path.join(__dirname, '..', 'scripts', 'start.ts')], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, path.join(__dirname, '..', 'scripts', 'start.ts')],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  await waitFor('hookflow to print its URLs', async () => child.exitCode === null && /Press Ctrl-C to stop/.test(out), 90_000);
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  await waitFor(
+    'hookflow to print its URLs',
+    () => Promise.resolve(child.exitCode === null && /Press Ctrl-C to stop/.test(out)),
+    90_000,
+  );
   return {
     child,
     output: () => out,
-    webhookUrl: /Webhook URL:\s+(\S+)/.exec(out)![1]!,
-    uiUrl: /Temporal UI:\s+(\S+)/.exec(out)![1]!,
+    webhookUrl: /Webhook URL:\s+(\S+)/.exec(out)![1],
+    uiUrl: /Temporal UI:\s+(\S+)/.exec(out)![1],
   };
 }
 
@@ -78,12 +86,17 @@ describe('npm start (embedded default)', () => {
     assert.equal(first.webhookUrl, `http://127.0.0.1:${port}/api/github/webhooks`);
     assert.equal((await fetch(first.uiUrl)).status, 200, 'the Temporal UI answers');
 
-    const d = githubDelivery({ event: 'issues', payload: { action: 'opened', issue: { number: 1 }, repository: { full_name: 'acme/api' } } });
+    const d = githubDelivery({
+      event: 'issues',
+      payload: { action: 'opened', issue: { number: 1 }, repository: { full_name: 'acme/api' } },
+    });
     const accepted = await post(first.webhookUrl, d);
     assert.equal(accepted.status, 202);
     const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
     try {
-      const result: unknown = await new Client({ connection }).workflow.getHandle(String(accepted.body.workflowId)).result();
+      const result: unknown = await new Client({ connection }).workflow
+        .getHandle(String(accepted.body.workflowId))
+        .result();
       assert.equal(result, 'issues.opened #1 in acme/api');
     } finally {
       await connection.close();

@@ -39,7 +39,11 @@ for (const kind of ['postgres', 'embedded'] as const) {
       store ??=
         kind === 'postgres'
           ? await openStore({ databaseUrl: await freshSchemaUrl(), dataDir: '', ledgerRetentionDays: 4 })
-          : await openStore({ databaseUrl: undefined, dataDir: mkdtempSync(path.join(os.tmpdir(), 'hookflow-store-')), ledgerRetentionDays: 4 });
+          : await openStore({
+              databaseUrl: undefined,
+              dataDir: mkdtempSync(path.join(os.tmpdir(), 'hookflow-store-')),
+              ledgerRetentionDays: 4,
+            });
       return store;
     };
     after(() => store?.db.close());
@@ -48,7 +52,7 @@ for (const kind of ['postgres', 'embedded'] as const) {
       const s = await open();
       assert.equal(await migrate(s.db), MIGRATIONS.length);
       const { rows } = await s.db.query<{ n: string }>('SELECT count(*) AS n FROM schema_migrations');
-      assert.equal(Number(rows[0]!.n), MIGRATIONS.length);
+      assert.equal(Number(rows[0].n), MIGRATIONS.length);
     });
 
     test('a delivery is recorded once; repeats are counted and report the earlier outcome', async () => {
@@ -84,14 +88,21 @@ for (const kind of ['postgres', 'embedded'] as const) {
       assert.ok(depth >= 2);
       assert.equal((await s.getDelivery(a.key))?.outcome, 'queued');
       const [first, second] = await Promise.all([s.leaseOutbox(depth, 60_000), s.leaseOutbox(depth, 60_000)]);
-      const leased = [...first!, ...second!].map((i) => i.ref.key);
+      const leased = [...first, ...second].map((i) => i.ref.key);
       assert.equal(leased.length, depth);
       assert.equal(new Set(leased).size, depth, 'two relays never lease the same item');
-      assert.deepEqual(await s.leaseOutbox(10, 60_000), [], 'leased items are not due again until the lease ends');
-      assert.equal([...first!, ...second!].find((i) => i.ref.key === a.key)?.workflowType, 'onIssues');
+      assert.deepEqual(
+        await s.leaseOutbox(10, 60_000),
+        [],
+        'leased items are not due again until the lease ends',
+      );
+      assert.equal([...first, ...second].find((i) => i.ref.key === a.key)?.workflowType, 'onIssues');
       await s.outboxRetryLater(a.key, 'still down', 0);
       const again = await s.leaseOutbox(10, 60_000);
-      assert.deepEqual(again.map((i) => [i.ref.key, i.attempts]), [[a.key, 2]]);
+      assert.deepEqual(
+        again.map((i) => [i.ref.key, i.attempts]),
+        [[a.key, 2]],
+      );
       await s.outboxDone(a.key, a.key, 'run-a');
       assert.equal(await s.outboxDepth(), depth - 1);
       assert.equal((await s.getDelivery(a.key))?.outcome, 'accepted');
@@ -102,7 +113,10 @@ for (const kind of ['postgres', 'embedded'] as const) {
       const r = ref();
       await record(s, r);
       assert.equal(await s.enqueueStranded(60_000), 0, 'a fresh row is not stranded');
-      await s.db.query(`UPDATE deliveries SET received_at = now() - interval '2 minutes' WHERE delivery_key = $1`, [r.key]);
+      await s.db.query(
+        `UPDATE deliveries SET received_at = now() - interval '2 minutes' WHERE delivery_key = $1`,
+        [r.key],
+      );
       assert.equal(await s.enqueueStranded(60_000), 1);
       assert.equal((await s.getDelivery(r.key))?.outcome, 'queued');
       assert.ok((await s.leaseOutbox(100, 1_000)).some((i) => i.ref.key === r.key));
@@ -119,9 +133,12 @@ for (const kind of ['postgres', 'embedded'] as const) {
         `SELECT extract(day FROM expires_at - received_at)::int AS days FROM deliveries WHERE delivery_key = $1`,
         [old.key],
       );
-      assert.equal(rows[0]!.days, 4, 'retention is taken from the configuration');
+      assert.equal(rows[0].days, 4, 'retention is taken from the configuration');
       const depth = await s.outboxDepth();
-      await s.db.query(`UPDATE deliveries SET expires_at = now() - interval '1 second' WHERE delivery_key = $1`, [old.key]);
+      await s.db.query(
+        `UPDATE deliveries SET expires_at = now() - interval '1 second' WHERE delivery_key = $1`,
+        [old.key],
+      );
       assert.equal(await s.purgeExpired(), 1);
       assert.equal(await s.getDelivery(old.key), undefined);
       assert.ok(await s.getDelivery(fresh.key));
@@ -132,10 +149,13 @@ for (const kind of ['postgres', 'embedded'] as const) {
       const s = await open();
       await s.noteUnverifiedInstallation('github', '7', 'github');
       assert.equal((await s.getInstallation('github', '7'))?.status, 'unverified');
-      await s.registerInstallation({ provider: 'github', installationId: '7', source: 'github', account: 'acme' }, [
-        { id: 1, fullName: 'acme/a' },
-        { id: 2, fullName: 'acme/b' },
-      ]);
+      await s.registerInstallation(
+        { provider: 'github', installationId: '7', source: 'github', account: 'acme' },
+        [
+          { id: 1, fullName: 'acme/a' },
+          { id: 2, fullName: 'acme/b' },
+        ],
+      );
       assert.deepEqual(await s.getInstallation('github', '7'), {
         provider: 'github',
         installationId: '7',

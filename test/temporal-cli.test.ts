@@ -25,15 +25,24 @@ describe('finding the Temporal CLI', () => {
     const cli = executable(path.join(d, 'my-temporal'));
     const onPath = executable(path.join(d, 'bin', 'temporal'));
     assert.equal(await findTemporalCli({ TEMPORAL_CLI_PATH: cli, PATH: path.dirname(onPath) }), cli);
-    await assert.rejects(findTemporalCli({ TEMPORAL_CLI_PATH: path.join(d, 'missing') }), /is not an executable file/);
+    await assert.rejects(
+      findTemporalCli({ TEMPORAL_CLI_PATH: path.join(d, 'missing') }),
+      /is not an executable file/,
+    );
   });
 
   test('then `temporal` on PATH, then the cache', async () => {
     const d = dir();
     const onPath = executable(path.join(d, 'bin', 'temporal'));
     const cached = executable(path.join(d, 'cache', 'bin', 'temporal'));
-    assert.equal(await findTemporalCli({ PATH: path.dirname(onPath), HOOKFLOW_CACHE_DIR: path.join(d, 'cache') }), onPath);
-    assert.equal(await findTemporalCli({ PATH: path.join(d, 'empty'), HOOKFLOW_CACHE_DIR: path.join(d, 'cache') }), cached);
+    assert.equal(
+      await findTemporalCli({ PATH: path.dirname(onPath), HOOKFLOW_CACHE_DIR: path.join(d, 'cache') }),
+      onPath,
+    );
+    assert.equal(
+      await findTemporalCli({ PATH: path.join(d, 'empty'), HOOKFLOW_CACHE_DIR: path.join(d, 'cache') }),
+      cached,
+    );
   });
 
   test('the cache defaults to ~/.cache/hookflow (or XDG_CACHE_HOME), outside the checkout', async () => {
@@ -53,7 +62,10 @@ describe('finding the Temporal CLI', () => {
       `#!/bin/sh\necho "$@" > ${log}\nprintf '#!/bin/sh\\n' > "$GOBIN/temporal"\n/bin/chmod +x "$GOBIN/temporal"\n`,
     );
     const messages: string[] = [];
-    const found = await findTemporalCli({ PATH: path.dirname(go), HOOKFLOW_CACHE_DIR: path.join(d, 'cache') }, (m) => messages.push(m));
+    const found = await findTemporalCli(
+      { PATH: path.dirname(go), HOOKFLOW_CACHE_DIR: path.join(d, 'cache') },
+      (m) => messages.push(m),
+    );
     assert.equal(found, path.join(d, 'cache', 'bin', 'temporal'));
     assert.ok(existsSync(found));
     assert.equal(readFileSync(log, 'utf8').trim(), `install ${TEMPORAL_CLI_MODULE}`);
@@ -63,7 +75,10 @@ describe('finding the Temporal CLI', () => {
   test('a failed build and a machine without Go get clear errors', async () => {
     const d = dir();
     const failingGo = executable(path.join(d, 'gobin', 'go'), '#!/bin/sh\nexit 3\n');
-    await assert.rejects(findTemporalCli({ PATH: path.dirname(failingGo), HOOKFLOW_CACHE_DIR: path.join(d, 'c1') }), /exited with 3/);
+    await assert.rejects(
+      findTemporalCli({ PATH: path.dirname(failingGo), HOOKFLOW_CACHE_DIR: path.join(d, 'c1') }),
+      /exited with 3/,
+    );
     await assert.rejects(
       findTemporalCli({ PATH: path.join(d, 'empty'), HOOKFLOW_CACHE_DIR: path.join(d, 'c2') }),
       /Temporal CLI was not found.*TEMPORAL_CLI_PATH.*install Go/s,

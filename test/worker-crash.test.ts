@@ -22,7 +22,10 @@ function spawnWorker(h: Harness): ChildProcess {
   });
 }
 
-const exited = (c: ChildProcess) => new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve(null) : c.once('exit', resolve)));
+const exited = (c: ChildProcess) =>
+  new Promise((resolve) =>
+    c.exitCode !== null || c.signalCode !== null ? resolve(null) : c.once('exit', resolve),
+  );
 
 describe('worker killed mid-run', () => {
   let h: Harness | undefined;
@@ -41,7 +44,9 @@ describe('worker killed mid-run', () => {
       answers.push(
         ...(await Promise.all(
           Array.from({ length: 25 }, (_, j) =>
-            h!.post(githubDelivery({ event: 'issues', payload: { action: 'opened', issue: { number: i + j } } })),
+            h!.post(
+              githubDelivery({ event: 'issues', payload: { action: 'opened', issue: { number: i + j } } }),
+            ),
           ),
         )),
       );
@@ -49,13 +54,20 @@ describe('worker killed mid-run', () => {
     assert.ok(answers.every((a) => a.status === 202 && a.body.status === 'accepted'));
     const keys = answers.map((a) => String(a.body.workflowId));
     const completed = async () => {
-      const { rows } = await h!.store.db.query<{ n: string }>(`SELECT count(*) AS n FROM deliveries WHERE outcome = 'completed'`);
-      return Number(rows[0]!.n);
+      const { rows } = await h!.store.db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM deliveries WHERE outcome = 'completed'`,
+      );
+      return Number(rows[0].n);
     };
 
     const first = spawnWorker(h);
     children.push(first);
-    await waitFor('the first worker to complete some deliveries', async () => (await completed()) > 0, 60_000, 10);
+    await waitFor(
+      'the first worker to complete some deliveries',
+      async () => (await completed()) > 0,
+      60_000,
+      10,
+    );
     first.kill('SIGKILL');
     await exited(first);
     const atKill = await completed();
@@ -65,7 +77,10 @@ describe('worker killed mid-run', () => {
     children.push(second);
     await waitFor('every delivery to complete', async () => (await completed()) === total, 120_000, 250);
     const rows = await Promise.all(keys.map((k) => h!.store.getDelivery(k)));
-    assert.deepEqual(rows.filter((r) => r?.outcome !== 'completed'), []);
+    assert.deepEqual(
+      rows.filter((r) => r?.outcome !== 'completed'),
+      [],
+    );
     second.kill('SIGTERM');
     await exited(second);
   });

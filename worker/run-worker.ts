@@ -12,7 +12,12 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function runWorker(config: Config, store: Store, temporalAddress: string, logger: Logger): Promise<RunningWorker> {
+export async function runWorker(
+  config: Config,
+  store: Store,
+  temporalAddress: string,
+  logger: Logger,
+): Promise<RunningWorker> {
   const connection = await workerConnection(config, temporalAddress);
   const worker = await createWorker({
     connection,

@@ -4,7 +4,8 @@ import type { DeliveryRef } from '../lib/delivery';
 import { DELIVERY_ACTIVITY } from './activity-options';
 import { runDelivery } from './run-delivery';
 
-const { registerInstallation, removeInstallation, describeDelivery } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
+const { registerInstallation, removeInstallation, describeDelivery } =
+  proxyActivities<Activities>(DELIVERY_ACTIVITY);
 
 /** `installation` (J4): created → register it and its repositories; deleted → remove it and its stored data. */
 export async function onInstallation(ref: DeliveryRef): Promise<string> {

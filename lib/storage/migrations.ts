@@ -75,7 +75,7 @@ export async function migrate(db: Db): Promise<number> {
     const { rows } = await tx.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
     const current = rows[0]?.v ?? 0;
     for (let version = current + 1; version <= MIGRATIONS.length; version++) {
-      for (const statement of splitStatements(MIGRATIONS[version - 1]!)) await tx.query(statement);
+      for (const statement of splitStatements(MIGRATIONS[version - 1])) await tx.query(statement);
       await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version]);
     }
     return MIGRATIONS.length;

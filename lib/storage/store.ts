@@ -96,10 +96,15 @@ export function createStore(db: Db, options: { retentionDays: number }) {
           ref.source,
         ],
       );
-      return rows[0]!;
+      return rows[0];
     },
 
-    async markAccepted(key: string, workflowId: string, runId: string | null, tx: Queryable = db): Promise<void> {
+    async markAccepted(
+      key: string,
+      workflowId: string,
+      runId: string | null,
+      tx: Queryable = db,
+    ): Promise<void> {
       await tx.query(
         `UPDATE deliveries SET outcome = 'accepted', workflow_id = $2, run_id = coalesce($3, run_id), reason = NULL
          WHERE delivery_key = $1 AND outcome IN ('received', 'queued', 'failed')`,
@@ -156,7 +161,7 @@ export function createStore(db: Db, options: { retentionDays: number }) {
          SELECT count(*) AS n FROM parked`,
         [olderThanMs],
       );
-      return Number(rows[0]!.n);
+      return Number(rows[0].n);
     },
 
     async outboxDone(key: string, workflowId: string, runId: string | null): Promise<void> {
@@ -176,7 +181,7 @@ export function createStore(db: Db, options: { retentionDays: number }) {
 
     async outboxDepth(): Promise<number> {
       const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM outbox');
-      return Number(rows[0]!.n);
+      return Number(rows[0].n);
     },
 
     async finishDelivery(key: string, outcome: 'completed' | 'failed', reason: string | null): Promise<void> {
@@ -217,7 +222,7 @@ export function createStore(db: Db, options: { retentionDays: number }) {
       const { rows } = await db.query<{ n: string }>(
         `WITH gone AS (DELETE FROM deliveries WHERE expires_at < now() RETURNING 1) SELECT count(*) AS n FROM gone`,
       );
-      return Number(rows[0]!.n);
+      return Number(rows[0].n);
     },
 
     async getInstallation(provider: string, installationId: string): Promise<Installation | undefined> {
@@ -227,15 +232,28 @@ export function createStore(db: Db, options: { retentionDays: number }) {
         source: string;
         account: string | null;
         status: InstallationStatus;
-      }>('SELECT * FROM installations WHERE provider = $1 AND installation_id = $2', [provider, installationId]);
+      }>('SELECT * FROM installations WHERE provider = $1 AND installation_id = $2', [
+        provider,
+        installationId,
+      ]);
       const r = rows[0];
       return r
-        ? { provider: r.provider, installationId: r.installation_id, source: r.source, account: r.account, status: r.status }
+        ? {
+            provider: r.provider,
+            installationId: r.installation_id,
+            source: r.source,
+            account: r.account,
+            status: r.status,
+          }
         : undefined;
     },
 
     /** An installation seen for the first time in a delivery (installed before hookflow ran). */
-    async noteUnverifiedInstallation(provider: string, installationId: string, source: string): Promise<void> {
+    async noteUnverifiedInstallation(
+      provider: string,
+      installationId: string,
+      source: string,
+    ): Promise<void> {
       await db.query(
         `INSERT INTO installations (provider, installation_id, source, status) VALUES ($1, $2, $3, 'unverified')
          ON CONFLICT DO NOTHING`,

@@ -37,7 +37,10 @@ function onPath(name: string, env: Env): string | undefined {
 }
 
 /** Returns the path of a usable `temporal` binary, building it once if needed. */
-export async function findTemporalCli(env: Env, log: (msg: string) => void = () => undefined): Promise<string> {
+export async function findTemporalCli(
+  env: Env,
+  log: (msg: string) => void = () => undefined,
+): Promise<string> {
   if (env.TEMPORAL_CLI_PATH) {
     if (!isExecutable(env.TEMPORAL_CLI_PATH)) {
       throw new TemporalCliError(`TEMPORAL_CLI_PATH=${env.TEMPORAL_CLI_PATH} is not an executable file`);
@@ -59,12 +62,14 @@ export async function findTemporalCli(env: Env, log: (msg: string) => void = () 
         `or set TEMPORAL_CLI_PATH, or install Go so hookflow can build it into ${binDir}.`,
     );
   }
-  log(`Building the Temporal CLI once with \`go install ${TEMPORAL_CLI_MODULE}\` into ${binDir} (takes minutes)…`);
+  log(
+    `Building the Temporal CLI once with \`go install ${TEMPORAL_CLI_MODULE}\` into ${binDir} (takes minutes)…`,
+  );
   mkdirSync(binDir, { recursive: true });
   // Build into a private folder and rename, so a concurrent run never sees a half-written binary.
   const tmpBin = mkdtempSync(path.join(binDir, '.build-'));
   try {
-    await run(go, ['install', TEMPORAL_CLI_MODULE], { ...env, GOBIN: tmpBin } as NodeJS.ProcessEnv);
+    await run(go, ['install', TEMPORAL_CLI_MODULE], { ...env, GOBIN: tmpBin });
     renameSync(path.join(tmpBin, 'temporal'), cached);
   } finally {
     rmSync(tmpBin, { recursive: true, force: true });

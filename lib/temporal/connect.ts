@@ -15,7 +15,9 @@ export interface TemporalTarget {
 type ConnectOptions = ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
 
 function options(config: Config, address: string): ConnectOptions {
-  const env = Object.fromEntries(Object.entries(config.env).filter((e): e is [string, string] => e[1] !== undefined));
+  const env = Object.fromEntries(
+    Object.entries(config.env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
   const loaded = loadClientConnectConfig({ overrideEnvVars: { ...env, TEMPORAL_ADDRESS: address } });
   return { ...loaded.connectionOptions, address };
 }
@@ -26,7 +28,7 @@ export function clientConnection(config: Config, address: string): Connection {
   return Connection.lazy({
     address,
     ...(o.tls !== undefined ? { tls: o.tls } : {}),
-    ...(o.apiKey !== undefined ? { apiKey: o.apiKey as string } : {}),
+    ...(o.apiKey !== undefined ? { apiKey: o.apiKey } : {}),
     ...(o.metadata !== undefined ? { metadata: o.metadata } : {}),
   });
 }

@@ -1,7 +1,13 @@
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import type { Logger } from '../logger';
 
-const LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
+const LEVELS: Record<string, LogLevel> = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+};
 
 /** Routes the Temporal SDK's own log lines into hookflow's JSON logger. Call once, before any worker. */
 export function installTemporalRuntime(logger: Logger, level: string): void {
@@ -10,7 +16,10 @@ export function installTemporalRuntime(logger: Logger, level: string): void {
   Runtime.install({
     logger: new DefaultLogger(sdkLevel, (entry) => {
       const { message, meta } = entry;
-      const method = entry.level === 'TRACE' ? 'trace' : (entry.level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
+      const method =
+        entry.level === 'TRACE'
+          ? 'trace'
+          : (entry.level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
       sdk[method](meta ?? {}, message);
     }),
   });

@@ -1,7 +1,10 @@
 // What test/run.ts set up for the whole run.
 function need(name: string): string {
   const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run the tests with \`npm test\` (test/run.ts sets up Temporal and PostgreSQL)`);
+  if (!v)
+    throw new Error(
+      `${name} is not set: run the tests with \`npm test\` (test/run.ts sets up Temporal and PostgreSQL)`,
+    );
   return v;
 }
 

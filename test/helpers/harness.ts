@@ -6,7 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  makeTelemetryFilterString,
+  NativeConnection,
+  Runtime,
+  type Worker,
+} from '@temporalio/worker';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../lib/config';
 import type { DeliveryOutcome } from '../../lib/delivery';
@@ -121,7 +127,11 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
     taskQueue,
     post: (d, pathName) => post(`${server.url}${pathName ?? config.webhookPath}`, d),
     async waitForOutcome(key, outcome, timeoutMs = 30_000) {
-      await waitFor(`${key} to be ${outcome}`, async () => (await store.getDelivery(key))?.outcome === outcome, timeoutMs);
+      await waitFor(
+        `${key} to be ${outcome}`,
+        async () => (await store.getDelivery(key))?.outcome === outcome,
+        timeoutMs,
+      );
     },
     startWorker,
     stopWorker,
