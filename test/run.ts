@@ -44,6 +44,16 @@ async function main(): Promise<number> {
   });
 
   const counts = { passed: 0, failed: 0, skipped: 0 };
+  // A test file whose process never exits would hold CI until its deadline: give up well before.
+  const watchdog = setTimeout(() => {
+    process.stderr.write('\ntest run did not finish within 30 minutes: a test file hangs\n');
+    process.stdout.write(
+      `\n${counts.passed} passed, ${counts.failed + 1} failed, ${counts.skipped} skipped\n`,
+    );
+    temporal.child.kill('SIGKILL');
+    process.exit(1);
+  }, 30 * 60_000);
+  watchdog.unref();
   try {
     const stream = run({ files, concurrency: 2, timeout: 10 * 60_000 });
     stream.on('test:pass', (d: { skip?: unknown; todo?: unknown; details?: { type?: string } }) => {
@@ -61,6 +71,7 @@ async function main(): Promise<number> {
       out.pipe(process.stdout, { end: false });
     });
   } finally {
+    clearTimeout(watchdog);
     await temporal.stop();
     await database.drop();
     rmSync(tmp, { recursive: true, force: true });

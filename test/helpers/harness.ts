@@ -31,7 +31,7 @@ export function quietTemporalRuntime(): void {
   Runtime.install({
     logger: new DefaultLogger('WARN'),
     // The outage tests make the Rust core warn about every retried call; only errors matter here.
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), console: {} } },
   });
 }
 
