@@ -269,3 +269,20 @@ describe('a source without a secret', () => {
     }
   });
 });
+
+describe('a source configured for sha1', () => {
+  test('accepts X-Hub-Signature (sha1) alone, and still checks it', async () => {
+    const h = await startHookflow({ worker: false, env: { WEBHOOK_ALLOW_SHA1: 'true' } });
+    try {
+      const ok = await h.post(githubDelivery({ event: 'issues', payload: issue(), sha1Only: true }));
+      assert.equal(ok.status, 202);
+      const wrong = await h.post(
+        githubDelivery({ event: 'issues', payload: issue(), sha1Only: true, secret: 'nope' }),
+      );
+      assert.equal(wrong.status, 401);
+      assert.match(String(wrong.body.error), /X-Hub-Signature does not match/);
+    } finally {
+      await h.close();
+    }
+  });
+});

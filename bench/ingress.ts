@@ -1,0 +1,195 @@
+// `npm run bench:ingress`: the front door side by side with its peers, one run, same machine, same
+// payload, same concurrency:
+//   hookflow       — the full front door: verify, ledger row in PostgreSQL, workflow start
+//   octokit        — @octokit/webhooks' Node middleware with a no-op handler (what Probot runs)
+//   koa-verify     — a bare Koa handler that only verifies the signature (the floor)
+//   start-loop     — a plain loop of client.workflow.start (the ceiling Temporal sets)
+// Each target runs in its own process (its peak RSS is its own); the load comes from autocannon.
+// Results go to bench/results/ingress-<date>.{md,json}.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import examples from '@octokit/webhooks-examples/api.github.com/index.json';
+import pg from 'pg';
+import { freePort } from '../lib/net';
+import { findTemporalCli } from '../lib/temporal/cli';
+import { startDevServer } from '../lib/temporal/dev-server';
+import { GITHUB_SHA256, sign } from '../server/signature';
+
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const RATE = Number(process.env.BENCH_RATE ?? 100);
+const SECRET = 'bench-secret';
+const ADMIN_URL = process.env.HOOKFLOW_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+interface Row {
+  target: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  sustainedP50?: number | undefined;
+  sustainedP99?: number | undefined;
+  non2xx: number;
+  peakRssMb: number;
+}
+
+const issuesOpened = (examples as { name: string; examples: { action?: string }[] }[])
+  .find((g) => g.name === 'issues')!
+  .examples.find((e) => e.action === 'opened')!;
+const body = Buffer.from(JSON.stringify(issuesOpened));
+const headers = {
+  'content-type': 'application/json',
+  'x-github-event': 'issues',
+  'x-hub-signature-256': sign(GITHUB_SHA256, SECRET, body),
+  'user-agent': 'GitHub-Hookshot/bench',
+};
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+function spawnTarget(
+  name: string,
+  env: Record<string, string>,
+): { child: ChildProcess; line: Promise<string> } {
+  const child = spawn(process.execPath, [...process.execArgv, path.join(__dirname, 'target.ts'), name], {
+    env: { ...process.env, ...env, BENCH_SECRET: SECRET },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /^(READY|RESULT) (.*)$/m.exec(out);
+      if (m) resolve(m[2]!);
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+  });
+  return { child, line };
+}
+
+function load(url: string, options: Partial<autocannon.Options>): Promise<autocannon.Result> {
+  return autocannon({
+    url,
+    method: 'POST',
+    headers,
+    body,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    requests: [
+      {
+        // Every request is a new delivery; the signature covers the body only.
+        setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'x-github-delivery': randomUUID() } }),
+      },
+    ],
+    ...options,
+  });
+}
+
+async function benchServer(name: string, env: Record<string, string>): Promise<Row> {
+  const { child, line } = spawnTarget(name, env);
+  try {
+    const url = await line;
+    await load(url, { duration: 2 }); // warm-up
+    const full = await load(url, {});
+    const sustained = await load(url, { overallRate: RATE, connections: Math.min(CONNECTIONS, 10) });
+    return {
+      target: name,
+      rps: full.requests.average,
+      p50: full.latency.p50,
+      p99: full.latency.p99,
+      sustainedP50: sustained.latency.p50,
+      sustainedP99: sustained.latency.p99,
+      non2xx: full.non2xx + sustained.non2xx + full.errors + sustained.errors,
+      peakRssMb: peakRssMb(child.pid!),
+    };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+async function benchStartLoop(env: Record<string, string>): Promise<Row> {
+  const { child, line } = spawnTarget('start-loop', {
+    ...env,
+    BENCH_CONNECTIONS: String(CONNECTIONS),
+    BENCH_DURATION_S: String(DURATION_S),
+    BENCH_BODY: JSON.stringify({ key: 'github:-:x', provider: 'github', event: 'issues' }),
+  });
+  const r = JSON.parse(await line) as { rps: number; p50: number; p99: number };
+  const rss = peakRssMb(child.pid!);
+  child.kill('SIGKILL');
+  return { target: 'start-loop', rps: r.rps, p50: r.p50, p99: r.p99, non2xx: 0, peakRssMb: rss };
+}
+
+async function main(): Promise<void> {
+  const cli = await findTemporalCli(process.env, (m) => process.stderr.write(`${m}\n`));
+  const temporal = await startDevServer({
+    cli,
+    port: await freePort(),
+    namespace: 'default',
+    stdio: 'ignore',
+  });
+  const dbName = `hookflow_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const dbUrl = new URL(ADMIN_URL);
+  dbUrl.pathname = `/${dbName}`;
+  const env = { BENCH_TEMPORAL_ADDRESS: temporal.address, BENCH_DATABASE_URL: dbUrl.toString() };
+  const rows: Row[] = [];
+  try {
+    for (const name of ['hookflow', 'octokit', 'koa-verify']) {
+      process.stderr.write(`benchmarking ${name}…\n`);
+      rows.push(await benchServer(name, env));
+    }
+    process.stderr.write('benchmarking start-loop…\n');
+    rows.push(await benchStartLoop(env));
+  } finally {
+    await temporal.stop();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  }
+  report(rows);
+}
+
+function report(rows: Row[]): void {
+  const fmt = (n: number | undefined, d = 1) => (n === undefined ? '—' : n.toFixed(d));
+  const hookflow = rows.find((r) => r.target === 'hookflow')!;
+  const ceiling = rows.find((r) => r.target === 'start-loop')!;
+  const date = new Date().toISOString().slice(0, 10);
+  const command = `npm run bench:ingress  (BENCH_CONNECTIONS=${CONNECTIONS} BENCH_DURATION_S=${DURATION_S} BENCH_RATE=${RATE})`;
+  const lines = [
+    `# Ingress benchmark, ${date}`,
+    '',
+    `Command: \`${command}\``,
+    '',
+    `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.`,
+    `Payload: the \`issues.opened\` example of @octokit/webhooks-examples (${body.length} bytes), signed; a new delivery ID per request.`,
+    `Load: autocannon in the orchestrating process, ${CONNECTIONS} connections for ${DURATION_S} s (after a 2 s warm-up), then a sustained ${RATE} deliveries/s for ${DURATION_S} s.`,
+    'Temporal: a local `temporal server start-dev` (in memory), no worker running; hookflow stores its ledger in the local PostgreSQL.',
+    '',
+    `| target | req/s | p50 ms | p99 ms | p50 ms @ ${RATE}/s | p99 ms @ ${RATE}/s | non-2xx + errors | peak RSS MB |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.target} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.sustainedP50)} | ${fmt(r.sustainedP99)} | ${r.non2xx} | ${fmt(r.peakRssMb, 0)} |`,
+    ),
+    '',
+    `Targets: p99 acknowledgement at ${RATE}/s under 50 ms — hookflow ${fmt(hookflow.sustainedP99)} ms (${(hookflow.sustainedP99 ?? Infinity) < 50 ? 'met' : 'NOT met'}); ` +
+      `throughput at least 80% of the workflow.start ceiling — hookflow ${((100 * hookflow.rps) / ceiling.rps).toFixed(0)}% (${hookflow.rps >= 0.8 * ceiling.rps ? 'met' : 'NOT met'}).`,
+    '',
+  ];
+  const file = path.join(__dirname, 'results', `ingress-${date}`);
+  writeFileSync(`${file}.md`, lines.join('\n'));
+  writeFileSync(`${file}.json`, `${JSON.stringify({ date, command, rows }, null, 2)}\n`);
+  process.stdout.write(`${lines.join('\n')}\nwritten to ${file}.md\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${String((err as Error)?.stack ?? err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,111 @@
+// One benchmark target per process, so each one's peak RSS is its own:
+//   tsx bench/target.ts <hookflow|octokit|koa-verify|start-loop>
+// Servers print `READY <url>`; the start loop runs itself and prints `RESULT <json>`.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import Koa from 'koa';
+import getRawBody from 'raw-body';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { openStore } from '../lib/storage';
+import { serve } from '../server/serve';
+import { GITHUB_SHA256, verifySignature } from '../server/signature';
+
+const SECRET = process.env.BENCH_SECRET ?? 'bench-secret';
+const PATH = '/api/github/webhooks';
+
+function listen(server: http.Server): Promise<string> {
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}${PATH}`),
+    ),
+  );
+}
+
+async function hookflow(): Promise<string> {
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    WEBHOOK_SECRET: SECRET,
+    TEMPORAL_ADDRESS: process.env.BENCH_TEMPORAL_ADDRESS,
+    TEMPORAL_TASK_QUEUE: 'bench',
+    DATABASE_URL: process.env.BENCH_DATABASE_URL,
+    LOG_LEVEL: 'silent',
+  });
+  const store = await openStore(config);
+  const server = await serve(config, store, config.temporal.address!, createLogger('silent'));
+  return `${server.url.replace('localhost', '127.0.0.1')}${PATH}`;
+}
+
+async function octokit(): Promise<string> {
+  // What Probot runs: @octokit/webhooks' Node middleware, here with a no-op handler.
+  const { Webhooks, createNodeMiddleware } = await import('@octokit/webhooks');
+  const webhooks = new Webhooks({ secret: SECRET });
+  webhooks.onAny(() => undefined);
+  const middleware = createNodeMiddleware(webhooks, {
+    path: PATH,
+    log: { debug() {}, info() {}, warn() {}, error() {} },
+  });
+  return listen(http.createServer((req, res) => void middleware(req, res)));
+}
+
+async function koaVerify(): Promise<string> {
+  // The floor of any verifying receiver: read the body, check the signature, answer.
+  const app = new Koa();
+  app.use(async (ctx) => {
+    const body = await getRawBody(ctx.req, { limit: 25 * 1024 * 1024 });
+    const ok = verifySignature(GITHUB_SHA256, [SECRET], body, ctx.get('x-hub-signature-256')) === 'valid';
+    ctx.status = ok ? 202 : 401;
+    ctx.body = { status: ok ? 'accepted' : 'rejected' };
+  });
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Koa's handler handles its own errors
+  return listen(http.createServer(app.callback()));
+}
+
+/** The ceiling Temporal sets: `client.workflow.start` in a loop, at the same concurrency. */
+async function startLoop(): Promise<void> {
+  const connection = await Connection.connect({ address: process.env.BENCH_TEMPORAL_ADDRESS! });
+  const client = new Client({ connection });
+  const concurrency = Number(process.env.BENCH_CONNECTIONS);
+  const until = Date.now() + Number(process.env.BENCH_DURATION_S) * 1000;
+  const latencies: number[] = [];
+  let n = 0;
+  const payload = JSON.parse(process.env.BENCH_BODY!) as unknown;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, lane) => {
+      while (Date.now() < until) {
+        const t0 = performance.now();
+        await client.workflow.start('onIssues', {
+          taskQueue: 'bench-loop',
+          workflowId: `loop-${process.pid}-${lane}-${n++}`,
+          args: [payload],
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          workflowIdConflictPolicy: 'FAIL',
+        });
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  process.stdout.write(
+    `RESULT ${JSON.stringify({ requests: latencies.length, rps: latencies.length / Number(process.env.BENCH_DURATION_S), p50: pick(0.5), p99: pick(0.99) })}\n`,
+  );
+  await connection.close();
+}
+
+async function main(): Promise<void> {
+  const which = process.argv[2];
+  if (which === 'start-loop') return startLoop();
+  const targets: Record<string, () => Promise<string>> = { hookflow, octokit, 'koa-verify': koaVerify };
+  const target = targets[which ?? ''];
+  if (!target)
+    throw new Error(`unknown target ${which}; one of ${Object.keys(targets).join(', ')}, start-loop`);
+  process.stdout.write(`READY ${await target()}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${String((err as Error)?.stack ?? err)}\n`);
+  process.exit(1);
+});
