@@ -62,10 +62,10 @@ function spawnTarget(
   });
   const line = new Promise<string>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /^(READY|RESULT) (.*)$/m.exec(out);
-      if (m) resolve(m[2]!);
+      if (m) resolve(m[2]);
     });
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
   });
@@ -90,21 +90,55 @@ function load(url: string, options: Partial<autocannon.Options>): Promise<autoca
   });
 }
 
+/**
+ * An evenly paced open loop: one new delivery every 1000/rate ms, whatever the answers do.
+ * (autocannon's `overallRate` lets each connection send its whole second's share back to back at
+ * the start of each second, which measures bursts, not a sustained rate.)
+ */
+async function paced(url: string, ms: number): Promise<{ p50: number; p99: number; failures: number }> {
+  const latencies: number[] = [];
+  let failures = 0;
+  const inFlight: Promise<void>[] = [];
+  const t0 = Date.now();
+  for (let i = 0; Date.now() - t0 < ms; i++) {
+    const due = t0 + (i * 1000) / RATE;
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    inFlight.push(
+      (async () => {
+        const start = performance.now();
+        const res = await fetch(url, {
+          method: 'POST',
+          body,
+          headers: { ...headers, 'x-github-delivery': randomUUID() },
+        });
+        await res.arrayBuffer();
+        latencies.push(performance.now() - start);
+        if (res.status < 200 || res.status > 299) failures++;
+      })().catch(() => void failures++),
+    );
+  }
+  await Promise.all(inFlight);
+  latencies.sort((a, b) => a - b);
+  const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return { p50: pick(0.5), p99: pick(0.99), failures };
+}
+
 async function benchServer(name: string, env: Record<string, string>): Promise<Row> {
   const { child, line } = spawnTarget(name, env);
   try {
     const url = await line;
-    await load(url, { duration: 2 }); // warm-up
+    // Warm-up at the paced rate, then the paced run (the latency at RATE/s), then as fast as it goes.
+    await paced(url, 3_000);
+    const sustained = await paced(url, DURATION_S * 1000);
     const full = await load(url, {});
-    const sustained = await load(url, { overallRate: RATE, connections: Math.min(CONNECTIONS, 10) });
     return {
       target: name,
       rps: full.requests.average,
       p50: full.latency.p50,
       p99: full.latency.p99,
-      sustainedP50: sustained.latency.p50,
-      sustainedP99: sustained.latency.p99,
-      non2xx: full.non2xx + sustained.non2xx + full.errors + sustained.errors,
+      sustainedP50: sustained.p50,
+      sustainedP99: sustained.p99,
+      non2xx: full.non2xx + full.errors + sustained.failures,
       peakRssMb: peakRssMb(child.pid!),
     };
   } finally {
@@ -117,12 +151,13 @@ async function benchStartLoop(env: Record<string, string>): Promise<Row> {
     ...env,
     BENCH_CONNECTIONS: String(CONNECTIONS),
     BENCH_DURATION_S: String(DURATION_S),
+    BENCH_RATE: String(RATE),
     BENCH_BODY: JSON.stringify({ key: 'github:-:x', provider: 'github', event: 'issues' }),
   });
-  const r = JSON.parse(await line) as { rps: number; p50: number; p99: number };
+  const r = JSON.parse(await line) as Omit<Row, 'target' | 'non2xx' | 'peakRssMb'>;
   const rss = peakRssMb(child.pid!);
   child.kill('SIGKILL');
-  return { target: 'start-loop', rps: r.rps, p50: r.p50, p99: r.p99, non2xx: 0, peakRssMb: rss };
+  return { target: 'start-loop', ...r, non2xx: 0, peakRssMb: rss };
 }
 
 async function main(): Promise<void> {
@@ -169,7 +204,7 @@ function report(rows: Row[]): void {
     '',
     `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.`,
     `Payload: the \`issues.opened\` example of @octokit/webhooks-examples (${body.length} bytes), signed; a new delivery ID per request.`,
-    `Load: autocannon in the orchestrating process, ${CONNECTIONS} connections for ${DURATION_S} s (after a 2 s warm-up), then a sustained ${RATE} deliveries/s for ${DURATION_S} s.`,
+    `Load, from the orchestrating process: a 3 s warm-up and then ${DURATION_S} s of deliveries evenly paced at ${RATE}/s (an open loop: one every ${1000 / RATE} ms, whatever the answers do), then autocannon with ${CONNECTIONS} connections as fast as they go for ${DURATION_S} s.`,
     'Temporal: a local `temporal server start-dev` (in memory), no worker running; hookflow stores its ledger in the local PostgreSQL.',
     '',
     `| target | req/s | p50 ms | p99 ms | p50 ms @ ${RATE}/s | p99 ms @ ${RATE}/s | non-2xx + errors | peak RSS MB |`,

@@ -63,34 +63,62 @@ async function koaVerify(): Promise<string> {
   return listen(http.createServer(app.callback()));
 }
 
-/** The ceiling Temporal sets: `client.workflow.start` in a loop, at the same concurrency. */
+/** The ceiling Temporal sets: `client.workflow.start` paced at BENCH_RATE starts/s (open loop, the
+ * latency at that rate), then in a loop at the same concurrency as the servers get (as fast as it goes). */
 async function startLoop(): Promise<void> {
   const connection = await Connection.connect({ address: process.env.BENCH_TEMPORAL_ADDRESS! });
   const client = new Client({ connection });
   const concurrency = Number(process.env.BENCH_CONNECTIONS);
-  const until = Date.now() + Number(process.env.BENCH_DURATION_S) * 1000;
-  const latencies: number[] = [];
+  const durationMs = Number(process.env.BENCH_DURATION_S) * 1000;
+  const rate = Number(process.env.BENCH_RATE);
+  const arg = JSON.parse(process.env.BENCH_BODY!) as unknown;
   let n = 0;
-  const payload = JSON.parse(process.env.BENCH_BODY!) as unknown;
+  const start = async (latencies: number[]) => {
+    const t0 = performance.now();
+    await client.workflow.start('onIssues', {
+      taskQueue: 'bench-loop',
+      workflowId: `loop-${process.pid}-${n++}`,
+      args: [arg],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      workflowIdConflictPolicy: 'FAIL',
+    });
+    latencies.push(performance.now() - t0);
+  };
+
+  const pacedRun = async (ms: number, latencies: number[]) => {
+    const inFlight: Promise<void>[] = [];
+    const t0 = Date.now();
+    for (let i = 0; Date.now() - t0 < ms; i++) {
+      const due = t0 + (i * 1000) / rate;
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      inFlight.push(start(latencies));
+    }
+    await Promise.all(inFlight);
+  };
+  await pacedRun(3_000, []); // warm-up, as the servers get
+  const paced: number[] = [];
+  await pacedRun(durationMs, paced);
+
+  const closed: number[] = [];
+  const until = Date.now() + durationMs;
   await Promise.all(
-    Array.from({ length: concurrency }, async (_, lane) => {
-      while (Date.now() < until) {
-        const t0 = performance.now();
-        await client.workflow.start('onIssues', {
-          taskQueue: 'bench-loop',
-          workflowId: `loop-${process.pid}-${lane}-${n++}`,
-          args: [payload],
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-          workflowIdConflictPolicy: 'FAIL',
-        });
-        latencies.push(performance.now() - t0);
-      }
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < until) await start(closed);
     }),
   );
-  latencies.sort((a, b) => a - b);
-  const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+
+  const pick = (list: number[], q: number) => {
+    const sorted = [...list].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  };
   process.stdout.write(
-    `RESULT ${JSON.stringify({ requests: latencies.length, rps: latencies.length / Number(process.env.BENCH_DURATION_S), p50: pick(0.5), p99: pick(0.99) })}\n`,
+    `RESULT ${JSON.stringify({
+      rps: closed.length / (durationMs / 1000),
+      p50: pick(closed, 0.5),
+      p99: pick(closed, 0.99),
+      sustainedP50: pick(paced, 0.5),
+      sustainedP99: pick(paced, 0.99),
+    })}\n`,
   );
   await connection.close();
 }
@@ -102,6 +130,7 @@ async function main(): Promise<void> {
   const target = targets[which ?? ''];
   if (!target)
     throw new Error(`unknown target ${which}; one of ${Object.keys(targets).join(', ')}, start-loop`);
+  process.on('SIGINT', () => process.exit(0)); // an orderly exit, so `node --cpu-prof` can write its profile
   process.stdout.write(`READY ${await target()}\n`);
 }
 

@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
 import { frontDoor } from './front-door';
 import type { Provider } from './providers';
+import type { AcceptedWriter } from './accepted-writer';
 import type { WorkflowStarter } from './starter';
 import type { TemporalHealth } from './temporal-health';
 
@@ -13,6 +14,7 @@ export interface AppDeps {
   store: Store;
   starter: WorkflowStarter;
   health: TemporalHealth;
+  accepted: AcceptedWriter;
   logger: Logger;
   bodyLimitBytes: number;
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../lib/logger';
 import { isStorageUnavailable, type Store } from '../lib/storage';
 import { fieldAt, type Provider, type Route } from './providers';
 import { verifySignature } from './signature';
+import type { AcceptedWriter } from './accepted-writer';
 import type { StartResult, WorkflowStarter } from './starter';
 import type { TemporalHealth } from './temporal-health';
 
@@ -18,6 +19,7 @@ export interface FrontDoorDeps {
   store: Store;
   starter: WorkflowStarter;
   health: TemporalHealth;
+  accepted: AcceptedWriter;
   logger: Logger;
   bodyLimitBytes: number;
   /** Seconds in the Retry-After of a 503. */
@@ -96,7 +98,7 @@ function display(headerName: string): string {
 }
 
 export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
-  const { store, starter, health, logger } = deps;
+  const { store, starter, health, accepted, logger } = deps;
   const retryAfter = String(deps.retryAfterSeconds ?? 30);
 
   async function checkInstallation(
@@ -133,12 +135,15 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
   }
 
   async function record(ref: DeliveryRef, body: Body, route: Route) {
+    const handled = route.kind === 'workflow';
     return store.recordDelivery({
       ref,
       contentType: body.contentType,
       rawBody: body.raw,
-      workflowType: route.kind === 'workflow' ? route.workflowType : null,
+      workflowType: handled ? route.workflowType : null,
       reason: route.kind === 'ignored' ? route.reason : undefined,
+      // An installation seen for the first time (installed before hookflow ran) is noted as unverified.
+      noteInstallation: handled && !provider.requireKnownInstallation && ref.installation !== null,
     });
   }
 
@@ -238,9 +243,6 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
         log.debug({ reason: route.reason }, 'delivery ignored');
         return;
       }
-      if (installation !== undefined && !provider.requireKnownInstallation) {
-        await store.noteUnverifiedInstallation(provider.name, installation, source.key);
-      }
       if (!recorded.inserted && (recorded.outcome === 'completed' || recorded.outcome === 'queued')) {
         // Completed once already (maybe beyond Temporal's retention), or still waiting in the outbox.
         ctx.status = 200;
@@ -265,11 +267,7 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
         ctx.body = { status: 'queued', workflowId: ref.key };
         return;
       }
-      await store
-        .markAccepted(ref.key, started.workflowId, started.kind === 'started' ? started.runId : null)
-        .catch((err: unknown) =>
-          log.warn({ err: String(err) }, 'workflow started, but its ledger row was not updated'),
-        );
+      accepted.add(ref.key, started.workflowId, started.kind === 'started' ? started.runId : null);
       if (started.kind === 'duplicate') {
         ctx.status = 200;
         ctx.body = { status: 'duplicate', workflowId: started.workflowId };

@@ -4,6 +4,7 @@ import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
 import { clientConnection, createClient } from '../lib/temporal/connect';
+import { acceptedWriter } from './accepted-writer';
 import { createApp, createHttpServer } from './app';
 import { startOutboxRelay } from './outbox-relay';
 import { providersFrom } from './providers';
@@ -29,7 +30,16 @@ export async function serve(
   if (config.webhookSecrets.length === 0) {
     logger.warn('WEBHOOK_SECRET is not set: every GitHub delivery to the default hook will be refused (401)');
   }
-  const app = createApp({ providers, store, starter, health, logger, bodyLimitBytes: config.bodyLimitBytes });
+  const accepted = acceptedWriter(store, logger);
+  const app = createApp({
+    providers,
+    store,
+    starter,
+    health,
+    accepted,
+    logger,
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
   const server = createHttpServer(app, config.bodyTimeoutMs);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -46,6 +56,7 @@ export async function serve(
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await accepted.flush();
       await connection.close();
     },
   };

@@ -286,3 +286,19 @@ describe('a source configured for sha1', () => {
     }
   });
 });
+
+describe('the ledger row of an accepted delivery', () => {
+  test('records its workflow and run IDs', async () => {
+    const h = await startHookflow({ worker: false });
+    try {
+      const d = githubDelivery({ event: 'issues', payload: issue() });
+      const res = await h.post(d);
+      await h.waitForOutcome(String(res.body.workflowId), 'accepted', 5_000);
+      const row = await h.store.getDelivery(String(res.body.workflowId));
+      assert.equal(row?.workflowId, res.body.workflowId);
+      assert.equal(row?.runId, res.body.runId);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -59,7 +59,7 @@ for (const kind of ['postgres', 'embedded'] as const) {
       const s = await open();
       const r = ref();
       assert.deepEqual(await record(s, r), { inserted: true, outcome: 'received' });
-      await s.markAccepted(r.key, r.key, 'run-1');
+      await s.markAccepted([{ key: r.key, workflowId: r.key, runId: 'run-1' }]);
       await s.finishDelivery(r.key, 'completed', 'done');
       assert.deepEqual(await record(s, r), { inserted: false, outcome: 'completed' });
       const row = await s.getDelivery(r.key);
@@ -67,6 +67,23 @@ for (const kind of ['postgres', 'embedded'] as const) {
       assert.equal(row?.runId, 'run-1');
       assert.deepEqual(row?.rawBody, Buffer.from('{"a":1}'));
       assert.deepEqual(row?.ref, r);
+    });
+
+    test('started deliveries are marked accepted in one batch, never over a finished outcome', async () => {
+      const s = await open();
+      const [a, b, c] = [ref(), ref(), ref()];
+      for (const r of [a, b, c]) await record(s, r);
+      await s.finishDelivery(c.key, 'completed', 'fast');
+      await s.markAccepted(
+        [a, b, c].map((r) => ({ key: r.key, workflowId: r.key, runId: `run-${r.deliveryId}` })),
+      );
+      assert.equal((await s.getDelivery(a.key))?.outcome, 'accepted');
+      assert.equal((await s.getDelivery(b.key))?.runId, `run-${b.deliveryId}`);
+      assert.equal(
+        (await s.getDelivery(c.key))?.outcome,
+        'completed',
+        'a workflow that finished first keeps its outcome',
+      );
     });
 
     test('ignored deliveries keep no body', async () => {
@@ -147,8 +164,16 @@ for (const kind of ['postgres', 'embedded'] as const) {
 
     test('installations: unverified, registered, repositories, removed', async () => {
       const s = await open();
-      await s.noteUnverifiedInstallation('github', '7', 'github');
+      await s.recordDelivery({
+        ref: ref({ installation: '7' }),
+        contentType: 'json',
+        rawBody: Buffer.from('{}'),
+        workflowType: 'onIssues',
+        noteInstallation: true,
+      });
       assert.equal((await s.getInstallation('github', '7'))?.status, 'unverified');
+      await record(s, ref({ installation: '8' }));
+      assert.equal(await s.getInstallation('github', '8'), undefined, 'only when asked to');
       await s.registerInstallation(
         { provider: 'github', installationId: '7', source: 'github', account: 'acme' },
         [

@@ -10,6 +10,8 @@ export interface LedgerInsert {
   /** The workflow to start; null when the delivery is ignored (then no body is kept). */
   workflowType: string | null;
   reason?: string | undefined;
+  /** Also record the delivery's installation as `unverified` if it is not known yet (same statement). */
+  noteInstallation?: boolean;
 }
 
 export interface OutboxItem {
@@ -71,7 +73,11 @@ export function createStore(db: Db, options: { retentionDays: number }) {
     async recordDelivery(d: LedgerInsert): Promise<{ inserted: boolean; outcome: DeliveryOutcome }> {
       const { ref } = d;
       const { rows } = await db.query<{ inserted: boolean; outcome: DeliveryOutcome }>(
-        `INSERT INTO deliveries (delivery_key, provider, hook_id, delivery_id, event, action, installation,
+        `WITH installation AS (
+           INSERT INTO installations (provider, installation_id, source, status)
+           SELECT $2, $7, $14, 'unverified' WHERE $15::boolean AND $7::text IS NOT NULL
+           ON CONFLICT DO NOTHING)
+         INSERT INTO deliveries (delivery_key, provider, hook_id, delivery_id, event, action, installation,
            repository, content_type, raw_body, workflow_type, outcome, reason, finished_at, expires_at, source)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $11::text IS NULL THEN NULL ELSE $10::bytea END, $11,
            CASE WHEN $11::text IS NULL THEN 'ignored' ELSE 'received' END, $12,
@@ -94,21 +100,23 @@ export function createStore(db: Db, options: { retentionDays: number }) {
           d.reason ?? null,
           retention,
           ref.source,
+          d.noteInstallation ?? false,
         ],
       );
       return rows[0];
     },
 
+    /** Deliveries whose workflows started, in one statement (the front door batches them). */
     async markAccepted(
-      key: string,
-      workflowId: string,
-      runId: string | null,
+      items: { key: string; workflowId: string; runId: string | null }[],
       tx: Queryable = db,
     ): Promise<void> {
+      if (items.length === 0) return;
       await tx.query(
-        `UPDATE deliveries SET outcome = 'accepted', workflow_id = $2, run_id = coalesce($3, run_id), reason = NULL
-         WHERE delivery_key = $1 AND outcome IN ('received', 'queued', 'failed')`,
-        [key, workflowId, runId],
+        `UPDATE deliveries d SET outcome = 'accepted', workflow_id = a.workflow_id, run_id = coalesce(a.run_id, d.run_id), reason = NULL
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS a(delivery_key, workflow_id, run_id)
+         WHERE d.delivery_key = a.delivery_key AND d.outcome IN ('received', 'queued', 'failed')`,
+        [items.map((i) => i.key), items.map((i) => i.workflowId), items.map((i) => i.runId)],
       );
     },
 
@@ -167,7 +175,7 @@ export function createStore(db: Db, options: { retentionDays: number }) {
     async outboxDone(key: string, workflowId: string, runId: string | null): Promise<void> {
       await db.transaction(async (tx) => {
         await tx.query('DELETE FROM outbox WHERE delivery_key = $1', [key]);
-        await this.markAccepted(key, workflowId, runId, tx);
+        await this.markAccepted([{ key, workflowId, runId }], tx);
       });
     },
 
@@ -246,19 +254,6 @@ export function createStore(db: Db, options: { retentionDays: number }) {
             status: r.status,
           }
         : undefined;
-    },
-
-    /** An installation seen for the first time in a delivery (installed before hookflow ran). */
-    async noteUnverifiedInstallation(
-      provider: string,
-      installationId: string,
-      source: string,
-    ): Promise<void> {
-      await db.query(
-        `INSERT INTO installations (provider, installation_id, source, status) VALUES ($1, $2, $3, 'unverified')
-         ON CONFLICT DO NOTHING`,
-        [provider, installationId, source],
-      );
     },
 
     async registerInstallation(
