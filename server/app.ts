@@ -1,22 +1,11 @@
 // The Koa app, built without listen() so tests drive it through a real HTTP server of their own.
 import http from 'node:http';
 import Koa from 'koa';
-import type { Logger } from '../lib/logger';
-import type { Store } from '../lib/storage';
-import { frontDoor } from './front-door';
+import { frontDoor, type FrontDoorDeps } from './front-door';
 import type { Provider } from './providers';
-import type { AcceptedWriter } from './accepted-writer';
-import type { WorkflowStarter } from './starter';
-import type { TemporalHealth } from './temporal-health';
 
-export interface AppDeps {
+export interface AppDeps extends FrontDoorDeps {
   providers: Provider[];
-  store: Store;
-  starter: WorkflowStarter;
-  health: TemporalHealth;
-  accepted: AcceptedWriter;
-  logger: Logger;
-  bodyLimitBytes: number;
 }
 
 export function createApp(deps: AppDeps): Koa {
