@@ -5,6 +5,7 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { GITHUB_SHA256, sign } from '../server/signature';
 import { githubDelivery, post } from './helpers/deliveries';
+import { waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
 
 const issue = (n = 1) => ({
@@ -73,6 +74,26 @@ describe('front door', () => {
     assert.equal(a.status, 202);
     assert.equal(b.status, 202);
     assert.notEqual(a.body.workflowId, b.body.workflowId);
+  });
+
+  test('a redelivery of a failed delivery runs again; the failure is visible in Temporal and the ledger', async () => {
+    // An installation event that names no installation fails its workflow (non-retryable).
+    const d = githubDelivery({ event: 'installation', payload: { action: 'created' } });
+    const first = await h.post(d);
+    assert.equal(first.status, 202);
+    const key = String(first.body.workflowId);
+    await h.waitForOutcome(key, 'failed');
+    assert.match(String((await h.store.getDelivery(key))?.reason), /names no installation/);
+    assert.equal((await h.client.workflow.getHandle(key).describe()).status.name, 'FAILED');
+
+    const again = await h.post(d);
+    assert.equal(again.status, 202);
+    assert.equal(again.body.status, 'accepted');
+    assert.notEqual(again.body.runId, first.body.runId);
+    await waitFor('the second run to fail too', async () => {
+      const runs = await h.client.workflow.count(`WorkflowId = "${key}" AND ExecutionStatus = "Failed"`);
+      return runs.count === 2;
+    });
   });
 
   test('form-encoded deliveries (the payload field) are accepted', async () => {

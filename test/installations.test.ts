@@ -41,9 +41,23 @@ describe('sources and installations', () => {
   before(async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-sources-'));
     const file = path.join(dir, 'sources.json');
+    // A second declarative provider whose event sits in the payload (`type`), signed hex without a prefix.
+    const leadhub = {
+      name: 'leadhub',
+      path: '/api/leadhub/webhooks',
+      secrets: ['leadhub-secret'],
+      headers: { delivery: 'X-Webhook-Id', signature: 'X-Webhook-Signature' },
+      eventField: 'type',
+      installationField: 'location.id',
+      installations: ['L1'],
+      events: ['ContactCreate'],
+    };
     writeFileSync(
       file,
-      JSON.stringify({ hooks: [{ hookId: '777', secrets: ['hook-777-secret'] }], providers: [TRULINKS] }),
+      JSON.stringify({
+        hooks: [{ hookId: '777', secrets: ['hook-777-secret'] }],
+        providers: [TRULINKS, leadhub],
+      }),
     );
     h = await startHookflow({ env: { HOOKFLOW_SOURCES_FILE: file } });
   });
@@ -169,5 +183,33 @@ describe('sources and installations', () => {
     const missing = await h.post(d, TRULINKS.path);
     assert.equal(missing.status, 400);
     assert.equal(missing.body.error, 'missing headers: X-Trulinks-Event');
+  });
+
+  test('declarative provider with the event in the payload (eventField) and a nested location', async () => {
+    const send = async (payload: unknown) => {
+      const body = Buffer.from(JSON.stringify(payload));
+      return h.post(
+        {
+          body,
+          headers: {
+            'content-type': 'application/json',
+            'x-webhook-id': randomUUID(),
+            'x-webhook-signature': sign(
+              { algorithm: 'sha256', prefix: '', encoding: 'hex' },
+              'leadhub-secret',
+              body,
+            ),
+          },
+        },
+        '/api/leadhub/webhooks',
+      );
+    };
+    const ok = await send({ type: 'ContactCreate', location: { id: 'L1' } });
+    assert.equal(ok.status, 202);
+    await h.waitForOutcome(String(ok.body.workflowId), 'completed');
+    assert.equal((await send({ type: 'ContactCreate', location: { id: 'L2' } })).status, 403);
+    const noEvent = await send({ location: { id: 'L1' } });
+    assert.equal(noEvent.status, 400);
+    assert.match(String(noEvent.body.error), /no valid event name in type/);
   });
 });
