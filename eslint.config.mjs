@@ -4,7 +4,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.hookflow/**', '.scratch/**', 'bench/results/**', 'eslint.config.mjs', 'bin/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.hookflow/**',
+      '.scratch/**',
+      'bench/results/**',
+      'eslint.config.mjs',
+      'bin/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
