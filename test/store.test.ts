@@ -190,12 +190,16 @@ for (const kind of ['postgres', 'embedded'] as const) {
       });
       await s.updateRepositories('github', '7', [{ id: 3, fullName: 'acme/c' }], [1]);
       assert.deepEqual(await s.listRepositories('github', '7'), ['acme/b', 'acme/c']);
-      const r = ref({ installation: '7' });
-      await record(s, r);
+      const done = ref({ installation: '7' });
+      const inFlight = ref({ installation: '7' });
+      await record(s, done);
+      await record(s, inFlight);
+      await s.finishDelivery(done.key, 'completed', 'ok');
       await s.removeInstallation('github', '7', 'other');
       assert.equal((await s.getInstallation('github', '7'))?.status, 'removed');
       assert.deepEqual(await s.listRepositories('github', '7'), []);
-      assert.equal((await s.getDelivery(r.key))?.rawBody, null);
+      assert.equal((await s.getDelivery(done.key))?.rawBody, null);
+      assert.ok((await s.getDelivery(inFlight.key))?.rawBody, 'a delivery still in flight keeps its payload');
     });
   });
 }

@@ -299,7 +299,7 @@ export function createStore(db: Db, options: { retentionDays: number }) {
 
     /**
      * Uninstall (J4): the installation is kept as a tombstone so later deliveries for it are
-     * refused, and everything stored for it goes: its repositories and the payloads of its
+     * refused, and everything stored for it goes: its repositories and the payloads of its finished
      * deliveries (ledger rows keep their metadata as an audit trail until retention ends).
      */
     async removeInstallation(provider: string, installationId: string, exceptKey: string): Promise<void> {
@@ -312,9 +312,11 @@ export function createStore(db: Db, options: { retentionDays: number }) {
           `UPDATE installations SET status = 'removed', updated_at = now() WHERE provider = $1 AND installation_id = $2`,
           [provider, installationId],
         );
+        // Deliveries still in flight keep theirs until they finish: their workflows read them.
         await tx.query(
           `UPDATE deliveries SET raw_body = NULL
-           WHERE provider = $1 AND installation = $2 AND delivery_key <> $3`,
+           WHERE provider = $1 AND installation = $2 AND delivery_key <> $3
+             AND outcome IN ('completed', 'failed', 'ignored')`,
           [provider, installationId, exceptKey],
         );
       });
