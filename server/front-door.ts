@@ -243,8 +243,11 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
         log.debug({ reason: route.reason }, 'delivery ignored');
         return;
       }
-      if (!recorded.inserted && (recorded.outcome === 'completed' || recorded.outcome === 'queued')) {
-        // Completed once already (maybe beyond Temporal's retention), or still waiting in the outbox.
+      // A repeat the ledger can answer alone: completed once already (maybe beyond Temporal's
+      // retention), waiting in the outbox, or being started right now by the copy that recorded it
+      // (which starts or queues it; a crash there is caught by the relay's sweep). Accepted and
+      // failed ones ask Temporal, which knows whether the run failed and may run again.
+      if (!recorded.inserted && ['completed', 'queued', 'received'].includes(recorded.outcome)) {
         ctx.status = 200;
         ctx.body = { status: 'duplicate', workflowId: ref.key };
         return;

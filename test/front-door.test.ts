@@ -84,6 +84,7 @@ describe('front door', () => {
     const key = String(first.body.workflowId);
     await h.waitForOutcome(key, 'failed');
     assert.match(String((await h.store.getDelivery(key))?.reason), /names no installation/);
+    await assert.rejects(h.client.workflow.getHandle(key).result(), /Workflow execution failed/);
     assert.equal((await h.client.workflow.getHandle(key).describe()).status.name, 'FAILED');
 
     const again = await h.post(d);

@@ -82,7 +82,7 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
     TEMPORAL_NAMESPACE: testEnv.namespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
     HOOKFLOW_DATA_DIR: dataDir,
-    HOOKFLOW_START_TIMEOUT_MS: '1000',
+    HOOKFLOW_START_TIMEOUT_MS: '3000',
     HOOKFLOW_OUTBOX_INTERVAL_MS: '100',
     LOG_LEVEL: 'silent',
     ...((o.storage ?? 'postgres') === 'postgres' ? { DATABASE_URL: await freshSchemaUrl() } : {}),
