@@ -65,6 +65,8 @@ const envSchema = z.object({
   PRIVATE_KEY_PATH: z.string().optional(),
   GITHUB_API_URL: urlString(['https:', 'http:']).default('https://api.github.com'),
   DATABASE_URL: urlString(['postgres:', 'postgresql:']).optional(),
+  TLS_CERT_PATH: z.string().min(1).optional(),
+  TLS_KEY_PATH: z.string().min(1).optional(),
   HOOKFLOW_DATA_DIR: z.string().min(1).default('.hookflow'),
   HOOKFLOW_SOURCES_FILE: z.string().optional(),
   HOOKFLOW_BODY_LIMIT: byteSize.default(25 * 1024 * 1024),
@@ -91,6 +93,8 @@ export interface Config {
   privateKey: string | undefined;
   githubApiUrl: string;
   databaseUrl: string | undefined;
+  /** Serve HTTPS directly; undefined means plain HTTP (behind a TLS-terminating proxy). */
+  tls: { cert: Buffer; key: Buffer } | undefined;
   dataDir: string;
   sources: SourcesFile;
   bodyLimitBytes: number;
@@ -153,6 +157,23 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('APP_ID: is set, so PRIVATE_KEY or PRIVATE_KEY_PATH is required too');
   }
 
+  let tls: Config['tls'];
+  if (Boolean(present.TLS_CERT_PATH) !== Boolean(present.TLS_KEY_PATH)) {
+    problems.push('TLS_CERT_PATH and TLS_KEY_PATH: set both to serve HTTPS, or neither');
+  } else if (present.TLS_CERT_PATH && present.TLS_KEY_PATH) {
+    const read = (name: string, file: string) => {
+      try {
+        return readFileSync(file);
+      } catch (err) {
+        problems.push(`${name}: cannot read ${file} (${(err as Error).message})`);
+        return undefined;
+      }
+    };
+    const cert = read('TLS_CERT_PATH', present.TLS_CERT_PATH);
+    const key = read('TLS_KEY_PATH', present.TLS_KEY_PATH);
+    if (cert && key) tls = { cert, key };
+  }
+
   let sources: SourcesFile = { hooks: [], providers: [] };
   if (present.HOOKFLOW_SOURCES_FILE) {
     sources = readSourcesFile(present.HOOKFLOW_SOURCES_FILE, problems);
@@ -175,6 +196,7 @@ export function loadConfig(env: Env = process.env): Config {
     privateKey,
     githubApiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
     databaseUrl: e.DATABASE_URL,
+    tls,
     dataDir: path.resolve(e.HOOKFLOW_DATA_DIR),
     sources,
     bodyLimitBytes: e.HOOKFLOW_BODY_LIMIT,

@@ -1,5 +1,6 @@
 // The Koa app, built without listen() so tests drive it through a real HTTP server of their own.
 import http from 'node:http';
+import https from 'node:https';
 import Koa from 'koa';
 import { frontDoor, type FrontDoorDeps } from './front-door';
 import type { Provider } from './providers';
@@ -64,19 +65,23 @@ export function createApp(deps: AppDeps): Koa {
 }
 
 /**
- * The HTTP server around the app. `requestTimeout` cuts off slow or stalled uploads (R6): a request
- * whose body has not fully arrived in time is answered 408 and closed.
+ * The HTTP(S) server around the app. `requestTimeout` cuts off slow or stalled uploads (R6): a
+ * request whose body has not fully arrived in time is answered 408 and closed. With a certificate
+ * and key it serves HTTPS itself; without, it expects a TLS-terminating proxy in front.
  */
-export function createHttpServer(app: Koa, bodyTimeoutMs: number): http.Server {
-  const server = http.createServer(
-    {
-      requestTimeout: bodyTimeoutMs,
-      headersTimeout: Math.min(bodyTimeoutMs, 60_000),
-      connectionsCheckingInterval: Math.min(1_000, bodyTimeoutMs),
-    },
-    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Koa's handler handles its own errors
-    app.callback(),
-  );
+export function createHttpServer(
+  app: Koa,
+  bodyTimeoutMs: number,
+  tls?: { cert: Buffer; key: Buffer } | undefined,
+): http.Server {
+  const options = {
+    requestTimeout: bodyTimeoutMs,
+    headersTimeout: Math.min(bodyTimeoutMs, 60_000),
+    connectionsCheckingInterval: Math.min(1_000, bodyTimeoutMs),
+  };
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Koa's handler handles its own errors
+  const handler = app.callback();
+  const server = tls ? https.createServer({ ...options, ...tls }, handler) : http.createServer(options, handler);
   server.keepAliveTimeout = 5_000;
   return server;
 }

@@ -40,7 +40,7 @@ export async function serve(
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
   });
-  const server = createHttpServer(app, config.bodyTimeoutMs);
+  const server = createHttpServer(app, config.bodyTimeoutMs, config.tls);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -49,7 +49,7 @@ export async function serve(
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `${config.tls ? 'https' : 'http'}://${host}:${port}`,
     async close() {
       await relay.stop();
       await new Promise<void>((resolve) => {

@@ -1,0 +1,89 @@
+// HTTPS served directly when given a certificate (R6): a real TLS handshake against a certificate
+// made for this test with openssl.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { ConfigError, loadConfig } from '../lib/config';
+import { githubDelivery, type Delivery } from './helpers/deliveries';
+import { startHookflow } from './helpers/harness';
+
+function selfSigned(): { cert: string; key: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-tls-'));
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { cert, key };
+}
+
+function postTls(
+  url: string,
+  ca: Buffer,
+  d: Delivery,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'POST', headers: d.headers, ca }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }),
+      );
+    });
+    req.on('error', reject);
+    req.end(d.body);
+  });
+}
+
+describe('HTTPS', () => {
+  test('with TLS_CERT_PATH and TLS_KEY_PATH the front door serves HTTPS', async () => {
+    const { cert, key } = selfSigned();
+    const h = await startHookflow({ env: { TLS_CERT_PATH: cert, TLS_KEY_PATH: key } });
+    try {
+      assert.match(h.webhookUrl, /^https:\/\//);
+      const res = await postTls(
+        h.webhookUrl.replace('localhost', '127.0.0.1'),
+        readFileSync(cert),
+        githubDelivery({ event: 'issues', payload: { action: 'opened' } }),
+      );
+      assert.equal(res.status, 202);
+      assert.equal(res.body.status, 'accepted');
+      await assert.rejects(fetch(h.webhookUrl.replace('https:', 'http:'), { method: 'POST' }));
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('a certificate without its key (or an unreadable one) is a configuration problem', () => {
+    assert.throws(
+      () => loadConfig({ TLS_CERT_PATH: '/x' }),
+      (e: unknown) => e instanceof ConfigError && /set both/.test(e.message),
+    );
+    assert.throws(
+      () => loadConfig({ TLS_CERT_PATH: '/nonexistent/c.pem', TLS_KEY_PATH: '/nonexistent/k.pem' }),
+      /TLS_CERT_PATH: cannot read/,
+    );
+  });
+});
