@@ -72,16 +72,19 @@ export function createApp(deps: AppDeps): Koa {
 export function createHttpServer(
   app: Koa,
   bodyTimeoutMs: number,
-  tls?: { cert: Buffer; key: Buffer } | undefined,
+  tls: { cert: Buffer; key: Buffer } | undefined,
 ): http.Server {
   const options = {
     requestTimeout: bodyTimeoutMs,
     headersTimeout: Math.min(bodyTimeoutMs, 60_000),
     connectionsCheckingInterval: Math.min(1_000, bodyTimeoutMs),
   };
-  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Koa's handler handles its own errors
-  const handler = app.callback();
-  const server = tls ? https.createServer({ ...options, ...tls }, handler) : http.createServer(options, handler);
+  // Koa's handler returns a promise and handles its own errors; Node wants a void listener.
+  const callback = app.callback();
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void callback(req, res);
+  const server = tls
+    ? https.createServer({ ...options, ...tls }, handler)
+    : http.createServer(options, handler);
   server.keepAliveTimeout = 5_000;
   return server;
 }
