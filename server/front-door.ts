@@ -39,6 +39,9 @@ class Refusal extends Error {
 const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const HOOK_ID = /^\d{1,20}$/;
+const INSTALLATION_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+// eslint-disable-next-line no-control-regex -- control characters (NUL included) are what it refuses
+const SHORT_TEXT = /^[^\u0000-\u001f\u007f]{1,256}$/;
 
 type Body = { contentType: 'json' | 'form'; raw: Buffer };
 
@@ -206,9 +209,18 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
           `payload has no valid event name in ${provider.eventField ?? 'the event header'}`,
         );
       }
-      const action = typeof payload.action === 'string' ? payload.action.slice(0, 100) : null;
+      const action = typeof payload.action === 'string' ? payload.action : null;
       const installation = fieldAt(payload, provider.installationField);
       const repository = provider.repositoryField ? fieldAt(payload, provider.repositoryField) : undefined;
+      // These become ledger columns and search attributes: bounded, printable, or refused.
+      if (action !== null && !SHORT_TEXT.test(action))
+        throw new Refusal(400, 'payload action is not a valid action name');
+      if (installation !== undefined && !INSTALLATION_ID.test(installation)) {
+        throw new Refusal(400, `payload ${provider.installationField} is not a valid installation ID`);
+      }
+      if (repository !== undefined && !SHORT_TEXT.test(repository)) {
+        throw new Refusal(400, `payload ${provider.repositoryField!} is not a valid repository name`);
+      }
 
       const hookId = hookIdHeader ?? NO_HOOK_ID;
       const ref: DeliveryRef = {

@@ -35,6 +35,11 @@ export function verifySignature(
   if (!pattern.test(encoded)) return 'malformed';
   const given = Buffer.from(encoded, scheme.encoding);
   if (given.length !== DIGEST_BYTES[scheme.algorithm]) return 'malformed';
+  // Buffer.from drops a trailing odd hex digit and ignores base64 padding bits: only the canonical
+  // encoding of the digest counts as a signature.
+  const canonical = given.toString(scheme.encoding);
+  if (scheme.encoding === 'hex' ? canonical !== encoded.toLowerCase() : canonical !== encoded)
+    return 'malformed';
   let ok = false;
   // Every secret is tried, even after a match, so timing does not tell which one matched.
   for (const secret of secrets) {

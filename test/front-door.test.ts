@@ -198,6 +198,21 @@ describe('front door', () => {
     assert.match(String(res.body.error), /payload/);
   });
 
+  test('400 for payload fields that cannot be stored or searched: NUL, control characters, huge IDs', async () => {
+    const bad = [
+      { action: 'opened\u0000' },
+      { action: 'opened', installation: { id: 'x'.repeat(4000) } },
+      { action: 'opened', installation: { id: 'a b' } },
+      { action: 'opened', repository: { full_name: 'acme/\napi' } },
+      { action: 'opened', repository: { full_name: 'r'.repeat(300) } },
+    ];
+    for (const payload of bad) {
+      const res = await h.post(githubDelivery({ event: 'issues', payload }));
+      assert.equal(res.status, 400, JSON.stringify(payload).slice(0, 80));
+      assert.match(String(res.body.error), /is not a valid/);
+    }
+  });
+
   test('ping is answered 200 and starts nothing', async () => {
     const d = githubDelivery({ event: 'ping', payload: { zen: 'Keep it logically awesome.', hook_id: 1 } });
     const res = await h.post(d);

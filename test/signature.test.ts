@@ -43,6 +43,7 @@ describe('signatures', () => {
       'sha1=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17', // wrong prefix
       'sha256=757107ea', // too short
       `${SHA256}00`, // too long
+      `${SHA256}f`, // an odd trailing digit that Buffer.from would silently drop
       'sha256=zz7107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17', // not hex
       'sha256= 757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e1',
     ]) {
@@ -63,6 +64,11 @@ describe('signatures', () => {
     const sig = sign(b64, 'k', BODY);
     assert.match(sig, /^[A-Za-z0-9+/]+=*$/);
     assert.equal(verifySignature(b64, ['k'], BODY, sig), 'valid');
+    // The same bytes with different (ignored) padding bits are not the signature.
+    const last = sig.at(-2)!;
+    const sibling = 'AEIMQUYcgkosw048'.includes(last) ? String.fromCharCode(last.charCodeAt(0) + 1) : last;
+    if (sibling !== last)
+      assert.equal(verifySignature(b64, ['k'], BODY, `${sig.slice(0, -2)}${sibling}=`), 'malformed');
     const s512 = { algorithm: 'sha512', prefix: 'v1=', encoding: 'hex' } as const;
     assert.equal(verifySignature(s512, ['k'], BODY, sign(s512, 'k', BODY)), 'valid');
     assert.equal(
