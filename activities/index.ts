@@ -1,6 +1,6 @@
 // Activities are built by a factory over injected dependencies (samples-typescript
 // activities-dependency-injection), so tests hand them a real store of their own.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DeliveryRef } from '../lib/delivery';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
@@ -103,7 +103,12 @@ export function createActivities({ store, logger }: ActivityDeps) {
     },
 
     async finishDelivery(key: string, outcome: 'completed' | 'failed', reason: string | null): Promise<void> {
-      await store.finishDelivery(key, outcome, reason);
+      await store.finishDelivery(
+        key,
+        outcome,
+        reason,
+        Context.current().info.workflowExecution?.runId ?? null,
+      );
     },
   };
 }

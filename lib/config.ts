@@ -183,6 +183,10 @@ export function loadConfig(env: Env = process.env): Config {
     const dup = paths.find((p, i) => paths.indexOf(p) !== i);
     if (dup) problems.push(`HOOKFLOW_SOURCES_FILE: path ${dup} is used by two providers`);
   }
+  // A provider's name keys its workflow IDs, installations and source: it must be its own.
+  const names = ['github', ...sources.providers.map((p) => p.name)];
+  const taken = names.find((n, i) => names.indexOf(n) !== i);
+  if (taken) problems.push(`HOOKFLOW_SOURCES_FILE: provider name ${taken} is taken (github is built in)`);
 
   if (problems.length > 0 || !e) throw new ConfigError(problems);
   return {

@@ -106,6 +106,19 @@ describe('configuration', () => {
     assert.match(bad, /providers\.0\.path/);
     assert.match(bad, /providers\.0\.headers\.delivery/);
     assert.match(problems({ HOOKFLOW_SOURCES_FILE: tmpFile('{"extra": 1}') }).join(), /extra/);
+    const provider = (name: string, path: string) => ({
+      name,
+      path,
+      secrets: ['s'],
+      headers: { delivery: 'x-d', signature: 'x-s', event: 'x-e' },
+      installationField: 'a',
+      events: ['e'],
+    });
+    const named = (list: unknown[]) =>
+      problems({ HOOKFLOW_SOURCES_FILE: tmpFile(JSON.stringify({ providers: list })) }).join();
+    assert.match(named([provider('github', '/a')]), /provider name github is taken/);
+    assert.match(named([provider('x', '/a'), provider('x', '/b')]), /provider name x is taken/);
+    assert.match(named([provider('x', '/a'), provider('y', '/a')]), /path \/a is used by two providers/);
   });
 
   test('every workflow the front door names is exported by workflows/', () => {

@@ -84,6 +84,17 @@ for (const kind of ['postgres', 'embedded'] as const) {
         'completed',
         'a workflow that finished first keeps its outcome',
       );
+
+      // A run that failed before its (batched) accepted mark arrived stays failed; a new run of a
+      // redelivered failed delivery is marked accepted.
+      const d = ref();
+      await record(s, d);
+      await s.finishDelivery(d.key, 'failed', 'boom', 'run-1');
+      await s.markAccepted([{ key: d.key, workflowId: d.key, runId: 'run-1' }]);
+      const after = await s.getDelivery(d.key);
+      assert.deepEqual([after?.outcome, after?.reason], ['failed', 'boom']);
+      await s.markAccepted([{ key: d.key, workflowId: d.key, runId: 'run-2' }]);
+      assert.equal((await s.getDelivery(d.key))?.outcome, 'accepted');
     });
 
     test('ignored deliveries keep no body', async () => {
@@ -200,6 +211,8 @@ for (const kind of ['postgres', 'embedded'] as const) {
       assert.deepEqual(await s.listRepositories('github', '7'), []);
       assert.equal((await s.getDelivery(done.key))?.rawBody, null);
       assert.ok((await s.getDelivery(inFlight.key))?.rawBody, 'a delivery still in flight keeps its payload');
+      await s.finishDelivery(inFlight.key, 'completed', 'ok');
+      assert.equal((await s.getDelivery(inFlight.key))?.rawBody, null, '…until it finishes');
     });
   });
 }

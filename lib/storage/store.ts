@@ -115,7 +115,11 @@ export function createStore(db: Db, options: { retentionDays: number }) {
       await tx.query(
         `UPDATE deliveries d SET outcome = 'accepted', workflow_id = a.workflow_id, run_id = coalesce(a.run_id, d.run_id), reason = NULL
          FROM unnest($1::text[], $2::text[], $3::text[]) AS a(delivery_key, workflow_id, run_id)
-         WHERE d.delivery_key = a.delivery_key AND d.outcome IN ('received', 'queued', 'failed')`,
+         WHERE d.delivery_key = a.delivery_key
+           AND (d.outcome IN ('received', 'queued')
+                -- a failed delivery redelivered: a new run, not the one that failed (whose
+                -- failure may be recorded before this batched mark arrives)
+                OR (d.outcome = 'failed' AND d.run_id IS DISTINCT FROM a.run_id))`,
         [items.map((i) => i.key), items.map((i) => i.workflowId), items.map((i) => i.runId)],
       );
     },
@@ -192,10 +196,24 @@ export function createStore(db: Db, options: { retentionDays: number }) {
       return Number(rows[0].n);
     },
 
-    async finishDelivery(key: string, outcome: 'completed' | 'failed', reason: string | null): Promise<void> {
+    /**
+     * The workflow's own record of how it ended. A delivery of an installation removed meanwhile
+     * gives up its payload now (uninstall kept it only while the workflow needed it).
+     */
+    async finishDelivery(
+      key: string,
+      outcome: 'completed' | 'failed',
+      reason: string | null,
+      runId: string | null = null,
+    ): Promise<void> {
       await db.query(
-        `UPDATE deliveries SET outcome = $2, reason = $3, finished_at = now() WHERE delivery_key = $1`,
-        [key, outcome, reason],
+        `UPDATE deliveries d SET outcome = $2, reason = $3, finished_at = now(), run_id = coalesce($4, d.run_id),
+           raw_body = CASE WHEN EXISTS (
+             SELECT 1 FROM installations i
+             WHERE i.provider = d.provider AND i.installation_id = d.installation AND i.status = 'removed')
+           THEN NULL ELSE d.raw_body END
+         WHERE delivery_key = $1`,
+        [key, outcome, reason, runId],
       );
     },
 
