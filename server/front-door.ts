@@ -12,7 +12,7 @@ import { isStorageUnavailable, type Store } from '../lib/storage';
 import { fieldAt, type Provider, type Route } from './providers';
 import { verifySignature } from './signature';
 import type { AcceptedWriter } from './accepted-writer';
-import type { StartResult, WorkflowStarter } from './starter';
+import { isTemporalUnavailable, type StartResult, type WorkflowStarter } from './starter';
 import type { TemporalHealth } from './temporal-health';
 
 export interface FrontDoorDeps {
@@ -151,8 +151,14 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
   }
 
   async function queue(ref: DeliveryRef, err: unknown, log: Logger): Promise<void> {
-    health.reportFailure(err);
-    log.warn({ err: String(err) }, 'Temporal unreachable: delivery queued in the outbox');
+    if (isTemporalUnavailable(err)) {
+      health.reportFailure(err);
+      log.warn({ err: String(err) }, 'Temporal unreachable: delivery queued in the outbox');
+    } else {
+      // Temporal answered, and refused: a configuration problem, not an outage. The delivery is
+      // kept in the outbox (nothing is lost) while someone fixes it.
+      log.error({ err: String(err) }, 'Temporal refused the workflow start: delivery kept in the outbox');
+    }
     await store.enqueue(ref.key, String(err).slice(0, 500));
   }
 

@@ -5,7 +5,7 @@
 // between "recorded" and "started" by a crash, and purges rows past their retention.
 import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
-import type { WorkflowStarter } from './starter';
+import { isTemporalUnavailable, type StartResult, type WorkflowStarter } from './starter';
 import type { TemporalHealth } from './temporal-health';
 
 export interface RelayOptions {
@@ -44,22 +44,30 @@ export function startOutboxRelay(
       const items = await store.leaseOutbox(batch, Math.max(30_000, options.intervalMs * 5));
       if (items.length === 0) return done;
       for (const { ref, workflowType, attempts } of items) {
+        let started: StartResult;
         try {
-          const started = await starter.start(ref, workflowType);
+          started = await starter.start(ref, workflowType);
           health.reportSuccess();
-          await store.outboxDone(
-            ref.key,
-            started.workflowId,
-            started.kind === 'started' ? started.runId : null,
-          );
-          done++;
         } catch (err) {
-          health.reportFailure(err);
           const delay = Math.min(60_000, options.intervalMs * 2 ** Math.min(attempts, 10));
           await store.outboxRetryLater(ref.key, String(err).slice(0, 500), delay);
+          if (!isTemporalUnavailable(err)) {
+            logger.error(
+              { delivery: ref.key, attempts, err: String(err) },
+              'outbox: Temporal refused the start',
+            );
+            continue;
+          }
+          health.reportFailure(err);
           logger.debug({ delivery: ref.key, err: String(err) }, 'outbox: Temporal still unreachable');
           return done; // Temporal is away: the rest waits for the next pass.
         }
+        await store.outboxDone(
+          ref.key,
+          started.workflowId,
+          started.kind === 'started' ? started.runId : null,
+        );
+        done++;
       }
       if (stopped) return done;
     }

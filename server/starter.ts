@@ -2,7 +2,7 @@
 // completed run with that ID makes the start a duplicate, and a failed one may run again
 // (ALLOW_DUPLICATE_FAILED_ONLY: a redelivery of a failed delivery is a retry). The start is
 // bounded by a deadline so an unreachable Temporal costs an acknowledgement milliseconds, not minutes.
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type Client, isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { DeliveryRef } from '../lib/delivery';
 import { searchAttributesFor } from '../lib/temporal/search-attributes';
 
@@ -43,4 +43,20 @@ export function temporalStarter(client: Client, taskQueue: string, timeoutMs: nu
       await withDeadline(() => client.workflowService.getSystemInfo({}));
     },
   };
+}
+
+// gRPC codes that mean "Temporal is away or overloaded right now", as opposed to "Temporal refuses
+// this request" (INVALID_ARGUMENT — say, an unregistered search attribute —, NOT_FOUND, PERMISSION_DENIED…).
+const TRANSIENT_CODES = new Set([
+  1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 10 /* ABORTED */,
+  14 /* UNAVAILABLE */,
+]);
+
+/** Whether a failed start means Temporal is unreachable (then everything waits in the outbox). */
+export function isTemporalUnavailable(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (isGrpcServiceError(e)) return TRANSIENT_CODES.has(e.code);
+  }
+  // No gRPC status (the SDK's own errors, such as NamespaceNotFoundError): Temporal answered.
+  return false;
 }

@@ -24,7 +24,7 @@ export function isStorageUnavailable(err: unknown): boolean {
   if (e.code && networkCodes.includes(e.code)) return true;
   // 08xxx connection exceptions, 53xxx insufficient resources, 57P0x admin shutdown / cannot connect now.
   if (e.code && /^(08|53|57P0)/.test(e.code)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|closed/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end|PGlite is closed/i.test(
     e.message ?? '',
   );
 }
