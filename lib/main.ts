@@ -2,36 +2,46 @@
 // SIGINT/SIGTERM into one orderly shutdown (a second Ctrl-C forces the exit).
 import { ConfigError, type Config } from './config';
 
-export function runMain(main: () => Promise<() => Promise<void>>): void {
-  let shutdown: (() => Promise<void>) | undefined;
+/** Registers how to release something just acquired; releases run in reverse order. */
+export type Defer = (release: () => Promise<void> | void) => void;
+
+/**
+ * Runs an entry point. Whatever `main` acquired is released, in reverse order, on SIGINT/SIGTERM
+ * and also when start-up fails half-way (a dev server already started must not outlive it). Each
+ * release runs even if an earlier one failed.
+ */
+export function runMain(main: (defer: Defer) => Promise<void>): void {
+  const releases: (() => Promise<void> | void)[] = [];
   let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      process.exit(130);
+  const releaseAll = async (): Promise<boolean> => {
+    let ok = true;
+    for (const release of releases.splice(0).reverse()) {
+      try {
+        await release();
+      } catch (err) {
+        ok = false;
+        process.stderr.write(`error while stopping: ${String(err)}\n`);
+      }
     }
+    return ok;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
     stopping = true;
     process.stderr.write(`\n${signal}: stopping hookflow…\n`);
-    void (shutdown ?? (() => Promise.resolve()))()
-      .then(() => process.exit(0))
-      .catch((err: unknown) => {
-        process.stderr.write(`error while stopping: ${String(err)}\n`);
-        process.exit(1);
-      });
+    void releaseAll().then((ok) => process.exit(ok ? 0 : 1));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  main()
-    .then((stop) => {
-      shutdown = stop;
-    })
-    .catch((err: unknown) => {
-      process.stderr.write(
-        err instanceof ConfigError
-          ? `${err.message}\n`
-          : `hookflow failed to start: ${String((err as Error)?.stack ?? err)}\n`,
-      );
-      process.exit(1);
-    });
+  main((release) => void releases.push(release)).catch(async (err: unknown) => {
+    process.stderr.write(
+      err instanceof ConfigError
+        ? `${err.message}\n`
+        : `hookflow failed to start: ${String((err as Error)?.stack ?? err)}\n`,
+    );
+    if (!stopping) await releaseAll();
+    process.exit(1);
+  });
 }
 
 /** A server or worker running on its own needs a cluster and a shared database. */

@@ -13,7 +13,7 @@ import { installTemporalRuntime } from '../lib/temporal/runtime';
 import { serve } from '../server/serve';
 import { runWorker } from '../worker/run-worker';
 
-runMain(async () => {
+runMain(async (defer) => {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   installTemporalRuntime(logger, config.logLevel);
@@ -31,10 +31,14 @@ runMain(async () => {
       dbFile: path.join(config.dataDir, 'temporal.db'),
     });
     address = devServer.address;
+    defer(() => devServer?.stop());
   }
   const store = await openStore(config);
+  defer(() => store.db.close());
   const worker = await runWorker(config, store, address, logger);
+  defer(() => worker.stop());
   const server = await serve(config, store, address, logger);
+  defer(() => server.close());
   worker.done.catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));
 
   say('');
@@ -46,11 +50,4 @@ runMain(async () => {
   say(`  Temporal UI:  ${devServer?.uiUrl ?? `(the UI of the cluster at ${address})`}`);
   say(`  Health:       ${server.url}/healthz  ${server.url}/readyz`);
   say('Press Ctrl-C to stop.');
-
-  return async () => {
-    await server.close();
-    await worker.stop();
-    await store.db.close();
-    await devServer?.stop();
-  };
 });

@@ -7,11 +7,12 @@ import { clientConnection } from '../lib/temporal/connect';
 import { ensureSearchAttributes } from '../lib/temporal/dev-server';
 import { serve } from './serve';
 
-runMain(async () => {
+runMain(async (defer) => {
   const config = loadConfig();
   const address = requireSplitDeployment(config, 'server');
   const logger = createLogger(config.logLevel, 'hookflow-server');
   const store = await openStore(config);
+  defer(() => store.db.close());
   // Best effort: on a cluster the operator may have registered them already, or withheld the right to.
   const admin = clientConnection(config, address);
   await ensureSearchAttributes(admin, config.temporal.namespace)
@@ -24,9 +25,6 @@ runMain(async () => {
     )
     .finally(() => admin.close());
   const server = await serve(config, store, address, logger);
+  defer(() => server.close());
   logger.info({ url: `${server.url}${config.webhookPath}` }, 'hookflow server listening');
-  return async () => {
-    await server.close();
-    await store.db.close();
-  };
 });

@@ -112,4 +112,42 @@ describe('npm start (embedded default)', () => {
     assert.deepEqual(again.body, { status: 'duplicate', workflowId: accepted.body.workflowId });
     assert.equal(await stop(second.child, 'SIGTERM'), 0);
   });
+
+  test('a start-up that fails half-way (HTTP port taken) stops the dev server it had started', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-start-'));
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const temporalPort = await freePort();
+    try {
+      const child = spawn(
+        process.execPath,
+        [...process.execArgv, path.join(__dirname, '..', 'scripts', 'start.ts')],
+        {
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: process.env.HOME ?? '',
+            HOOKFLOW_DATA_DIR: dataDir,
+            PORT: String(port),
+            HOST: '127.0.0.1',
+            TEMPORAL_PORT: String(temporalPort),
+            TEMPORAL_UI_PORT: String(await freePort()),
+            TEMPORAL_CLI_PATH: testEnv.cli,
+            WEBHOOK_SECRET: 's',
+            LOG_LEVEL: 'warn',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      children.push(child);
+      let out = '';
+      child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      assert.equal(code, 1);
+      assert.match(out, /failed to start.*EADDRINUSE/s);
+      assert.equal(await portOpen(temporalPort), false, 'the dev server was stopped');
+    } finally {
+      blocker.close();
+    }
+  });
 });

@@ -6,23 +6,19 @@ import { openStore } from '../lib/storage';
 import { installTemporalRuntime } from '../lib/temporal/runtime';
 import { runWorker } from './run-worker';
 
-runMain(async () => {
+runMain(async (defer) => {
   const config = loadConfig();
   const address = requireSplitDeployment(config, 'worker');
   const logger = createLogger(config.logLevel, 'hookflow-worker');
   installTemporalRuntime(logger, config.logLevel);
   const store = await openStore(config);
+  defer(() => store.db.close());
   const worker = await runWorker(config, store, address, logger);
+  defer(() => worker.stop());
   logger.info({ taskQueue: config.temporal.taskQueue }, 'hookflow worker running');
-  worker.done.then(
-    () => process.exit(0),
-    (err: unknown) => {
-      logger.error({ err }, 'worker stopped with an error');
-      process.exit(1);
-    },
-  );
-  return async () => {
-    await worker.stop();
-    await store.db.close();
-  };
+  // A worker stops by itself only on a fatal error (a signal stops it through `defer` above).
+  worker.done.catch((err: unknown) => {
+    logger.error({ err }, 'worker stopped with an error');
+    process.exit(1);
+  });
 });
