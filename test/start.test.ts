@@ -141,7 +141,7 @@ describe('npm start (embedded default)', () => {
       );
       children.push(child);
       let out = '';
-      child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
       assert.equal(code, 1);
       assert.match(out, /failed to start.*EADDRINUSE/s);
