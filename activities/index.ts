@@ -67,7 +67,7 @@ export function createActivities({ store, logger }: ActivityDeps) {
       const installation = payload.installation as { account?: { login?: unknown } } | undefined;
       const login = installation?.account?.login;
       const repos = repositories(payload.repositories);
-      await store.registerInstallation(
+      const registered = await store.registerInstallation(
         {
           provider: ref.provider,
           installationId,
@@ -76,6 +76,12 @@ export function createActivities({ store, logger }: ActivityDeps) {
         },
         repos,
       );
+      if (!registered) {
+        throw ApplicationFailure.nonRetryable(
+          `installation ${installationId} is registered to another hook than ${ref.source}`,
+          'InstallationOwnedElsewhere',
+        );
+      }
       logger.info(
         { delivery: ref.key, installation: installationId, repositories: repos.length },
         'installation registered',

@@ -9,7 +9,7 @@ import getRawBody from 'raw-body';
 import { deliveryKey, NO_HOOK_ID, type DeliveryRef } from '../lib/delivery';
 import type { Logger } from '../lib/logger';
 import { isStorageUnavailable, type Store } from '../lib/storage';
-import { fieldAt, type Provider, type Route } from './providers';
+import { fieldAt, type Provider, type Route, type Source } from './providers';
 import { verifySignature } from './signature';
 import type { AcceptedWriter } from './accepted-writer';
 import { isTemporalUnavailable, type StartResult, type WorkflowStarter } from './starter';
@@ -106,7 +106,7 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
 
   async function checkInstallation(
     installation: string | undefined,
-    sourceKey: string,
+    source: Source,
     event: string,
   ): Promise<void> {
     if (installation === undefined) {
@@ -125,8 +125,12 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
         throw new Refusal(403, `unknown ${provider.installationField} ${installation}`);
       return;
     }
-    if (!known) return; // Installed before hookflow ran: accepted, recorded as unverified below.
-    if (known.source !== sourceKey) {
+    if (!known) {
+      // Installed before hookflow ran: accepted and recorded as unverified — through the App's source only.
+      if (source.introducesInstallations) return;
+      throw new Refusal(403, `installation ${installation} is not registered to this hook`);
+    }
+    if (known.source !== source.key) {
       throw new Refusal(
         403,
         `installation ${installation} is registered to another hook; this hook's secret cannot speak for it`,
@@ -243,7 +247,7 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
       const log = logger.child({ delivery: ref.key, event, action });
 
       // 6: a known source and installation.
-      await checkInstallation(installation, source.key, event);
+      await checkInstallation(installation, source, event);
 
       // 7: routing.
       const route = provider.route(event, payload);

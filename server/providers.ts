@@ -9,6 +9,13 @@ import { GITHUB_SHA1, GITHUB_SHA256, type SignatureScheme } from './signature';
 export interface Source {
   /** Stable name, stored with installations: `github`, `github:hook:123`, `trulinks`. */
   key: string;
+  /**
+   * Whether deliveries through this source may name installations hookflow has not seen (then
+   * recorded as unverified). Only a provider's default source (the GitHub App) may; a hook with its
+   * own secret speaks only for installations already registered to it, so a leaked hook secret
+   * cannot claim an installation.
+   */
+  introducesInstallations: boolean;
   secrets: string[];
   schemes: { header: string; scheme: SignatureScheme }[];
 }
@@ -51,13 +58,19 @@ export function githubProvider(
   ];
   const defaultSource: Source = {
     key: 'github',
+    introducesInstallations: true,
     secrets: config.webhookSecrets,
     schemes: schemesFor(config.webhookAllowSha1),
   };
   const hooks = new Map<string, Source>(
     config.sources.hooks.map((h) => [
       h.hookId,
-      { key: `github:hook:${h.hookId}`, secrets: h.secrets, schemes: schemesFor(h.allowSha1) },
+      {
+        key: `github:hook:${h.hookId}`,
+        introducesInstallations: false,
+        secrets: h.secrets,
+        schemes: schemesFor(h.allowSha1),
+      },
     ]),
   );
   return {
@@ -94,6 +107,7 @@ export function githubProvider(
 export function declarativeProvider(p: DeclarativeProviderConfig): Provider {
   const source: Source = {
     key: p.name,
+    introducesInstallations: false,
     secrets: p.secrets,
     schemes: [{ header: p.headers.signature, scheme: p.signature }],
   };

@@ -145,6 +145,21 @@ describe('sources and installations', () => {
     assert.match(String(after.body.error), /uninstalled/);
   });
 
+  test('a hook with its own secret cannot introduce (claim) an installation hookflow has not seen', async () => {
+    const id = 8_000_000 + Math.floor(Math.random() * 100_000);
+    const res = await h.post(
+      githubDelivery({
+        event: 'installation',
+        payload: { action: 'created', installation: { id } },
+        hookId: '777',
+        secret: 'hook-777-secret',
+      }),
+    );
+    assert.equal(res.status, 403);
+    assert.match(String(res.body.error), /not registered to this hook/);
+    assert.equal(await h.store.getInstallation('github', String(id)), undefined);
+  });
+
   test('an installation hookflow has not seen is accepted and recorded as unverified', async () => {
     const id = String(9_000_000 + Math.floor(Math.random() * 100_000));
     const res = await h.post(

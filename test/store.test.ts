@@ -199,6 +199,12 @@ for (const kind of ['postgres', 'embedded'] as const) {
         account: 'acme',
         status: 'active',
       });
+      const hijack = await s.registerInstallation(
+        { provider: 'github', installationId: '7', source: 'github:hook:9', account: 'evil' },
+        [{ id: 99, fullName: 'evil/x' }],
+      );
+      assert.equal(hijack, false, 'another source cannot take an installation over');
+      assert.equal((await s.getInstallation('github', '7'))?.source, 'github');
       await s.updateRepositories('github', '7', [{ id: 3, fullName: 'acme/c' }], [1]);
       assert.deepEqual(await s.listRepositories('github', '7'), ['acme/b', 'acme/c']);
       const done = ref({ installation: '7' });

@@ -274,18 +274,26 @@ export function createStore(db: Db, options: { retentionDays: number }) {
         : undefined;
     },
 
+    /**
+     * Registers (or re-activates) an installation for the source that spoke for it. Returns false,
+     * changing nothing, when the installation belongs to another source: ownership never moves.
+     */
     async registerInstallation(
       i: Omit<Installation, 'status'>,
       repositories: { id: number; fullName: string }[],
-    ): Promise<void> {
-      await db.transaction(async (tx) => {
-        await tx.query(
+    ): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query(
           `INSERT INTO installations (provider, installation_id, source, account, status) VALUES ($1, $2, $3, $4, 'active')
            ON CONFLICT (provider, installation_id) DO UPDATE
-             SET source = excluded.source, account = excluded.account, status = 'active', updated_at = now()`,
+             SET account = excluded.account, status = 'active', updated_at = now()
+             WHERE installations.source = excluded.source
+           RETURNING 1`,
           [i.provider, i.installationId, i.source, i.account],
         );
+        if (rows.length === 0) return false;
         await addRepositories(tx, i.provider, i.installationId, repositories);
+        return true;
       });
     },
 
