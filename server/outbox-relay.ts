@@ -10,6 +10,8 @@ import type { TemporalHealth } from './temporal-health';
 
 export interface RelayOptions {
   intervalMs: number;
+  /** The start deadline: a lease must outlast a whole batch of slow starts. */
+  startTimeoutMs: number;
   batchSize?: number;
   /** A ledger row still `received` this long after arrival lost its start to a crash. */
   strandedAfterMs?: number;
@@ -27,7 +29,10 @@ export function startOutboxRelay(
   options: RelayOptions,
 ): OutboxRelay {
   const { store, starter, health, logger } = deps;
-  const batch = options.batchSize ?? 50;
+  const batch = options.batchSize ?? 20;
+  // Long enough for every start of a batch to take its whole deadline, so no item's lease runs out
+  // while this relay still means to start it (another replica would then start it too).
+  const leaseMs = Math.max(30_000, batch * (options.startTimeoutMs + 1_000));
   let lastPurge = 0;
   let running: Promise<number> | undefined;
   let stopped = false;
@@ -41,7 +46,7 @@ export function startOutboxRelay(
     }
     let done = 0;
     for (;;) {
-      const items = await store.leaseOutbox(batch, Math.max(30_000, options.intervalMs * 5));
+      const items = await store.leaseOutbox(batch, leaseMs);
       if (items.length === 0) return done;
       for (const { ref, workflowType, attempts } of items) {
         let started: StartResult;

@@ -45,7 +45,10 @@ export async function serve(
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  const relay = startOutboxRelay({ store, starter, health, logger }, { intervalMs: config.outboxIntervalMs });
+  const relay = startOutboxRelay(
+    { store, starter, health, logger },
+    { intervalMs: config.outboxIntervalMs, startTimeoutMs: config.startTimeoutMs },
+  );
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   return {
