@@ -154,7 +154,7 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
     });
   }
 
-  async function queue(ref: DeliveryRef, err: unknown, log: Logger): Promise<void> {
+  async function queue(ref: DeliveryRef, err: unknown, rerunFailed: boolean, log: Logger): Promise<void> {
     if (isTemporalUnavailable(err)) {
       health.reportFailure(err);
       log.warn({ err: String(err) }, 'Temporal unreachable: delivery queued in the outbox');
@@ -163,7 +163,7 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
       // kept in the outbox (nothing is lost) while someone fixes it.
       log.error({ err: String(err) }, 'Temporal refused the workflow start: delivery kept in the outbox');
     }
-    await store.enqueue(ref.key, String(err).slice(0, 500));
+    await store.enqueue(ref.key, String(err).slice(0, 500), rerunFailed);
   }
 
   return async function handle(ctx: Context): Promise<void> {
@@ -276,18 +276,19 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
       }
 
       // 9: start the workflow, or park the delivery in the outbox while Temporal is away.
+      const rerunFailed = !recorded.inserted && recorded.outcome === 'failed';
       if (!health.isUp()) {
-        await queue(ref, health.lastError(), log);
+        await queue(ref, health.lastError(), rerunFailed, log);
         ctx.status = 202;
         ctx.body = { status: 'queued', workflowId: ref.key };
         return;
       }
       let started: StartResult;
       try {
-        started = await starter.start(ref, route.workflowType);
+        started = await starter.start(ref, route.workflowType, rerunFailed);
         health.reportSuccess();
       } catch (err) {
-        await queue(ref, err, log);
+        await queue(ref, err, rerunFailed, log);
         ctx.status = 202;
         ctx.body = { status: 'queued', workflowId: ref.key };
         return;

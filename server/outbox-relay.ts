@@ -48,10 +48,10 @@ export function startOutboxRelay(
     for (;;) {
       const items = await store.leaseOutbox(batch, leaseMs);
       if (items.length === 0) return done;
-      for (const { ref, workflowType, attempts } of items) {
+      for (const { ref, workflowType, rerunFailed, attempts } of items) {
         let started: StartResult;
         try {
-          started = await starter.start(ref, workflowType);
+          started = await starter.start(ref, workflowType, rerunFailed);
           health.reportSuccess();
         } catch (err) {
           const delay = Math.min(60_000, options.intervalMs * 2 ** Math.min(attempts, 10));

@@ -1,6 +1,6 @@
-// Starts a delivery's workflow, idempotently: the workflow ID is the delivery key, a running or
-// completed run with that ID makes the start a duplicate, and a failed one may run again
-// (ALLOW_DUPLICATE_FAILED_ONLY: a redelivery of a failed delivery is a retry). The start is
+// Starts a delivery's workflow, idempotently: the workflow ID is the delivery key, so an earlier run
+// with that ID makes the start a duplicate — except that a failed run may run again when the sender
+// redelivers (ALLOW_DUPLICATE_FAILED_ONLY for exactly that case). The start is
 // bounded by a deadline so an unreachable Temporal costs an acknowledgement milliseconds, not minutes.
 import { type Client, isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { DeliveryRef } from '../lib/delivery';
@@ -11,7 +11,12 @@ export type StartResult =
 
 export interface WorkflowStarter {
   /** Throws when the workflow could not be started (Temporal unreachable or refusing). */
-  start(ref: DeliveryRef, workflowType: string): Promise<StartResult>;
+  /**
+   * `rerunFailed`: the sender redelivered a delivery whose run failed, so a failed run may run
+   * again. Otherwise any earlier run makes this start a duplicate — so a retried start (after a
+   * deadline that hid a success) never runs a delivery a second time.
+   */
+  start(ref: DeliveryRef, workflowType: string, rerunFailed: boolean): Promise<StartResult>;
   /** Answers whether Temporal answers at all, within the start deadline. */
   ping(): Promise<void>;
 }
@@ -20,14 +25,14 @@ export function temporalStarter(client: Client, taskQueue: string, timeoutMs: nu
   const withDeadline = <T>(fn: () => Promise<T>) =>
     client.connection.withDeadline(Date.now() + timeoutMs, fn);
   return {
-    async start(ref, workflowType) {
+    async start(ref, workflowType, rerunFailed) {
       try {
         const handle = await withDeadline(() =>
           client.workflow.start(workflowType, {
             taskQueue,
             workflowId: ref.key,
             args: [ref],
-            workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+            workflowIdReusePolicy: rerunFailed ? 'ALLOW_DUPLICATE_FAILED_ONLY' : 'REJECT_DUPLICATE',
             workflowIdConflictPolicy: 'FAIL',
             typedSearchAttributes: searchAttributesFor(ref),
           }),

@@ -97,6 +97,19 @@ describe('front door', () => {
     });
   });
 
+  test('a start retried from the outbox (its first answer lost) never runs a failed delivery again', async () => {
+    const d = githubDelivery({ event: 'installation', payload: { action: 'created' } });
+    const first = await h.post(d);
+    const key = String(first.body.workflowId);
+    await h.waitForOutcome(key, 'failed');
+    await assert.rejects(h.client.workflow.getHandle(key).result());
+    // As if the start had succeeded but its answer was lost: the delivery is parked for the relay.
+    await h.store.enqueue(key, 'simulated: the start answer was lost');
+    await waitFor('the relay to take it', async () => (await h.store.outboxDepth()) === 0);
+    assert.equal((await h.client.workflow.count(`WorkflowId = "${key}"`)).count, 1);
+    assert.equal((await h.store.getDelivery(key))?.outcome, 'failed');
+  });
+
   test('form-encoded deliveries (the payload field) are accepted', async () => {
     const d = githubDelivery({ event: 'issues', payload: issue(3), form: true });
     const res = await h.post(d);

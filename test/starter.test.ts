@@ -27,7 +27,7 @@ describe('classifying failed starts', () => {
     const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
     connections.push(connection);
     const starter = temporalStarter(new Client({ connection }), 'tq', 500);
-    const err = await starter.start(ref('a'), 'onIssues').catch((e: unknown) => e);
+    const err = await starter.start(ref('a'), 'onIssues', false).catch((e: unknown) => e);
     assert.ok(err instanceof Error);
     assert.equal(isTemporalUnavailable(err), true, String(err));
   });
@@ -36,7 +36,7 @@ describe('classifying failed starts', () => {
     const connection = await Connection.connect({ address: testEnv.temporalAddress });
     connections.push(connection);
     const starter = temporalStarter(new Client({ connection, namespace: 'no-such-namespace' }), 'tq', 5_000);
-    const err = await starter.start(ref('b'), 'onIssues').catch((e: unknown) => e);
+    const err = await starter.start(ref('b'), 'onIssues', false).catch((e: unknown) => e);
     assert.ok(err instanceof Error);
     assert.match(String(err), /namespace/i);
     assert.equal(isTemporalUnavailable(err), false, String(err));

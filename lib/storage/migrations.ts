@@ -37,6 +37,7 @@ export const MIGRATIONS: readonly string[] = [
     delivery_key    text PRIMARY KEY REFERENCES deliveries (delivery_key) ON DELETE CASCADE,
     enqueued_at     timestamptz NOT NULL DEFAULT now(),
     attempts        integer NOT NULL DEFAULT 0,
+    rerun_failed    boolean NOT NULL DEFAULT false,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
     last_error      text
   );

@@ -17,6 +17,8 @@ export interface LedgerInsert {
 export interface OutboxItem {
   ref: DeliveryRef;
   workflowType: string;
+  /** A redelivery of a failed delivery: its failed run may run again. */
+  rerunFailed: boolean;
   attempts: number;
 }
 
@@ -119,21 +121,23 @@ export function createStore(db: Db, options: { retentionDays: number }) {
            AND (d.outcome IN ('received', 'queued')
                 -- a failed delivery redelivered: a new run, not the one that failed (whose
                 -- failure may be recorded before this batched mark arrives)
-                OR (d.outcome = 'failed' AND d.run_id IS DISTINCT FROM a.run_id))`,
+                OR (d.outcome = 'failed' AND a.run_id IS NOT NULL AND d.run_id IS DISTINCT FROM a.run_id))`,
         [items.map((i) => i.key), items.map((i) => i.workflowId), items.map((i) => i.runId)],
       );
     },
 
     /** Parks a delivery whose workflow could not be started; the relay starts it later. */
-    async enqueue(key: string, error: string): Promise<void> {
+    async enqueue(key: string, error: string, rerunFailed = false): Promise<void> {
       await db.transaction(async (tx) => {
         await tx.query(
-          `INSERT INTO outbox (delivery_key, last_error) VALUES ($1, $2)
-           ON CONFLICT (delivery_key) DO UPDATE SET last_error = excluded.last_error`,
-          [key, error],
+          `INSERT INTO outbox (delivery_key, last_error, rerun_failed) VALUES ($1, $2, $3)
+           ON CONFLICT (delivery_key) DO UPDATE
+             SET last_error = excluded.last_error, rerun_failed = outbox.rerun_failed OR excluded.rerun_failed`,
+          [key, error, rerunFailed],
         );
         await tx.query(
-          `UPDATE deliveries SET outcome = 'queued' WHERE delivery_key = $1 AND outcome IN ('received', 'failed')`,
+          // A failed delivery stays `failed` until a new run of it actually starts.
+          `UPDATE deliveries SET outcome = 'queued' WHERE delivery_key = $1 AND outcome = 'received'`,
           [key],
         );
       });
@@ -144,17 +148,24 @@ export function createStore(db: Db, options: { retentionDays: number }) {
      * never start the same item at once (and a crashed relay's lease simply runs out).
      */
     async leaseOutbox(limit: number, leaseMs: number): Promise<OutboxItem[]> {
-      const { rows } = await db.query<DeliveryRow & { attempts: number; workflow_type: string }>(
+      const { rows } = await db.query<
+        DeliveryRow & { attempts: number; workflow_type: string; rerun_failed: boolean }
+      >(
         `WITH due AS (
            SELECT delivery_key FROM outbox WHERE next_attempt_at <= now()
            ORDER BY enqueued_at LIMIT $1 FOR UPDATE SKIP LOCKED)
          UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = now() + $2 * interval '1 millisecond'
          FROM due, deliveries d
          WHERE o.delivery_key = due.delivery_key AND d.delivery_key = o.delivery_key
-         RETURNING d.*, o.attempts`,
+         RETURNING d.*, o.attempts, o.rerun_failed`,
         [limit, leaseMs],
       );
-      return rows.map((r) => ({ ref: toRef(r), workflowType: r.workflow_type, attempts: r.attempts }));
+      return rows.map((r) => ({
+        ref: toRef(r),
+        workflowType: r.workflow_type,
+        rerunFailed: r.rerun_failed,
+        attempts: r.attempts,
+      }));
     },
 
     /**
