@@ -1,6 +1,6 @@
 // Builds signed deliveries the way GitHub (or a declarative provider) sends them.
 import { randomUUID } from 'node:crypto';
-import { GITHUB_SHA1, GITHUB_SHA256, sign, type SignatureScheme } from '../../server/signature';
+import { GITHUB_SHA1, GITHUB_SHA256, sign } from '../../server/signature';
 
 export interface Delivery {
   headers: Record<string, string>;
@@ -31,10 +31,6 @@ export function githubDelivery(o: GithubDeliveryOptions): Delivery {
   if (o.sha1Only) headers['x-hub-signature'] = sign(GITHUB_SHA1, secret, body);
   else headers['x-hub-signature-256'] = sign(GITHUB_SHA256, secret, body);
   return { headers, body };
-}
-
-export function signedWith(scheme: SignatureScheme, secret: string, body: Buffer): string {
-  return sign(scheme, secret, body);
 }
 
 export interface Answer {
