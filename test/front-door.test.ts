@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { GITHUB_SHA256, sign } from '../server/signature';
 import { githubDelivery, post } from './helpers/deliveries';
 import { waitFor } from './helpers/env';
-import { startHookflow, type Harness } from './helpers/harness';
+import { startHookflow, withHookflow, type Harness } from './helpers/harness';
 
 const issue = (n = 1) => ({
   action: 'opened',
@@ -307,23 +307,19 @@ describe('front door', () => {
 
 describe('a source without a secret', () => {
   test('fails closed: every delivery is refused with 401', async () => {
-    const h = await startHookflow({ worker: false, env: { WEBHOOK_SECRET: '' } });
-    try {
+    await withHookflow({ worker: false, env: { WEBHOOK_SECRET: '' } }, async (h) => {
       const d = githubDelivery({ event: 'issues', payload: issue() });
       const res = await h.post(d);
       assert.equal(res.status, 401);
       assert.match(String(res.body.error), /no webhook secret/);
       assert.equal(await h.store.getDelivery(`github:-:${d.headers['x-github-delivery']}`), undefined);
-    } finally {
-      await h.close();
-    }
+    });
   });
 });
 
 describe('a source configured for sha1', () => {
   test('accepts X-Hub-Signature (sha1) alone, and still checks it', async () => {
-    const h = await startHookflow({ worker: false, env: { WEBHOOK_ALLOW_SHA1: 'true' } });
-    try {
+    await withHookflow({ worker: false, env: { WEBHOOK_ALLOW_SHA1: 'true' } }, async (h) => {
       const ok = await h.post(githubDelivery({ event: 'issues', payload: issue(), sha1Only: true }));
       assert.equal(ok.status, 202);
       const wrong = await h.post(
@@ -331,24 +327,19 @@ describe('a source configured for sha1', () => {
       );
       assert.equal(wrong.status, 401);
       assert.match(String(wrong.body.error), /X-Hub-Signature does not match/);
-    } finally {
-      await h.close();
-    }
+    });
   });
 });
 
 describe('the ledger row of an accepted delivery', () => {
   test('records its workflow and run IDs', async () => {
-    const h = await startHookflow({ worker: false });
-    try {
+    await withHookflow({ worker: false }, async (h) => {
       const d = githubDelivery({ event: 'issues', payload: issue() });
       const res = await h.post(d);
       await h.waitForOutcome(String(res.body.workflowId), 'accepted', 5_000);
       const row = await h.store.getDelivery(String(res.body.workflowId));
       assert.equal(row?.workflowId, res.body.workflowId);
       assert.equal(row?.runId, res.body.runId);
-    } finally {
-      await h.close();
-    }
+    });
   });
 });

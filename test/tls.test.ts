@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../lib/config';
 import { githubDelivery, type Delivery } from './helpers/deliveries';
-import { startHookflow } from './helpers/harness';
+import { withHookflow } from './helpers/harness';
 
 function selfSigned(): { cert: string; key: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-tls-'));
@@ -60,8 +60,7 @@ function postTls(
 describe('HTTPS', () => {
   test('with TLS_CERT_PATH and TLS_KEY_PATH the front door serves HTTPS', async () => {
     const { cert, key } = selfSigned();
-    const h = await startHookflow({ env: { TLS_CERT_PATH: cert, TLS_KEY_PATH: key } });
-    try {
+    await withHookflow({ env: { TLS_CERT_PATH: cert, TLS_KEY_PATH: key } }, async (h) => {
       assert.match(h.webhookUrl, /^https:\/\//);
       const res = await postTls(
         h.webhookUrl.replace('localhost', '127.0.0.1'),
@@ -71,9 +70,7 @@ describe('HTTPS', () => {
       assert.equal(res.status, 202);
       assert.equal(res.body.status, 'accepted');
       await assert.rejects(fetch(h.webhookUrl.replace('https:', 'http:'), { method: 'POST' }));
-    } finally {
-      await h.close();
-    }
+    });
   });
 
   test('a certificate without its key (or an unreadable one) is a configuration problem', () => {

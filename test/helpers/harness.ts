@@ -144,3 +144,13 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
     },
   };
 }
+
+/** Runs `fn` against a hookflow of its own, closed afterwards whatever happens. */
+export async function withHookflow<T>(o: HarnessOptions, fn: (h: Harness) => Promise<T>): Promise<T> {
+  const h = await startHookflow(o);
+  try {
+    return await fn(h);
+  } finally {
+    await h.close();
+  }
+}
