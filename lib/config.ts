@@ -74,6 +74,22 @@ const envSchema = z.object({
   HOOKFLOW_LEDGER_RETENTION_DAYS: intString(4, 3650).default(14),
   HOOKFLOW_START_TIMEOUT_MS: intString(50, 60_000).default(3_000),
   HOOKFLOW_OUTBOX_INTERVAL_MS: intString(10, 600_000).default(1_000),
+  GITHUB_TOKEN: z.string().min(1).optional(),
+  HOOKFLOW_ENCRYPTION_KEY: z.string().optional(),
+  HOOKFLOW_API_TIMEOUT_MS: intString(100, 600_000).default(10_000),
+  HOOKFLOW_API_BACKOFF_MS: intString(1, 600_000).default(1_000),
+  HOOKFLOW_MUTATION_SPACING_MS: intString(0, 600_000).default(1_000),
+  HOOKFLOW_CONTENT_PER_MINUTE: intString(1, 10_000).default(80),
+  HOOKFLOW_CONTENT_PER_HOUR: intString(1, 100_000).default(500),
+  HOOKFLOW_SECONDARY_WAIT_MS: intString(1, 3_600_000).default(60_000),
+  HOOKFLOW_INLINE_WAIT_MS: intString(0, 60_000).default(5_000),
+  HOOKFLOW_RETRY_WAIT_MS: intString(1, 3_600_000).default(60_000),
+  HOOKFLOW_RATE_RESERVE_PERCENT: intString(0, 50).default(2),
+  HOOKFLOW_TOKEN_REFRESH_MARGIN_MS: intString(1_000, 3_000_000).default(10 * 60_000),
+  HOOKFLOW_RESYNC_INTERVAL_MINUTES: intString(0, 525_600).default(360),
+  HOOKFLOW_SYNC_PAGES_PER_RUN: intString(1, 10_000).default(200),
+  HOOKFLOW_WELCOME_LABEL: z.string().min(1).max(50).optional(),
+  HOOKFLOW_WELCOME_COMMENT: z.string().min(1).max(65_000).optional(),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookflow'),
@@ -102,6 +118,8 @@ export interface Config {
   ledgerRetentionDays: number;
   startTimeoutMs: number;
   outboxIntervalMs: number;
+  /** Calling the provider API (issue 3): every duration is an input so tests run in milliseconds. */
+  api: ApiConfig;
   temporal: {
     /** Undefined means: run the embedded dev server (only `npm start` does that). */
     address: string | undefined;
@@ -112,6 +130,30 @@ export interface Config {
   };
   /** The untouched env, for `@temporalio/envconfig` (TLS, API key, profiles). */
   env: Env;
+}
+
+export interface ApiConfig {
+  /** A token for repository hooks (token mode); App mode uses APP_ID and PRIVATE_KEY instead. */
+  token: string | undefined;
+  /** AES-256 keys (32 bytes each), newest first: the first encrypts, every one decrypts. Empty: the data folder's key. */
+  encryptionKeys: Buffer[];
+  timeoutMs: number;
+  /** 5xx and network errors wait base, 2×base, 4×base, 8×base, then the job fails. */
+  backoffBaseMs: number;
+  mutationSpacingMs: number;
+  contentPerMinute: number;
+  contentPerHour: number;
+  /** A secondary limit without Retry-After waits at least this, doubling with each repeat. */
+  secondaryWaitMs: number;
+  /** Pacing waits up to this long are slept inside the activity (holding the installation's turn). */
+  inlineWaitMs: number;
+  /** Rate-limit waits up to this long are Temporal retries with a server-side delay; longer ones are workflow timers. */
+  retryWaitMs: number;
+  reservePercent: number;
+  tokenRefreshMarginMs: number;
+  resyncIntervalMinutes: number;
+  syncPagesPerRun: number;
+  welcome: { label: string | undefined; comment: string | undefined };
 }
 
 /** Secrets are comma-separated: `WEBHOOK_SECRET=new-secret,old-secret`. */
@@ -156,6 +198,20 @@ export function loadConfig(env: Env = process.env): Config {
   if (present.APP_ID && privateKey === undefined) {
     problems.push('APP_ID: is set, so PRIVATE_KEY or PRIVATE_KEY_PATH is required too');
   }
+
+  const encryptionKeys: Buffer[] = [];
+  for (const [i, text] of splitSecrets(present.HOOKFLOW_ENCRYPTION_KEY).entries()) {
+    const key = Buffer.from(text, 'base64');
+    if (key.length !== 32 || key.toString('base64') !== text) {
+      problems.push(
+        `HOOKFLOW_ENCRYPTION_KEY: key ${i + 1} is not 32 bytes in base64 (make one with: openssl rand -base64 32)`,
+      );
+    } else encryptionKeys.push(key);
+  }
+  if (present.GITHUB_TOKEN && present.APP_ID) {
+    problems.push('GITHUB_TOKEN and APP_ID: choose token mode or App mode, not both');
+  }
+  if (/\s/.test(present.GITHUB_TOKEN ?? '')) problems.push('GITHUB_TOKEN: contains whitespace');
 
   let tls: Config['tls'];
   if (Boolean(present.TLS_CERT_PATH) !== Boolean(present.TLS_KEY_PATH)) {
@@ -208,6 +264,23 @@ export function loadConfig(env: Env = process.env): Config {
     ledgerRetentionDays: e.HOOKFLOW_LEDGER_RETENTION_DAYS,
     startTimeoutMs: e.HOOKFLOW_START_TIMEOUT_MS,
     outboxIntervalMs: e.HOOKFLOW_OUTBOX_INTERVAL_MS,
+    api: {
+      token: e.GITHUB_TOKEN,
+      encryptionKeys,
+      timeoutMs: e.HOOKFLOW_API_TIMEOUT_MS,
+      backoffBaseMs: e.HOOKFLOW_API_BACKOFF_MS,
+      mutationSpacingMs: e.HOOKFLOW_MUTATION_SPACING_MS,
+      contentPerMinute: e.HOOKFLOW_CONTENT_PER_MINUTE,
+      contentPerHour: e.HOOKFLOW_CONTENT_PER_HOUR,
+      secondaryWaitMs: e.HOOKFLOW_SECONDARY_WAIT_MS,
+      inlineWaitMs: e.HOOKFLOW_INLINE_WAIT_MS,
+      retryWaitMs: e.HOOKFLOW_RETRY_WAIT_MS,
+      reservePercent: e.HOOKFLOW_RATE_RESERVE_PERCENT,
+      tokenRefreshMarginMs: e.HOOKFLOW_TOKEN_REFRESH_MARGIN_MS,
+      resyncIntervalMinutes: e.HOOKFLOW_RESYNC_INTERVAL_MINUTES,
+      syncPagesPerRun: e.HOOKFLOW_SYNC_PAGES_PER_RUN,
+      welcome: { label: e.HOOKFLOW_WELCOME_LABEL, comment: e.HOOKFLOW_WELCOME_COMMENT },
+    },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

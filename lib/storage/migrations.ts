@@ -63,6 +63,101 @@ export const MIGRATIONS: readonly string[] = [
     FOREIGN KEY (provider, installation_id) REFERENCES installations ON DELETE CASCADE
   );
   `,
+  // 2: the API client's shared state (tokens, rate-limit budgets, conditional-request cache) and
+  // the synced repository data, keeping only the fields the integration needs.
+  `
+  CREATE TABLE api_tokens (
+    provider        text NOT NULL,
+    installation_id text NOT NULL,
+    ciphertext      text NOT NULL,
+    expires_at      timestamptz NOT NULL,
+    refreshed_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (provider, installation_id)
+  );
+
+  CREATE TABLE api_budgets (
+    provider          text NOT NULL,
+    installation_id   text NOT NULL,
+    rl_limit          integer,
+    rl_remaining      integer,
+    rl_reset_at       timestamptz,
+    rl_resource       text,
+    last_request_at   timestamptz,
+    last_mutation_at  timestamptz,
+    content_created   timestamptz[] NOT NULL DEFAULT '{}',
+    blocked_until     timestamptz,
+    secondary_strikes integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (provider, installation_id)
+  );
+
+  CREATE TABLE api_cache (
+    provider        text NOT NULL,
+    installation_id text NOT NULL,
+    url             text NOT NULL,
+    etag            text,
+    last_modified   text,
+    link            text,
+    body            bytea NOT NULL,
+    stored_at       timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (provider, installation_id, url)
+  );
+
+  CREATE TABLE sync_repositories (
+    provider        text NOT NULL,
+    full_name       text NOT NULL,
+    installation_id text NOT NULL,
+    api_url         text NOT NULL,
+    last_synced_at  timestamptz,
+    last_summary    jsonb,
+    PRIMARY KEY (provider, full_name)
+  );
+
+  CREATE TABLE repo_issues (
+    provider        text NOT NULL,
+    repository      text NOT NULL,
+    number          integer NOT NULL,
+    id              bigint NOT NULL,
+    title           text NOT NULL,
+    state           text NOT NULL,
+    author          text,
+    labels          text[] NOT NULL DEFAULT '{}',
+    comments        integer NOT NULL DEFAULT 0,
+    created_at      timestamptz NOT NULL,
+    updated_at      timestamptz NOT NULL,
+    closed_at       timestamptz,
+    PRIMARY KEY (provider, repository, number)
+  );
+
+  CREATE TABLE repo_pull_requests (
+    provider        text NOT NULL,
+    repository      text NOT NULL,
+    number          integer NOT NULL,
+    id              bigint NOT NULL,
+    title           text NOT NULL,
+    state           text NOT NULL,
+    author          text,
+    draft           boolean NOT NULL DEFAULT false,
+    head_ref        text,
+    base_ref        text,
+    merged_at       timestamptz,
+    created_at      timestamptz NOT NULL,
+    updated_at      timestamptz NOT NULL,
+    closed_at       timestamptz,
+    PRIMARY KEY (provider, repository, number)
+  );
+
+  CREATE TABLE repo_issue_comments (
+    provider        text NOT NULL,
+    repository      text NOT NULL,
+    id              bigint NOT NULL,
+    issue_number    integer NOT NULL,
+    author          text,
+    created_at      timestamptz NOT NULL,
+    updated_at      timestamptz NOT NULL,
+    PRIMARY KEY (provider, repository, id)
+  );
+  CREATE INDEX repo_issue_comments_issue ON repo_issue_comments (provider, repository, issue_number)
+  `,
 ];
 
 const LOCK_ID = 0x686f6f6b; // "hook"

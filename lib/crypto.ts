@@ -1,0 +1,62 @@
+// Secrets hookflow keeps at rest (installation tokens) are sealed with AES-256-GCM (S1). Keys rotate:
+// the first key seals, every listed key opens, and each sealed value names the key that sealed it.
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface Sealer {
+  seal(plain: string): string;
+  open(sealed: string): string;
+}
+
+const keyId = (key: Buffer) => createHash('sha256').update(key).digest('hex').slice(0, 8);
+
+export function createSealer(keys: Buffer[]): Sealer {
+  if (keys.length === 0) throw new Error('createSealer needs at least one key');
+  const byId = new Map(keys.map((k) => [keyId(k), k]));
+  const current = keys[0];
+  return {
+    seal(plain) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', current, iv);
+      const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+      return [
+        'v1',
+        keyId(current),
+        iv.toString('base64'),
+        cipher.getAuthTag().toString('base64'),
+        data.toString('base64'),
+      ].join('.');
+    },
+    open(sealed) {
+      const [version, id, iv, tag, data] = sealed.split('.');
+      const key = byId.get(id ?? '');
+      if (version !== 'v1' || !key || !iv || !tag || data === undefined) {
+        throw new Error(
+          `cannot open a sealed value: ${key ? 'malformed' : `key ${id} is not among HOOKFLOW_ENCRYPTION_KEY`}`,
+        );
+      }
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64'));
+      return Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8');
+    },
+  };
+}
+
+/**
+ * The configured keys, else the data folder's own key, made on first use (the embedded default:
+ * one process, one folder). Split deployments must configure HOOKFLOW_ENCRYPTION_KEY so every
+ * worker opens what the others sealed.
+ */
+export function encryptionKeys(configured: Buffer[], dataDir: string): Buffer[] {
+  if (configured.length > 0) return configured;
+  const file = path.join(dataDir, 'encryption.key');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  chmodSync(file, 0o600);
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
+  return [key];
+}
