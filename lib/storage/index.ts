@@ -7,8 +7,9 @@ export type { Store } from './store';
 export { isStorageUnavailable, type Db } from './db';
 
 /** PostgreSQL when DATABASE_URL is set, else the embedded store under the data folder. */
+/** An embedded store with `dataDir` undefined lives in memory (tests). */
 export async function openStore(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'ledgerRetentionDays'>,
+  config: Pick<Config, 'databaseUrl' | 'ledgerRetentionDays'> & { dataDir: string | undefined },
 ): Promise<Store> {
   const db: Db = config.databaseUrl ? openPostgres(config.databaseUrl) : await openEmbedded(config.dataDir);
   try {

@@ -117,6 +117,7 @@ export const MIGRATIONS: readonly string[] = [
     repository      text NOT NULL,
     number          integer NOT NULL,
     id              bigint NOT NULL,
+    url             text NOT NULL,
     title           text NOT NULL,
     state           text NOT NULL,
     author          text,
@@ -150,13 +151,13 @@ export const MIGRATIONS: readonly string[] = [
     provider        text NOT NULL,
     repository      text NOT NULL,
     id              bigint NOT NULL,
-    issue_number    integer NOT NULL,
+    issue_url       text NOT NULL,
     author          text,
     created_at      timestamptz NOT NULL,
     updated_at      timestamptz NOT NULL,
     PRIMARY KEY (provider, repository, id)
   );
-  CREATE INDEX repo_issue_comments_issue ON repo_issue_comments (provider, repository, issue_number)
+  CREATE INDEX repo_issue_comments_issue ON repo_issue_comments (provider, repository, issue_url)
   `,
 ];
 

@@ -1,0 +1,258 @@
+// The API client against the fake provider over loopback, with real PostgreSQL (and PGlite) holding
+// the shared state: tokens, budgets, turns, the conditional-request cache.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ApiError } from '../activities/github/api-error';
+import type { FakeGitHub } from './fake-github/server';
+import { clientFor, startFake, type ClientFixture } from './helpers/api';
+
+const ISSUES = 'repos/octo/one/issues?state=all&per_page=100';
+const get = (installation = '11', url = ISSUES, extra: Record<string, unknown> = {}) => ({
+  url,
+  route: '/repos/{owner}/{repo}/issues',
+  installation,
+  requestId: 'job-1',
+  ...extra,
+});
+
+async function expectApiError(p: Promise<unknown>, kind: ApiError['kind']): Promise<ApiError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof ApiError, `expected an ApiError, got ${String(err)}`);
+    assert.equal(err.kind, kind, err.message);
+    return err;
+  }
+  assert.fail(`expected a ${kind} ApiError`);
+}
+
+for (const storage of ['postgres', 'embedded'] as const) {
+  describe(`API client (${storage})`, () => {
+    let fake: FakeGitHub;
+    let f: ClientFixture;
+    before(async () => {
+      fake = await startFake();
+      fake.addRepo('octo/one', { id: 1, installation: '11', issues: 250, pulls: 20, commentsPerIssue: 1 });
+      f = await clientFor(fake, { storage });
+    });
+    after(async () => {
+      await f.close();
+      await fake.close();
+    });
+
+    test('issues a token once, sends it with the request ID, and pages through Link cursors', async () => {
+      let url: string | undefined = ISSUES;
+      let items = 0;
+      let pages = 0;
+      while (url) {
+        const res: Awaited<ReturnType<typeof f.client.request<unknown[]>>> = await f.client.request<
+          unknown[]
+        >(get('11', url));
+        items += res.data.length;
+        pages++;
+        url = res.next;
+      }
+      assert.equal(items, 270);
+      assert.equal(pages, 3);
+      assert.equal(fake.tokensIssued.get('11'), 1);
+      const calls = fake.requests.filter((r) => r.path === '/repos/octo/one/issues');
+      assert.ok(calls.every((r) => r.requestId === 'job-1' && r.credential === 'installation:11'));
+      assert.ok(calls.slice(1).every((r) => /after=/.test(r.url) && !/[?&]page=/.test(r.url)));
+    });
+
+    test('a repeated conditional GET is a 304 served from the cache and costs no quota', async () => {
+      const first = await f.client.request<unknown[]>(get('11', ISSUES, { conditional: true }));
+      const second = await f.client.request<unknown[]>(get('11', ISSUES, { conditional: true }));
+      assert.equal(second.status, 304);
+      assert.equal(second.fromCache, true);
+      assert.deepEqual(second.data, first.data);
+      assert.equal(second.next, first.next);
+      assert.equal(second.rateLimit?.remaining, first.rateLimit?.remaining);
+    });
+
+    test('a 401 refreshes the token once and retries; a second 401 says which installation lost access', async () => {
+      fake.revokeTokens();
+      const before = fake.tokensIssued.get('11') ?? 0;
+      await f.client.request(get());
+      assert.equal(fake.tokensIssued.get('11'), before + 1);
+      fake.script({
+        path: /\/repos\/octo\/one\/issues$/,
+        times: 2,
+        status: 401,
+        body: { message: 'Bad credentials' },
+      });
+      const err = await expectApiError(f.client.request(get()), 'unauthorized');
+      assert.match(err.message, /installation 11 lost access/);
+    });
+
+    test('each error class becomes its typed error', async () => {
+      fake.script({ path: /\/issues$/, times: 1, status: 422, body: { message: 'Validation Failed' } });
+      await expectApiError(f.client.request(get()), 'validation');
+      fake.script({ path: /\/issues$/, times: 1, status: 502 });
+      await expectApiError(f.client.request(get()), 'server');
+      fake.script({ path: /\/issues$/, times: 1, reset: true });
+      await expectApiError(f.client.request(get()), 'network');
+      fake.script({
+        path: /\/issues$/,
+        times: 1,
+        status: 403,
+        body: { message: 'Resource not accessible by integration' },
+      });
+      await expectApiError(f.client.request(get()), 'forbidden');
+      fake.script({ path: /\/issues$/, times: 1, status: 404 });
+      await expectApiError(f.client.request(get()), 'not-found');
+      fake.script({ path: /\/issues$/, times: 1, status: 403, headers: { 'retry-after': '30' } });
+      const limited = await expectApiError(f.client.request(get()), 'rate-limited');
+      assert.equal(limited.details.waitMs, 30_000);
+      // The Retry-After now blocks the installation's next request, for every worker, without a call.
+      const sent = fake.requests.length;
+      const blocked = await expectApiError(f.client.request(get()), 'rate-limited');
+      assert.ok(blocked.details.waitMs! > 28_000);
+      assert.equal(fake.requests.length, sent);
+    });
+  });
+}
+
+describe('API client: shared across workers', () => {
+  let fake: FakeGitHub;
+  before(async () => {
+    fake = await startFake({ latencyMs: 15 });
+    fake.addRepo('octo/two', { id: 2, installation: '22', issues: 10 });
+    fake.addRepo('octo/three', { id: 3, installation: '33', issues: 10 });
+  });
+  after(() => fake.close());
+
+  test('two workers: one token refresh, requests of one installation never overlap', async () => {
+    const a = await clientFor(fake);
+    const b = await clientFor(fake, { databaseUrl: a.databaseUrl! });
+    try {
+      const calls = [];
+      for (let i = 0; i < 12; i++) {
+        const c = i % 2 === 0 ? a : b;
+        calls.push(c.client.request(get('22', 'repos/octo/two/issues')));
+        calls.push(c.client.request(get('33', 'repos/octo/three/issues')));
+      }
+      await Promise.all(calls);
+      assert.equal(fake.tokensIssued.get('22'), 1);
+      assert.equal(fake.tokensIssued.get('33'), 1);
+      assert.deepEqual(fake.violations, []);
+      for (const cred of ['installation:22', 'installation:33']) {
+        const mine = fake.requests.filter((r) => r.credential === cred).sort((x, y) => x.start - y.start);
+        for (let i = 1; i < mine.length; i++)
+          assert.ok(mine[i].start >= mine[i - 1].end, 'requests overlapped');
+      }
+      // Two installations did run side by side: serial per installation, not globally.
+      const two = fake.requests.filter((r) => r.credential === 'installation:22');
+      const three = fake.requests.filter((r) => r.credential === 'installation:33');
+      assert.ok(two.some((x) => three.some((y) => y.start < x.end && x.start < y.end)));
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test('a token is refreshed before it expires, not after', async () => {
+    let clock = Date.now();
+    const f = await clientFor(fake, { now: () => clock, policy: { tokenRefreshMarginMs: 10 * 60_000 } });
+    try {
+      await f.client.request(get('22', 'repos/octo/two/issues'));
+      const issued = fake.tokensIssued.get('22') ?? 0;
+      clock += 49 * 60_000; // 11 minutes left: still fresh
+      await f.client.request(get('22', 'repos/octo/two/issues'));
+      assert.equal(fake.tokensIssued.get('22'), issued);
+      clock += 2 * 60_000; // 9 minutes left: inside the margin, refreshed while still valid
+      await f.client.request(get('22', 'repos/octo/two/issues'));
+      assert.equal(fake.tokensIssued.get('22'), issued + 1);
+      assert.equal(fake.requests.filter((r) => r.status === 401).length, 0);
+    } finally {
+      await f.close();
+    }
+  });
+
+  test('mutations of one installation are at least the spacing apart', async () => {
+    const f = await clientFor(fake);
+    try {
+      const post = (n: number) =>
+        f.client.request({
+          method: 'POST',
+          url: `repos/octo/two/issues/${n}/labels`,
+          route: '/repos/{owner}/{repo}/issues/{n}/labels',
+          installation: '22',
+          requestId: 'm',
+          body: { labels: ['x'] },
+        });
+      await Promise.all([post(1), post(2), post(3)]);
+      const posts = fake.requests
+        .filter((r) => r.method === 'POST' && r.credential === 'installation:22')
+        .map((r) => r.start)
+        .sort();
+      for (let i = 1; i < posts.length; i++)
+        assert.ok(posts[i] - posts[i - 1] >= 1_000, `${posts[i] - posts[i - 1]} ms apart`);
+      assert.deepEqual(fake.violations, []);
+    } finally {
+      await f.close();
+    }
+  });
+
+  test('the primary budget is spread before it runs out: no request is refused', async () => {
+    const small = await startFake({ limit: 10, windowMs: 2_000 });
+    small.addRepo('octo/four', { id: 4, installation: '44', issues: 3 });
+    const f = await clientFor(small, { policy: { inlineWaitMs: 3_000 } });
+    try {
+      for (let i = 0; i < 25; i++) await f.client.request(get('44', 'repos/octo/four/issues'));
+      assert.deepEqual(small.violations, []);
+      assert.equal(small.requests.filter((r) => r.status === 403).length, 0);
+    } finally {
+      await f.close();
+      await small.close();
+    }
+  });
+});
+
+describe('API client: redirects', () => {
+  test('a cross-host redirect never carries the token; a 301 reports where the resource moved', async () => {
+    const fake = await startFake();
+    const other = await startFake({ host: 'localhost' });
+    const f = await clientFor(fake);
+    try {
+      fake.addRepo('octo/five', { id: 5, installation: '55', issues: 2 });
+      other.route('/elsewhere', () => ({ status: 200, body: { ok: true } }));
+      fake.route('/to-other-host', () => ({ status: 302, headers: { location: `${other.url}/elsewhere` } }));
+      const res = await f.client.request({
+        url: '/to-other-host',
+        route: '/to-other-host',
+        installation: '55',
+        requestId: 'r',
+      });
+      assert.deepEqual(res.data, { ok: true });
+      assert.equal(fake.requests.find((r) => r.path === '/to-other-host')?.hadAuthorization, true);
+      assert.equal(other.requests.find((r) => r.path === '/elsewhere')?.hadAuthorization, false);
+
+      fake.rename('octo/five', 'octo/renamed');
+      const moved = await f.client.request<unknown[]>(get('55', 'repos/octo/five/issues'));
+      assert.equal(moved.data.length, 2);
+      assert.equal(moved.movedTo, `${fake.url}/repositories/5/issues`);
+
+      fake.route('/loop', () => ({ status: 302, headers: { location: '/loop' } }));
+      await expectApiError(
+        f.client.request({ url: '/loop', route: '/loop', installation: '55', requestId: 'r' }),
+        'client',
+      );
+      fake.route('/keep-post', () => ({ status: 307, headers: { location: '/echo' } }));
+      fake.route('/echo', (req) => ({ status: 200, body: { method: req.method } }));
+      const kept = await f.client.request({
+        method: 'POST',
+        url: '/keep-post',
+        route: '/keep-post',
+        installation: '55',
+        requestId: 'r',
+        body: {},
+      });
+      assert.deepEqual(kept.data, { method: 'POST' });
+    } finally {
+      await f.close();
+      await fake.close();
+      await other.close();
+    }
+  });
+});

@@ -1,0 +1,472 @@
+// A GitHub-like HTTP server on loopback for tests and benchmarks. It enforces (and records breaches
+// of) a primary limit with a short window, the secondary rules (concurrent requests of one
+// credential, mutation spacing, content creation pace), answers with ETags and opaque Link cursors,
+// redirects renamed repositories with a 301, and plays scripted failures (5xx bursts, Retry-After,
+// connection resets). It records every request so tests can assert on overlaps and spacing.
+import { createHash, createVerify, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { makeRepo, type FakeIssue, type FakeRepo, type RepoShape } from './data';
+
+export interface FakeOptions {
+  /** Requests per window per credential. */
+  limit?: number;
+  /** Window length; whole seconds, as GitHub's reset header is. */
+  windowMs?: number;
+  tokenTtlMs?: number;
+  appId?: number;
+  appPublicKey?: string;
+  /** Tokens accepted as they are (token mode): token → credential name. */
+  staticTokens?: Record<string, string>;
+  mutationSpacingMs?: number;
+  contentPerMinute?: number;
+  /** Answer secondary-limit breaches with a 403 (else only record them). */
+  enforceSecondary?: boolean;
+  latencyMs?: number;
+  host?: string;
+}
+
+export interface Recorded {
+  method: string;
+  path: string;
+  url: string;
+  credential: string | undefined;
+  hadAuthorization: boolean;
+  requestId: string | undefined;
+  ifNoneMatch: string | undefined;
+  status: number;
+  start: number;
+  end: number;
+}
+
+export interface Violation {
+  kind: 'primary' | 'concurrent' | 'mutation-spacing' | 'content';
+  credential: string;
+  at: number;
+  detail: string;
+}
+
+export interface Scripted {
+  method?: string;
+  path: RegExp;
+  times: number;
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Drop the connection instead of answering. */
+  reset?: boolean;
+}
+
+interface Reply {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  counted?: boolean;
+}
+
+export interface FakeGitHub {
+  url: string;
+  requests: Recorded[];
+  violations: Violation[];
+  tokensIssued: Map<string, number>;
+  addRepo(fullName: string, shape: RepoShape): FakeRepo;
+  rename(from: string, to: string): void;
+  script(s: Scripted): void;
+  /** Every issued installation token stops working (as after a key rotation). */
+  revokeTokens(): void;
+  /** Every later token issuance answers this status. */
+  refuseTokens(status: number | undefined): void;
+  /** A non-API route answered with `fn` (a redirect target, say). */
+  route(path: string, fn: (req: http.IncomingMessage) => Reply): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> {
+  const limit = o.limit ?? 5000;
+  const windowMs = o.windowMs ?? 3_600_000;
+  const repos = new Map<string, FakeRepo>();
+  const renamed = new Map<string, string>();
+  const scripts: Scripted[] = [];
+  const tokens = new Map<string, { installation: string; expiresAt: number }>();
+  const requests: Recorded[] = [];
+  const violations: Violation[] = [];
+  const tokensIssued = new Map<string, number>();
+  const used = new Map<string, { window: number; count: number }>();
+  const inFlight = new Map<string, number>();
+  const lastMutation = new Map<string, number>();
+  const content = new Map<string, number[]>();
+  const extraRoutes = new Map<string, (req: http.IncomingMessage) => Reply>();
+  const cursorSecret = randomBytes(8).toString('hex');
+  const cursors = new Map<string, number>();
+  let refuseTokensWith: number | undefined;
+  let base = '';
+
+  const windowOf = (now: number) => Math.floor(now / windowMs);
+  function rateHeaders(credential: string, now: number): Record<string, string> {
+    const w = windowOf(now);
+    const u = used.get(credential);
+    const count = u && u.window === w ? u.count : 0;
+    return {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(Math.max(0, limit - count)),
+      'x-ratelimit-used': String(count),
+      'x-ratelimit-reset': String(Math.ceil(((w + 1) * windowMs) / 1000)),
+      'x-ratelimit-resource': 'core',
+    };
+  }
+  function spend(credential: string, now: number): boolean {
+    const w = windowOf(now);
+    const u = used.get(credential);
+    if (!u || u.window !== w) used.set(credential, { window: w, count: 1 });
+    else if (u.count >= limit) return false;
+    else u.count++;
+    return true;
+  }
+
+  function cursorFor(listing: string, offset: number): string {
+    const c = createHash('sha256')
+      .update(`${cursorSecret}:${listing}:${offset}`)
+      .digest('base64url')
+      .slice(0, 20);
+    cursors.set(c, offset);
+    return c;
+  }
+
+  function credentialOf(
+    req: http.IncomingMessage,
+    now: number,
+  ): { credential?: string; jwt?: boolean; bad?: string } {
+    const auth = req.headers.authorization;
+    if (!auth) return {};
+    const m = /^(token|bearer)\s+(.+)$/i.exec(auth);
+    if (!m) return { bad: 'malformed Authorization' };
+    const value = m[2];
+    if (o.staticTokens?.[value]) return { credential: o.staticTokens[value] };
+    const t = tokens.get(value);
+    if (t)
+      return t.expiresAt > now ? { credential: `installation:${t.installation}` } : { bad: 'token expired' };
+    if (value.split('.').length === 3 && o.appPublicKey) {
+      const [h, p, s] = value.split('.');
+      const ok = createVerify('RSA-SHA256')
+        .update(`${h}.${p}`)
+        .verify(o.appPublicKey, Buffer.from(s, 'base64url'));
+      const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { iss?: string; exp?: number };
+      if (ok && claims.iss === String(o.appId) && (claims.exp ?? 0) * 1000 > now)
+        return { credential: 'app', jwt: true };
+      return { bad: 'bad JWT' };
+    }
+    return { bad: 'Bad credentials' };
+  }
+
+  const issueJson = (r: FakeRepo, i: FakeIssue) => ({
+    ...i,
+    url: `${base}/repos/${r.fullName}/issues/${i.number}`,
+    html_url: `https://github.example/${r.fullName}/issues/${i.number}`,
+  });
+  const pullJson = (r: FakeRepo, p: FakeIssue) => ({
+    id: p.id,
+    number: p.number,
+    title: p.title,
+    state: p.state,
+    user: p.user,
+    draft: p.number % 5 === 0,
+    head: { ref: `feature-${p.number}` },
+    base: { ref: 'main' },
+    merged_at: p.closed_at,
+    created_at: p.created_at,
+    updated_at: p.updated_at,
+    closed_at: p.closed_at,
+    url: `${base}/repos/${r.fullName}/pulls/${p.number}`,
+    body: p.body,
+  });
+
+  function page(listing: string, items: unknown[], url: URL): Reply {
+    const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
+    const after = url.searchParams.get('after');
+    const offset = after ? cursors.get(after) : 0;
+    if (offset === undefined) return { status: 422, body: { message: 'Validation Failed: unknown cursor' } };
+    const slice = items.slice(offset, offset + perPage);
+    const headers: Record<string, string> = {};
+    if (offset + perPage < items.length) {
+      const next = new URL(url.pathname, base);
+      for (const [k, v] of url.searchParams) if (k !== 'after') next.searchParams.set(k, v);
+      next.searchParams.set('after', cursorFor(listing, offset + perPage));
+      headers.link = `<${next.href}>; rel="next"`;
+    }
+    return { status: 200, headers, body: slice };
+  }
+
+  function repoRoute(r: FakeRepo, rest: string, method: string, url: URL, body: unknown): Reply | undefined {
+    const issuesDesc = () => [...r.issues, ...r.pulls].sort((a, b) => b.number - a.number);
+    if (method === 'GET' && rest === '/issues') {
+      return page(
+        `${r.id}:issues:${url.searchParams.get('state')}`,
+        issuesDesc().map((i) =>
+          r.pulls.includes(i)
+            ? { ...issueJson(r, i), pull_request: { url: `${base}/repos/${r.fullName}/pulls/${i.number}` } }
+            : issueJson(r, i),
+        ),
+        url,
+      );
+    }
+    if (method === 'GET' && rest === '/pulls') {
+      return page(
+        `${r.id}:pulls`,
+        [...r.pulls].sort((a, b) => b.number - a.number).map((p) => pullJson(r, p)),
+        url,
+      );
+    }
+    const commentJson = (c: FakeRepo['comments'][number]) => ({
+      id: c.id,
+      url: `${base}/repos/${r.fullName}/issues/comments/${c.id}`,
+      issue_url: `${base}/repos/${r.fullName}/issues/${c.issueNumber}`,
+      user: c.user,
+      body: c.body,
+      created_at: c.created_at,
+      updated_at: c.updated_at,
+    });
+    if (method === 'GET' && rest === '/issues/comments')
+      return page(`${r.id}:comments`, r.comments.map(commentJson), url);
+    if (method === 'GET' && rest === '/installation')
+      return { status: 200, body: { id: Number(r.installation) } };
+    const m = /^\/issues\/(\d+)\/(labels|comments)$/.exec(rest);
+    const issue = m ? r.issues.find((i) => i.number === Number(m[1])) : undefined;
+    if (m && !issue) return { status: 404, body: { message: 'Not Found' } };
+    if (m && issue && method === 'GET' && m[2] === 'comments') {
+      return page(
+        `${r.id}:comments:${issue.number}`,
+        r.comments.filter((c) => c.issueNumber === issue.number).map(commentJson),
+        url,
+      );
+    }
+    if (m && issue && method === 'POST' && m[2] === 'labels') {
+      const labels = (body as { labels?: unknown })?.labels;
+      if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) {
+        return { status: 422, body: { message: 'Validation Failed', errors: [{ field: 'labels' }] } };
+      }
+      for (const l of labels as string[])
+        if (!issue.labels.some((x) => x.name === l)) issue.labels.push({ name: l });
+      issue.updated_at = new Date().toISOString();
+      return { status: 200, body: issue.labels };
+    }
+    if (m && issue && method === 'POST' && m[2] === 'comments') {
+      const text = (body as { body?: unknown })?.body;
+      if (typeof text !== 'string' || text.length === 0)
+        return { status: 422, body: { message: 'Validation Failed' } };
+      const c = {
+        id: r.id * 1_000_000 + 800_000 + r.comments.length,
+        issueNumber: issue.number,
+        user: { login: 'hookflow[bot]' },
+        body: text,
+        created_at: new Date().toISOString(),
+        updated_at: new Date().toISOString(),
+      };
+      r.comments.push(c);
+      issue.comments++;
+      return { status: 201, body: commentJson(c) };
+    }
+    return undefined;
+  }
+
+  async function handle(req: http.IncomingMessage, url: URL, body: unknown, now: number): Promise<Reply> {
+    const method = req.method ?? 'GET';
+    const extra = extraRoutes.get(url.pathname);
+    if (extra) return extra(req);
+    const who = credentialOf(req, now);
+    if (who.bad) return { status: 401, body: { message: who.bad } };
+    if (!who.credential) return { status: 401, body: { message: 'Requires authentication' } };
+
+    const tokenRoute = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
+    if (tokenRoute && method === 'POST') {
+      if (!who.jwt) return { status: 401, body: { message: 'A JSON web token could not be decoded' } };
+      if (refuseTokensWith) return { status: refuseTokensWith, body: { message: 'refused by the test' } };
+      const token = `ghs_${randomBytes(48).toString('base64url')}`;
+      const expiresAt = now + (o.tokenTtlMs ?? 3_600_000);
+      tokens.set(token, { installation: tokenRoute[1], expiresAt });
+      tokensIssued.set(tokenRoute[1], (tokensIssued.get(tokenRoute[1]) ?? 0) + 1);
+      return { status: 201, body: { token, expires_at: new Date(expiresAt).toISOString() }, counted: false };
+    }
+    if (url.pathname === '/rate_limit') {
+      const h = rateHeaders(who.credential, now);
+      return {
+        status: 200,
+        counted: false,
+        body: {
+          resources: {
+            core: {
+              limit,
+              remaining: Number(h['x-ratelimit-remaining']),
+              reset: Number(h['x-ratelimit-reset']),
+            },
+          },
+        },
+      };
+    }
+
+    let m = /^\/repos\/([^/]+\/[^/]+)(\/.*)?$/.exec(url.pathname);
+    let repo = m ? repos.get(m[1].toLowerCase()) : undefined;
+    if (m && !repo && renamed.has(m[1].toLowerCase())) {
+      const target = repos.get(renamed.get(m[1].toLowerCase())!)!;
+      const to = new URL(`/repositories/${target.id}${m[2] ?? ''}${url.search}`, base);
+      return { status: 301, headers: { location: to.href }, body: { message: 'Moved Permanently' } };
+    }
+    if (!m) {
+      m = /^\/repositories\/(\d+)(\/.*)?$/.exec(url.pathname);
+      repo = m ? [...repos.values()].find((r) => String(r.id) === m![1]) : undefined;
+    }
+    if (!repo || !m) return { status: 404, body: { message: 'Not Found' } };
+    if (who.jwt && m[2] !== '/installation')
+      return { status: 401, body: { message: 'an App JWT cannot call this' } };
+    if (!who.jwt && who.credential !== `installation:${repo.installation}` && !o.staticTokens) {
+      return { status: 404, body: { message: 'Not Found' } };
+    }
+    return repoRoute(repo, m[2] ?? '', method, url, body) ?? { status: 404, body: { message: 'Not Found' } };
+  }
+
+  const server = http.createServer((req, res) => {
+    const start = Date.now();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void (async () => {
+        const url = new URL(req.url ?? '/', base);
+        const method = req.method ?? 'GET';
+        const who = credentialOf(req, start);
+        const credential = who.credential;
+        const record = (status: number) =>
+          requests.push({
+            method,
+            path: url.pathname,
+            url: url.href,
+            credential,
+            hadAuthorization: req.headers.authorization !== undefined,
+            requestId: req.headers['x-hookflow-request-id'] as string | undefined,
+            ifNoneMatch: req.headers['if-none-match'] as string | undefined,
+            status,
+            start,
+            end: Date.now(),
+          });
+        const violate = (kind: Violation['kind'], detail: string) =>
+          violations.push({ kind, credential: credential ?? '-', at: start, detail });
+
+        if (credential && credential !== 'app') {
+          const n = (inFlight.get(credential) ?? 0) + 1;
+          inFlight.set(credential, n);
+          if (n > 1) violate('concurrent', `${n} requests at once`);
+        }
+        try {
+          if (o.latencyMs) await new Promise((r) => setTimeout(r, o.latencyMs));
+          const scripted = scripts.find(
+            (s) => s.times > 0 && s.path.test(url.pathname) && (!s.method || s.method === method),
+          );
+          if (scripted) {
+            scripted.times--;
+            if (scripted.reset) {
+              record(0);
+              req.socket.destroy();
+              return;
+            }
+            const headers = credential
+              ? { ...rateHeaders(credential, start), ...scripted.headers }
+              : scripted.headers;
+            res.writeHead(scripted.status ?? 500, { 'content-type': 'application/json', ...headers });
+            res.end(JSON.stringify(scripted.body ?? { message: 'scripted' }));
+            record(scripted.status ?? 500);
+            return;
+          }
+          let body: unknown;
+          try {
+            body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined;
+          } catch {
+            body = undefined;
+          }
+          let reply: Reply;
+          const mutating = method !== 'GET' && method !== 'HEAD';
+          const isContent = method === 'POST' && /\/comments$/.test(url.pathname);
+          if (credential && credential !== 'app' && mutating) {
+            const last = lastMutation.get(credential);
+            lastMutation.set(credential, start);
+            if (last !== undefined && start - last < (o.mutationSpacingMs ?? 1000)) {
+              violate('mutation-spacing', `${start - last} ms after the previous mutation`);
+            }
+            if (isContent) {
+              const times = (content.get(credential) ?? []).filter((t) => t > start - 60_000);
+              times.push(start);
+              content.set(credential, times);
+              if (times.length > (o.contentPerMinute ?? 80))
+                violate('content', `${times.length} in a minute`);
+            }
+          }
+          const breached = violations.some(
+            (v) => v.at === start && v.credential === credential && v.kind !== 'primary',
+          );
+          if (breached && o.enforceSecondary) {
+            reply = { status: 403, body: { message: 'You have exceeded a secondary rate limit.' } };
+          } else {
+            reply = await handle(req, url, body, start);
+          }
+          const counted = reply.counted !== false && credential !== undefined && credential !== 'app';
+          let headers: Record<string, string> = { 'content-type': 'application/json', ...reply.headers };
+          let text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+          if (counted && credential) {
+            const etag = `W/"${createHash('sha1').update(text).digest('hex')}"`;
+            const notModified =
+              reply.status === 200 && method === 'GET' && req.headers['if-none-match'] === etag;
+            if (notModified) {
+              reply = { status: 304 };
+              text = '';
+            } else if (!spend(credential, start)) {
+              violate('primary', 'request after the budget was spent');
+              reply = { status: 403 };
+              text = JSON.stringify({ message: 'API rate limit exceeded for installation.' });
+            }
+            headers = {
+              ...headers,
+              ...rateHeaders(credential, start),
+              ...(reply.status === 200 && method === 'GET' ? { etag } : {}),
+            };
+          }
+          res.writeHead(reply.status, headers);
+          res.end(reply.status === 304 ? undefined : text);
+          record(reply.status);
+        } finally {
+          if (credential && credential !== 'app')
+            inFlight.set(credential, (inFlight.get(credential) ?? 1) - 1);
+        }
+      })();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, o.host ?? '127.0.0.1', r));
+  base = `http://${o.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url: base,
+    requests,
+    violations,
+    tokensIssued,
+    addRepo(fullName, shape) {
+      const r = makeRepo(fullName, shape);
+      repos.set(fullName.toLowerCase(), r);
+      return r;
+    },
+    rename(from, to) {
+      const r = repos.get(from.toLowerCase());
+      if (!r) throw new Error(`no repository ${from}`);
+      repos.delete(from.toLowerCase());
+      r.fullName = to;
+      repos.set(to.toLowerCase(), r);
+      renamed.set(from.toLowerCase(), to.toLowerCase());
+    },
+    script: (s) => scripts.push({ ...s }),
+    revokeTokens: () => tokens.clear(),
+    refuseTokens(status) {
+      refuseTokensWith = status;
+    },
+    route: (path, fn) => extraRoutes.set(path, fn),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}

@@ -1,0 +1,71 @@
+// A GitHub client against the fake provider, over a store of its own: what the client tests and the
+// sync tests share. Two fixtures over one schema stand for two worker processes.
+import { generateKeyPairSync } from 'node:crypto';
+import { createLogger } from '../../lib/logger';
+import { createSealer } from '../../lib/crypto';
+import { openStore, type Store } from '../../lib/storage';
+import { createLocks } from '../../lib/storage/locks';
+import { createGitHubClient, type ClientPolicy, type GitHubClient } from '../../activities/github/client';
+import { startFakeGitHub, type FakeGitHub, type FakeOptions } from '../fake-github/server';
+import { freshSchemaUrl } from './harness';
+
+export const APP_ID = 4242;
+let keys: { privateKey: string; publicKey: string } | undefined;
+export function appKeys() {
+  keys ??= generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  return keys;
+}
+export const SEAL_KEY = Buffer.alloc(32, 7);
+
+export const FAST_POLICY: ClientPolicy = {
+  timeoutMs: 2_000,
+  inlineWaitMs: 2_000,
+  secondaryWaitMs: 200,
+  tokenRefreshMarginMs: 60_000,
+  mutationSpacingMs: 1_000,
+  contentPerMinute: 80,
+  contentPerHour: 500,
+  reservePercent: 0,
+};
+
+export async function startFake(o: FakeOptions = {}): Promise<FakeGitHub> {
+  return startFakeGitHub({ appId: APP_ID, appPublicKey: appKeys().publicKey, ...o });
+}
+
+export interface ClientFixture {
+  client: GitHubClient;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/** A client (one "worker") on `databaseUrl`, or on a fresh schema. */
+export async function clientFor(
+  fake: FakeGitHub,
+  o: {
+    databaseUrl?: string;
+    storage?: 'postgres' | 'embedded';
+    policy?: Partial<ClientPolicy>;
+    token?: string;
+    now?: () => number;
+  } = {},
+): Promise<ClientFixture & { databaseUrl: string | undefined }> {
+  const databaseUrl = o.storage === 'embedded' ? undefined : (o.databaseUrl ?? (await freshSchemaUrl()));
+  const store = await openStore({ databaseUrl, dataDir: undefined, ledgerRetentionDays: 14 });
+  const client = createGitHubClient({
+    baseUrl: fake.url,
+    auth: o.token
+      ? { kind: 'token', token: o.token }
+      : { kind: 'app', appId: APP_ID, privateKey: appKeys().privateKey },
+    db: store.db,
+    withLock: createLocks(store.db),
+    sealer: createSealer([SEAL_KEY]),
+    policy: { ...FAST_POLICY, ...o.policy },
+    logger: createLogger('silent'),
+    ...(o.now ? { now: o.now } : {}),
+  });
+  return { client, store, databaseUrl, close: () => store.db.close() };
+}
