@@ -268,7 +268,7 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
     return undefined;
   }
 
-  async function handle(req: http.IncomingMessage, url: URL, body: unknown, now: number): Promise<Reply> {
+  function handle(req: http.IncomingMessage, url: URL, body: unknown, now: number): Reply {
     const method = req.method ?? 'GET';
     const extra = extraRoutes.get(url.pathname);
     if (extra) return extra(req);
@@ -341,7 +341,7 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
             credential,
             hadAuthorization: req.headers.authorization !== undefined,
             requestId: req.headers['x-hookflow-request-id'] as string | undefined,
-            ifNoneMatch: req.headers['if-none-match'] as string | undefined,
+            ifNoneMatch: req.headers['if-none-match'],
             status,
             start,
             end: Date.now(),
@@ -403,7 +403,7 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
           if (breached && o.enforceSecondary) {
             reply = { status: 403, body: { message: 'You have exceeded a secondary rate limit.' } };
           } else {
-            reply = await handle(req, url, body, start);
+            reply = handle(req, url, body, start);
           }
           const counted = reply.counted !== false && credential !== undefined && credential !== 'app';
           let headers: Record<string, string> = { 'content-type': 'application/json', ...reply.headers };
