@@ -4,27 +4,10 @@
 // delay, longer as a timer in the workflow — and are marked benign, since they are not errors.
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { FAILURE, type WaitDetails } from '../lib/api-failures';
 import { ApiError } from './github/api-error';
 
-/** Failure types the workflows know; `RATE_LIMIT_TYPES` mean "wait, then call again". */
-export const FAILURE = {
-  validation: 'ValidationFailed',
-  accessLost: 'AccessLost',
-  notFound: 'NotFound',
-  rejected: 'RequestRejected',
-  server: 'ServerError',
-  rateLimited: 'RateLimited',
-  rateLimitWait: 'RateLimitWait',
-  busy: 'InstallationBusy',
-} as const;
-
-export const RATE_LIMIT_TYPES: readonly string[] = [FAILURE.rateLimited, FAILURE.rateLimitWait, FAILURE.busy];
-
-/** What a rate-limit failure carries to the workflow. */
-export interface WaitDetails {
-  waitMs: number;
-  limit: string | undefined;
-}
+export { FAILURE };
 
 export interface FailurePolicy {
   backoffBaseMs: number;
@@ -36,10 +19,18 @@ export function toFailure(err: unknown, policy: FailurePolicy, attempt = activit
   const d = err.details;
   switch (err.kind) {
     case 'validation':
-      return ApplicationFailure.create({ type: FAILURE.validation, message: err.message, nonRetryable: true });
+      return ApplicationFailure.create({
+        type: FAILURE.validation,
+        message: err.message,
+        nonRetryable: true,
+      });
     case 'unauthorized':
     case 'forbidden':
-      return ApplicationFailure.create({ type: FAILURE.accessLost, message: err.message, nonRetryable: true });
+      return ApplicationFailure.create({
+        type: FAILURE.accessLost,
+        message: err.message,
+        nonRetryable: true,
+      });
     case 'not-found':
       return ApplicationFailure.create({ type: FAILURE.notFound, message: err.message, nonRetryable: true });
     case 'client':

@@ -2,14 +2,10 @@
 // activities-dependency-injection), so tests hand them a real store of their own.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DeliveryRef } from '../lib/delivery';
-import type { Logger } from '../lib/logger';
-import type { Store } from '../lib/storage';
+import { createGitHubActivities, type GitHubActivityDeps } from './github-activities';
 import { loadPayload } from './payload';
 
-export interface ActivityDeps {
-  store: Store;
-  logger: Logger;
-}
+export type ActivityDeps = GitHubActivityDeps;
 
 interface RepoJson {
   id?: unknown;
@@ -53,8 +49,10 @@ export function summarise(ref: DeliveryRef, payload: Record<string, unknown>): s
   return `${name}${what}${where}`;
 }
 
-export function createActivities({ store, logger }: ActivityDeps) {
+export function createActivities(deps: ActivityDeps) {
+  const { store, logger } = deps;
   return {
+    ...createGitHubActivities(deps),
     async describeDelivery(ref: DeliveryRef): Promise<string> {
       const summary = summarise(ref, await loadPayload(store, ref.key));
       logger.info({ delivery: ref.key, summary }, 'delivery handled');

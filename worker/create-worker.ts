@@ -1,5 +1,8 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
+import { githubClientFrom } from '../activities/github/from-config';
+import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
 
@@ -9,6 +12,9 @@ export interface WorkerDeps {
   taskQueue: string;
   store: Store;
   logger: Logger;
+  config: Config;
+  /** Starts syncs and keeps their reconciliation schedules. */
+  client: Client;
   /** A prebuilt bundle (tests build one per run); else the workflows are bundled at start. */
   workflowBundle?: { codePath: string } | undefined;
   maxConcurrentActivityTaskExecutions?: number;
@@ -21,7 +27,14 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({ store: deps.store, logger: deps.logger }),
+    activities: createActivities({
+      store: deps.store,
+      logger: deps.logger,
+      github: githubClientFrom(deps.config, deps.store, deps.logger),
+      api: deps.config.api,
+      githubApiUrl: deps.config.githubApiUrl,
+      temporal: { client: deps.client, taskQueue: deps.taskQueue },
+    }),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? 20,
   };

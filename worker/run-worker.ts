@@ -2,7 +2,7 @@ import type { Worker } from '@temporalio/worker';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
-import { workerConnection } from '../lib/temporal/connect';
+import { clientConnection, createClient, workerConnection } from '../lib/temporal/connect';
 import { createWorker } from './create-worker';
 
 export interface RunningWorker {
@@ -19,14 +19,20 @@ export async function runWorker(
   logger: Logger,
 ): Promise<RunningWorker> {
   const connection = await workerConnection(config, temporalAddress);
+  const clientConn = clientConnection(config, temporalAddress);
   const worker = await createWorker({
+    config,
+    client: createClient(clientConn, config.temporal.namespace),
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     store,
     logger,
   });
-  const done = worker.run().finally(() => connection.close());
+  const done = worker.run().finally(async () => {
+    await connection.close();
+    await clientConn.close();
+  });
   return {
     worker,
     done,

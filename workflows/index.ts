@@ -6,3 +6,5 @@ export { onIssueComment } from './on-issue-comment';
 export { onPullRequest } from './on-pull-request';
 export { onPush } from './on-push';
 export { onProviderEvent } from './on-provider-event';
+export { syncRepository } from './sync-repository';
+export { reconcileRepository } from './reconcile-repository';

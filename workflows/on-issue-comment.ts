@@ -4,9 +4,9 @@ import type { DeliveryRef } from '../lib/delivery';
 import { DELIVERY_ACTIVITY } from './activity-options';
 import { runDelivery } from './run-delivery';
 
-const { describeDelivery } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
+const { describeDelivery, applyCommentEvent } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
 
-/** `issue_comment`: checks and summarises the delivery; the API work arrives with the API-client issue. */
+/** `issue_comment`: keeps the comments table current between syncs (J1). */
 export async function onIssueComment(ref: DeliveryRef): Promise<string> {
-  return runDelivery(ref, () => describeDelivery(ref));
+  return runDelivery(ref, async () => `${await describeDelivery(ref)}; ${await applyCommentEvent(ref)}`);
 }

@@ -2,11 +2,24 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeliveryRef } from '../lib/delivery';
 import { DELIVERY_ACTIVITY } from './activity-options';
+import { apiActivityOptions, withRateLimitWaits } from './api-calls';
 import { runDelivery } from './run-delivery';
 
-const { describeDelivery } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
+const { describeDelivery, applyIssueEvent } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
+const { addWelcomeLabel, postWelcomeComment } = proxyActivities<Activities>(apiActivityOptions(60_000));
 
-/** `issues`: checks and summarises the delivery; the API work arrives with the API-client issue. */
+/**
+ * `issues`: keeps the issues table current (J1), and on `opened` runs the example write-back: label
+ * the issue, then welcome its author once (each step idempotent under redelivery; mutations paced by
+ * the client). The write-back is off unless HOOKFLOW_WELCOME_LABEL / _COMMENT are set.
+ */
 export async function onIssues(ref: DeliveryRef): Promise<string> {
-  return runDelivery(ref, () => describeDelivery(ref));
+  return runDelivery(ref, async () => {
+    const parts = [await describeDelivery(ref), await applyIssueEvent(ref)];
+    if (ref.action === 'opened') {
+      parts.push(await withRateLimitWaits(() => addWelcomeLabel(ref)));
+      parts.push(await withRateLimitWaits(() => postWelcomeComment(ref)));
+    }
+    return parts.join('; ');
+  });
 }

@@ -4,9 +4,9 @@ import type { DeliveryRef } from '../lib/delivery';
 import { DELIVERY_ACTIVITY } from './activity-options';
 import { runDelivery } from './run-delivery';
 
-const { describeDelivery } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
+const { describeDelivery, applyPullRequestEvent } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
 
-/** `pull_request`: checks and summarises the delivery; the API work arrives with the API-client issue. */
+/** `pull_request`: keeps the pull requests table current between syncs (J1). */
 export async function onPullRequest(ref: DeliveryRef): Promise<string> {
-  return runDelivery(ref, () => describeDelivery(ref));
+  return runDelivery(ref, async () => `${await describeDelivery(ref)}; ${await applyPullRequestEvent(ref)}`);
 }

@@ -98,6 +98,8 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
   const startWorker = async () => {
     const nativeConnection = await NativeConnection.connect({ address });
     const w = await createWorker({
+      config,
+      client,
       connection: nativeConnection,
       namespace: config.temporal.namespace,
       taskQueue,

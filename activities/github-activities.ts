@@ -1,0 +1,334 @@
+// Activities that call GitHub, through the one client. Every API error leaves here as a Temporal
+// failure made by toFailure (activities/api-failure.ts), nowhere else.
+import { activityInfo, ApplicationFailure, log } from '@temporalio/activity';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  WorkflowIdConflictPolicy,
+  type Client,
+} from '@temporalio/client';
+import { FAILURE } from '../lib/api-failures';
+import type { ApiConfig } from '../lib/config';
+import type { DeliveryRef } from '../lib/delivery';
+import type { Logger } from '../lib/logger';
+import type { Store } from '../lib/storage';
+import {
+  countRows,
+  deleteRow,
+  getSyncTarget,
+  installationOf,
+  markSynced,
+  saveSyncTarget,
+  upsertComments,
+  upsertIssues,
+  upsertPulls,
+} from '../lib/storage/repo-data';
+import {
+  resyncScheduleId,
+  syncWorkflowId,
+  type SyncArgs,
+  type SyncKind,
+  type SyncProgress,
+} from '../lib/sync';
+import { toFailure } from './api-failure';
+import type { GitHubClient } from './github/client';
+import { loadPayload } from './payload';
+import { commentRow, issueRow, pullRow } from './sync/project';
+
+export interface GitHubActivityDeps {
+  store: Store;
+  logger: Logger;
+  github: GitHubClient | undefined;
+  api: ApiConfig;
+  githubApiUrl: string;
+  /** For the reconciliation schedule and its starts; absent in tests that do not need them. */
+  temporal?: { client: Client; taskQueue: string } | undefined;
+}
+
+export interface SyncTargetResult {
+  installation: string;
+  repoUrl: string;
+}
+
+export interface PageResult {
+  stored: number;
+  next: string | null;
+  fromCache: boolean;
+  waitedMs: number;
+  attempt: number;
+  budgetRemaining: number | null;
+  budgetResetAt: string | null;
+  /** From the issues listing: how many pull requests and comments the later listings should bring. */
+  expect: { pulls: number; comments: number } | undefined;
+}
+
+export const WELCOME_MARKER = '<!-- hookflow:welcome -->';
+const PROVIDER = 'github';
+
+export function createGitHubActivities(deps: GitHubActivityDeps) {
+  const { store, logger, api } = deps;
+  const github = (): GitHubClient => {
+    if (!deps.github) {
+      throw ApplicationFailure.nonRetryable(
+        'hookflow has no GitHub credentials: set APP_ID and PRIVATE_KEY (App mode) or GITHUB_TOKEN',
+        FAILURE.notConfigured,
+      );
+    }
+    return deps.github;
+  };
+  const policy = { backoffBaseMs: api.backoffBaseMs, retryWaitMs: api.retryWaitMs };
+  async function call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toFailure(err, policy);
+    }
+  }
+  const payloadObject = (payload: Record<string, unknown>, field: string) => {
+    const v = payload[field];
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
+  };
+  const repoKey = (ref: DeliveryRef) => (ref.repository ?? '').toLowerCase();
+
+  return {
+    /** Finds the installation and the repository's API URL as GitHub gives it; a renamed repository's new URL is stored. */
+    async prepareSync(args: SyncArgs): Promise<SyncTargetResult> {
+      const target = await getSyncTarget(store.db, PROVIDER, args.repository);
+      const installation =
+        args.installation ??
+        target?.installation ??
+        (await installationOf(store.db, PROVIDER, args.repository)) ??
+        (api.token ? 'token' : undefined);
+      if (!installation) {
+        throw ApplicationFailure.nonRetryable(
+          `repository ${args.repository} is in no installation hookflow knows: install the App on it, or pass --installation`,
+          FAILURE.notFound,
+        );
+      }
+      const known = target?.apiUrl ?? `${deps.githubApiUrl}/repos/${args.repository}`;
+      const res = await call(() =>
+        github().request<{ url?: unknown }>({
+          url: known,
+          route: '/repos/{owner}/{repo}',
+          installation,
+          requestId: syncWorkflowId(args.repository),
+          conditional: true,
+        }),
+      );
+      const repoUrl = typeof res.data.url === 'string' ? res.data.url : known;
+      if (repoUrl !== known && target) {
+        logger.warn(
+          { repository: args.repository, from: known, to: repoUrl },
+          'repository moved: stored URL updated',
+        );
+      }
+      await saveSyncTarget(store.db, PROVIDER, { fullName: args.repository, installation, apiUrl: repoUrl });
+      return { installation, repoUrl };
+    },
+
+    /** One page of one listing, stored; a 304 means the page is unchanged and already stored. */
+    async syncPage(p: {
+      repository: string;
+      installation: string;
+      kind: SyncKind;
+      url: string;
+    }): Promise<PageResult> {
+      const res = await call(() =>
+        github().request<unknown[]>({
+          url: p.url,
+          route:
+            p.kind === 'comments'
+              ? '/repos/{owner}/{repo}/issues/comments'
+              : `/repos/{owner}/{repo}/${p.kind}`,
+          installation: p.installation,
+          requestId: syncWorkflowId(p.repository),
+          conditional: true,
+        }),
+      );
+      const items = Array.isArray(res.data) ? res.data : [];
+      const repository = p.repository.toLowerCase();
+      let stored = 0;
+      if (!res.fromCache) {
+        if (p.kind === 'issues') {
+          const rows = items.map(issueRow).filter((r) => r !== undefined);
+          await upsertIssues(store.db, PROVIDER, repository, rows);
+          stored = rows.length;
+        } else if (p.kind === 'pulls') {
+          const rows = items.map(pullRow).filter((r) => r !== undefined);
+          await upsertPulls(store.db, PROVIDER, repository, rows);
+          stored = rows.length;
+        } else {
+          const rows = items.map(commentRow).filter((r) => r !== undefined);
+          await upsertComments(store.db, PROVIDER, repository, rows);
+          stored = rows.length;
+        }
+      } else {
+        stored = items.length;
+      }
+      let expect: PageResult['expect'];
+      if (p.kind === 'issues') {
+        const pulls = items.filter(
+          (i) => (i as { pull_request?: unknown }).pull_request !== undefined,
+        ).length;
+        const comments = items.reduce<number>(
+          (n, i) => n + (Number((i as { comments?: unknown }).comments) || 0),
+          0,
+        );
+        expect = { pulls, comments };
+      }
+      return {
+        stored: p.kind === 'issues' ? items.filter((i) => issueRow(i) !== undefined).length : stored,
+        next: res.next ?? null,
+        fromCache: res.fromCache,
+        waitedMs: res.waitedMs,
+        attempt: activityInfo().attempt,
+        budgetRemaining: res.rateLimit?.remaining ?? null,
+        budgetResetAt: res.rateLimit ? new Date(res.rateLimit.resetAt).toISOString() : null,
+        expect,
+      };
+    },
+
+    /** Records the finished sync, and makes sure a schedule re-syncs the repository as reconciliation (J1). */
+    async finishSync(args: SyncArgs, summary: SyncProgress): Promise<string> {
+      await markSynced(store.db, PROVIDER, args.repository, summary);
+      const counts = await countRows(store.db, PROVIDER, args.repository.toLowerCase());
+      log.info('sync finished', { repository: args.repository, ...counts });
+      if (!deps.temporal || api.resyncIntervalMinutes === 0) return 'no reconciliation schedule';
+      try {
+        await deps.temporal.client.schedule.create({
+          scheduleId: resyncScheduleId(args.repository),
+          spec: { intervals: [{ every: api.resyncIntervalMinutes * 60_000 }] },
+          action: {
+            type: 'startWorkflow',
+            workflowType: 'reconcileRepository',
+            args: [{ ...args }],
+            taskQueue: deps.temporal.taskQueue,
+          },
+          policies: { overlap: ScheduleOverlapPolicy.SKIP },
+        });
+        return `re-synced every ${api.resyncIntervalMinutes} minutes`;
+      } catch (err) {
+        if (err instanceof ScheduleAlreadyRunning) return 'reconciliation schedule already set';
+        throw err;
+      }
+    },
+
+    /** The schedule's action: start the sync, or attach to the one running (never two at once). */
+    async startSync(args: SyncArgs): Promise<string> {
+      if (!deps.temporal)
+        throw ApplicationFailure.nonRetryable('no Temporal client for starting syncs', FAILURE.notConfigured);
+      const handle = await deps.temporal.client.workflow.start('syncRepository', {
+        workflowId: syncWorkflowId(args.repository),
+        taskQueue: deps.temporal.taskQueue,
+        args: [args],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      });
+      return handle.firstExecutionRunId;
+    },
+
+    /** `issues` webhooks keep the issues table current between syncs. */
+    async applyIssueEvent(ref: DeliveryRef): Promise<string> {
+      const payload = await loadPayload(store, ref.key);
+      const issue = payloadObject(payload, 'issue');
+      if (!ref.repository || !issue) return 'no issue to store';
+      if (ref.action === 'deleted' && typeof issue.number === 'number') {
+        await deleteRow(store.db, 'repo_issues', PROVIDER, repoKey(ref), issue.number);
+        return `issue #${issue.number} deleted`;
+      }
+      const row = issueRow(issue);
+      if (!row) return 'issue not stored: the payload lacks its fields';
+      await upsertIssues(store.db, PROVIDER, repoKey(ref), [row]);
+      return `issue #${row.number} stored`;
+    },
+
+    async applyCommentEvent(ref: DeliveryRef): Promise<string> {
+      const payload = await loadPayload(store, ref.key);
+      const comment = payloadObject(payload, 'comment');
+      if (!ref.repository || !comment) return 'no comment to store';
+      if (ref.action === 'deleted' && typeof comment.id === 'number') {
+        await deleteRow(store.db, 'repo_issue_comments', PROVIDER, repoKey(ref), comment.id);
+        return `comment ${comment.id} deleted`;
+      }
+      const row = commentRow(comment);
+      if (!row) return 'comment not stored: the payload lacks its fields';
+      await upsertComments(store.db, PROVIDER, repoKey(ref), [row]);
+      return `comment ${row.id} stored`;
+    },
+
+    async applyPullRequestEvent(ref: DeliveryRef): Promise<string> {
+      const payload = await loadPayload(store, ref.key);
+      const row = pullRow(payloadObject(payload, 'pull_request'));
+      if (!ref.repository || !row) return 'pull request not stored: the payload lacks its fields';
+      await upsertPulls(store.db, PROVIDER, repoKey(ref), [row]);
+      return `pull request #${row.number} stored`;
+    },
+
+    /** Write-back, step 1: label a new issue. Adding a label it already has changes nothing, so a redelivery is harmless. */
+    async addWelcomeLabel(ref: DeliveryRef): Promise<string> {
+      const label = api.welcome.label;
+      if (!label) return 'no welcome label configured';
+      const issue = payloadObject(await loadPayload(store, ref.key), 'issue');
+      const labelsUrl = typeof issue?.labels_url === 'string' ? issue.labels_url : undefined;
+      if (!labelsUrl || !ref.installation) return 'no labels URL or installation in the payload';
+      await call(() =>
+        github().request({
+          method: 'POST',
+          // The URL as the payload gives it; `{/name}` is its URI-template tail, expanded with no name.
+          url: labelsUrl.replace(/\{\/name\}$/, ''),
+          route: '/repos/{owner}/{repo}/issues/{issue_number}/labels',
+          installation: ref.installation!,
+          requestId: ref.deliveryId,
+          body: { labels: [label] },
+        }),
+      );
+      return `labelled ${label}`;
+    },
+
+    /**
+     * Write-back, step 2: welcome the issue's author, once. The comment carries a marker, and the
+     * issue's comments are read first, so a redelivery or a retry after a lost answer posts no second one.
+     */
+    async postWelcomeComment(ref: DeliveryRef): Promise<string> {
+      const text = api.welcome.comment;
+      if (!text) return 'no welcome comment configured';
+      const issue = payloadObject(await loadPayload(store, ref.key), 'issue');
+      const commentsUrl = typeof issue?.comments_url === 'string' ? issue.comments_url : undefined;
+      if (!commentsUrl || !ref.installation) return 'no comments URL or installation in the payload';
+      const installation = ref.installation;
+      let url: string | undefined = `${commentsUrl}?per_page=100`;
+      while (url) {
+        const page: { data: unknown[]; next: string | undefined } = await call(() =>
+          github().request<unknown[]>({
+            url: url!,
+            route: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+            installation,
+            requestId: ref.deliveryId,
+          }),
+        );
+        if (
+          page.data.some((c) => {
+            const body = (c as { body?: unknown }).body;
+            return typeof body === 'string' && body.includes(WELCOME_MARKER);
+          })
+        ) {
+          return 'welcome comment already posted';
+        }
+        url = page.next;
+      }
+      await call(() =>
+        github().request({
+          method: 'POST',
+          url: commentsUrl,
+          route: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+          installation,
+          requestId: ref.deliveryId,
+          body: { body: `${text}\n\n${WELCOME_MARKER}` },
+          createsContent: true,
+        }),
+      );
+      return 'welcome comment posted';
+    },
+  };
+}
+
+export type GitHubActivities = ReturnType<typeof createGitHubActivities>;

@@ -1,0 +1,38 @@
+// The worker's GitHub client, from configuration: App mode (APP_ID + PRIVATE_KEY), token mode
+// (GITHUB_TOKEN), or none (the delivery workflows that need no API still run).
+import type { Config } from '../../lib/config';
+import { createSealer, encryptionKeys } from '../../lib/crypto';
+import type { Logger } from '../../lib/logger';
+import type { Store } from '../../lib/storage';
+import { createLocks } from '../../lib/storage/locks';
+import { createGitHubClient, type Auth, type GitHubClient } from './client';
+
+export function githubClientFrom(config: Config, store: Store, logger: Logger): GitHubClient | undefined {
+  let auth: Auth;
+  if (config.appId !== undefined && config.privateKey !== undefined) {
+    auth = { kind: 'app', appId: config.appId, privateKey: config.privateKey };
+  } else if (config.api.token !== undefined) {
+    auth = { kind: 'token', token: config.api.token };
+  } else {
+    return undefined;
+  }
+  const a = config.api;
+  return createGitHubClient({
+    baseUrl: config.githubApiUrl,
+    auth,
+    db: store.db,
+    withLock: createLocks(store.db),
+    sealer: createSealer(encryptionKeys(a.encryptionKeys, config.dataDir)),
+    policy: {
+      timeoutMs: a.timeoutMs,
+      inlineWaitMs: a.inlineWaitMs,
+      secondaryWaitMs: a.secondaryWaitMs,
+      tokenRefreshMarginMs: a.tokenRefreshMarginMs,
+      mutationSpacingMs: a.mutationSpacingMs,
+      contentPerMinute: a.contentPerMinute,
+      contentPerHour: a.contentPerHour,
+      reservePercent: a.reservePercent,
+    },
+    logger: logger.child({ component: 'github' }),
+  });
+}

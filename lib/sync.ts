@@ -1,0 +1,63 @@
+// The repository sync job's contract (J2), shared by the workflow, its activities and the CLI.
+
+export const SYNC_KINDS = ['issues', 'pulls', 'comments'] as const;
+export type SyncKind = (typeof SYNC_KINDS)[number];
+
+export interface SyncArgs {
+  /** `owner/repo`. */
+  repository: string;
+  /** The installation to sync with; else the one its `installation` webhooks registered. */
+  installation?: string | undefined;
+  /** Continue-as-new after this many pages, keeping the history bounded. */
+  pagesPerRun: number;
+  activityTimeoutMs: number;
+}
+
+export interface SyncCounters {
+  issues: number;
+  pulls: number;
+  comments: number;
+  pages: number;
+  requests: number;
+  notModified: number;
+  rateLimitWaits: number;
+  waitedMs: number;
+  retries: number;
+}
+
+export type SyncPhase = 'preparing' | SyncKind | 'done';
+
+export interface SyncProgress extends SyncCounters {
+  repository: string;
+  phase: SyncPhase;
+  /** Continue-as-new runs so far (1 for the first). */
+  runs: number;
+  elapsedMs: number;
+  /** Unknown (null) until the issues listing told how many pull requests and comments to expect. */
+  estimatedMsLeft: number | null;
+  budgetRemaining: number | null;
+  budgetResetAt: string | null;
+}
+
+/** One sync job per repository: a second start attaches to it (workflow ID conflict policy USE_EXISTING). */
+export function syncWorkflowId(repository: string): string {
+  return `sync:github:${repository.toLowerCase()}`;
+}
+
+export function resyncScheduleId(repository: string): string {
+  return `resync:github:${repository.toLowerCase()}`;
+}
+
+export const REPOSITORY_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+
+/** The first page of each listing, under the repository's URL as the API gave it; later pages come from Link. */
+export function firstPage(repoUrl: string, kind: SyncKind): string {
+  switch (kind) {
+    case 'issues':
+      return `${repoUrl}/issues?state=all&per_page=100`;
+    case 'pulls':
+      return `${repoUrl}/pulls?state=all&per_page=100`;
+    case 'comments':
+      return `${repoUrl}/issues/comments?per_page=100`;
+  }
+}
