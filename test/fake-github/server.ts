@@ -76,6 +76,8 @@ export interface FakeGitHub {
   revokeTokens(): void;
   /** Every later token issuance answers this status. */
   refuseTokens(status: number | undefined): void;
+  /** The issue as GitHub's API and webhooks show it. */
+  issueJson(fullName: string, number: number): Record<string, unknown>;
   /** A non-API route answered with `fn` (a redirect target, say). */
   route(path: string, fn: (req: http.IncomingMessage) => Reply): void;
   close(): Promise<void>;
@@ -161,6 +163,8 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
   const issueJson = (r: FakeRepo, i: FakeIssue) => ({
     ...i,
     url: `${base}/repos/${r.fullName}/issues/${i.number}`,
+    labels_url: `${base}/repos/${r.fullName}/issues/${i.number}/labels{/name}`,
+    comments_url: `${base}/repos/${r.fullName}/issues/${i.number}/comments`,
     html_url: `https://github.example/${r.fullName}/issues/${i.number}`,
   });
   const pullJson = (r: FakeRepo, p: FakeIssue) => ({
@@ -227,6 +231,9 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
     });
     if (method === 'GET' && rest === '/issues/comments')
       return page(`${r.id}:comments`, r.comments.map(commentJson), url);
+    if (method === 'GET' && rest === '') {
+      return { status: 200, body: { id: r.id, full_name: r.fullName, url: `${base}/repos/${r.fullName}` } };
+    }
     if (method === 'GET' && rest === '/installation')
       return { status: 200, body: { id: Number(r.installation) } };
     const m = /^\/issues\/(\d+)\/(labels|comments)$/.exec(rest);
@@ -456,6 +463,12 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
       r.fullName = to;
       repos.set(to.toLowerCase(), r);
       renamed.set(from.toLowerCase(), to.toLowerCase());
+    },
+    issueJson(fullName, number) {
+      const r = repos.get(fullName.toLowerCase());
+      const i = r?.issues.find((x) => x.number === number);
+      if (!r || !i) throw new Error(`no issue ${fullName}#${number}`);
+      return issueJson(r, i);
     },
     script: (s) => scripts.push({ ...s }),
     revokeTokens: () => tokens.clear(),

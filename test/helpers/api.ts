@@ -69,3 +69,19 @@ export async function clientFor(
   });
   return { client, store, databaseUrl, close: () => store.db.close() };
 }
+
+/** Configuration for a hookflow (harness or worker process) that calls the fake in App mode, with test-sized durations. */
+export function apiEnv(fake: FakeGitHub, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    APP_ID: String(APP_ID),
+    PRIVATE_KEY: appKeys().privateKey,
+    GITHUB_API_URL: fake.url,
+    HOOKFLOW_ENCRYPTION_KEY: SEAL_KEY.toString('base64'),
+    HOOKFLOW_API_TIMEOUT_MS: '2000',
+    HOOKFLOW_API_BACKOFF_MS: '20',
+    HOOKFLOW_SECONDARY_WAIT_MS: '200',
+    HOOKFLOW_INLINE_WAIT_MS: '2000',
+    HOOKFLOW_RESYNC_INTERVAL_MINUTES: '0',
+    ...extra,
+  };
+}

@@ -1,0 +1,207 @@
+// Repository sync jobs on the real Temporal dev server, real PostgreSQL (and PGlite), and the fake
+// provider: the backfill, its progress, one job per repository, continue-as-new, 304 re-syncs,
+// each error class's outcome, cancellation, a renamed repository.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { countRows } from '../lib/storage/repo-data';
+import { getSyncTarget } from '../lib/storage/repo-data';
+import { syncArgs, startSyncJob } from '../lib/sync-client';
+import type { SyncProgress } from '../lib/sync';
+import { progressQuery } from '../workflows/sync-repository';
+import type { FakeGitHub } from './fake-github/server';
+import { apiEnv, startFake } from './helpers/api';
+import { startHookflow, type Harness } from './helpers/harness';
+
+async function sync(
+  h: Harness,
+  repository: string,
+  installation: string,
+  pagesPerRun?: number,
+): Promise<SyncProgress> {
+  const args = { ...syncArgs(h.config, repository, installation), ...(pagesPerRun ? { pagesPerRun } : {}) };
+  const handle = await startSyncJob(h.client, h.taskQueue, args);
+  return (await handle.result()) as SyncProgress;
+}
+
+async function failureOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof WorkflowFailedError, String(err));
+    let e: unknown = err;
+    const chain: string[] = [];
+    while (e instanceof Error) {
+      chain.push(`${(e as { type?: string }).type ?? e.name}: ${e.message}`);
+      e = (e as { cause?: unknown }).cause;
+    }
+    return chain.join(' <- ');
+  }
+  assert.fail('the sync should have failed');
+}
+
+async function hadTimer(client: Client, workflowId: string): Promise<boolean> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).some((e) => e.timerStartedEventAttributes != null);
+}
+
+for (const storage of ['postgres', 'embedded'] as const) {
+  describe(`repository backfill (${storage})`, () => {
+    let fake: FakeGitHub;
+    let h: Harness;
+    before(async () => {
+      fake = await startFake({ limit: 400, windowMs: 2_000 });
+      fake.addRepo('octo/big', { id: 10, installation: '100', issues: 260, pulls: 40, commentsPerIssue: 1 });
+      h = await startHookflow({ storage, env: apiEnv(fake) });
+    });
+    after(async () => {
+      await h.close();
+      await fake.close();
+    });
+
+    test('stores every issue, pull request and comment; an unchanged re-sync is served by 304s', async () => {
+      const first = await sync(h, 'octo/big', '100');
+      assert.equal(first.phase, 'done');
+      assert.deepEqual([first.issues, first.pulls, first.comments], [260, 40, 260]);
+      assert.deepEqual(await countRows(h.store.db, 'github', 'octo/big'), {
+        repo_issues: 260,
+        repo_pull_requests: 40,
+        repo_issue_comments: 260,
+      });
+      assert.deepEqual(fake.violations, []);
+      assert.equal(fake.tokensIssued.get('100'), 1);
+      const spent = fake.requests.filter(
+        (r) => r.status === 200 && r.credential === 'installation:100',
+      ).length;
+
+      const before = fake.requests.length;
+      const again = await sync(h, 'octo/big', '100');
+      const second = fake.requests.slice(before).filter((r) => r.credential === 'installation:100');
+      assert.equal(again.notModified, again.pages);
+      assert.ok(
+        second.length > 0 && second.every((r) => r.status === 304),
+        'every re-sync request was a 304',
+      );
+      assert.ok(second.length <= spent, `${second.length} requests, all free, against ${spent}`);
+      assert.deepEqual([again.issues, again.pulls, again.comments], [260, 40, 260]);
+    });
+  });
+}
+
+describe('sync jobs: lifecycle and error classes', () => {
+  let fake: FakeGitHub;
+  let h: Harness;
+  before(async () => {
+    fake = await startFake({ latencyMs: 5 });
+    h = await startHookflow({ env: apiEnv(fake, { HOOKFLOW_RETRY_WAIT_MS: '300' }) });
+  });
+  after(async () => {
+    await h.close();
+    await fake.close();
+  });
+
+  test('continue-as-new keeps the history bounded and loses nothing; a second start attaches', async () => {
+    fake.addRepo('octo/can', { id: 20, installation: '200', issues: 450, commentsPerIssue: 0 });
+    const args = { ...syncArgs(h.config, 'octo/can', '200'), pagesPerRun: 2 };
+    const first = await startSyncJob(h.client, h.taskQueue, args);
+    const second = await startSyncJob(h.client, h.taskQueue, args);
+    assert.equal(
+      second.firstExecutionRunId,
+      first.firstExecutionRunId,
+      'the second start attached to the first',
+    );
+    const progress = await first.query(progressQuery);
+    assert.equal(progress.repository, 'octo/can');
+    const done = (await first.result()) as SyncProgress;
+    assert.equal(done.issues, 450);
+    assert.ok(done.runs >= 3, `${done.runs} runs`);
+    assert.equal((await countRows(h.store.db, 'github', 'octo/can')).repo_issues, 450);
+    const pages = fake.requests.filter((r) => r.path === '/repos/octo/can/issues');
+    assert.equal(new Set(pages.map((r) => r.url)).size, pages.length, 'no page fetched twice');
+  });
+
+  test('5xx bursts are retried with backoff; a lasting 5xx fails the job visibly after 5 attempts', async () => {
+    fake.addRepo('octo/flaky', { id: 30, installation: '300', issues: 5 });
+    fake.script({ path: /^\/repos\/octo\/flaky\/pulls$/, times: 3, status: 502 });
+    fake.script({ path: /^\/repos\/octo\/flaky\/issues\/comments$/, times: 1, reset: true });
+    const ok = await sync(h, 'octo/flaky', '300');
+    assert.equal(ok.retries, 4);
+    assert.equal(ok.issues, 5);
+
+    fake.addRepo('octo/down', { id: 31, installation: '300', issues: 5 });
+    fake.script({ path: /^\/repos\/octo\/down\/pulls$/, times: 5, status: 500 });
+    const failure = await failureOf(sync(h, 'octo/down', '300'));
+    assert.match(failure, /ServerError: GitHub answered 500 to GET \/repos\/\{owner\}\/\{repo\}\/pulls/);
+    assert.equal(fake.requests.filter((r) => r.path === '/repos/octo/down/pulls').length, 5);
+  });
+
+  test('a validation error stops the job at once, without retries', async () => {
+    fake.addRepo('octo/invalid', { id: 40, installation: '400', issues: 5 });
+    fake.script({
+      path: /^\/repos\/octo\/invalid\/pulls$/,
+      times: 3,
+      status: 422,
+      body: { message: 'Validation Failed' },
+    });
+    const failure = await failureOf(sync(h, 'octo/invalid', '400'));
+    assert.match(failure, /ValidationFailed: GitHub answered 422/);
+    assert.equal(fake.requests.filter((r) => r.path === '/repos/octo/invalid/pulls').length, 1);
+  });
+
+  test('rate limits wait, short ones as a retry delay and long ones as a workflow timer, then complete', async () => {
+    fake.addRepo('octo/limited', { id: 50, installation: '500', issues: 5 });
+    fake.script({
+      path: /^\/repos\/octo\/limited\/pulls$/,
+      times: 1,
+      status: 403,
+      headers: { 'retry-after': '0' },
+    });
+    fake.script({
+      path: /^\/repos\/octo\/limited\/issues\/comments$/,
+      times: 1,
+      status: 429,
+      headers: { 'retry-after': '1' },
+    });
+    const done = await sync(h, 'octo/limited', '500');
+    assert.equal(done.issues, 5);
+    assert.ok(done.rateLimitWaits >= 1);
+    const wid = 'sync:github:octo/limited';
+    assert.ok(await hadTimer(h.client, wid), 'the 1 s Retry-After (over the 300 ms retry limit) was a timer');
+    const comments = fake.requests.filter((r) => r.path === '/repos/octo/limited/issues/comments');
+    assert.ok(comments[1].start - comments[0].start >= 1_000, 'Retry-After obeyed');
+  });
+
+  test('a second refused token says which installation lost access', async () => {
+    fake.addRepo('octo/revoked', { id: 60, installation: '600', issues: 5 });
+    fake.script({
+      path: /^\/repos\/octo\/revoked$/,
+      times: 2,
+      status: 401,
+      body: { message: 'Bad credentials' },
+    });
+    const failure = await failureOf(sync(h, 'octo/revoked', '600'));
+    assert.match(failure, /AccessLost: installation 600 lost access/);
+    assert.equal(fake.tokensIssued.get('600'), 2, 'one refresh after the first 401');
+  });
+
+  test('a renamed repository is followed through its 301, and its stored URL updated', async () => {
+    fake.addRepo('octo/old-name', { id: 70, installation: '700', issues: 3 });
+    await sync(h, 'octo/old-name', '700');
+    fake.rename('octo/old-name', 'octo/new-name');
+    const done = await sync(h, 'octo/old-name', '700');
+    assert.equal(done.issues, 3);
+    const target = await getSyncTarget(h.store.db, 'github', 'octo/old-name');
+    assert.equal(target?.apiUrl, `${fake.url}/repos/octo/new-name`);
+  });
+
+  test('a sync can be cancelled', async () => {
+    fake.addRepo('octo/cancel', { id: 80, installation: '800', issues: 3000 });
+    const handle = await startSyncJob(h.client, h.taskQueue, syncArgs(h.config, 'octo/cancel', '800'));
+    for (let i = 0; i < 100 && (await handle.query(progressQuery)).pages < 2; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await handle.cancel();
+    const failure = await failureOf(handle.result());
+    assert.match(failure, /cancel/i);
+    assert.equal((await handle.describe()).status.name, 'CANCELLED');
+  });
+});
