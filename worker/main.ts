@@ -1,5 +1,5 @@
 // Production entry point: a worker only; run as many replicas as the load needs.
-import { loadConfig } from '../lib/config';
+import { ConfigError, loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { requireSplitDeployment, runMain } from '../lib/main';
 import { openStore } from '../lib/storage';
@@ -9,6 +9,12 @@ import { runWorker } from './run-worker';
 runMain(async (defer) => {
   const config = loadConfig();
   const address = requireSplitDeployment(config, 'worker');
+  if (config.appId !== undefined && config.api.encryptionKeys.length === 0) {
+    // Every worker must open the tokens the others sealed: a per-process key would not.
+    throw new ConfigError([
+      'HOOKFLOW_ENCRYPTION_KEY: required for a worker in App mode (make one with: openssl rand -base64 32)',
+    ]);
+  }
   const logger = createLogger(config.logLevel, 'hookflow-worker');
   installTemporalRuntime(logger, config.logLevel);
   const store = await openStore(config);
