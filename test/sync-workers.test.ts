@@ -117,7 +117,7 @@ describe('sync jobs on worker processes', () => {
     }
     const identities = new Set<string>();
     for (const j of jobs) {
-      for await (const e of (await h.client.workflow.getHandle(j.workflowId).fetchHistory()).events ?? []) {
+      for (const e of (await h.client.workflow.getHandle(j.workflowId).fetchHistory()).events ?? []) {
         if (e.activityTaskStartedEventAttributes?.identity)
           identities.add(e.activityTaskStartedEventAttributes.identity);
       }
