@@ -266,7 +266,7 @@ export function createGitHubActivities(deps: GitHubActivityDeps) {
     /** Write-back, step 1: label a new issue. Adding a label it already has changes nothing, so a redelivery is harmless. */
     async addWelcomeLabel(ref: DeliveryRef): Promise<string> {
       const label = api.welcome.label;
-      if (!label) return 'no welcome label configured';
+      if (!label) return ''; // the write-back is off
       const issue = payloadObject(await loadPayload(store, ref.key), 'issue');
       const labelsUrl = typeof issue?.labels_url === 'string' ? issue.labels_url : undefined;
       if (!labelsUrl || !ref.installation) return 'no labels URL or installation in the payload';
@@ -290,7 +290,7 @@ export function createGitHubActivities(deps: GitHubActivityDeps) {
      */
     async postWelcomeComment(ref: DeliveryRef): Promise<string> {
       const text = api.welcome.comment;
-      if (!text) return 'no welcome comment configured';
+      if (!text) return ''; // the write-back is off
       const issue = payloadObject(await loadPayload(store, ref.key), 'issue');
       const commentsUrl = typeof issue?.comments_url === 'string' ? issue.comments_url : undefined;
       if (!commentsUrl || !ref.installation) return 'no comments URL or installation in the payload';

@@ -33,10 +33,10 @@ describe('front door', () => {
     assert.equal(typeof res.body.runId, 'string');
     await h.waitForOutcome(key, 'completed');
     const row = await h.store.getDelivery(key);
-    assert.equal(row?.reason, 'issues.opened #7 in acme/api');
+    assert.match(row?.reason ?? '', /^issues\.opened #7 in acme\/api; issue not stored/);
     assert.deepEqual(row?.rawBody, d.body);
     const result: unknown = await h.client.workflow.getHandle(key).result();
-    assert.equal(result, 'issues.opened #7 in acme/api');
+    assert.equal(result, row?.reason);
   });
 
   test('the workflow carries search attributes to find it by event, action, repository', async () => {
@@ -115,9 +115,9 @@ describe('front door', () => {
     const res = await h.post(d);
     assert.equal(res.status, 202);
     await h.waitForOutcome(String(res.body.workflowId), 'completed');
-    assert.equal(
-      (await h.store.getDelivery(String(res.body.workflowId)))?.reason,
-      'issues.opened #3 in acme/api',
+    assert.match(
+      (await h.store.getDelivery(String(res.body.workflowId)))?.reason ?? '',
+      /^issues\.opened #3 in acme\/api; /,
     );
   });
 

@@ -12,6 +12,7 @@ import { progressQuery } from '../workflows/sync-repository';
 import type { FakeGitHub } from './fake-github/server';
 import { apiEnv, startFake } from './helpers/api';
 import { startHookflow, type Harness } from './helpers/harness';
+import { waitFor } from './helpers/env';
 
 async function sync(
   h: Harness,
@@ -203,5 +204,34 @@ describe('sync jobs: lifecycle and error classes', () => {
     const failure = await failureOf(handle.result());
     assert.match(failure, /cancel/i);
     assert.equal((await handle.describe()).status.name, 'CANCELLED');
+  });
+});
+
+describe('reconciliation schedule', () => {
+  test('a finished sync keeps a schedule that re-syncs the repository, cheaply, through the one job', async () => {
+    const fake = await startFake();
+    fake.addRepo('octo/scheduled', { id: 95, installation: '950', issues: 120 });
+    const h = await startHookflow({ env: apiEnv(fake, { HOOKFLOW_RESYNC_INTERVAL_MINUTES: '720' }) });
+    try {
+      await sync(h, 'octo/scheduled', '950');
+      const schedule = h.client.schedule.getHandle('resync:github:octo/scheduled');
+      const described = await schedule.describe();
+      assert.equal(described.action.type, 'startWorkflow');
+      assert.equal(described.action.workflowType, 'reconcileRepository');
+      const before = fake.requests.length;
+      await schedule.trigger();
+      await waitFor('the scheduled re-sync', async () => {
+        const runs = await h.client.workflow.getHandle('sync:github:octo/scheduled').describe();
+        return (
+          runs.runId !== undefined && runs.status.name === 'COMPLETED' && fake.requests.length > before + 2
+        );
+      });
+      const again = fake.requests.slice(before).filter((r) => r.credential === 'installation:950');
+      assert.ok(again.length > 0 && again.every((r) => r.status === 304), 'the re-sync cost no quota');
+      await schedule.delete();
+    } finally {
+      await h.close();
+      await fake.close();
+    }
   });
 });

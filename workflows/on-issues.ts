@@ -20,6 +20,6 @@ export async function onIssues(ref: DeliveryRef): Promise<string> {
       parts.push(await withRateLimitWaits(() => addWelcomeLabel(ref)));
       parts.push(await withRateLimitWaits(() => postWelcomeComment(ref)));
     }
-    return parts.join('; ');
+    return parts.filter((p) => p.length > 0).join('; ');
   });
 }

@@ -1,0 +1,226 @@
+// `npm run bench:sync`: a repository backfill side by side with Octokit, one run, against the same
+// fake provider (test/fake-github) with the same limits:
+//   hookflow — the syncRepository workflow on a local Temporal dev server, its worker in this
+//              process, PostgreSQL storage, token mode
+//   octokit  — @octokit/core with plugin-paginate-rest + plugin-throttling + plugin-retry, doing the
+//              same listings (issues, pulls, issue comments) with `paginate`
+// Each syncs twice: the second run is an unchanged re-sync. Every client has its own credential,
+// so its own budget. Results go to bench/results/sync-<date>.{md,json}.
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import pg from 'pg';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { freePort } from '../lib/net';
+import { openStore } from '../lib/storage';
+import { startSyncJob, syncArgs } from '../lib/sync-client';
+import type { SyncProgress } from '../lib/sync';
+import { findTemporalCli } from '../lib/temporal/cli';
+import { startDevServer } from '../lib/temporal/dev-server';
+import { startFakeGitHub, type FakeGitHub } from '../test/fake-github/server';
+import { createWorker } from '../worker/create-worker';
+
+const ISSUES = Number(process.env.BENCH_ISSUES ?? 5_000);
+const COMMENTS_PER_ISSUE = Number(process.env.BENCH_COMMENTS_PER_ISSUE ?? 1);
+const LIMIT = Number(process.env.BENCH_LIMIT ?? 20);
+const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 2_000);
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 5);
+const ADMIN_URL = process.env.HOOKFLOW_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REPO = 'bench/repo';
+const TOKENS = { hookflow: 'hookflow-token', octokit: 'octokit-token' };
+
+interface Run {
+  wallMs: number;
+  /** Requests the fake counted against the credential's primary budget. */
+  quota: number;
+  requests: number;
+  notModified: number;
+  violations: number;
+  refused: number;
+  items: number;
+}
+
+function measure(fake: FakeGitHub, credential: string, since: number, started: number, items: number): Run {
+  const mine = fake.requests.slice(since).filter((r) => r.credential === credential);
+  return {
+    wallMs: Date.now() - started,
+    quota: mine.filter((r) => r.status !== 304 && r.path !== '/rate_limit').length,
+    requests: mine.length,
+    notModified: mine.filter((r) => r.status === 304).length,
+    violations: fake.violations.filter((v) => v.credential === credential && v.at >= started).length,
+    refused: mine.filter((r) => r.status === 403 || r.status === 429).length,
+    items,
+  };
+}
+
+async function hookflowRuns(fake: FakeGitHub): Promise<Run[]> {
+  const cli = await findTemporalCli(process.env, (m) => process.stderr.write(`${m}\n`));
+  const temporal = await startDevServer({
+    cli,
+    port: await freePort(),
+    namespace: 'hookflow-bench',
+    stdio: 'ignore',
+  });
+  const dbName = `hookflow_bench_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const dbUrl = new URL(ADMIN_URL);
+  dbUrl.pathname = `/${dbName}`;
+  const config = loadConfig({
+    GITHUB_TOKEN: TOKENS.hookflow,
+    GITHUB_API_URL: fake.url,
+    DATABASE_URL: dbUrl.toString(),
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: 'hookflow-bench',
+    TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
+    HOOKFLOW_DATA_DIR: path.join(os.tmpdir(), `hookflow-bench-${Date.now()}`),
+    HOOKFLOW_RESYNC_INTERVAL_MINUTES: '0',
+  });
+  const store = await openStore(config);
+  const logger = createLogger('silent');
+  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    store,
+    logger,
+    config,
+    client,
+  });
+  const running = worker.run();
+  const runs: Run[] = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      const since = fake.requests.length;
+      const started = Date.now();
+      const handle = await startSyncJob(client, config.temporal.taskQueue, syncArgs(config, REPO));
+      const p = (await handle.result()) as SyncProgress;
+      runs.push(measure(fake, 'pat:hookflow', since, started, p.issues + p.pulls + p.comments));
+    }
+  } finally {
+    worker.shutdown();
+    await running;
+    await nativeConnection.close();
+    await connection.close();
+    await store.db.close();
+    await temporal.stop();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  }
+  return runs;
+}
+
+async function octokitRuns(fake: FakeGitHub): Promise<Run[]> {
+  const { Octokit } = await import('@octokit/core');
+  const { paginateRest } = await import('@octokit/plugin-paginate-rest');
+  const { throttling } = await import('@octokit/plugin-throttling');
+  const { retry } = await import('@octokit/plugin-retry');
+  const MyOctokit = Octokit.plugin(paginateRest, throttling, retry);
+  const octokit = new MyOctokit({
+    auth: TOKENS.octokit,
+    baseUrl: fake.url,
+    // As the plugin's README recommends: retry after a primary limit and after a secondary one.
+    throttle: { onRateLimit: () => true, onSecondaryRateLimit: () => true },
+  });
+  const [owner, repo] = REPO.split('/');
+  const runs: Run[] = [];
+  for (let i = 0; i < 2; i++) {
+    const since = fake.requests.length;
+    const started = Date.now();
+    const issues = await octokit.paginate('GET /repos/{owner}/{repo}/issues', {
+      owner,
+      repo,
+      state: 'all',
+      per_page: 100,
+    });
+    const pulls = await octokit.paginate('GET /repos/{owner}/{repo}/pulls', {
+      owner,
+      repo,
+      state: 'all',
+      per_page: 100,
+    });
+    const comments = await octokit.paginate('GET /repos/{owner}/{repo}/issues/comments', {
+      owner,
+      repo,
+      per_page: 100,
+    });
+    const items =
+      issues.filter((x) => !('pull_request' in x && x.pull_request)).length + pulls.length + comments.length;
+    runs.push(measure(fake, 'pat:octokit', since, started, items));
+  }
+  return runs;
+}
+
+async function main(): Promise<void> {
+  const fake = await startFakeGitHub({
+    limit: LIMIT,
+    windowMs: WINDOW_MS,
+    latencyMs: LATENCY_MS,
+    staticTokens: { [TOKENS.hookflow]: 'pat:hookflow', [TOKENS.octokit]: 'pat:octokit' },
+  });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  fake.addRepo(REPO, { id: 1, installation: '1', issues: ISSUES, commentsPerIssue: COMMENTS_PER_ISSUE });
+  const hookflow = await hookflowRuns(fake);
+  const octokit = await octokitRuns(fake);
+  await fake.close();
+
+  const rate = LIMIT / WINDOW_MS; // requests per ms
+  const date = new Date().toISOString().slice(0, 10);
+  const command = `BENCH_ISSUES=${ISSUES} BENCH_COMMENTS_PER_ISSUE=${COMMENTS_PER_ISSUE} BENCH_LIMIT=${LIMIT} BENCH_WINDOW_MS=${WINDOW_MS} BENCH_LATENCY_MS=${LATENCY_MS} npm run bench:sync`;
+  const row = (name: string, [first, again]: Run[]) => {
+    const ideal = first.quota / rate;
+    return {
+      name,
+      first,
+      again,
+      idealMs: ideal,
+      efficiency: ideal / first.wallMs,
+      resyncQuotaShare: again.quota / first.quota,
+    };
+  };
+  const rows = [row('hookflow', hookflow), row('octokit', octokit)];
+  const s = (ms: number) => (ms / 1000).toFixed(1);
+  const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+  const lines = [
+    `# Sync benchmark, ${date}`,
+    '',
+    `Command: \`${command}\``,
+    '',
+    `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.`,
+    `Provider: the fake GitHub of test/fake-github on loopback, ${LATENCY_MS} ms added per request; a primary limit of ${LIMIT} requests per ${WINDOW_MS / 1000} s window per credential (${(rate * 1000).toFixed(1)}/s); ETags; opaque Link cursors.`,
+    `Repository: ${ISSUES} issues with ${COMMENTS_PER_ISSUE} comment(s) each; the listings: issues (state=all), pulls (state=all), issue comments, 100 per page.`,
+    'hookflow: the syncRepository workflow (local `temporal server start-dev`, in memory; the worker in the benchmark process; PostgreSQL), token mode, default pacing settings.',
+    'octokit: @octokit/core + plugin-paginate-rest + plugin-throttling (onRateLimit and onSecondaryRateLimit retry) + plugin-retry, `paginate` over the same three listings.',
+    "Ideal: the first sync's requests ÷ the allowed rate. Violations: requests the provider refused or recorded as breaking a limit (a 403 after the budget was spent, overlapping requests of one credential).",
+    '',
+    '| target | items | first sync s | ideal s | of ideal | requests (counted) | violations | re-sync s | re-sync requests (counted) | re-sync quota vs first |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.first.items} | ${s(r.first.wallMs)} | ${s(r.idealMs)} | ${pct(r.efficiency)} | ${r.first.requests} (${r.first.quota}) | ${r.first.violations + r.again.violations} | ${s(r.again.wallMs)} | ${r.again.requests} (${r.again.quota}) | ${pct(r.resyncQuotaShare)} |`,
+    ),
+    '',
+  ];
+  const h = rows[0];
+  lines.push(
+    `Targets for hookflow: at least 90% of the ideal rate — ${pct(h.efficiency)} (${h.efficiency >= 0.9 ? 'met' : 'NOT met'}); zero violations — ${h.first.violations + h.again.violations} (${h.first.violations + h.again.violations === 0 ? 'met' : 'NOT met'}); an unchanged re-sync at most 5% of the first sync's quota — ${pct(h.resyncQuotaShare)} (${h.resyncQuotaShare <= 0.05 ? 'met' : 'NOT met'}).`,
+    '',
+  );
+  const file = path.join(__dirname, 'results', `sync-${date}`);
+  writeFileSync(`${file}.md`, lines.join('\n'));
+  writeFileSync(`${file}.json`, `${JSON.stringify({ date, command, rows }, null, 2)}\n`);
+  process.stdout.write(`${lines.join('\n')}\nwritten to ${file}.md\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${String((err as Error)?.stack ?? err)}\n`);
+  process.exit(1);
+});
