@@ -1,6 +1,6 @@
 // Activities that call GitHub, through the one client. Every API error leaves here as a Temporal
 // failure made by toFailure (activities/api-failure.ts), nowhere else.
-import { activityInfo, ApplicationFailure, log } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure, Context, heartbeat, log } from '@temporalio/activity';
 import {
   ScheduleAlreadyRunning,
   ScheduleOverlapPolicy,
@@ -14,15 +14,19 @@ import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
 import {
   countRows,
+  deleteCheckpoints,
   deleteRow,
   getSyncTarget,
   installationOf,
   markSynced,
+  readCheckpoint,
   saveSyncTarget,
   upsertComments,
   upsertIssues,
   upsertPulls,
+  writeCheckpoint,
 } from '../lib/storage/repo-data';
+import type { Queryable } from '../lib/storage/db';
 import {
   resyncScheduleId,
   syncWorkflowId,
@@ -31,7 +35,8 @@ import {
   type SyncProgress,
 } from '../lib/sync';
 import { toFailure } from './api-failure';
-import type { GitHubClient } from './github/client';
+import { ApiError } from './github/api-error';
+import type { ApiResponse, GitHubClient } from './github/client';
 import { loadPayload } from './payload';
 import { commentRow, issueRow, pullRow } from './sync/project';
 
@@ -50,17 +55,25 @@ export interface SyncTargetResult {
   repoUrl: string;
 }
 
-export interface PageResult {
+/** What one listing activity did: a run of pages along the Link cursor, stored as it went. */
+export interface PagesResult {
+  pages: number;
   stored: number;
+  notModified: number;
+  requests: number;
+  /** Time the client spent pacing before requests. */
+  pacedMs: number;
   next: string | null;
-  fromCache: boolean;
-  waitedMs: number;
+  /** A rate limit met after some pages: the workflow waits this long (a timer), then goes on at `next`. */
+  waitMs: number;
   attempt: number;
   budgetRemaining: number | null;
   budgetResetAt: string | null;
   /** From the issues listing: how many pull requests and comments the later listings should bring. */
   expect: { pulls: number; comments: number } | undefined;
 }
+
+type Totals = Omit<PagesResult, 'next' | 'waitMs' | 'attempt'>;
 
 export const WELCOME_MARKER = '<!-- hookflow:welcome -->';
 const PROVIDER = 'github';
@@ -89,6 +102,33 @@ export function createGitHubActivities(deps: GitHubActivityDeps) {
     return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
   };
   const repoKey = (ref: DeliveryRef) => (ref.repository ?? '').toLowerCase();
+
+  /** Stores one page's items (a 304 page is already stored); returns how many the page holds. */
+  async function storeItems(
+    q: Queryable,
+    repository: string,
+    kind: SyncKind,
+    items: unknown[],
+    unchanged: boolean,
+  ) {
+    switch (kind) {
+      case 'issues': {
+        const rows = items.map(issueRow).filter((r) => r !== undefined);
+        if (!unchanged) await upsertIssues(q, PROVIDER, repository, rows);
+        return rows.length;
+      }
+      case 'pulls': {
+        const rows = items.map(pullRow).filter((r) => r !== undefined);
+        if (!unchanged) await upsertPulls(q, PROVIDER, repository, rows);
+        return rows.length;
+      }
+      case 'comments': {
+        const rows = items.map(commentRow).filter((r) => r !== undefined);
+        if (!unchanged) await upsertComments(q, PROVIDER, repository, rows);
+        return rows.length;
+      }
+    }
+  }
 
   return {
     /** Finds the installation and the repository's API URL as GitHub gives it; a renamed repository's new URL is stored. */
@@ -126,71 +166,91 @@ export function createGitHubActivities(deps: GitHubActivityDeps) {
       return { installation, repoUrl };
     },
 
-    /** One page of one listing, stored; a 304 means the page is unchanged and already stored. */
-    async syncPage(p: {
+    /**
+     * Pages of one listing, from `url` along the Link cursor, until `maxPages` or `maxMs`. Each page
+     * is stored in one transaction with the activity's checkpoint, so a retry after a crash resumes
+     * after the last stored page. A 304 page is unchanged and already stored.
+     */
+    async syncPages(p: {
       repository: string;
       installation: string;
       kind: SyncKind;
       url: string;
-    }): Promise<PageResult> {
-      const res = await call(() =>
-        github().request<unknown[]>({
-          url: p.url,
-          route:
-            p.kind === 'comments'
-              ? '/repos/{owner}/{repo}/issues/comments'
-              : `/repos/{owner}/{repo}/${p.kind}`,
-          installation: p.installation,
-          requestId: syncWorkflowId(p.repository),
-          conditional: true,
-        }),
-      );
-      const items = Array.isArray(res.data) ? res.data : [];
+      maxPages: number;
+      maxMs: number;
+    }): Promise<PagesResult> {
+      const info = activityInfo();
+      const workflowId = info.workflowExecution?.workflowId ?? syncWorkflowId(p.repository);
+      const jobKey = `${workflowId}:${info.workflowExecution?.runId ?? '-'}:${info.activityId}`;
+      const signal = Context.current().cancellationSignal;
       const repository = p.repository.toLowerCase();
-      let stored = 0;
-      if (!res.fromCache) {
-        if (p.kind === 'issues') {
-          const rows = items.map(issueRow).filter((r) => r !== undefined);
-          await upsertIssues(store.db, PROVIDER, repository, rows);
-          stored = rows.length;
-        } else if (p.kind === 'pulls') {
-          const rows = items.map(pullRow).filter((r) => r !== undefined);
-          await upsertPulls(store.db, PROVIDER, repository, rows);
-          stored = rows.length;
-        } else {
-          const rows = items.map(commentRow).filter((r) => r !== undefined);
-          await upsertComments(store.db, PROVIDER, repository, rows);
-          stored = rows.length;
-        }
-      } else {
-        stored = items.length;
-      }
-      let expect: PageResult['expect'];
-      if (p.kind === 'issues') {
-        const pulls = items.filter(
-          (i) => (i as { pull_request?: unknown }).pull_request !== undefined,
-        ).length;
-        const comments = items.reduce<number>(
-          (n, i) => n + (Number((i as { comments?: unknown }).comments) || 0),
-          0,
-        );
-        expect = { pulls, comments };
-      }
-      return {
-        stored: p.kind === 'issues' ? items.filter((i) => issueRow(i) !== undefined).length : stored,
-        next: res.next ?? null,
-        fromCache: res.fromCache,
-        waitedMs: res.waitedMs,
-        attempt: activityInfo().attempt,
-        budgetRemaining: res.rateLimit?.remaining ?? null,
-        budgetResetAt: res.rateLimit ? new Date(res.rateLimit.resetAt).toISOString() : null,
-        expect,
+      const started = Date.now();
+      const saved = await readCheckpoint<Totals>(store.db, jobKey);
+      const totals: Totals = saved?.totals ?? {
+        pages: 0,
+        stored: 0,
+        notModified: 0,
+        requests: 0,
+        pacedMs: 0,
+        budgetRemaining: null,
+        budgetResetAt: null,
+        expect: p.kind === 'issues' ? { pulls: 0, comments: 0 } : undefined,
       };
+      let next: string | null = saved ? saved.next : p.url;
+      let waitMs = 0;
+      while (next !== null && totals.pages < p.maxPages && Date.now() - started < p.maxMs) {
+        const url: string = next;
+        let res: ApiResponse<unknown[]>;
+        try {
+          res = await github().request<unknown[]>({
+            url,
+            route:
+              p.kind === 'comments'
+                ? '/repos/{owner}/{repo}/issues/comments'
+                : `/repos/{owner}/{repo}/${p.kind}`,
+            installation: p.installation,
+            requestId: workflowId,
+            conditional: true,
+            signal,
+          });
+        } catch (err) {
+          // After some progress, a rate limit ends the batch: the workflow's timer does the waiting.
+          if (totals.pages > 0 && err instanceof ApiError && err.kind === 'rate-limited') {
+            waitMs = err.details.waitMs ?? api.retryWaitMs;
+            break;
+          }
+          throw toFailure(err, policy);
+        }
+        const items = Array.isArray(res.data) ? res.data : [];
+        totals.pages += 1;
+        totals.requests += 1;
+        totals.pacedMs += res.waitedMs;
+        if (res.fromCache) totals.notModified += 1;
+        if (res.rateLimit) {
+          totals.budgetRemaining = res.rateLimit.remaining;
+          totals.budgetResetAt = new Date(res.rateLimit.resetAt).toISOString();
+        }
+        if (totals.expect) {
+          for (const i of items as { pull_request?: unknown; comments?: unknown }[]) {
+            if (i.pull_request !== undefined) totals.expect.pulls += 1;
+            totals.expect.comments += Number(i.comments) || 0;
+          }
+        }
+        next = res.next ?? null;
+        const cursor = next;
+        await store.db.transaction(async (tx) => {
+          totals.stored += await storeItems(tx, repository, p.kind, items, res.fromCache);
+          await writeCheckpoint(tx, jobKey, workflowId, { next: cursor, totals });
+        });
+        heartbeat(totals.pages);
+      }
+      return { ...totals, next, waitMs, attempt: info.attempt };
     },
 
     /** Records the finished sync, and makes sure a schedule re-syncs the repository as reconciliation (J1). */
     async finishSync(args: SyncArgs, summary: SyncProgress): Promise<string> {
       await markSynced(store.db, PROVIDER, args.repository, summary);
+      await deleteCheckpoints(store.db, syncWorkflowId(args.repository));
       const counts = await countRows(store.db, PROVIDER, args.repository.toLowerCase());
       log.info('sync finished', { repository: args.repository, ...counts });
       if (!deps.temporal || api.resyncIntervalMinutes === 0) return 'no reconciliation schedule';

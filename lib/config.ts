@@ -88,6 +88,7 @@ const envSchema = z.object({
   HOOKFLOW_TOKEN_REFRESH_MARGIN_MS: intString(1_000, 3_000_000).default(10 * 60_000),
   HOOKFLOW_RESYNC_INTERVAL_MINUTES: intString(0, 525_600).default(360),
   HOOKFLOW_SYNC_PAGES_PER_RUN: intString(1, 10_000).default(200),
+  HOOKFLOW_SYNC_PAGES_PER_ACTIVITY: intString(1, 1_000).default(10),
   HOOKFLOW_WELCOME_LABEL: z.string().min(1).max(50).optional(),
   HOOKFLOW_WELCOME_COMMENT: z.string().min(1).max(65_000).optional(),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
@@ -153,6 +154,7 @@ export interface ApiConfig {
   tokenRefreshMarginMs: number;
   resyncIntervalMinutes: number;
   syncPagesPerRun: number;
+  syncPagesPerActivity: number;
   welcome: { label: string | undefined; comment: string | undefined };
 }
 
@@ -279,6 +281,7 @@ export function loadConfig(env: Env = process.env): Config {
       tokenRefreshMarginMs: e.HOOKFLOW_TOKEN_REFRESH_MARGIN_MS,
       resyncIntervalMinutes: e.HOOKFLOW_RESYNC_INTERVAL_MINUTES,
       syncPagesPerRun: e.HOOKFLOW_SYNC_PAGES_PER_RUN,
+      syncPagesPerActivity: e.HOOKFLOW_SYNC_PAGES_PER_ACTIVITY,
       welcome: { label: e.HOOKFLOW_WELCOME_LABEL, comment: e.HOOKFLOW_WELCOME_COMMENT },
     },
     temporal: {

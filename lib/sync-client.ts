@@ -13,6 +13,7 @@ export function syncArgs(config: Pick<Config, 'api'>, repository: string, instal
     repository,
     ...(installation !== undefined ? { installation } : {}),
     pagesPerRun: config.api.syncPagesPerRun,
+    pagesPerActivity: config.api.syncPagesPerActivity,
     // Room for the client's own waits: its turn, its pacing, and the request's timeout.
     activityTimeoutMs: 2 * config.api.timeoutMs + 2 * config.api.inlineWaitMs + 5_000,
   };

@@ -10,6 +10,8 @@ export interface SyncArgs {
   installation?: string | undefined;
   /** Continue-as-new after this many pages, keeping the history bounded. */
   pagesPerRun: number;
+  /** Pages one activity fetches (each stored with its checkpoint) before it reports back. */
+  pagesPerActivity: number;
   activityTimeoutMs: number;
 }
 

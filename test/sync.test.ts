@@ -103,7 +103,7 @@ describe('sync jobs: lifecycle and error classes', () => {
 
   test('continue-as-new keeps the history bounded and loses nothing; a second start attaches', async () => {
     fake.addRepo('octo/can', { id: 20, installation: '200', issues: 450, commentsPerIssue: 0 });
-    const args = { ...syncArgs(h.config, 'octo/can', '200'), pagesPerRun: 2 };
+    const args = { ...syncArgs(h.config, 'octo/can', '200'), pagesPerRun: 2, pagesPerActivity: 2 };
     const first = await startSyncJob(h.client, h.taskQueue, args);
     const second = await startSyncJob(h.client, h.taskQueue, args);
     assert.equal(

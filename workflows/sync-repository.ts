@@ -2,9 +2,16 @@
 // the Link cursors. The cursor lives in workflow state, so a worker crash resumes at the page it was
 // on and re-fetches no completed page; continue-as-new keeps the history bounded; a query reports
 // progress; a cancel stops it between pages. One job per repository (its workflow ID).
-import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  defineQuery,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { PageResult } from '../activities/github-activities';
+import type { PagesResult } from '../activities/github-activities';
 import { firstPage, SYNC_KINDS, type SyncArgs, type SyncCounters, type SyncProgress } from '../lib/sync';
 import { apiActivityOptions, withRateLimitWaits } from './api-calls';
 
@@ -48,9 +55,12 @@ export async function syncRepository(args: SyncArgs, carried?: SyncState): Promi
     budget: { remaining: null, resetAt: null },
   };
   state.runs += 1;
-  const { prepareSync, syncPage, finishSync } = proxyActivities<Activities>(
-    apiActivityOptions(args.activityTimeoutMs),
-  );
+  const { prepareSync, finishSync } = proxyActivities<Activities>(apiActivityOptions(args.activityTimeoutMs));
+  // A batch of pages heartbeats after each one; a worker that dies is noticed within one page's time.
+  const { syncPages } = proxyActivities<Activities>({
+    ...apiActivityOptions(3 * args.activityTimeoutMs),
+    heartbeatTimeout: args.activityTimeoutMs,
+  });
   const c = state.counters;
   const onWait = (ms: number) => {
     c.rateLimitWaits += 1;
@@ -93,28 +103,41 @@ export async function syncRepository(args: SyncArgs, carried?: SyncState): Promi
     const kind = SYNC_KINDS[state.kindIndex];
     const url = state.next ?? firstPage(target.repoUrl, kind);
     const started = Date.now();
-    const page: PageResult = await withRateLimitWaits(
-      () => syncPage({ repository: args.repository, installation: target.installation, kind, url }),
+    const batch: PagesResult = await withRateLimitWaits(
+      () =>
+        syncPages({
+          repository: args.repository,
+          installation: target.installation,
+          kind,
+          url,
+          maxPages: args.pagesPerActivity,
+          maxMs: args.activityTimeoutMs,
+        }),
       onWait,
     );
     state.pageMs += Date.now() - started;
-    pagesThisRun += 1;
-    c.pages += 1;
-    c.requests += page.attempt;
-    c.retries += page.attempt - 1;
-    c[kind] += page.stored;
-    if (page.fromCache) c.notModified += 1;
-    if (page.waitedMs > 0) onWait(page.waitedMs);
-    if (page.expect) {
+    pagesThisRun += batch.pages;
+    c.pages += batch.pages;
+    c.requests += batch.requests;
+    c.retries += batch.attempt - 1;
+    c[kind] += batch.stored;
+    c.notModified += batch.notModified;
+    if (batch.pacedMs > 0) c.waitedMs += batch.pacedMs;
+    if (batch.expect) {
       state.expect = {
-        pulls: (state.expect?.pulls ?? 0) + page.expect.pulls,
-        comments: (state.expect?.comments ?? 0) + page.expect.comments,
+        pulls: (state.expect?.pulls ?? 0) + batch.expect.pulls,
+        comments: (state.expect?.comments ?? 0) + batch.expect.comments,
       };
     }
-    if (page.budgetRemaining !== null)
-      state.budget = { remaining: page.budgetRemaining, resetAt: page.budgetResetAt };
-    state.next = page.next;
-    if (page.next === null) state.kindIndex += 1;
+    if (batch.budgetRemaining !== null) {
+      state.budget = { remaining: batch.budgetRemaining, resetAt: batch.budgetResetAt };
+    }
+    state.next = batch.next;
+    if (batch.next === null) state.kindIndex += 1;
+    if (batch.waitMs > 0) {
+      onWait(batch.waitMs);
+      await sleep(batch.waitMs);
+    }
   }
   const summary = progress();
   await finishSync(args, summary);

@@ -112,6 +112,15 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (provider, full_name)
   );
 
+  CREATE TABLE sync_checkpoints (
+    job_key         text PRIMARY KEY,
+    workflow_id     text NOT NULL,
+    next_url        text,
+    totals          jsonb NOT NULL,
+    updated_at      timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE INDEX sync_checkpoints_workflow ON sync_checkpoints (workflow_id);
+
   CREATE TABLE repo_issues (
     provider        text NOT NULL,
     repository      text NOT NULL,

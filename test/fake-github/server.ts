@@ -200,25 +200,33 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
     return { status: 200, headers, body: slice };
   }
 
+  /** Listings are built once per repository state (mutations and renames clear them), so the fake stays cheap. */
+  const listings = new Map<string, unknown[]>();
+  const listing = (key: string, build: () => unknown[]) => {
+    let items = listings.get(key);
+    if (!items) listings.set(key, (items = build()));
+    return items;
+  };
+
   function repoRoute(r: FakeRepo, rest: string, method: string, url: URL, body: unknown): Reply | undefined {
-    const issuesDesc = () => [...r.issues, ...r.pulls].sort((a, b) => b.number - a.number);
     if (method === 'GET' && rest === '/issues') {
-      return page(
-        `${r.id}:issues:${url.searchParams.get('state')}`,
-        issuesDesc().map((i) =>
-          r.pulls.includes(i)
-            ? { ...issueJson(r, i), pull_request: { url: `${base}/repos/${r.fullName}/pulls/${i.number}` } }
-            : issueJson(r, i),
-        ),
-        url,
-      );
+      const items = listing(`${r.id}:issues`, () => {
+        const pulls = new Set(r.pulls);
+        return [...r.issues, ...r.pulls]
+          .sort((a, b) => b.number - a.number)
+          .map((i) =>
+            pulls.has(i)
+              ? { ...issueJson(r, i), pull_request: { url: `${base}/repos/${r.fullName}/pulls/${i.number}` } }
+              : issueJson(r, i),
+          );
+      });
+      return page(`${r.id}:issues:${url.searchParams.get('state')}`, items, url);
     }
     if (method === 'GET' && rest === '/pulls') {
-      return page(
-        `${r.id}:pulls`,
+      const items = listing(`${r.id}:pulls`, () =>
         [...r.pulls].sort((a, b) => b.number - a.number).map((p) => pullJson(r, p)),
-        url,
       );
+      return page(`${r.id}:pulls`, items, url);
     }
     const commentJson = (c: FakeRepo['comments'][number]) => ({
       id: c.id,
@@ -229,8 +237,13 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
       created_at: c.created_at,
       updated_at: c.updated_at,
     });
-    if (method === 'GET' && rest === '/issues/comments')
-      return page(`${r.id}:comments`, r.comments.map(commentJson), url);
+    if (method === 'GET' && rest === '/issues/comments') {
+      return page(
+        `${r.id}:comments`,
+        listing(`${r.id}:comments`, () => r.comments.map(commentJson)),
+        url,
+      );
+    }
     if (method === 'GET' && rest === '') {
       return { status: 200, body: { id: r.id, full_name: r.fullName, url: `${base}/repos/${r.fullName}` } };
     }
@@ -254,6 +267,7 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
       for (const l of labels as string[])
         if (!issue.labels.some((x) => x.name === l)) issue.labels.push({ name: l });
       issue.updated_at = new Date().toISOString();
+      listings.clear();
       return { status: 200, body: issue.labels };
     }
     if (m && issue && method === 'POST' && m[2] === 'comments') {
@@ -270,6 +284,7 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
       };
       r.comments.push(c);
       issue.comments++;
+      listings.clear();
       return { status: 201, body: commentJson(c) };
     }
     return undefined;
@@ -462,6 +477,7 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
       repos.delete(from.toLowerCase());
       r.fullName = to;
       repos.set(to.toLowerCase(), r);
+      listings.clear();
       renamed.set(from.toLowerCase(), to.toLowerCase());
     },
     issueJson(fullName, number) {
