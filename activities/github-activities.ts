@@ -277,12 +277,7 @@ export function createGitHubActivities(deps: GitHubActivityDeps) {
     async startSync(args: SyncArgs): Promise<string> {
       if (!deps.temporal)
         throw ApplicationFailure.nonRetryable('no Temporal client for starting syncs', FAILURE.notConfigured);
-      const handle = await deps.temporal.client.workflow.start('syncRepository', {
-        workflowId: syncWorkflowId(args.repository),
-        taskQueue: deps.temporal.taskQueue,
-        args: [args],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      });
+      const handle = await startSyncJob(deps.temporal.client, deps.temporal.taskQueue, args);
       return handle.firstExecutionRunId;
     },
 

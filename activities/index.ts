@@ -4,6 +4,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DeliveryRef } from '../lib/delivery';
 import { createGitHubActivities, type GitHubActivityDeps } from './github-activities';
 import { loadPayload } from './payload';
+import { stopSyncs } from './stop-syncs';
 
 export type ActivityDeps = GitHubActivityDeps;
 
@@ -89,12 +90,13 @@ export function createActivities(deps: ActivityDeps) {
 
     async removeInstallation(ref: DeliveryRef): Promise<string> {
       const installationId = requireInstallation(ref);
-      await store.removeInstallation(ref.provider, installationId, ref.key);
+      const repos = await store.removeInstallation(ref.provider, installationId, ref.key);
+      const stopped = await stopSyncs(deps.temporal?.client, repos);
       logger.info(
-        { delivery: ref.key, installation: installationId },
+        { delivery: ref.key, installation: installationId, repositories: repos.length, stopped },
         'installation removed with its stored data',
       );
-      return `installation ${installationId} removed with its stored data`;
+      return `installation ${installationId} removed with its stored data (${repos.length} repositories, ${stopped} sync jobs or schedules stopped)`;
     },
 
     async updateInstallationRepositories(ref: DeliveryRef): Promise<string> {

@@ -3,7 +3,7 @@
 // each error class's outcome, cancellation, a renamed repository.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowFailedError, type Client } from '@temporalio/client';
 import { countRows } from '../lib/storage/repo-data';
 import { getSyncTarget } from '../lib/storage/repo-data';
 import { syncArgs, startSyncJob } from '../lib/sync-client';
@@ -13,6 +13,7 @@ import type { FakeGitHub } from './fake-github/server';
 import { apiEnv, startFake } from './helpers/api';
 import { startHookflow, type Harness } from './helpers/harness';
 import { waitFor } from './helpers/env';
+import { githubDelivery } from './helpers/deliveries';
 
 async function sync(
   h: Harness,
@@ -228,7 +229,30 @@ describe('reconciliation schedule', () => {
       });
       const again = fake.requests.slice(before).filter((r) => r.credential === 'installation:950');
       assert.ok(again.length > 0 && again.every((r) => r.status === 304), 'the re-sync cost no quota');
-      await schedule.delete();
+
+      // Uninstall (J4): the schedule stops, and the synced data, token, budget and cache go.
+      await h.store.registerInstallation(
+        { provider: 'github', installationId: '950', source: 'github', account: 'octo' },
+        [],
+      );
+      const answer = await h.post(
+        githubDelivery({
+          event: 'installation',
+          payload: { action: 'deleted', installation: { id: 950, account: { login: 'octo' } } },
+        }),
+      );
+      assert.equal(answer.status, 202, JSON.stringify(answer.body));
+      await h.waitForOutcome(String(answer.body.workflowId), 'completed');
+      await assert.rejects(schedule.describe(), ScheduleNotFoundError);
+      assert.deepEqual(await countRows(h.store.db, 'github', 'octo/scheduled'), {
+        repo_issues: 0,
+        repo_pull_requests: 0,
+        repo_issue_comments: 0,
+      });
+      for (const table of ['api_tokens', 'api_budgets', 'api_cache', 'sync_repositories']) {
+        const { rows } = await h.store.db.query(`SELECT 1 FROM ${table} WHERE installation_id = '950'`);
+        assert.equal(rows.length, 0, `${table} emptied`);
+      }
     } finally {
       await h.close();
       await fake.close();

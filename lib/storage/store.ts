@@ -339,8 +339,30 @@ export function createStore(db: Db, options: { retentionDays: number }) {
      * refused, and everything stored for it goes: its repositories and the payloads of its finished
      * deliveries (ledger rows keep their metadata as an audit trail until retention ends).
      */
-    async removeInstallation(provider: string, installationId: string, exceptKey: string): Promise<void> {
-      await db.transaction(async (tx) => {
+    /**
+     * Uninstall (J4): the installation's repositories, its synced data, its token, budget and API
+     * cache go; returns the repositories it synced, whose jobs and schedules the caller stops.
+     */
+    async removeInstallation(provider: string, installationId: string, exceptKey: string): Promise<string[]> {
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ name: string }>(
+          `SELECT full_name AS name FROM sync_repositories WHERE provider = $1 AND installation_id = $2
+           UNION SELECT lower(full_name) FROM installation_repositories WHERE provider = $1 AND installation_id = $2`,
+          [provider, installationId],
+        );
+        const repos = rows.map((r) => r.name);
+        for (const table of ['repo_issues', 'repo_pull_requests', 'repo_issue_comments']) {
+          await tx.query(`DELETE FROM ${table} WHERE provider = $1 AND repository = ANY($2::text[])`, [
+            provider,
+            repos,
+          ]);
+        }
+        for (const table of ['sync_repositories', 'api_tokens', 'api_budgets', 'api_cache']) {
+          await tx.query(`DELETE FROM ${table} WHERE provider = $1 AND installation_id = $2`, [
+            provider,
+            installationId,
+          ]);
+        }
         await tx.query('DELETE FROM installation_repositories WHERE provider = $1 AND installation_id = $2', [
           provider,
           installationId,
@@ -356,6 +378,7 @@ export function createStore(db: Db, options: { retentionDays: number }) {
              AND outcome IN ('completed', 'failed', 'ignored')`,
           [provider, installationId, exceptKey],
         );
+        return repos;
       });
     },
   };

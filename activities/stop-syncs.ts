@@ -1,0 +1,27 @@
+// Uninstall stops the installation's sync jobs and their reconciliation schedules (J4).
+import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { resyncScheduleId, syncWorkflowId } from '../lib/sync';
+
+/** Returns how many running jobs and schedules it stopped. */
+export async function stopSyncs(client: Client | undefined, repositories: string[]): Promise<number> {
+  if (!client) return 0;
+  let stopped = 0;
+  for (const repository of repositories) {
+    try {
+      await client.schedule.getHandle(resyncScheduleId(repository)).delete();
+      stopped++;
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    }
+    try {
+      const handle = client.workflow.getHandle(syncWorkflowId(repository));
+      if ((await handle.describe()).status.name === 'RUNNING') {
+        await handle.cancel();
+        stopped++;
+      }
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+  return stopped;
+}
