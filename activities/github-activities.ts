@@ -1,13 +1,9 @@
 // Activities that call GitHub, through the one client. Every API error leaves here as a Temporal
 // failure made by toFailure (activities/api-failure.ts), nowhere else.
 import { activityInfo, ApplicationFailure, Context, heartbeat, log } from '@temporalio/activity';
-import {
-  ScheduleAlreadyRunning,
-  ScheduleOverlapPolicy,
-  WorkflowIdConflictPolicy,
-  type Client,
-} from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { FAILURE } from '../lib/api-failures';
+import { startSyncJob } from '../lib/sync-client';
 import type { ApiConfig } from '../lib/config';
 import type { DeliveryRef } from '../lib/delivery';
 import type { Logger } from '../lib/logger';
