@@ -55,6 +55,13 @@ for (const storage of ['postgres', 'embedded'] as const) {
       assert.equal(items, 270);
       assert.equal(pages, 3);
       assert.equal(fake.tokensIssued.get('11'), 1);
+      // The budget was unknown: /rate_limit (free) was read before the first call.
+      assert.equal(fake.requests.find((r) => r.credential === 'installation:11')?.path, '/rate_limit');
+      // The token is stored sealed: its text appears nowhere in the row.
+      const { rows } = await f.store.db.query<{ ciphertext: string }>('SELECT ciphertext FROM api_tokens');
+      assert.equal(rows.length, 1);
+      assert.doesNotMatch(rows[0].ciphertext, /ghs_/);
+      assert.match(rows[0].ciphertext, /^v1\./);
       const calls = fake.requests.filter((r) => r.path === '/repos/octo/one/issues');
       assert.ok(calls.every((r) => r.requestId === 'job-1' && r.credential === 'installation:11'));
       assert.ok(calls.slice(1).every((r) => /after=/.test(r.url) && !/[?&]page=/.test(r.url)));

@@ -14,7 +14,10 @@ import { EMPTY_BUDGET } from '../lib/storage/api-state';
 import { toFailure, FAILURE } from '../activities/api-failure';
 import { ApiError } from '../activities/github/api-error';
 import { ApplicationFailure } from '@temporalio/common';
-import { createSealer } from '../lib/crypto';
+import { createSealer, encryptionKeys } from '../lib/crypto';
+import { mkdtempSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const NOW = 1_700_000_000_000;
 const h = (o: Record<string, string>) => new Headers(o);
@@ -221,4 +224,14 @@ test('sealed values open with any listed key and name the key that sealed them',
   assert.doesNotMatch(sealed, /ghs_secret/);
   assert.equal(createSealer([b, a]).open(sealed), 'ghs_secret');
   assert.throws(() => createSealer([b]).open(sealed), /not among HOOKFLOW_ENCRYPTION_KEY/);
+});
+
+test('the embedded default makes its own key in the data folder, private, and keeps it', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-key-'));
+  const [key] = encryptionKeys([], dir);
+  assert.equal(key.length, 32);
+  assert.equal(statSync(path.join(dir, 'encryption.key')).mode & 0o777, 0o600);
+  assert.deepEqual(encryptionKeys([], dir), [key]);
+  const configured = [Buffer.alloc(32, 9)];
+  assert.equal(encryptionKeys(configured, dir), configured);
 });

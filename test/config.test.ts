@@ -37,6 +37,36 @@ describe('configuration', () => {
     assert.equal(c.temporal.taskQueue, 'hookflow');
   });
 
+  test("API settings: defaults follow GitHub's rules, and every bad value is named", () => {
+    const c = loadConfig({});
+    assert.equal(c.api.mutationSpacingMs, 1_000);
+    assert.equal(c.api.contentPerMinute, 80);
+    assert.equal(c.api.contentPerHour, 500);
+    assert.equal(c.api.secondaryWaitMs, 60_000);
+    assert.equal(c.api.backoffBaseMs, 1_000);
+    assert.deepEqual(c.api.encryptionKeys, []);
+    const key = Buffer.alloc(32, 3).toString('base64');
+    assert.deepEqual(loadConfig({ HOOKFLOW_ENCRYPTION_KEY: `${key},${key}` }).api.encryptionKeys.length, 2);
+    const found = problems({
+      HOOKFLOW_ENCRYPTION_KEY: 'c2hvcnQ=',
+      GITHUB_TOKEN: 'ghp_x',
+      APP_ID: '1',
+      PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----',
+      HOOKFLOW_API_BACKOFF_MS: 'fast',
+      HOOKFLOW_CONTENT_PER_MINUTE: '0',
+      HOOKFLOW_WELCOME_LABEL: 'x'.repeat(51),
+    });
+    assert.ok(
+      found.some((p) => p.startsWith('HOOKFLOW_ENCRYPTION_KEY: key 1 is not 32 bytes')),
+      found.join('\n'),
+    );
+    assert.ok(found.includes('GITHUB_TOKEN and APP_ID: choose token mode or App mode, not both'));
+    assert.ok(found.some((p) => p.startsWith('HOOKFLOW_API_BACKOFF_MS:')));
+    assert.ok(found.some((p) => p.startsWith('HOOKFLOW_CONTENT_PER_MINUTE:')));
+    assert.ok(found.some((p) => p.startsWith('HOOKFLOW_WELCOME_LABEL:')));
+    assert.ok(problems({ GITHUB_TOKEN: 'two words' }).includes('GITHUB_TOKEN: contains whitespace'));
+  });
+
   test('WEBHOOK_SECRET may list several secrets for rotation; empty values count as unset', () => {
     assert.deepEqual(loadConfig({ WEBHOOK_SECRET: 'new, old' }).webhookSecrets, ['new', 'old']);
     assert.equal(loadConfig({ PORT: '' }).port, 3000);
