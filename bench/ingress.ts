@@ -8,7 +8,7 @@
 // Results go to bench/results/ingress-<date>.{md,json}.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -16,6 +16,7 @@ import examples from '@octokit/webhooks-examples/api.github.com/index.json';
 import pg from 'pg';
 import { freePort } from '../lib/net';
 import { findTemporalCli } from '../lib/temporal/cli';
+import { exitOnError, writeResults } from './results';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { GITHUB_SHA256, sign } from '../server/signature';
 
@@ -218,13 +219,7 @@ function report(rows: Row[]): void {
       `throughput at least 80% of the workflow.start ceiling — hookflow ${((100 * hookflow.rps) / ceiling.rps).toFixed(0)}% (${hookflow.rps >= 0.8 * ceiling.rps ? 'met' : 'NOT met'}).`,
     '',
   ];
-  const file = path.join(__dirname, 'results', `ingress-${date}`);
-  writeFileSync(`${file}.md`, lines.join('\n'));
-  writeFileSync(`${file}.json`, `${JSON.stringify({ date, command, rows }, null, 2)}\n`);
-  process.stdout.write(`${lines.join('\n')}\nwritten to ${file}.md\n`);
+  writeResults(`ingress-${date}`, lines, { date, command, rows });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${String((err as Error)?.stack ?? err)}\n`);
-  process.exit(1);
-});
+exitOnError(main);

@@ -7,7 +7,6 @@
 // Each syncs twice: the second run is an unchanged re-sync. Every client has its own credential,
 // so its own budget. Results go to bench/results/sync-<date>.{md,json}.
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -20,6 +19,7 @@ import { openStore } from '../lib/storage';
 import { startSyncJob, syncArgs } from '../lib/sync-client';
 import type { SyncProgress } from '../lib/sync';
 import { findTemporalCli } from '../lib/temporal/cli';
+import { exitOnError, writeResults } from './results';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { startFakeGitHub, type FakeGitHub } from '../test/fake-github/server';
 import { createWorker } from '../worker/create-worker';
@@ -224,13 +224,7 @@ async function main(): Promise<void> {
     `Targets for hookflow: at least 90% of the ideal rate — ${pct(h.efficiency)} (${h.efficiency >= 0.9 ? 'met' : 'NOT met'}); zero violations — ${h.first.violations + h.again.violations} (${h.first.violations + h.again.violations === 0 ? 'met' : 'NOT met'}); an unchanged re-sync at most 5% of the first sync's quota — ${pct(h.resyncQuotaShare)} (${h.resyncQuotaShare <= 0.05 ? 'met' : 'NOT met'}).`,
     '',
   );
-  const file = path.join(__dirname, 'results', `sync-${date}`);
-  writeFileSync(`${file}.md`, lines.join('\n'));
-  writeFileSync(`${file}.json`, `${JSON.stringify({ date, command, rows }, null, 2)}\n`);
-  process.stdout.write(`${lines.join('\n')}\nwritten to ${file}.md\n`);
+  writeResults(`sync-${date}`, lines, { date, command, rows });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${String((err as Error)?.stack ?? err)}\n`);
-  process.exit(1);
-});
+exitOnError(main);

@@ -1,9 +1,8 @@
 // Sync jobs across real worker processes (worker/main.ts): two workers syncing two installations at
 // once keep every rule of the provider's limits, and a worker killed mid-backfill loses nothing.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { countRows } from '../lib/storage/repo-data';
 import { startSyncJob, syncArgs } from '../lib/sync-client';
@@ -11,28 +10,9 @@ import type { SyncProgress } from '../lib/sync';
 import { progressQuery } from '../workflows/sync-repository';
 import { apiEnv, startFake } from './helpers/api';
 import { githubDelivery } from './helpers/deliveries';
-import { testEnv, waitFor } from './helpers/env';
-import { startHookflow, type Harness } from './helpers/harness';
-
-function spawnWorker(h: Harness, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [...process.execArgv, path.join(__dirname, '..', 'worker', 'main.ts')], {
-    env: {
-      ...process.env,
-      ...env,
-      TEMPORAL_ADDRESS: testEnv.temporalAddress,
-      TEMPORAL_NAMESPACE: h.config.temporal.namespace,
-      TEMPORAL_TASK_QUEUE: h.taskQueue,
-      DATABASE_URL: h.config.databaseUrl,
-      LOG_LEVEL: 'error',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-const exited = (c: ChildProcess) =>
-  new Promise((resolve) =>
-    c.exitCode !== null || c.signalCode !== null ? resolve(null) : c.once('exit', resolve),
-  );
+import { waitFor } from './helpers/env';
+import { startHookflow } from './helpers/harness';
+import { exited, spawnWorker } from './helpers/worker-process';
 
 describe('sync jobs on worker processes', () => {
   const children: ChildProcess[] = [];

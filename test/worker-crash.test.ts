@@ -1,31 +1,12 @@
 // A worker process killed (SIGKILL) while workflows run: after a new worker starts, every
 // acknowledged delivery completes. The worker runs as a real separate process (worker/main.ts).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { githubDelivery } from './helpers/deliveries';
-import { testEnv, waitFor } from './helpers/env';
+import { waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
-
-function spawnWorker(h: Harness): ChildProcess {
-  return spawn(process.execPath, [...process.execArgv, path.join(__dirname, '..', 'worker', 'main.ts')], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: testEnv.temporalAddress,
-      TEMPORAL_NAMESPACE: h.config.temporal.namespace,
-      TEMPORAL_TASK_QUEUE: h.taskQueue,
-      DATABASE_URL: h.config.databaseUrl,
-      LOG_LEVEL: 'error',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-const exited = (c: ChildProcess) =>
-  new Promise((resolve) =>
-    c.exitCode !== null || c.signalCode !== null ? resolve(null) : c.once('exit', resolve),
-  );
+import { exited, spawnWorker } from './helpers/worker-process';
 
 describe('worker killed mid-run', () => {
   let h: Harness | undefined;
