@@ -2,7 +2,7 @@
 // and network errors are retried by Temporal after base, 2×, 4×, 8× (the workflows allow five
 // attempts); rate limits wait without holding a worker slot — briefly as a retry with a server-side
 // delay, longer as a timer in the workflow — and are marked benign, since they are not errors.
-import { activityInfo } from '@temporalio/activity';
+import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { FAILURE, type WaitDetails } from '../lib/api-failures';
 import { ApiError } from './github/api-error';
@@ -14,7 +14,42 @@ export interface FailurePolicy {
   retryWaitMs: number;
 }
 
-export function toFailure(err: unknown, policy: FailurePolicy, attempt = activityInfo().attempt): unknown {
+/** 5xx and network errors are retried this many times (1, 2, 4, 8 × the base), then the call fails. */
+export const SERVER_RETRIES = 4;
+
+/**
+ * What an activity remembers across its attempts: heartbeat details reach the next attempt, so the
+ * 5xx count survives the retries that rate limits take in between (those do not count).
+ */
+interface AttemptState {
+  serverErrors?: number;
+  [key: string]: unknown;
+}
+const states = new WeakMap<object, AttemptState>();
+
+export function attemptState(): AttemptState {
+  const ctx = Context.current();
+  let state = states.get(ctx);
+  if (!state) {
+    const details: unknown = ctx.info.heartbeatDetails;
+    state = typeof details === 'object' && details !== null ? { ...(details as AttemptState) } : {};
+    states.set(ctx, state);
+  }
+  return state;
+}
+
+/** Heartbeats with `patch` merged into the activity's remembered state. */
+export function beat(patch: AttemptState): void {
+  const state = Object.assign(attemptState(), patch);
+  heartbeat(state);
+}
+
+export function toFailure(
+  err: unknown,
+  policy: FailurePolicy,
+  serverErrorsBefore = () => attemptState().serverErrors ?? 0,
+  remember: (serverErrors: number) => void = (serverErrors) => beat({ serverErrors }),
+): unknown {
   if (!(err instanceof ApiError)) return err;
   const d = err.details;
   switch (err.kind) {
@@ -36,12 +71,22 @@ export function toFailure(err: unknown, policy: FailurePolicy, attempt = activit
     case 'client':
       return ApplicationFailure.create({ type: FAILURE.rejected, message: err.message, nonRetryable: true });
     case 'server':
-    case 'network':
+    case 'network': {
+      const before = serverErrorsBefore();
+      remember(before + 1);
+      if (before >= SERVER_RETRIES) {
+        return ApplicationFailure.create({
+          type: FAILURE.server,
+          message: `${err.message} (gave up after ${SERVER_RETRIES} retries)`,
+          nonRetryable: true,
+        });
+      }
       return ApplicationFailure.create({
         type: FAILURE.server,
         message: err.message,
-        nextRetryDelay: policy.backoffBaseMs * 2 ** Math.max(0, attempt - 1),
+        nextRetryDelay: policy.backoffBaseMs * 2 ** before,
       });
+    }
     case 'rate-limited':
     case 'busy': {
       const waitMs = Math.max(1, d.waitMs ?? policy.retryWaitMs);

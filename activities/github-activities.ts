@@ -1,6 +1,6 @@
 // Activities that call GitHub, through the one client. Every API error leaves here as a Temporal
 // failure made by toFailure (activities/api-failure.ts), nowhere else.
-import { activityInfo, ApplicationFailure, Context, heartbeat, log } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure, Context, log } from '@temporalio/activity';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { FAILURE } from '../lib/api-failures';
 import { startSyncJob } from '../lib/sync-client';
@@ -30,7 +30,7 @@ import {
   type SyncKind,
   type SyncProgress,
 } from '../lib/sync';
-import { toFailure } from './api-failure';
+import { beat, toFailure } from './api-failure';
 import { ApiError } from './github/api-error';
 import type { ApiResponse, GitHubClient } from './github/client';
 import { loadPayload } from './payload';
@@ -99,28 +99,26 @@ export function createGitHubActivities(deps: GitHubActivityDeps) {
   };
   const repoKey = (ref: DeliveryRef) => (ref.repository ?? '').toLowerCase();
 
-  /** Stores one page's items (a 304 page is already stored); returns how many the page holds. */
-  async function storeItems(
-    q: Queryable,
-    repository: string,
-    kind: SyncKind,
-    items: unknown[],
-    unchanged: boolean,
-  ) {
+  /**
+   * Stores one page's items; returns how many the page holds. A 304 page is stored again from the
+   * cache: its rows may have been lost after the cache entry was written (a crash in between), and
+   * the upserts never let an older copy overwrite a newer one.
+   */
+  async function storeItems(q: Queryable, repository: string, kind: SyncKind, items: unknown[]) {
     switch (kind) {
       case 'issues': {
         const rows = items.map(issueRow).filter((r) => r !== undefined);
-        if (!unchanged) await upsertIssues(q, PROVIDER, repository, rows);
+        await upsertIssues(q, PROVIDER, repository, rows);
         return rows.length;
       }
       case 'pulls': {
         const rows = items.map(pullRow).filter((r) => r !== undefined);
-        if (!unchanged) await upsertPulls(q, PROVIDER, repository, rows);
+        await upsertPulls(q, PROVIDER, repository, rows);
         return rows.length;
       }
       case 'comments': {
         const rows = items.map(commentRow).filter((r) => r !== undefined);
-        if (!unchanged) await upsertComments(q, PROVIDER, repository, rows);
+        await upsertComments(q, PROVIDER, repository, rows);
         return rows.length;
       }
     }
@@ -194,51 +192,57 @@ export function createGitHubActivities(deps: GitHubActivityDeps) {
       };
       let next: string | null = saved ? saved.next : p.url;
       let waitMs = 0;
-      while (next !== null && totals.pages < p.maxPages && Date.now() - started < p.maxMs) {
-        const url: string = next;
-        let res: ApiResponse<unknown[]>;
-        try {
-          res = await github().request<unknown[]>({
-            url,
-            route:
-              p.kind === 'comments'
-                ? '/repos/{owner}/{repo}/issues/comments'
-                : `/repos/{owner}/{repo}/${p.kind}`,
-            installation: p.installation,
-            requestId: workflowId,
-            conditional: true,
-            signal,
+      // Heartbeat while a page is waited for too (its turn, pacing, a slow answer), not only between pages.
+      const beating = setInterval(() => beat({ pages: totals.pages }), 1_000);
+      try {
+        while (next !== null && totals.pages < p.maxPages && Date.now() - started < p.maxMs) {
+          const url: string = next;
+          let res: ApiResponse<unknown[]>;
+          try {
+            res = await github().request<unknown[]>({
+              url,
+              route:
+                p.kind === 'comments'
+                  ? '/repos/{owner}/{repo}/issues/comments'
+                  : `/repos/{owner}/{repo}/${p.kind}`,
+              installation: p.installation,
+              requestId: workflowId,
+              conditional: true,
+              signal,
+            });
+          } catch (err) {
+            // After some progress, a rate limit ends the batch: the workflow's timer does the waiting.
+            if (totals.pages > 0 && err instanceof ApiError && err.kind === 'rate-limited') {
+              waitMs = err.details.waitMs ?? api.retryWaitMs;
+              break;
+            }
+            throw toFailure(err, policy);
+          }
+          const items = Array.isArray(res.data) ? res.data : [];
+          totals.pages += 1;
+          totals.requests += 1;
+          totals.pacedMs += res.waitedMs;
+          if (res.fromCache) totals.notModified += 1;
+          if (res.rateLimit) {
+            totals.budgetRemaining = res.rateLimit.remaining;
+            totals.budgetResetAt = new Date(res.rateLimit.resetAt).toISOString();
+          }
+          if (totals.expect) {
+            for (const i of items as { pull_request?: unknown; comments?: unknown }[]) {
+              if (i.pull_request !== undefined) totals.expect.pulls += 1;
+              totals.expect.comments += Number(i.comments) || 0;
+            }
+          }
+          next = res.next ?? null;
+          const cursor = next;
+          await store.db.transaction(async (tx) => {
+            totals.stored += await storeItems(tx, repository, p.kind, items);
+            await writeCheckpoint(tx, jobKey, workflowId, { next: cursor, totals });
           });
-        } catch (err) {
-          // After some progress, a rate limit ends the batch: the workflow's timer does the waiting.
-          if (totals.pages > 0 && err instanceof ApiError && err.kind === 'rate-limited') {
-            waitMs = err.details.waitMs ?? api.retryWaitMs;
-            break;
-          }
-          throw toFailure(err, policy);
+          beat({ pages: totals.pages });
         }
-        const items = Array.isArray(res.data) ? res.data : [];
-        totals.pages += 1;
-        totals.requests += 1;
-        totals.pacedMs += res.waitedMs;
-        if (res.fromCache) totals.notModified += 1;
-        if (res.rateLimit) {
-          totals.budgetRemaining = res.rateLimit.remaining;
-          totals.budgetResetAt = new Date(res.rateLimit.resetAt).toISOString();
-        }
-        if (totals.expect) {
-          for (const i of items as { pull_request?: unknown; comments?: unknown }[]) {
-            if (i.pull_request !== undefined) totals.expect.pulls += 1;
-            totals.expect.comments += Number(i.comments) || 0;
-          }
-        }
-        next = res.next ?? null;
-        const cursor = next;
-        await store.db.transaction(async (tx) => {
-          totals.stored += await storeItems(tx, repository, p.kind, items, res.fromCache);
-          await writeCheckpoint(tx, jobKey, workflowId, { next: cursor, totals });
-        });
-        heartbeat(totals.pages);
+      } finally {
+        clearInterval(beating);
       }
       return { ...totals, next, waitMs, attempt: info.attempt };
     },
@@ -250,6 +254,9 @@ export function createGitHubActivities(deps: GitHubActivityDeps) {
       const counts = await countRows(store.db, PROVIDER, args.repository.toLowerCase());
       log.info('sync finished', { repository: args.repository, ...counts });
       if (!deps.temporal || api.resyncIntervalMinutes === 0) return 'no reconciliation schedule';
+      if (!(await getSyncTarget(store.db, PROVIDER, args.repository))) {
+        return 'no reconciliation schedule: the repository was uninstalled meanwhile';
+      }
       try {
         await deps.temporal.client.schedule.create({
           scheduleId: resyncScheduleId(args.repository),
@@ -320,14 +327,15 @@ export function createGitHubActivities(deps: GitHubActivityDeps) {
       if (!label) return ''; // the write-back is off
       const issue = payloadObject(await loadPayload(store, ref.key), 'issue');
       const labelsUrl = typeof issue?.labels_url === 'string' ? issue.labels_url : undefined;
-      if (!labelsUrl || !ref.installation) return 'no labels URL or installation in the payload';
+      const installation = ref.installation ?? (api.token ? 'token' : undefined);
+      if (!labelsUrl || !installation) return 'no labels URL or installation in the payload';
       await call(() =>
         github().request({
           method: 'POST',
           // The URL as the payload gives it; `{/name}` is its URI-template tail, expanded with no name.
           url: labelsUrl.replace(/\{\/name\}$/, ''),
           route: '/repos/{owner}/{repo}/issues/{issue_number}/labels',
-          installation: ref.installation!,
+          installation,
           requestId: ref.deliveryId,
           body: { labels: [label] },
         }),
@@ -344,8 +352,8 @@ export function createGitHubActivities(deps: GitHubActivityDeps) {
       if (!text) return ''; // the write-back is off
       const issue = payloadObject(await loadPayload(store, ref.key), 'issue');
       const commentsUrl = typeof issue?.comments_url === 'string' ? issue.comments_url : undefined;
-      if (!commentsUrl || !ref.installation) return 'no comments URL or installation in the payload';
-      const installation = ref.installation;
+      const installation = ref.installation ?? (api.token ? 'token' : undefined);
+      if (!commentsUrl || !installation) return 'no comments URL or installation in the payload';
       let url: string | undefined = `${commentsUrl}?per_page=100`;
       while (url) {
         const page: { data: unknown[]; next: string | undefined } = await call(() =>

@@ -7,20 +7,26 @@ export async function stopSyncs(client: Client | undefined, repositories: string
   if (!client) return 0;
   let stopped = 0;
   for (const repository of repositories) {
+    // The job first: a sync finishing now could otherwise set its schedule up again.
+    try {
+      const handle = client.workflow.getHandle(syncWorkflowId(repository));
+      if ((await handle.describe()).status.name === 'RUNNING') {
+        await handle.cancel();
+        // Wait a little for it to close (it stops at its next page), within the activity's time.
+        await Promise.race([
+          handle.result().catch(() => undefined),
+          new Promise((r) => setTimeout(r, 3_000)),
+        ]);
+        stopped++;
+      }
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
     try {
       await client.schedule.getHandle(resyncScheduleId(repository)).delete();
       stopped++;
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
-    }
-    try {
-      const handle = client.workflow.getHandle(syncWorkflowId(repository));
-      if ((await handle.describe()).status.name === 'RUNNING') {
-        await handle.cancel();
-        stopped++;
-      }
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
   }
   return stopped;

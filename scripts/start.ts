@@ -7,6 +7,7 @@ import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { runMain } from '../lib/main';
 import { openStore } from '../lib/storage';
+import { WORKER_POOL_SIZE } from '../worker/create-worker';
 import { findTemporalCli } from '../lib/temporal/cli';
 import { startDevServer, type DevServer } from '../lib/temporal/dev-server';
 import { installTemporalRuntime } from '../lib/temporal/runtime';
@@ -33,7 +34,7 @@ runMain(async (defer) => {
     address = devServer.address;
     defer(() => devServer?.stop());
   }
-  const store = await openStore(config);
+  const store = await openStore(config, WORKER_POOL_SIZE);
   defer(() => store.db.close());
   const worker = await runWorker(config, store, address, logger);
   defer(() => worker.stop());

@@ -240,6 +240,19 @@ describe('API client: redirects', () => {
       assert.equal(moved.data.length, 2);
       assert.equal(moved.movedTo, `${fake.url}/repositories/5/issues`);
 
+      // A URL from a payload or a Link header on another host gets no token either.
+      const direct = await f.client.request({
+        url: `${other.url}/elsewhere`,
+        route: '/elsewhere',
+        installation: '55',
+        requestId: 'r',
+      });
+      assert.deepEqual(direct.data, { ok: true });
+      assert.equal(
+        other.requests.filter((r) => r.path === '/elsewhere').every((r) => !r.hadAuthorization),
+        true,
+      );
+
       fake.route('/loop', () => ({ status: 302, headers: { location: '/loop' } }));
       await expectApiError(
         f.client.request({ url: '/loop', route: '/loop', installation: '55', requestId: 'r' }),

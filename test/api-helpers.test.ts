@@ -191,18 +191,27 @@ describe('API errors become Temporal failures in one place', () => {
       installation: '7',
       waitMs,
     });
-  const fail = (e: ApiError, attempt = 1) => toFailure(e, policy, attempt) as ApplicationFailure;
+  const fail = (e: ApiError, serverErrorsBefore = 0) =>
+    toFailure(
+      e,
+      policy,
+      () => serverErrorsBefore,
+      () => undefined,
+    ) as ApplicationFailure;
   test('client errors are not retried', () => {
     assert.equal(fail(err('validation')).nonRetryable, true);
     assert.equal(fail(err('validation')).type, FAILURE.validation);
     assert.equal(fail(err('forbidden')).type, FAILURE.accessLost);
     assert.match(fail(err('unauthorized')).message, /installation 7 lost access/);
   });
-  test('5xx and network errors back off 1, 2, 4, 8 s', () => {
+  test('5xx and network errors back off 1, 2, 4, 8 s, then the call fails', () => {
     assert.deepEqual(
-      [1, 2, 3, 4].map((a) => fail(err('server'), a).nextRetryDelay),
+      [0, 1, 2, 3].map((n) => fail(err('server'), n).nextRetryDelay),
       [1_000, 2_000, 4_000, 8_000],
     );
+    const last = fail(err('server'), 4);
+    assert.equal(last.nonRetryable, true);
+    assert.match(last.message, /gave up after 4 retries/);
     assert.equal(fail(err('network')).nonRetryable, false);
   });
   test('short rate-limit waits are benign retries with a server-side delay; long ones go to the workflow', () => {

@@ -86,6 +86,11 @@ for (const storage of ['postgres', 'embedded'] as const) {
       );
       assert.ok(second.length <= spent, `${second.length} requests, all free, against ${spent}`);
       assert.deepEqual([again.issues, again.pulls, again.comments], [260, 40, 260]);
+
+      // Rows lost after their page was cached (a crash between the two) come back from the cache.
+      await h.store.db.query(`DELETE FROM repo_issues WHERE repository = 'octo/big' AND number % 2 = 0`);
+      await sync(h, 'octo/big', '100');
+      assert.equal((await countRows(h.store.db, 'github', 'octo/big')).repo_issues, 260);
     });
   });
 }
@@ -129,6 +134,18 @@ describe('sync jobs: lifecycle and error classes', () => {
     const ok = await sync(h, 'octo/flaky', '300');
     assert.equal(ok.retries, 4);
     assert.equal(ok.issues, 5);
+
+    // Rate-limit retries in between do not use up the four 5xx retries.
+    fake.addRepo('octo/mixed', { id: 32, installation: '300', issues: 5 });
+    fake.script({
+      path: /^\/repos\/octo\/mixed\/pulls$/,
+      times: 3,
+      status: 403,
+      headers: { 'retry-after': '0' },
+    });
+    fake.script({ path: /^\/repos\/octo\/mixed\/pulls$/, times: 4, status: 503 });
+    const mixed = await sync(h, 'octo/mixed', '300');
+    assert.equal(mixed.retries, 7);
 
     fake.addRepo('octo/down', { id: 31, installation: '300', issues: 5 });
     fake.script({ path: /^\/repos\/octo\/down\/pulls$/, times: 5, status: 500 });

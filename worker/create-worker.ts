@@ -20,6 +20,10 @@ export interface WorkerDeps {
   maxConcurrentActivityTaskExecutions?: number;
 }
 
+/** Activity slots per worker, and the PostgreSQL connections it opens: more than its slots (see openStore). */
+export const ACTIVITY_SLOTS = 20;
+export const WORKER_POOL_SIZE = ACTIVITY_SLOTS + 10;
+
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
@@ -36,7 +40,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
       temporal: { client: deps.client, taskQueue: deps.taskQueue },
     }),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? 20,
+    maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? ACTIVITY_SLOTS,
   };
   return Worker.create(options);
 }

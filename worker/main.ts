@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { requireSplitDeployment, runMain } from '../lib/main';
 import { openStore } from '../lib/storage';
+import { WORKER_POOL_SIZE } from './create-worker';
 import { installTemporalRuntime } from '../lib/temporal/runtime';
 import { runWorker } from './run-worker';
 
@@ -17,7 +18,7 @@ runMain(async (defer) => {
   }
   const logger = createLogger(config.logLevel, 'hookflow-worker');
   installTemporalRuntime(logger, config.logLevel);
-  const store = await openStore(config);
+  const store = await openStore(config, WORKER_POOL_SIZE);
   defer(() => store.db.close());
   const worker = await runWorker(config, store, address, logger);
   defer(() => worker.stop());

@@ -10,7 +10,9 @@ export function apiActivityOptions(startToCloseMs: number): ActivityOptions {
     retry: {
       initialInterval: '1 second',
       backoffCoefficient: 2,
-      maximumAttempts: 5,
+      // 5xx retries are counted by the activity (four, then it fails); this also leaves room for the
+      // short rate-limit retries, which do not count against them.
+      maximumAttempts: 12,
       nonRetryableErrorTypes: [
         FAILURE.validation,
         FAILURE.accessLost,

@@ -1,9 +1,9 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeliveryRef } from '../lib/delivery';
 import { DELIVERY_ACTIVITY } from './activity-options';
 import { apiActivityOptions, withRateLimitWaits } from './api-calls';
-import { runDelivery } from './run-delivery';
+import { runDelivery, SYNC_TABLES_PATCH } from './run-delivery';
 
 const { describeDelivery, applyIssueEvent } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
 const { addWelcomeLabel, postWelcomeComment } = proxyActivities<Activities>(apiActivityOptions(60_000));
@@ -15,7 +15,10 @@ const { addWelcomeLabel, postWelcomeComment } = proxyActivities<Activities>(apiA
  */
 export async function onIssues(ref: DeliveryRef): Promise<string> {
   return runDelivery(ref, async () => {
-    const parts = [await describeDelivery(ref), await applyIssueEvent(ref)];
+    const parts = [await describeDelivery(ref)];
+    // Deliveries started before the tables and the write-back existed replay without them.
+    if (!patched(SYNC_TABLES_PATCH)) return parts[0];
+    parts.push(await applyIssueEvent(ref));
     if (ref.action === 'opened') {
       parts.push(await withRateLimitWaits(() => addWelcomeLabel(ref)));
       parts.push(await withRateLimitWaits(() => postWelcomeComment(ref)));

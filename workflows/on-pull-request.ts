@@ -1,12 +1,16 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeliveryRef } from '../lib/delivery';
 import { DELIVERY_ACTIVITY } from './activity-options';
-import { runDelivery } from './run-delivery';
+import { runDelivery, SYNC_TABLES_PATCH } from './run-delivery';
 
 const { describeDelivery, applyPullRequestEvent } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
 
 /** `pull_request`: keeps the pull requests table current between syncs (J1). */
 export async function onPullRequest(ref: DeliveryRef): Promise<string> {
-  return runDelivery(ref, async () => `${await describeDelivery(ref)}; ${await applyPullRequestEvent(ref)}`);
+  // Deliveries started before the tables existed replay without the new step.
+  return runDelivery(ref, async () => {
+    const summary = await describeDelivery(ref);
+    return patched(SYNC_TABLES_PATCH) ? `${summary}; ${await applyPullRequestEvent(ref)}` : summary;
+  });
 }

@@ -23,3 +23,6 @@ export async function runDelivery(ref: DeliveryRef, work: () => Promise<string>)
   await finishDelivery(ref.key, 'completed', summary);
   return summary;
 }
+
+/** The patch that added the synced tables' updates (and the write-back) to the delivery workflows. */
+export const SYNC_TABLES_PATCH = 'sync-tables';

@@ -139,13 +139,18 @@ export function createGitHubClient(deps: ClientDeps) {
     headers: Record<string, string>,
     body: string | undefined,
     signal: AbortSignal | undefined,
+    where: { route: string; installation: string },
   ): Promise<Sent> {
-    let hop = { url, method, keepBody: true, sendCredentials: true };
+    // Credentials go only to the API's own origin: a URL from a payload or a Link header that points
+    // elsewhere gets the request without them, as a cross-host redirect does.
+    const own = url.host === base.host && url.protocol === base.protocol;
+    let hop = { url, method, keepBody: true, sendCredentials: own };
     let movedTo: string | undefined;
+    // One timeout for the whole chain of hops, so a request's time in the installation's turn is bounded.
+    const timeout = AbortSignal.timeout(policy.timeoutMs);
     for (let hops = 0; ; hops++) {
       const h = { ...headers };
       if (!hop.sendCredentials) delete h.authorization;
-      const timeout = AbortSignal.timeout(policy.timeoutMs);
       const res = await fetch(hop.url, {
         method: hop.method,
         headers: h,
@@ -166,9 +171,8 @@ export function createGitHubClient(deps: ClientDeps) {
       if (hops + 1 > MAX_REDIRECTS) {
         throw new ApiError('client', {
           method,
-          route: url.pathname,
+          ...where,
           status: res.status,
-          installation: '-',
           providerMessage: `more than ${MAX_REDIRECTS} redirects`,
         });
       }
@@ -189,20 +193,34 @@ export function createGitHubClient(deps: ClientDeps) {
 
   /** App-scoped calls (token issuance): the App's own JWT, outside any installation's budget. */
   async function issueToken(installation: string) {
-    if (deps.auth.kind !== 'app') throw new Error('installation tokens need App mode');
+    const auth = deps.auth;
+    if (auth.kind !== 'app') throw new Error('installation tokens need App mode');
     const route = '/app/installations/{installation_id}/access_tokens';
+    const jwt = () => {
+      try {
+        return appJwt(auth.appId, auth.privateKey, now());
+      } catch (err) {
+        // A key that cannot sign will not sign on a retry either.
+        throw new ApiError('client', {
+          method: 'POST',
+          route,
+          status: undefined,
+          installation,
+          providerMessage: `cannot sign the App JWT with PRIVATE_KEY (${(err as Error).message})`,
+        });
+      }
+    };
     const started = now();
+    const authorization = `Bearer ${jwt()}`;
     let sent: Sent;
     try {
       sent = await send(
         'POST',
         resolve(`app/installations/${encodeURIComponent(installation)}/access_tokens`),
-        baseHeaders(
-          `Bearer ${appJwt(deps.auth.appId, deps.auth.privateKey, now())}`,
-          `token:${installation}`,
-        ),
+        baseHeaders(authorization, `token:${installation}`),
         undefined,
         undefined,
+        { route, installation },
       );
     } catch (err) {
       if (err instanceof ApiError) throw err;
@@ -264,7 +282,20 @@ export function createGitHubClient(deps: ClientDeps) {
   });
 
   async function credential(installation: string, rejected?: string): Promise<string> {
-    return deps.auth.kind === 'token' ? deps.auth.token : tokens.get(installation, rejected);
+    if (deps.auth.kind === 'token') return deps.auth.token;
+    try {
+      return await tokens.get(installation, rejected);
+    } catch (err) {
+      if (!(err instanceof LockTimeoutError)) throw err;
+      // Another worker is refreshing this installation's token: wait a moment, then use it.
+      throw new ApiError('busy', {
+        method: 'POST',
+        route: '/app/installations/{installation_id}/access_tokens',
+        status: undefined,
+        installation,
+        waitMs: 1_000,
+      });
+    }
   }
 
   /** Reads `/rate_limit` (free against the primary limit) when the budget is unknown (A4). */
@@ -273,7 +304,15 @@ export function createGitHubClient(deps: ClientDeps) {
     headers: Record<string, string>,
     signal?: AbortSignal,
   ): Promise<Budget> {
-    const sent = await send('GET', resolve('rate_limit'), headers, undefined, signal);
+    let sent: Sent;
+    try {
+      sent = await send('GET', resolve('rate_limit'), headers, undefined, signal, {
+        route: '/rate_limit',
+        installation: '-',
+      });
+    } catch {
+      return budget; // best effort: the request's own answer will tell
+    }
     const core = (
       parseJson(sent.text) as {
         resources?: { core?: { limit?: number; remaining?: number; reset?: number } };
@@ -306,6 +345,16 @@ export function createGitHubClient(deps: ClientDeps) {
   }
 
   async function attempt(req: ApiRequest, method: string, token: string): Promise<Attempt> {
+    const result = await turn(req, method, token);
+    if ('error' in result) throw result.error;
+    return result;
+  }
+
+  /**
+   * One request in the installation's turn. Failures are returned, not thrown, so the budget written
+   * in the turn commits with it (a throw would roll the turn's transaction back).
+   */
+  async function turn(req: ApiRequest, method: string, token: string): Promise<Attempt | { error: unknown }> {
     const key = budgetKey(req.installation);
     const mutating = MUTATING_METHODS.has(method);
     const createsContent = req.createsContent === true;
@@ -330,7 +379,7 @@ export function createGitHubClient(deps: ClientDeps) {
         const wait = waitBeforeRequest(budget, { mutating, createsContent }, now(), policy);
         if (wait.ms > policy.inlineWaitMs) {
           await writeBudget(q, PROVIDER, key, budget);
-          throw fail('rate-limited', { waitMs: wait.ms, limit: wait.reason });
+          return { error: fail('rate-limited', { waitMs: wait.ms, limit: wait.reason }) };
         }
         if (wait.ms > 0) await sleep(wait.ms, req.signal);
 
@@ -340,7 +389,10 @@ export function createGitHubClient(deps: ClientDeps) {
 
         let sent: Sent;
         try {
-          sent = await send(method, url, headers, body, req.signal);
+          sent = await send(method, url, headers, body, req.signal, {
+            route: req.route,
+            installation: req.installation,
+          });
         } catch (err) {
           // A mutation may have landed even though its answer was lost: it keeps its spacing.
           await writeBudget(
@@ -355,9 +407,13 @@ export function createGitHubClient(deps: ClientDeps) {
               counted: true,
             }),
           );
-          if (err instanceof ApiError || req.signal?.aborted) throw err;
+          if (err instanceof ApiError || req.signal?.aborted) return { error: err };
           const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-          throw fail('network', { providerMessage: cause?.code ?? cause?.message ?? (err as Error).message });
+          return {
+            error: fail('network', {
+              providerMessage: cause?.code ?? cause?.message ?? (err as Error).message,
+            }),
+          };
         }
         const at = now();
         const rateLimit = readRateLimit(sent.headers);

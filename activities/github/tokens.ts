@@ -27,21 +27,29 @@ export interface TokenStoreDeps {
 export function createTokenStore(d: TokenStoreDeps) {
   const fresh = (t: { expiresAt: number } | undefined) =>
     t !== undefined && t.expiresAt - d.now() > d.refreshMarginMs;
+  /** A token sealed with a key no longer configured is as good as none: a new one is issued. */
+  const open = (sealed: string) => {
+    try {
+      return d.sealer.open(sealed);
+    } catch {
+      return undefined;
+    }
+  };
 
   return {
     /** A token for the installation; `rejected` is one the provider just refused (a 401), never handed out again. */
     async get(installation: string, rejected?: string): Promise<string> {
       const stored = await readToken(d.db, d.provider, installation);
       if (stored && fresh(stored)) {
-        const token = d.sealer.open(stored.sealed);
-        if (token !== rejected) return token;
+        const token = open(stored.sealed);
+        if (token !== undefined && token !== rejected) return token;
       }
       return d.withLock(`token:${d.provider}:${installation}`, 30_000, async (q) => {
         // Another worker may have refreshed while this one waited for the lock.
         const again = await readToken(q, d.provider, installation);
         if (again && fresh(again)) {
-          const token = d.sealer.open(again.sealed);
-          if (token !== rejected) return token;
+          const token = open(again.sealed);
+          if (token !== undefined && token !== rejected) return token;
         }
         let issued: IssuedToken;
         try {

@@ -10,8 +10,15 @@ export { isStorageUnavailable, type Db } from './db';
 /** An embedded store with `dataDir` undefined lives in memory (tests). */
 export async function openStore(
   config: Pick<Config, 'databaseUrl' | 'ledgerRetentionDays'> & { dataDir: string | undefined },
+  /**
+   * PostgreSQL connections. A worker needs more than its activity slots: an activity waiting for an
+   * installation's turn holds one for the wait, and the others must not starve meanwhile.
+   */
+  poolSize = 10,
 ): Promise<Store> {
-  const db: Db = config.databaseUrl ? openPostgres(config.databaseUrl) : await openEmbedded(config.dataDir);
+  const db: Db = config.databaseUrl
+    ? openPostgres(config.databaseUrl, poolSize)
+    : await openEmbedded(config.dataDir);
   try {
     await migrate(db);
   } catch (err) {
