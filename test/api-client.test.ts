@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ApiError } from '../activities/github/api-error';
 import type { FakeGitHub } from './fake-github/server';
+import { createLogger } from '../lib/logger';
 import { clientFor, startFake, type ClientFixture } from './helpers/api';
 
 const ISSUES = 'repos/octo/one/issues?state=all&per_page=100';
@@ -273,6 +274,40 @@ describe('API client: redirects', () => {
       await f.close();
       await fake.close();
       await other.close();
+    }
+  });
+});
+
+describe('API client: logs', () => {
+  test('every call is logged with method, route, status, latency and rate-limit headers; no token appears', async () => {
+    const fake = await startFake();
+    fake.addRepo('octo/logs', { id: 6, installation: '66', issues: 2 });
+    const lines: string[] = [];
+    const logger = createLogger('info', 'test', { write: (l: string) => void lines.push(l) });
+    const f = await clientFor(fake, { logger });
+    try {
+      await f.client.request(get('66', 'repos/octo/logs/issues'));
+      fake.script({ path: /\/issues$/, times: 1, reset: true });
+      await expectApiError(f.client.request(get('66', 'repos/octo/logs/issues')), 'network');
+      const calls = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      const ok = calls.find((c) => c.msg === 'api call' && c.method === 'GET');
+      assert.ok(ok, lines.join('\n'));
+      assert.equal(ok.method, 'GET');
+      assert.equal(ok.route, '/repos/{owner}/{repo}/issues');
+      assert.equal(ok.status, 200);
+      assert.equal(typeof ok.ms, 'number');
+      assert.equal((ok.rateLimit as { limit: number }).limit, 5000);
+      assert.ok(calls.some((c) => c.msg === 'api call not made or not answered' && c.error === 'network'));
+      const { rows } = await f.store.db.query<{ ciphertext: string }>('SELECT ciphertext FROM api_tokens');
+      const token = (await f.client.tokens.get('66')) ?? '';
+      assert.ok(rows.length === 1 && token.length > 20);
+      assert.ok(
+        lines.every((l) => !l.includes(token)),
+        'no log line holds the token',
+      );
+    } finally {
+      await f.close();
+      await fake.close();
     }
   });
 });

@@ -476,57 +476,26 @@ export function createGitHubClient(deps: ClientDeps) {
     async request<T = unknown>(req: ApiRequest): Promise<ApiResponse<T>> {
       const method = (req.method ?? 'GET').toUpperCase();
       const started = now();
-      let token = await credential(req.installation);
-      let a = await attempt(req, method, token);
-      if (a.verdict.kind === 'unauthorized' && deps.auth.kind === 'app') {
-        // One refresh and one retry (A2); a second 401 means the installation lost access.
-        logger.warn({ installation: req.installation, route: req.route }, 'token refused: refreshing once');
-        token = await credential(req.installation, token);
-        a = await attempt(req, method, token);
+      try {
+        return await call<T>(req, method, started);
+      } catch (err) {
+        // Calls that got no answer to log below (network errors, waits, busy turns) are logged here.
+        if (err instanceof ApiError && err.details.status === undefined) {
+          logger.warn(
+            {
+              requestId: req.requestId,
+              installation: req.installation,
+              method,
+              route: req.route,
+              ms: now() - started,
+              error: err.kind,
+              waitMs: err.details.waitMs,
+            },
+            'api call not made or not answered',
+          );
+        }
+        throw err;
       }
-      const { sent, verdict } = a;
-      logger.info(
-        {
-          requestId: req.requestId,
-          installation: req.installation,
-          method,
-          route: req.route,
-          status: sent.status,
-          ms: now() - started,
-          fromCache: a.fromCache,
-          rateLimit: a.rateLimit && {
-            limit: a.rateLimit.limit,
-            remaining: a.rateLimit.remaining,
-            used: a.rateLimit.used,
-            reset: Math.round(a.rateLimit.resetAt / 1000),
-            resource: a.rateLimit.resource,
-          },
-        },
-        'api call',
-      );
-      if (sent.movedTo)
-        logger.warn({ route: req.route, from: req.url, to: sent.movedTo }, 'resource moved permanently');
-      if (verdict.kind !== 'ok' && verdict.kind !== 'not-modified') {
-        throw new ApiError(verdict.kind, {
-          method,
-          route: req.route,
-          status: sent.status,
-          installation: req.installation,
-          providerMessage: messageOf(a.data),
-          waitMs: verdict.kind === 'rate-limited' ? verdict.waitMs : undefined,
-          limit: verdict.kind === 'rate-limited' ? verdict.limit : undefined,
-        });
-      }
-      return {
-        status: sent.status,
-        data: a.data as T,
-        url: sent.url,
-        next: nextPageUrl(sent.headers.get('link')),
-        fromCache: a.fromCache,
-        movedTo: sent.movedTo,
-        rateLimit: a.rateLimit,
-        waitedMs: a.waitedMs,
-      };
     },
 
     /** The installation's shared budget as all workers see it. */
@@ -536,6 +505,60 @@ export function createGitHubClient(deps: ClientDeps) {
 
     tokens,
   };
+
+  async function call<T>(req: ApiRequest, method: string, started: number): Promise<ApiResponse<T>> {
+    let token = await credential(req.installation);
+    let a = await attempt(req, method, token);
+    if (a.verdict.kind === 'unauthorized' && deps.auth.kind === 'app') {
+      // One refresh and one retry (A2); a second 401 means the installation lost access.
+      logger.warn({ installation: req.installation, route: req.route }, 'token refused: refreshing once');
+      token = await credential(req.installation, token);
+      a = await attempt(req, method, token);
+    }
+    const { sent, verdict } = a;
+    logger.info(
+      {
+        requestId: req.requestId,
+        installation: req.installation,
+        method,
+        route: req.route,
+        status: sent.status,
+        ms: now() - started,
+        fromCache: a.fromCache,
+        rateLimit: a.rateLimit && {
+          limit: a.rateLimit.limit,
+          remaining: a.rateLimit.remaining,
+          used: a.rateLimit.used,
+          reset: Math.round(a.rateLimit.resetAt / 1000),
+          resource: a.rateLimit.resource,
+        },
+      },
+      'api call',
+    );
+    if (sent.movedTo)
+      logger.warn({ route: req.route, from: req.url, to: sent.movedTo }, 'resource moved permanently');
+    if (verdict.kind !== 'ok' && verdict.kind !== 'not-modified') {
+      throw new ApiError(verdict.kind, {
+        method,
+        route: req.route,
+        status: sent.status,
+        installation: req.installation,
+        providerMessage: messageOf(a.data),
+        waitMs: verdict.kind === 'rate-limited' ? verdict.waitMs : undefined,
+        limit: verdict.kind === 'rate-limited' ? verdict.limit : undefined,
+      });
+    }
+    return {
+      status: sent.status,
+      data: a.data as T,
+      url: sent.url,
+      next: nextPageUrl(sent.headers.get('link')),
+      fromCache: a.fromCache,
+      movedTo: sent.movedTo,
+      rateLimit: a.rateLimit,
+      waitedMs: a.waitedMs,
+    };
+  }
 }
 
 export type GitHubClient = ReturnType<typeof createGitHubClient>;

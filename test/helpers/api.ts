@@ -1,7 +1,7 @@
 // A GitHub client against the fake provider, over a store of its own: what the client tests and the
 // sync tests share. Two fixtures over one schema stand for two worker processes.
 import { generateKeyPairSync } from 'node:crypto';
-import { createLogger } from '../../lib/logger';
+import { createLogger, type Logger } from '../../lib/logger';
 import { createSealer } from '../../lib/crypto';
 import { openStore, type Store } from '../../lib/storage';
 import { createLocks } from '../../lib/storage/locks';
@@ -51,6 +51,7 @@ export async function clientFor(
     policy?: Partial<ClientPolicy>;
     token?: string;
     now?: () => number;
+    logger?: Logger;
   } = {},
 ): Promise<ClientFixture & { databaseUrl: string | undefined }> {
   const databaseUrl = o.storage === 'embedded' ? undefined : (o.databaseUrl ?? (await freshSchemaUrl()));
@@ -64,7 +65,7 @@ export async function clientFor(
     withLock: createLocks(store.db),
     sealer: createSealer([SEAL_KEY]),
     policy: { ...FAST_POLICY, ...o.policy },
-    logger: createLogger('silent'),
+    logger: o.logger ?? createLogger('silent'),
     ...(o.now ? { now: o.now } : {}),
   });
   return { client, store, databaseUrl, close: () => store.db.close() };
