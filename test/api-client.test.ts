@@ -159,6 +159,34 @@ describe('API client: shared across workers', () => {
     }
   });
 
+  test('requests waiting for a busy installation hold no connection: other installations go on', async () => {
+    const f = await clientFor(fake);
+    try {
+      await f.client.request(get('22', 'repos/octo/two/issues'));
+      await f.client.request(get('33', 'repos/octo/three/issues'));
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      // Another "worker" holds installation 22's turn for a while.
+      const holder = f.store.db.session(async (q) => {
+        await q.query(`SELECT pg_advisory_lock(${0x686b}, hashtext('turn:github:22'))`);
+        await held;
+        await q.query(`SELECT pg_advisory_unlock(${0x686b}, hashtext('turn:github:22'))`);
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      // More waiters than the pool has connections (10).
+      const waiting = Array.from({ length: 15 }, () => f.client.request(get('22', 'repos/octo/two/issues')));
+      await new Promise((r) => setTimeout(r, 200));
+      const started = Date.now();
+      await f.client.request(get('33', 'repos/octo/three/issues'));
+      assert.ok(Date.now() - started < 1_000, 'installation 33 was not held up by 22');
+      release();
+      await holder;
+      await Promise.all(waiting);
+    } finally {
+      await f.close();
+    }
+  });
+
   test('a token is refreshed before it expires, not after', async () => {
     let clock = Date.now();
     const f = await clientFor(fake, { now: () => clock, policy: { tokenRefreshMarginMs: 10 * 60_000 } });

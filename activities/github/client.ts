@@ -351,8 +351,8 @@ export function createGitHubClient(deps: ClientDeps) {
   }
 
   /**
-   * One request in the installation's turn. Failures are returned, not thrown, so the budget written
-   * in the turn commits with it (a throw would roll the turn's transaction back).
+   * One request in the installation's turn. Failures are returned, not thrown: the turn has written
+   * the budget by then, and the lock is released before the error goes on.
    */
   async function turn(req: ApiRequest, method: string, token: string): Promise<Attempt | { error: unknown }> {
     const key = budgetKey(req.installation);

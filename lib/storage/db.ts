@@ -13,6 +13,11 @@ export interface Queryable {
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'embedded';
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` on one connection of its own, outside a transaction (session-level locks need that).
+   * A connection on which a query failed is closed rather than reused, so a lock it held goes with it.
+   */
+  session<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -59,6 +64,25 @@ export function openPostgres(url: string, max = 10): Db {
         client.release();
       }
     },
+    async session<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        return await fn({
+          query: async <R extends object>(sql: string, params?: unknown[]) => {
+            try {
+              const res = await client.query(sql, params);
+              return { rows: res.rows as R[] };
+            } catch (err) {
+              broken = err as Error;
+              throw err;
+            }
+          },
+        });
+      } finally {
+        client.release(broken);
+      }
+    },
     close: () => pool.end(),
   };
 }
@@ -89,6 +113,7 @@ export async function openEmbedded(dataDir: string | undefined): Promise<Db> {
           },
         }),
       ),
+    session: <T>(fn: (q: Queryable) => Promise<T>) => fn({ query: (sql, params) => db.query(sql, params) }),
     close: () => db.close(),
   };
 }

@@ -11,8 +11,8 @@ export { isStorageUnavailable, type Db } from './db';
 export async function openStore(
   config: Pick<Config, 'databaseUrl' | 'ledgerRetentionDays'> & { dataDir: string | undefined },
   /**
-   * PostgreSQL connections. A worker needs more than its activity slots: an activity waiting for an
-   * installation's turn holds one for the wait, and the others must not starve meanwhile.
+   * PostgreSQL connections. A worker opens more than its activity slots: each request holding an
+   * installation's turn keeps a connection for the request, and the page writes need theirs.
    */
   poolSize = 10,
 ): Promise<Store> {

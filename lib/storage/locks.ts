@@ -1,5 +1,8 @@
-// Named locks that hold across every worker process (A5): a PostgreSQL advisory lock for the length
-// of a transaction. The embedded store serves one process only, so there a lock is a promise chain.
+// Named locks that hold across every worker process (A5): a PostgreSQL session-level advisory lock,
+// taken with pg_try_advisory_lock. A waiter holds no connection while it waits (it polls), and the
+// holder keeps one connection for the length of its work; if the holder dies, its connection closes
+// and the lock goes with it. The embedded store serves one process only, so there a lock is a
+// promise chain.
 import type { Db, Queryable } from './db';
 
 export class LockTimeoutError extends Error {
@@ -11,23 +14,33 @@ export class LockTimeoutError extends Error {
 
 /** 0x686b = "hk": the first key of hookflow's two-key advisory locks, apart from the migration lock. */
 const LOCK_SPACE = 0x686b;
+const POLL_MS = { min: 5, max: 25 };
 
+/** `fn` runs holding the lock, on the lock's own connection (no transaction: each write commits). */
 export type WithLock = <T>(name: string, waitMs: number, fn: (q: Queryable) => Promise<T>) => Promise<T>;
 
 export function createLocks(db: Db): WithLock {
   if (db.kind === 'postgres') {
-    return (name, waitMs, fn) =>
-      db
-        .transaction(async (tx) => {
-          await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(waitMs))}`);
-          await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_SPACE, name]);
-          return fn(tx);
-        })
-        .catch((err: unknown) => {
-          // 55P03 lock_not_available: lock_timeout expired.
-          if ((err as { code?: string }).code === '55P03') throw new LockTimeoutError(name);
-          throw err;
+    return async <T>(name: string, waitMs: number, fn: (q: Queryable) => Promise<T>): Promise<T> => {
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const attempt = await db.session(async (q) => {
+          const { rows } = await q.query<{ ok: boolean }>(
+            'SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok',
+            [LOCK_SPACE, name],
+          );
+          if (!rows[0]?.ok) return { held: false as const };
+          try {
+            return { held: true as const, value: await fn(q) };
+          } finally {
+            await q.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_SPACE, name]);
+          }
         });
+        if (attempt.held) return attempt.value;
+        if (Date.now() >= deadline) throw new LockTimeoutError(name);
+        await new Promise((r) => setTimeout(r, POLL_MS.min + Math.random() * (POLL_MS.max - POLL_MS.min)));
+      }
+    };
   }
   const tails = new Map<string, Promise<unknown>>();
   return async (name, _waitMs, fn) => {
