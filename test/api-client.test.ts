@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ApiError } from '../activities/github/api-error';
 import type { FakeGitHub } from './fake-github/server';
+import { createSealer } from '../lib/crypto';
 import { createLogger } from '../lib/logger';
+import { writeToken } from '../lib/storage/api-state';
 import { clientFor, startFake, type ClientFixture } from './helpers/api';
 
 const ISSUES = 'repos/octo/one/issues?state=all&per_page=100';
@@ -91,6 +93,14 @@ for (const storage of ['postgres', 'embedded'] as const) {
       });
       const err = await expectApiError(f.client.request(get()), 'unauthorized');
       assert.match(err.message, /installation 11 lost access/);
+    });
+
+    test('a stored token sealed with a key no longer configured is replaced, not an error', async () => {
+      const foreign = createSealer([Buffer.alloc(32, 99)]).seal('ghs_from_an_old_key');
+      await writeToken(f.store.db, 'github', '11', foreign, Date.now() + 3_600_000);
+      const before = fake.tokensIssued.get('11') ?? 0;
+      await f.client.request(get());
+      assert.equal(fake.tokensIssued.get('11'), before + 1);
     });
 
     test('each error class becomes its typed error', async () => {
