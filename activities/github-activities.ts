@@ -163,7 +163,7 @@ export function createGitHubActivities(deps: GitHubActivityDeps) {
     /**
      * Pages of one listing, from `url` along the Link cursor, until `maxPages` or `maxMs`. Each page
      * is stored in one transaction with the activity's checkpoint, so a retry after a crash resumes
-     * after the last stored page. A 304 page is unchanged and already stored.
+     * after the last stored page. A 304 page is stored again from the cache (see storeItems).
      */
     async syncPages(p: {
       repository: string;

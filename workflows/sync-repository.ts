@@ -1,7 +1,8 @@
 // The backfill of one repository (J2): issues, pull requests and issue comments, page by page along
-// the Link cursors. The cursor lives in workflow state, so a worker crash resumes at the page it was
-// on and re-fetches no completed page; continue-as-new keeps the history bounded; a query reports
-// progress; a cancel stops it between pages. One job per repository (its workflow ID).
+// the Link cursors. The cursor lives in workflow state between activities, and each activity
+// checkpoints every page it stores, so a worker crash resumes at the page it was on and re-fetches no
+// completed page; continue-as-new keeps the history bounded; a query reports progress; a cancel
+// stops it. One job per repository (its workflow ID).
 import {
   continueAsNew,
   defineQuery,
