@@ -271,8 +271,16 @@ export function createGitHubActivities(deps: GitHubActivityDeps) {
         });
         return `re-synced every ${api.resyncIntervalMinutes} minutes`;
       } catch (err) {
-        if (err instanceof ScheduleAlreadyRunning) return 'reconciliation schedule already set';
-        throw err;
+        if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+        // Kept in step with the configured interval, which may have changed since the schedule was made.
+        const every = api.resyncIntervalMinutes * 60_000;
+        await deps.temporal.client.schedule
+          .getHandle(resyncScheduleId(args.repository))
+          .update((schedule) => {
+            schedule.spec.intervals = [{ every, offset: 0 }];
+            return schedule;
+          });
+        return `re-synced every ${api.resyncIntervalMinutes} minutes`;
       }
     },
 

@@ -247,6 +247,16 @@ describe('reconciliation schedule', () => {
       const again = fake.requests.slice(before).filter((r) => r.credential === 'installation:950');
       assert.ok(again.length > 0 && again.every((r) => r.status === 304), 'the re-sync cost no quota');
 
+      // A changed interval reaches the existing schedule at the next finished sync.
+      const other = await startHookflow({ env: apiEnv(fake, { HOOKFLOW_RESYNC_INTERVAL_MINUTES: '60' }) });
+      try {
+        await sync(other, 'octo/scheduled', '950');
+      } finally {
+        await other.close();
+      }
+      const every = (await schedule.describe()).spec.intervals?.[0]?.every;
+      assert.equal(every, 60 * 60_000);
+
       // Uninstall (J4): the schedule stops, and the synced data, token, budget and cache go.
       await h.store.registerInstallation(
         { provider: 'github', installationId: '950', source: 'github', account: 'octo' },
