@@ -1,5 +1,8 @@
 // GitHub's rate limits as plain data and pure functions over an injected `now` (A4, A5): what a
 // response's headers say, and how long to wait before the next request of one installation.
+import type { Budget } from '../../lib/storage/api-state';
+
+export type { Budget };
 
 export interface RateLimit {
   limit: number;
@@ -8,21 +11,6 @@ export interface RateLimit {
   /** Epoch milliseconds. */
   resetAt: number;
   resource: string | undefined;
-}
-
-/** The shared state of one installation: every worker reads and writes it under the installation's turn. */
-export interface Budget {
-  limit: number | null;
-  remaining: number | null;
-  resetAt: number | null;
-  resource: string | null;
-  lastRequestAt: number | null;
-  lastMutationAt: number | null;
-  /** When content-creating requests were made, newest last, within the last hour. */
-  contentCreated: number[];
-  /** No request before this (a Retry-After or a secondary limit). */
-  blockedUntil: number | null;
-  secondaryStrikes: number;
 }
 
 export interface PacingPolicy {

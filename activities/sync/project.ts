@@ -1,43 +1,9 @@
 // What hookflow keeps of GitHub's issues, pull requests and comments: only the fields the
 // integration needs (seed: "only request and store the data your integration needs"). The same
 // projection serves the backfill's listings and the webhooks' payloads. URLs are kept as given (A8).
+import type { CommentRow, IssueRow, PullRow } from '../../lib/storage/repo-data';
 
-export interface IssueRow {
-  number: number;
-  id: number;
-  url: string;
-  title: string;
-  state: string;
-  author: string | null;
-  labels: string[];
-  comments: number;
-  createdAt: string;
-  updatedAt: string;
-  closedAt: string | null;
-}
-
-export interface PullRow {
-  number: number;
-  id: number;
-  title: string;
-  state: string;
-  author: string | null;
-  draft: boolean;
-  headRef: string | null;
-  baseRef: string | null;
-  mergedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  closedAt: string | null;
-}
-
-export interface CommentRow {
-  id: number;
-  issueUrl: string;
-  author: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { CommentRow, IssueRow, PullRow };
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | undefined =>

@@ -2,8 +2,22 @@
 // and the conditional-request cache. Each function takes the Queryable of the caller's lock, so a
 // read-decide-write happens inside one installation's turn.
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { Budget } from '../../activities/github/rate-limit';
 import type { Queryable } from './db';
+
+/** The shared state of one installation: every worker reads and writes it under the installation's turn. */
+export interface Budget {
+  limit: number | null;
+  remaining: number | null;
+  resetAt: number | null;
+  resource: string | null;
+  lastRequestAt: number | null;
+  lastMutationAt: number | null;
+  /** When content-creating requests were made, newest last, within the last hour. */
+  contentCreated: number[];
+  /** No request before this (a Retry-After or a secondary limit). */
+  blockedUntil: number | null;
+  secondaryStrikes: number;
+}
 
 export interface CachedResponse {
   etag: string | null;

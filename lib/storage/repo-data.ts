@@ -1,7 +1,44 @@
 // The synced repository data (J2): upserts that never let an older copy overwrite a newer one, so a
 // backfill page and a webhook may arrive in any order; and the list of repositories hookflow syncs.
-import type { CommentRow, IssueRow, PullRow } from '../../activities/sync/project';
 import type { Queryable } from './db';
+
+/** What hookflow keeps of an issue, a pull request, a comment (activities/sync/project.ts fills them). */
+export interface IssueRow {
+  number: number;
+  id: number;
+  url: string;
+  title: string;
+  state: string;
+  author: string | null;
+  labels: string[];
+  comments: number;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+}
+
+export interface PullRow {
+  number: number;
+  id: number;
+  title: string;
+  state: string;
+  author: string | null;
+  draft: boolean;
+  headRef: string | null;
+  baseRef: string | null;
+  mergedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+}
+
+export interface CommentRow {
+  id: number;
+  issueUrl: string;
+  author: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
 
 export async function upsertIssues(
   q: Queryable,
