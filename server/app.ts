@@ -3,10 +3,12 @@ import http from 'node:http';
 import https from 'node:https';
 import Koa from 'koa';
 import { frontDoor, type FrontDoorDeps } from './front-door';
+import type { Metrics } from '../lib/telemetry/metrics';
 import type { Provider } from './providers';
 
 export interface AppDeps extends FrontDoorDeps {
   providers: Provider[];
+  metrics?: Metrics | undefined;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -40,7 +42,19 @@ export function createApp(deps: AppDeps): Koa {
         ctx.body = { error: 'webhook deliveries are POST requests' };
         return;
       }
+      const started = process.hrtime.bigint();
       await door(ctx);
+      deps.metrics?.recordDelivery({
+        status: ctx.status,
+        outcome: (ctx.body as { status?: string } | undefined)?.status,
+        event: ctx.get('x-github-event') || undefined,
+        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      });
+      return;
+    }
+    if (ctx.method === 'GET' && ctx.path === '/metrics' && deps.metrics) {
+      ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
+      ctx.body = await deps.metrics.render();
       return;
     }
     if (ctx.method === 'GET' && ctx.path === '/healthz') {

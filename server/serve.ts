@@ -4,6 +4,7 @@ import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
 import { clientConnection, createClient } from '../lib/temporal/connect';
+import { createMetrics } from '../lib/telemetry/metrics';
 import { acceptedWriter } from './accepted-writer';
 import { createApp, createHttpServer } from './app';
 import { startOutboxRelay } from './outbox-relay';
@@ -31,7 +32,9 @@ export async function serve(
     logger.warn('WEBHOOK_SECRET is not set: every GitHub delivery to the default hook will be refused (401)');
   }
   const accepted = acceptedWriter(store, logger);
+  const metrics = createMetrics('hookflow-server');
   const app = createApp({
+    metrics,
     providers,
     store,
     starter,
@@ -61,6 +64,7 @@ export async function serve(
       });
       await accepted.flush();
       await connection.close();
+      await metrics.shutdown();
     },
   };
 }
