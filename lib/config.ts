@@ -89,6 +89,7 @@ const envSchema = z.object({
   HOOKFLOW_RESYNC_INTERVAL_MINUTES: intString(0, 525_600).default(360),
   HOOKFLOW_SYNC_PAGES_PER_RUN: intString(1, 10_000).default(200),
   HOOKFLOW_SYNC_PAGES_PER_ACTIVITY: intString(1, 1_000).default(10),
+  HOOKFLOW_WORKER_METRICS_PORT: intString(0, 65535).default(9464),
   HOOKFLOW_WELCOME_LABEL: z.string().min(1).max(50).optional(),
   HOOKFLOW_WELCOME_COMMENT: z.string().min(1).max(65_000).optional(),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
@@ -119,6 +120,8 @@ export interface Config {
   ledgerRetentionDays: number;
   startTimeoutMs: number;
   outboxIntervalMs: number;
+  /** A worker process's own `/metrics` port (split deployment); 0 turns it off. */
+  workerMetricsPort: number;
   /** Calling the provider API (issue 3): every duration is an input so tests run in milliseconds. */
   api: ApiConfig;
   temporal: {
@@ -266,6 +269,7 @@ export function loadConfig(env: Env = process.env): Config {
     ledgerRetentionDays: e.HOOKFLOW_LEDGER_RETENTION_DAYS,
     startTimeoutMs: e.HOOKFLOW_START_TIMEOUT_MS,
     outboxIntervalMs: e.HOOKFLOW_OUTBOX_INTERVAL_MS,
+    workerMetricsPort: e.HOOKFLOW_WORKER_METRICS_PORT,
     api: {
       token: e.GITHUB_TOKEN,
       encryptionKeys,

@@ -11,6 +11,7 @@ import { WORKER_POOL_SIZE } from '../worker/create-worker';
 import { findTemporalCli } from '../lib/temporal/cli';
 import { startDevServer, type DevServer } from '../lib/temporal/dev-server';
 import { installTemporalRuntime } from '../lib/temporal/runtime';
+import { createMetrics } from '../lib/telemetry/metrics';
 import { serve } from '../server/serve';
 import { runWorker } from '../worker/run-worker';
 
@@ -36,9 +37,12 @@ runMain(async (defer) => {
   }
   const store = await openStore(config, WORKER_POOL_SIZE);
   defer(() => store.db.close());
-  const worker = await runWorker(config, store, address, logger);
+  // One process, one set of metrics: the server's /metrics shows the worker's too.
+  const metrics = createMetrics('hookflow');
+  defer(() => metrics.shutdown());
+  const worker = await runWorker(config, store, address, logger, metrics);
   defer(() => worker.stop());
-  const server = await serve(config, store, address, logger);
+  const server = await serve(config, store, address, logger, metrics);
   defer(() => server.close());
   worker.done.catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));
 

@@ -4,7 +4,7 @@ import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
 import { clientConnection, createClient } from '../lib/temporal/connect';
-import { createMetrics } from '../lib/telemetry/metrics';
+import { createMetrics, type Metrics } from '../lib/telemetry/metrics';
 import { acceptedWriter } from './accepted-writer';
 import { createApp, createHttpServer } from './app';
 import { startOutboxRelay } from './outbox-relay';
@@ -22,6 +22,8 @@ export async function serve(
   store: Store,
   temporalAddress: string,
   logger: Logger,
+  /** Shared with an in-process worker (`npm start`); else the server's own. */
+  shared?: Metrics,
 ): Promise<RunningServer> {
   const connection = clientConnection(config, temporalAddress);
   const client = createClient(connection, config.temporal.namespace);
@@ -32,7 +34,7 @@ export async function serve(
     logger.warn('WEBHOOK_SECRET is not set: every GitHub delivery to the default hook will be refused (401)');
   }
   const accepted = acceptedWriter(store, logger);
-  const metrics = createMetrics('hookflow-server');
+  const metrics = shared ?? createMetrics('hookflow-server');
   const app = createApp({
     metrics,
     providers,
@@ -64,7 +66,7 @@ export async function serve(
       });
       await accepted.flush();
       await connection.close();
-      await metrics.shutdown();
+      if (!shared) await metrics.shutdown();
     },
   };
 }

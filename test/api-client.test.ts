@@ -6,6 +6,7 @@ import { ApiError } from '../activities/github/api-error';
 import type { FakeGitHub } from './fake-github/server';
 import { createSealer } from '../lib/crypto';
 import { createLogger } from '../lib/logger';
+import { createMetrics } from '../lib/telemetry/metrics';
 import { writeToken } from '../lib/storage/api-state';
 import { clientFor, startFake, type ClientFixture } from './helpers/api';
 
@@ -346,6 +347,43 @@ describe('API client: logs', () => {
     } finally {
       await f.close();
       await fake.close();
+    }
+  });
+});
+
+describe('API client: metrics', () => {
+  test('calls by route, method and status class; rate-limit waits; token refreshes', async () => {
+    const fake = await startFake();
+    fake.addRepo('octo/metrics', { id: 7, installation: '77', issues: 2 });
+    const metrics = createMetrics('test');
+    const f = await clientFor(fake, { metrics });
+    try {
+      await f.client.request(get('77', 'repos/octo/metrics/issues'));
+      await f.client.request(get('77', 'repos/octo/metrics/issues'));
+      fake.script({ path: /\/issues$/, times: 1, status: 502 });
+      await expectApiError(f.client.request(get('77', 'repos/octo/metrics/issues')), 'server');
+      fake.script({ path: /\/issues$/, times: 1, reset: true });
+      await expectApiError(f.client.request(get('77', 'repos/octo/metrics/issues')), 'network');
+      fake.script({ path: /\/issues$/, times: 1, status: 429, headers: { 'retry-after': '60' } });
+      await expectApiError(f.client.request(get('77', 'repos/octo/metrics/issues')), 'rate-limited');
+      await expectApiError(f.client.request(get('77', 'repos/octo/metrics/issues')), 'rate-limited'); // blocked, not sent
+      const text = await metrics.render();
+      const count = (labels: string) => {
+        const m = new RegExp(`^${labels.replace(/[{}]/g, (c) => `\\${c}`)} (\\d+)$`, 'm').exec(text);
+        return m ? Number(m[1]) : undefined;
+      };
+      const route = 'route="/repos/{owner}/{repo}/issues",method="GET"';
+      assert.equal(count(`hookflow_api_requests_total{${route},status_class="2xx"}`), 2, text);
+      assert.equal(count(`hookflow_api_requests_total{${route},status_class="5xx"}`), 1);
+      assert.equal(count(`hookflow_api_requests_total{${route},status_class="network"}`), 1);
+      assert.equal(count(`hookflow_api_requests_total{${route},status_class="4xx"}`), 1);
+      assert.equal(count('hookflow_api_rate_limit_waits_total{kind="retry-after"}'), 1);
+      assert.equal(count('hookflow_api_rate_limit_waits_total{kind="blocked"}'), 1);
+      assert.equal(count('hookflow_token_refreshes_total{result="ok"}'), 1);
+    } finally {
+      await f.close();
+      await fake.close();
+      await metrics.shutdown();
     }
   });
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
+import { freePort } from '../lib/net';
 import { countRows } from '../lib/storage/repo-data';
 import { startSyncJob, syncArgs } from '../lib/sync-client';
 import type { SyncProgress } from '../lib/sync';
@@ -41,7 +42,11 @@ describe('sync jobs on worker processes', () => {
         [{ id: rid, fullName: repo }],
       );
     }
-    children.push(spawnWorker(h, env), spawnWorker(h, env));
+    const metricsPort = await freePort();
+    children.push(
+      spawnWorker(h, { ...env, HOOKFLOW_WORKER_METRICS_PORT: String(metricsPort) }),
+      spawnWorker(h, env),
+    );
 
     const jobs = await Promise.all(
       ['octo/a', 'octo/a2', 'octo/b'].map((r) =>
@@ -103,6 +108,12 @@ describe('sync jobs on worker processes', () => {
       }
     }
     assert.equal(identities.size, 2, `activities ran on ${[...identities].join(', ')}`);
+    // The worker process's own /metrics counts its API calls.
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.match(
+      metrics,
+      /^hookflow_api_requests_total\{route="\/repos\/\{owner\}\/\{repo\}\/issues",method="GET",status_class="2xx"\} [1-9]\d*$/m,
+    );
   });
 
   test('a worker killed mid-backfill: the next resumes at its checkpoint, no page re-fetched, nothing lost or doubled', async () => {

@@ -4,6 +4,7 @@ import { createActivities } from '../activities';
 import { githubClientFrom } from '../activities/github/from-config';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/telemetry/metrics';
 import type { Store } from '../lib/storage';
 
 export interface WorkerDeps {
@@ -15,6 +16,7 @@ export interface WorkerDeps {
   config: Config;
   /** Starts syncs and keeps their reconciliation schedules. */
   client: Client;
+  metrics?: Metrics | undefined;
   /** A prebuilt bundle (tests build one per run); else the workflows are bundled at start. */
   workflowBundle?: { codePath: string } | undefined;
   maxConcurrentActivityTaskExecutions?: number;
@@ -34,7 +36,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     activities: createActivities({
       store: deps.store,
       logger: deps.logger,
-      github: githubClientFrom(deps.config, deps.store, deps.logger),
+      github: githubClientFrom(deps.config, deps.store, deps.logger, deps.metrics),
       api: deps.config.api,
       githubApiUrl: deps.config.githubApiUrl,
       temporal: { client: deps.client, taskQueue: deps.taskQueue },

@@ -5,6 +5,7 @@ import { requireSplitDeployment, runMain } from '../lib/main';
 import { openStore } from '../lib/storage';
 import { WORKER_POOL_SIZE } from './create-worker';
 import { installTemporalRuntime } from '../lib/temporal/runtime';
+import { createMetrics, serveMetrics } from '../lib/telemetry/metrics';
 import { runWorker } from './run-worker';
 
 runMain(async (defer) => {
@@ -20,7 +21,13 @@ runMain(async (defer) => {
   installTemporalRuntime(logger, config.logLevel);
   const store = await openStore(config, WORKER_POOL_SIZE);
   defer(() => store.db.close());
-  const worker = await runWorker(config, store, address, logger);
+  const metrics = createMetrics('hookflow-worker');
+  defer(() => metrics.shutdown());
+  if (config.workerMetricsPort !== 0) {
+    const metricsServer = await serveMetrics(metrics, config.workerMetricsPort, config.host);
+    defer(() => new Promise<void>((r) => metricsServer.close(() => r())));
+  }
+  const worker = await runWorker(config, store, address, logger, metrics);
   defer(() => worker.stop());
   logger.info({ taskQueue: config.temporal.taskQueue }, 'hookflow worker running');
   // A worker stops by itself only on a fatal error (a signal stops it through `defer` above).

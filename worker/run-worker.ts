@@ -1,6 +1,7 @@
 import type { Worker } from '@temporalio/worker';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/telemetry/metrics';
 import type { Store } from '../lib/storage';
 import { clientConnection, createClient, workerConnection } from '../lib/temporal/connect';
 import { createWorker } from './create-worker';
@@ -17,12 +18,14 @@ export async function runWorker(
   store: Store,
   temporalAddress: string,
   logger: Logger,
+  metrics?: Metrics,
 ): Promise<RunningWorker> {
   const connection = await workerConnection(config, temporalAddress);
   const clientConn = clientConnection(config, temporalAddress);
   const worker = await createWorker({
     config,
     client: createClient(clientConn, config.temporal.namespace),
+    metrics,
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,

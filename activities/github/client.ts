@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Sealer } from '../../lib/crypto';
 import type { Logger } from '../../lib/logger';
+import type { Metrics } from '../../lib/telemetry/metrics';
 import { readBudget, readCache, writeBudget, writeCache } from '../../lib/storage/api-state';
 import type { Queryable } from '../../lib/storage/db';
 import { LockTimeoutError, type WithLock } from '../../lib/storage/locks';
@@ -46,6 +47,8 @@ export interface ClientDeps {
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   onTokenRefresh?: (installation: string, result: 'ok' | 'failed') => void;
+  /** Where calls, rate-limit waits and token refreshes are counted (O2). */
+  metrics?: Pick<Metrics, 'recordApiCall' | 'recordRateLimitWait' | 'recordTokenRefresh'> | undefined;
 }
 
 export interface ApiRequest {
@@ -278,7 +281,10 @@ export function createGitHubClient(deps: ClientDeps) {
     refreshMarginMs: policy.tokenRefreshMarginMs,
     now,
     issue: issueToken,
-    ...(deps.onTokenRefresh ? { onRefresh: deps.onTokenRefresh } : {}),
+    onRefresh: (installation, result) => {
+      deps.metrics?.recordTokenRefresh(result);
+      deps.onTokenRefresh?.(installation, result);
+    },
   });
 
   async function credential(installation: string, rejected?: string): Promise<string> {
@@ -477,8 +483,31 @@ export function createGitHubClient(deps: ClientDeps) {
       const method = (req.method ?? 'GET').toUpperCase();
       const started = now();
       try {
-        return await call<T>(req, method, started);
+        const res = await call<T>(req, method, started);
+        deps.metrics?.recordApiCall({
+          route: req.route,
+          method,
+          status: res.status,
+          seconds: (now() - started) / 1000,
+        });
+        if (res.waitedMs > 0) deps.metrics?.recordRateLimitWait('pacing');
+        return res;
       } catch (err) {
+        if (err instanceof ApiError) {
+          if (err.kind === 'rate-limited' || err.kind === 'busy') {
+            deps.metrics?.recordRateLimitWait(
+              err.kind === 'busy' ? 'busy' : (err.details.limit ?? 'unknown'),
+            );
+          }
+          if (err.kind !== 'busy' && !(err.kind === 'rate-limited' && err.details.status === undefined)) {
+            deps.metrics?.recordApiCall({
+              route: req.route,
+              method,
+              status: err.details.status,
+              seconds: (now() - started) / 1000,
+            });
+          }
+        }
         // Calls that got no answer to log below (network errors, waits, busy turns) are logged here.
         if (err instanceof ApiError && err.details.status === undefined) {
           logger.warn(

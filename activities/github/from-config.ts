@@ -3,11 +3,17 @@
 import type { Config } from '../../lib/config';
 import { createSealer, encryptionKeys } from '../../lib/crypto';
 import type { Logger } from '../../lib/logger';
+import type { Metrics } from '../../lib/telemetry/metrics';
 import type { Store } from '../../lib/storage';
 import { createLocks } from '../../lib/storage/locks';
 import { createGitHubClient, type Auth, type GitHubClient } from './client';
 
-export function githubClientFrom(config: Config, store: Store, logger: Logger): GitHubClient | undefined {
+export function githubClientFrom(
+  config: Config,
+  store: Store,
+  logger: Logger,
+  metrics?: Metrics,
+): GitHubClient | undefined {
   let auth: Auth;
   if (config.appId !== undefined && config.privateKey !== undefined) {
     auth = { kind: 'app', appId: config.appId, privateKey: config.privateKey };
@@ -34,5 +40,6 @@ export function githubClientFrom(config: Config, store: Store, logger: Logger): 
       reservePercent: a.reservePercent,
     },
     logger: logger.child({ component: 'github' }),
+    metrics,
   });
 }

@@ -1,5 +1,6 @@
 // hookflow's metrics (O2), on the OpenTelemetry metrics SDK (the 1.x line that Temporal's OTel
 // interceptors are built on), exposed in Prometheus's text format on `/metrics`.
+import http from 'node:http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { Resource } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -31,6 +32,20 @@ export function createMetrics(serviceName: string) {
     unit: 's',
     advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
   });
+  const apiRequests = meter.createCounter('hookflow_api_requests', {
+    description: 'Calls to the provider API, by route template, method and status class (network: no answer)',
+  });
+  const apiDuration = meter.createHistogram('hookflow_api_request_duration_seconds', {
+    description: 'Provider API call latency, pacing waits included',
+    unit: 's',
+    advice: { explicitBucketBoundaries: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
+  });
+  const rateLimitWaits = meter.createCounter('hookflow_api_rate_limit_waits', {
+    description: 'Rate-limit waits asked for by the provider or by hookflow pacing, by kind',
+  });
+  const tokenRefreshes = meter.createCounter('hookflow_token_refreshes', {
+    description: 'Installation token refreshes, by result',
+  });
   const serializer = new PrometheusSerializer();
 
   return {
@@ -59,6 +74,21 @@ export function createMetrics(serviceName: string) {
       ackDuration.record(a.seconds);
     },
 
+    /** One provider API call; `status` undefined means no answer (network error, timeout). */
+    recordApiCall(c: { route: string; method: string; status: number | undefined; seconds: number }) {
+      const statusClass = c.status === undefined ? 'network' : `${Math.floor(c.status / 100)}xx`;
+      apiRequests.add(1, { route: c.route, method: c.method, status_class: statusClass });
+      apiDuration.record(c.seconds, { route: c.route, method: c.method });
+    },
+
+    recordRateLimitWait(kind: string) {
+      rateLimitWaits.add(1, { kind });
+    },
+
+    recordTokenRefresh(result: 'ok' | 'failed') {
+      tokenRefreshes.add(1, { result });
+    },
+
     /** The Prometheus text exposition of every metric. */
     async render(): Promise<string> {
       const { resourceMetrics } = await exporter.collect();
@@ -70,3 +100,22 @@ export function createMetrics(serviceName: string) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** A bare `/metrics` endpoint, for a worker process that has no HTTP server of its own. */
+export async function serveMetrics(metrics: Metrics, port: number, host: string): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    metrics.render().then(
+      (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}

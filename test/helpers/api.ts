@@ -2,6 +2,7 @@
 // sync tests share. Two fixtures over one schema stand for two worker processes.
 import { generateKeyPairSync } from 'node:crypto';
 import { createLogger, type Logger } from '../../lib/logger';
+import type { Metrics } from '../../lib/telemetry/metrics';
 import { createSealer } from '../../lib/crypto';
 import { openStore, type Store } from '../../lib/storage';
 import { createLocks } from '../../lib/storage/locks';
@@ -52,6 +53,7 @@ export async function clientFor(
     token?: string;
     now?: () => number;
     logger?: Logger;
+    metrics?: Metrics;
   } = {},
 ): Promise<ClientFixture & { databaseUrl: string | undefined }> {
   const databaseUrl = o.storage === 'embedded' ? undefined : (o.databaseUrl ?? (await freshSchemaUrl()));
@@ -66,6 +68,7 @@ export async function clientFor(
     sealer: createSealer([SEAL_KEY]),
     policy: { ...FAST_POLICY, ...o.policy },
     logger: o.logger ?? createLogger('silent'),
+    metrics: o.metrics,
     ...(o.now ? { now: o.now } : {}),
   });
   return { client, store, databaseUrl, close: () => store.db.close() };

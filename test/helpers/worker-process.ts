@@ -11,6 +11,8 @@ export function spawnWorker(h: Harness, env: Record<string, string> = {}): Child
     {
       env: {
         ...process.env,
+        // Several workers run side by side here: each gets a metrics port only when a test asks for one.
+        HOOKFLOW_WORKER_METRICS_PORT: '0',
         ...env,
         TEMPORAL_ADDRESS: testEnv.temporalAddress,
         TEMPORAL_NAMESPACE: h.config.temporal.namespace,
