@@ -7,6 +7,7 @@ import { startSyncJob } from '../lib/sync-client';
 import type { ApiConfig } from '../lib/config';
 import type { DeliveryRef } from '../lib/delivery';
 import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/telemetry/metrics';
 import type { Store } from '../lib/storage';
 import {
   countRows,
@@ -42,6 +43,7 @@ export interface GitHubActivityDeps {
   github: GitHubClient | undefined;
   api: ApiConfig;
   githubApiUrl: string;
+  metrics?: Pick<Metrics, 'recordSyncItems'> | undefined;
   /** For the reconciliation schedule and its starts; absent in tests that do not need them. */
   temporal?: { client: Client; taskQueue: string } | undefined;
 }
@@ -235,10 +237,13 @@ export function createGitHubActivities(deps: GitHubActivityDeps) {
           }
           next = res.next ?? null;
           const cursor = next;
-          await store.db.transaction(async (tx) => {
-            totals.stored += await storeItems(tx, repository, p.kind, items);
+          const stored = await store.db.transaction(async (tx) => {
+            const n = await storeItems(tx, repository, p.kind, items);
+            totals.stored += n;
             await writeCheckpoint(tx, jobKey, workflowId, { next: cursor, totals });
+            return n;
           });
+          deps.metrics?.recordSyncItems(p.kind, stored);
           beat({ pages: totals.pages });
         }
       } finally {

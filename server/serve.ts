@@ -35,6 +35,7 @@ export async function serve(
   }
   const accepted = acceptedWriter(store, logger);
   const metrics = shared ?? createMetrics('hookflow-server');
+  metrics.observeOutboxDepth(() => store.outboxDepth());
   const app = createApp({
     metrics,
     providers,

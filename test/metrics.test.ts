@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
+import { createMetrics } from '../lib/telemetry/metrics';
 import { githubDelivery } from './helpers/deliveries';
 import { withHookflow } from './helpers/harness';
 
@@ -50,5 +51,24 @@ test('deliveries by outcome, reason and event, and the acknowledgement latency',
     assert.equal(deliveries('rejected', 'signature', 'unknown'), 1);
     assert.equal(deliveries('rejected', 'content-type', 'unknown'), 1);
     assert.match(text, /^hookflow_ack_duration_seconds_count(\{[^}]*\})? 7$/m);
+    // Read from storage at each scrape: nothing waits for Temporal here.
+    assert.match(text, /^hookflow_outbox_depth 0$/m);
   });
+});
+
+test('the outbox depth is read at each scrape; synced items add up by kind', async () => {
+  const metrics = createMetrics('test');
+  let depth = 3;
+  metrics.observeOutboxDepth(() => Promise.resolve(depth));
+  metrics.recordSyncItems('issues', 100);
+  metrics.recordSyncItems('issues', 20);
+  metrics.recordSyncItems('comments', 0);
+  let text = await metrics.render();
+  assert.match(text, /^hookflow_outbox_depth 3$/m);
+  assert.match(text, /^hookflow_sync_items_total\{kind="issues"\} 120$/m);
+  assert.doesNotMatch(text, /kind="comments"/);
+  depth = 0;
+  text = await metrics.render();
+  assert.match(text, /^hookflow_outbox_depth 0$/m);
+  await metrics.shutdown();
 });

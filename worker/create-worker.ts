@@ -40,6 +40,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
       api: deps.config.api,
       githubApiUrl: deps.config.githubApiUrl,
       temporal: { client: deps.client, taskQueue: deps.taskQueue },
+      metrics: deps.metrics,
     }),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? ACTIVITY_SLOTS,

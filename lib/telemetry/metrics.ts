@@ -46,6 +46,9 @@ export function createMetrics(serviceName: string) {
   const tokenRefreshes = meter.createCounter('hookflow_token_refreshes', {
     description: 'Installation token refreshes, by result',
   });
+  const syncItems = meter.createCounter('hookflow_sync_items', {
+    description: 'Items stored by repository sync jobs, by kind (issues, pulls, comments)',
+  });
   const serializer = new PrometheusSerializer();
 
   return {
@@ -87,6 +90,25 @@ export function createMetrics(serviceName: string) {
 
     recordTokenRefresh(result: 'ok' | 'failed') {
       tokenRefreshes.add(1, { result });
+    },
+
+    recordSyncItems(kind: string, n: number) {
+      if (n > 0) syncItems.add(n, { kind });
+    },
+
+    /** Deliveries waiting in the outbox for Temporal, read from storage at each scrape. */
+    observeOutboxDepth(read: () => Promise<number>) {
+      meter
+        .createObservableGauge('hookflow_outbox_depth', {
+          description: 'Deliveries waiting in the outbox for Temporal',
+        })
+        .addCallback(async (result) => {
+          try {
+            result.observe(await read());
+          } catch {
+            // storage unreachable: no sample rather than a wrong one
+          }
+        });
     },
 
     /** The Prometheus text exposition of every metric. */
