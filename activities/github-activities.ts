@@ -100,6 +100,14 @@ export function createGitHubActivities(deps: GitHubActivityDeps) {
     return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
   };
   const repoKey = (ref: DeliveryRef) => (ref.repository ?? '').toLowerCase();
+  /** A URL of the delivery's issue, as the payload gives it, and the installation to call with (token mode: `token`). */
+  async function issueTarget(ref: DeliveryRef, field: 'labels_url' | 'comments_url') {
+    const value = payloadObject(await loadPayload(store, ref.key), 'issue')?.[field];
+    return {
+      url: typeof value === 'string' ? value : undefined,
+      installation: ref.installation ?? (api.token ? 'token' : undefined),
+    };
+  }
 
   /**
    * Stores one page's items; returns how many the page holds. A 304 page is stored again from the
@@ -338,9 +346,7 @@ export function createGitHubActivities(deps: GitHubActivityDeps) {
     async addWelcomeLabel(ref: DeliveryRef): Promise<string> {
       const label = api.welcome.label;
       if (!label) return ''; // the write-back is off
-      const issue = payloadObject(await loadPayload(store, ref.key), 'issue');
-      const labelsUrl = typeof issue?.labels_url === 'string' ? issue.labels_url : undefined;
-      const installation = ref.installation ?? (api.token ? 'token' : undefined);
+      const { url: labelsUrl, installation } = await issueTarget(ref, 'labels_url');
       if (!labelsUrl || !installation) return 'no labels URL or installation in the payload';
       await call(() =>
         github().request({
@@ -363,9 +369,7 @@ export function createGitHubActivities(deps: GitHubActivityDeps) {
     async postWelcomeComment(ref: DeliveryRef): Promise<string> {
       const text = api.welcome.comment;
       if (!text) return ''; // the write-back is off
-      const issue = payloadObject(await loadPayload(store, ref.key), 'issue');
-      const commentsUrl = typeof issue?.comments_url === 'string' ? issue.comments_url : undefined;
-      const installation = ref.installation ?? (api.token ? 'token' : undefined);
+      const { url: commentsUrl, installation } = await issueTarget(ref, 'comments_url');
       if (!commentsUrl || !installation) return 'no comments URL or installation in the payload';
       let url: string | undefined = `${commentsUrl}?per_page=100`;
       while (url) {

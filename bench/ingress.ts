@@ -13,9 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json';
-import pg from 'pg';
 import { freePort } from '../lib/net';
 import { findTemporalCli } from '../lib/temporal/cli';
+import { createScratchDatabase } from '../test/helpers/scratch-database';
 import { exitOnError, writeResults } from './results';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { GITHUB_SHA256, sign } from '../server/signature';
@@ -24,7 +24,6 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const SECRET = 'bench-secret';
-const ADMIN_URL = process.env.HOOKFLOW_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Row {
   target: string;
@@ -169,13 +168,8 @@ async function main(): Promise<void> {
     namespace: 'default',
     stdio: 'ignore',
   });
-  const dbName = `hookflow_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${dbName}`;
-  const env = { BENCH_TEMPORAL_ADDRESS: temporal.address, BENCH_DATABASE_URL: dbUrl.toString() };
+  const database = await createScratchDatabase('hookflow_bench');
+  const env = { BENCH_TEMPORAL_ADDRESS: temporal.address, BENCH_DATABASE_URL: database.url };
   const rows: Row[] = [];
   try {
     for (const name of ['hookflow', 'octokit', 'koa-verify']) {
@@ -186,8 +180,7 @@ async function main(): Promise<void> {
     rows.push(await benchStartLoop(env));
   } finally {
     await temporal.stop();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
   }
   report(rows);
 }

@@ -11,7 +11,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import pg from 'pg';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { freePort } from '../lib/net';
@@ -22,6 +21,7 @@ import { findTemporalCli } from '../lib/temporal/cli';
 import { exitOnError, writeResults } from './results';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { startFakeGitHub, type FakeGitHub } from '../test/fake-github/server';
+import { createScratchDatabase } from '../test/helpers/scratch-database';
 import { createWorker } from '../worker/create-worker';
 
 const ISSUES = Number(process.env.BENCH_ISSUES ?? 20_000);
@@ -29,7 +29,6 @@ const COMMENTS_PER_ISSUE = Number(process.env.BENCH_COMMENTS_PER_ISSUE ?? 1);
 const LIMIT = Number(process.env.BENCH_LIMIT ?? 200);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 10_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 5);
-const ADMIN_URL = process.env.HOOKFLOW_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REPO = 'bench/repo';
 const TOKENS = { hookflow: 'hookflow-token', octokit: 'octokit-token' };
 
@@ -67,16 +66,11 @@ async function hookflowRuns(fake: FakeGitHub): Promise<Run[]> {
     namespace: 'hookflow-bench',
     stdio: 'ignore',
   });
-  const dbName = `hookflow_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${dbName}`;
+  const database = await createScratchDatabase('hookflow_bench');
   const config = loadConfig({
     GITHUB_TOKEN: TOKENS.hookflow,
     GITHUB_API_URL: fake.url,
-    DATABASE_URL: dbUrl.toString(),
+    DATABASE_URL: database.url,
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_NAMESPACE: 'hookflow-bench',
     TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
@@ -114,8 +108,7 @@ async function hookflowRuns(fake: FakeGitHub): Promise<Run[]> {
     await connection.close();
     await store.db.close();
     await temporal.stop();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
   }
   return runs;
 }

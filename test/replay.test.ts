@@ -1,14 +1,12 @@
 // Determinism: the histories of real runs (a sync that was queried and continued as new, and
 // delivery workflows) replay against the current workflow bundle without a nondeterminism error.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { startSyncJob, syncArgs } from '../lib/sync-client';
 import { progressQuery } from '../workflows/sync-repository';
 import type { FakeGitHub } from './fake-github/server';
-import { apiEnv, startFake } from './helpers/api';
-import { githubDelivery } from './helpers/deliveries';
+import { apiEnv, issueOpened, startFake } from './helpers/api';
 import { testEnv, waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
 
@@ -39,18 +37,7 @@ describe('replaying recorded histories', () => {
     });
     for (let i = 0; i < 5; i++) await handle.query(progressQuery);
     await handle.result();
-    const answer = await h.post(
-      githubDelivery({
-        event: 'issues',
-        id: randomUUID(),
-        payload: {
-          action: 'opened',
-          issue: fake.issueJson('octo/replay', 1),
-          repository: { full_name: 'octo/replay' },
-          installation: { id: 5001 },
-        },
-      }),
-    );
+    const answer = await h.post(issueOpened(fake, 'octo/replay', 1, 5001));
     await h.waitForOutcome(String(answer.body.workflowId), 'completed');
 
     const query = `TaskQueue = "${h.taskQueue}"`;

@@ -7,13 +7,11 @@ import path from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import pg from 'pg';
 import { freePort } from '../lib/net';
 import { findTemporalCli } from '../lib/temporal/cli';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { WORKFLOWS_PATH } from '../worker/create-worker';
-
-const ADMIN_URL = process.env.HOOKFLOW_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+import { createScratchDatabase } from './helpers/scratch-database';
 
 async function main(): Promise<number> {
   const only = process.argv.slice(2);
@@ -30,7 +28,7 @@ async function main(): Promise<number> {
   const [temporal, bundle, database] = await Promise.all([
     freePort().then((port) => startDevServer({ cli, port, namespace, stdio: 'ignore' })),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
-    createDatabase(),
+    createScratchDatabase('hookflow_test'),
   ]);
   const bundlePath = path.join(tmp, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
@@ -78,25 +76,6 @@ async function main(): Promise<number> {
   }
   process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
   return counts.failed === 0 && counts.passed > 0 ? 0 : 1;
-}
-
-async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `hookflow_test_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }
 
 const quietLogger = {

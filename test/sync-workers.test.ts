@@ -2,15 +2,13 @@
 // once keep every rule of the provider's limits, and a worker killed mid-backfill loses nothing.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { freePort } from '../lib/net';
 import { countRows } from '../lib/storage/repo-data';
 import { startSyncJob, syncArgs } from '../lib/sync-client';
 import type { SyncProgress } from '../lib/sync';
 import { progressQuery } from '../workflows/sync-repository';
-import { apiEnv, startFake } from './helpers/api';
-import { githubDelivery } from './helpers/deliveries';
+import { apiEnv, issueOpened, startFake } from './helpers/api';
 import { waitFor } from './helpers/env';
 import { startHookflow } from './helpers/harness';
 import { exited, spawnWorker } from './helpers/worker-process';
@@ -60,18 +58,7 @@ describe('sync jobs on worker processes', () => {
       ['octo/b', 1002, 1],
       ['octo/b', 1002, 2],
     ] as const) {
-      const answer = await h.post(
-        githubDelivery({
-          event: 'issues',
-          id: randomUUID(),
-          payload: {
-            action: 'opened',
-            issue: fake.issueJson(repo, n),
-            repository: { full_name: repo },
-            installation: { id: inst },
-          },
-        }),
-      );
+      const answer = await h.post(issueOpened(fake, repo, n, inst));
       assert.equal(answer.status, 202, JSON.stringify(answer.body));
       keys.push(String(answer.body.workflowId));
     }

@@ -1,13 +1,11 @@
 // Token mode (GITHUB_TOKEN, for repository hooks): a sync and the write-back run without any App
 // installation, with the token sent as given and nothing else.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startSyncJob, syncArgs } from '../lib/sync-client';
 import type { SyncProgress } from '../lib/sync';
 import type { FakeGitHub } from './fake-github/server';
-import { startFake } from './helpers/api';
-import { githubDelivery } from './helpers/deliveries';
+import { issueOpened, startFake } from './helpers/api';
 import { startHookflow, type Harness } from './helpers/harness';
 
 describe('token mode', () => {
@@ -42,17 +40,7 @@ describe('token mode', () => {
   });
 
   test('a repository hook delivery (no installation) gets the write-back', async () => {
-    const answer = await h.post(
-      githubDelivery({
-        event: 'issues',
-        id: randomUUID(),
-        payload: {
-          action: 'opened',
-          issue: fake.issueJson('octo/tok', 5),
-          repository: { full_name: 'octo/tok' },
-        },
-      }),
-    );
+    const answer = await h.post(issueOpened(fake, 'octo/tok', 5));
     assert.equal(answer.status, 202, JSON.stringify(answer.body));
     await h.waitForOutcome(String(answer.body.workflowId), 'completed');
     const posts = fake.requests.filter(

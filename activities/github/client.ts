@@ -46,7 +46,6 @@ export interface ClientDeps {
   logger: Logger;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  onTokenRefresh?: (installation: string, result: 'ok' | 'failed') => void;
   /** Where calls, rate-limit waits and token refreshes are counted (O2). */
   metrics?: Pick<Metrics, 'recordApiCall' | 'recordRateLimitWait' | 'recordTokenRefresh'> | undefined;
 }
@@ -281,27 +280,11 @@ export function createGitHubClient(deps: ClientDeps) {
     refreshMarginMs: policy.tokenRefreshMarginMs,
     now,
     issue: issueToken,
-    onRefresh: (installation, result) => {
-      deps.metrics?.recordTokenRefresh(result);
-      deps.onTokenRefresh?.(installation, result);
-    },
+    onRefresh: (result) => deps.metrics?.recordTokenRefresh(result),
   });
 
   async function credential(installation: string, rejected?: string): Promise<string> {
-    if (deps.auth.kind === 'token') return deps.auth.token;
-    try {
-      return await tokens.get(installation, rejected);
-    } catch (err) {
-      if (!(err instanceof LockTimeoutError)) throw err;
-      // Another worker is refreshing this installation's token: wait a moment, then use it.
-      throw new ApiError('busy', {
-        method: 'POST',
-        route: '/app/installations/{installation_id}/access_tokens',
-        status: undefined,
-        installation,
-        waitMs: 1_000,
-      });
-    }
+    return deps.auth.kind === 'token' ? deps.auth.token : tokens.get(installation, rejected);
   }
 
   /** Reads `/rate_limit` (free against the primary limit) when the budget is unknown (A4). */
@@ -378,104 +361,95 @@ export function createGitHubClient(deps: ClientDeps) {
         ...extra,
       });
 
-    try {
-      return await deps.withLock(`turn:${PROVIDER}:${key}`, lockWaitMs, async (q) => {
-        let budget = await readBudget(q, PROVIDER, key);
-        if (!budgetKnown(budget, now())) budget = await probeBudget(budget, headers, req.signal);
-        const wait = waitBeforeRequest(budget, { mutating, createsContent }, now(), policy);
-        if (wait.ms > policy.inlineWaitMs) {
-          await writeBudget(q, PROVIDER, key, budget);
-          return { error: fail('rate-limited', { waitMs: wait.ms, limit: wait.reason }) };
-        }
-        if (wait.ms > 0) await sleep(wait.ms, req.signal);
+    return deps.withLock(`turn:${PROVIDER}:${key}`, lockWaitMs, async (q) => {
+      let budget = await readBudget(q, PROVIDER, key);
+      if (!budgetKnown(budget, now())) budget = await probeBudget(budget, headers, req.signal);
+      const wait = waitBeforeRequest(budget, { mutating, createsContent }, now(), policy);
+      if (wait.ms > policy.inlineWaitMs) {
+        await writeBudget(q, PROVIDER, key, budget);
+        return { error: fail('rate-limited', { waitMs: wait.ms, limit: wait.reason }) };
+      }
+      if (wait.ms > 0) await sleep(wait.ms, req.signal);
 
-        const cached = conditional ? await readCache(q, PROVIDER, key, url.href) : undefined;
-        if (cached?.etag) headers['if-none-match'] = cached.etag;
-        else if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
+      const cached = conditional ? await readCache(q, PROVIDER, key, url.href) : undefined;
+      if (cached?.etag) headers['if-none-match'] = cached.etag;
+      else if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
 
-        let sent: Sent;
-        try {
-          sent = await send(method, url, headers, body, req.signal, {
-            route: req.route,
-            installation: req.installation,
-          });
-        } catch (err) {
-          // A mutation may have landed even though its answer was lost: it keeps its spacing.
-          await writeBudget(
-            q,
-            PROVIDER,
-            key,
-            afterResponse(budget, {
-              at: now(),
-              rateLimit: undefined,
-              mutating,
-              createsContent,
-              counted: true,
-            }),
-          );
-          if (err instanceof ApiError || req.signal?.aborted) return { error: err };
-          const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-          return {
-            error: fail('network', {
-              providerMessage: cause?.code ?? cause?.message ?? (err as Error).message,
-            }),
-          };
-        }
-        const at = now();
-        const rateLimit = readRateLimit(sent.headers);
-        let data = parseJson(sent.text);
-        const verdict = classify(
-          { status: sent.status, headers: sent.headers, message: messageOf(data) },
-          at,
-          {
-            waitMs: policy.secondaryWaitMs,
-            strikes: budget.secondaryStrikes,
-          },
-        );
-        let next = afterResponse(budget, {
-          at,
-          rateLimit,
-          mutating,
-          createsContent,
-          counted: sent.status !== 304,
+      let sent: Sent;
+      try {
+        sent = await send(method, url, headers, body, req.signal, {
+          route: req.route,
+          installation: req.installation,
         });
-        if (verdict.kind === 'rate-limited') {
-          next.blockedUntil = at + verdict.waitMs;
-          if (verdict.limit === 'secondary') next.secondaryStrikes += 1;
-        } else if (verdict.kind === 'ok' || verdict.kind === 'not-modified') {
-          next = { ...next, secondaryStrikes: 0 };
-        }
-        await writeBudget(q, PROVIDER, key, next);
-
-        let fromCache = false;
-        if (verdict.kind === 'not-modified' && cached) {
-          data = parseJson(cached.body);
-          fromCache = true;
-          sent = {
-            ...sent,
-            headers: new Headers({
-              ...Object.fromEntries(sent.headers),
-              ...(cached.link ? { link: cached.link } : {}),
-            }),
-          };
-        } else if (verdict.kind === 'ok' && conditional) {
-          const etag = sent.headers.get('etag');
-          const lastModified = sent.headers.get('last-modified');
-          if (etag || lastModified) {
-            await writeCache(q, PROVIDER, key, url.href, {
-              etag,
-              lastModified,
-              link: sent.headers.get('link'),
-              body: sent.text,
-            });
-          }
-        }
-        return { sent, verdict, data, fromCache, rateLimit, waitedMs: Math.max(0, wait.ms) };
+      } catch (err) {
+        // A mutation may have landed even though its answer was lost: it keeps its spacing.
+        await writeBudget(
+          q,
+          PROVIDER,
+          key,
+          afterResponse(budget, {
+            at: now(),
+            rateLimit: undefined,
+            mutating,
+            createsContent,
+            counted: true,
+          }),
+        );
+        if (err instanceof ApiError || req.signal?.aborted) return { error: err };
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        return {
+          error: fail('network', {
+            providerMessage: cause?.code ?? cause?.message ?? (err as Error).message,
+          }),
+        };
+      }
+      const at = now();
+      const rateLimit = readRateLimit(sent.headers);
+      let data = parseJson(sent.text);
+      const verdict = classify({ status: sent.status, headers: sent.headers, message: messageOf(data) }, at, {
+        waitMs: policy.secondaryWaitMs,
+        strikes: budget.secondaryStrikes,
       });
-    } catch (err) {
-      if (err instanceof LockTimeoutError) throw fail('busy', { waitMs: 1_000 });
-      throw err;
-    }
+      let next = afterResponse(budget, {
+        at,
+        rateLimit,
+        mutating,
+        createsContent,
+        counted: sent.status !== 304,
+      });
+      if (verdict.kind === 'rate-limited') {
+        next.blockedUntil = at + verdict.waitMs;
+        if (verdict.limit === 'secondary') next.secondaryStrikes += 1;
+      } else if (verdict.kind === 'ok' || verdict.kind === 'not-modified') {
+        next = { ...next, secondaryStrikes: 0 };
+      }
+      await writeBudget(q, PROVIDER, key, next);
+
+      let fromCache = false;
+      if (verdict.kind === 'not-modified' && cached) {
+        data = parseJson(cached.body);
+        fromCache = true;
+        sent = {
+          ...sent,
+          headers: new Headers({
+            ...Object.fromEntries(sent.headers),
+            ...(cached.link ? { link: cached.link } : {}),
+          }),
+        };
+      } else if (verdict.kind === 'ok' && conditional) {
+        const etag = sent.headers.get('etag');
+        const lastModified = sent.headers.get('last-modified');
+        if (etag || lastModified) {
+          await writeCache(q, PROVIDER, key, url.href, {
+            etag,
+            lastModified,
+            link: sent.headers.get('link'),
+            body: sent.text,
+          });
+        }
+      }
+      return { sent, verdict, data, fromCache, rateLimit, waitedMs: Math.max(0, wait.ms) };
+    });
   }
 
   return {
@@ -492,7 +466,19 @@ export function createGitHubClient(deps: ClientDeps) {
         });
         if (res.waitedMs > 0) deps.metrics?.recordRateLimitWait('pacing');
         return res;
-      } catch (err) {
+      } catch (caught) {
+        // A lock not free in time (the installation's turn, or its token refresh by another worker)
+        // means: wait a moment, then call again.
+        const err =
+          caught instanceof LockTimeoutError
+            ? new ApiError('busy', {
+                method,
+                route: req.route,
+                status: undefined,
+                installation: req.installation,
+                waitMs: 1_000,
+              })
+            : caught;
         if (err instanceof ApiError) {
           if (err.kind === 'rate-limited' || err.kind === 'busy') {
             deps.metrics?.recordRateLimitWait(
@@ -525,11 +511,6 @@ export function createGitHubClient(deps: ClientDeps) {
         }
         throw err;
       }
-    },
-
-    /** The installation's shared budget as all workers see it. */
-    budget(installation: string): Promise<Budget> {
-      return readBudget(deps.db, PROVIDER, budgetKey(installation));
     },
 
     tokens,

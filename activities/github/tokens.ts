@@ -2,7 +2,7 @@
 // worker (a lock per installation), shared through storage and sealed there (S1). A token's length
 // is never assumed (GitHub is rolling out longer ones).
 import type { Sealer } from '../../lib/crypto';
-import { deleteToken, readToken, writeToken } from '../../lib/storage/api-state';
+import { readToken, writeToken } from '../../lib/storage/api-state';
 import type { Queryable } from '../../lib/storage/db';
 import type { WithLock } from '../../lib/storage/locks';
 
@@ -21,7 +21,7 @@ export interface TokenStoreDeps {
   now: () => number;
   /** Asks the provider for a new token (POST /app/installations/{id}/access_tokens). */
   issue: (installation: string) => Promise<IssuedToken>;
-  onRefresh?: (installation: string, result: 'ok' | 'failed') => void;
+  onRefresh?: (result: 'ok' | 'failed') => void;
 }
 
 export function createTokenStore(d: TokenStoreDeps) {
@@ -55,17 +55,13 @@ export function createTokenStore(d: TokenStoreDeps) {
         try {
           issued = await d.issue(installation);
         } catch (err) {
-          d.onRefresh?.(installation, 'failed');
+          d.onRefresh?.('failed');
           throw err;
         }
         await writeToken(q, d.provider, installation, d.sealer.seal(issued.token), issued.expiresAt);
-        d.onRefresh?.(installation, 'ok');
+        d.onRefresh?.('ok');
         return issued.token;
       });
-    },
-
-    async forget(installation: string): Promise<void> {
-      await deleteToken(d.db, d.provider, installation);
     },
   };
 }

@@ -183,10 +183,3 @@ export async function writeToken(
     [provider, installation, sealed, new Date(expiresAt).toISOString()],
   );
 }
-
-export async function deleteToken(q: Queryable, provider: string, installation: string): Promise<void> {
-  await q.query('DELETE FROM api_tokens WHERE provider = $1 AND installation_id = $2', [
-    provider,
-    installation,
-  ]);
-}

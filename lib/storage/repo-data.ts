@@ -40,120 +40,90 @@ export interface CommentRow {
   updatedAt: string;
 }
 
-export async function upsertIssues(
-  q: Queryable,
-  provider: string,
-  repository: string,
-  rows: IssueRow[],
-): Promise<void> {
+/**
+ * One table's upsert: the rows go as one JSON array, spread by jsonb_to_recordset. `columns` are the
+ * rows' camelCase fields in order, with their SQL types; a select expression where the JSON needs one.
+ */
+interface UpsertSpec {
+  table: RepoTable;
+  key: string;
+  columns: [field: string, type: string, select?: string][];
+}
+
+const snake = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+async function upsert(q: Queryable, provider: string, repository: string, spec: UpsertSpec, rows: object[]) {
   if (rows.length === 0) return;
+  const names = spec.columns.map(([field]) => snake(field));
+  const updates = names.filter((n) => n !== spec.key).map((n) => `${n} = excluded.${n}`);
   await q.query(
-    `INSERT INTO repo_issues (provider, repository, number, id, url, title, state, author, labels, comments,
-       created_at, updated_at, closed_at)
-     SELECT $1, $2, r.number, r.id, r.url, r.title, r.state, r.author,
-       ARRAY(SELECT jsonb_array_elements_text(r.labels)), r.comments, r.created_at, r.updated_at, r.closed_at
-     FROM jsonb_to_recordset($3::jsonb) AS r(number int, id bigint, url text, title text, state text, author text,
-       labels jsonb, comments int, created_at timestamptz, updated_at timestamptz, closed_at timestamptz)
-     ON CONFLICT (provider, repository, number) DO UPDATE SET id = excluded.id, url = excluded.url,
-       title = excluded.title, state = excluded.state, author = excluded.author, labels = excluded.labels,
-       comments = excluded.comments, created_at = excluded.created_at, updated_at = excluded.updated_at,
-       closed_at = excluded.closed_at
-     WHERE excluded.updated_at >= repo_issues.updated_at`,
+    `INSERT INTO ${spec.table} (provider, repository, ${names.join(', ')})
+     SELECT $1, $2, ${spec.columns.map(([field, , select]) => select ?? `r.${snake(field)}`).join(', ')}
+     FROM jsonb_to_recordset($3::jsonb) AS r(${spec.columns.map(([field, type]) => `${snake(field)} ${type}`).join(', ')})
+     ON CONFLICT (provider, repository, ${spec.key}) DO UPDATE SET ${updates.join(', ')}
+     WHERE excluded.updated_at >= ${spec.table}.updated_at`,
     [
       provider,
       repository,
       JSON.stringify(
-        rows.map((r) => ({
-          number: r.number,
-          id: r.id,
-          url: r.url,
-          title: r.title,
-          state: r.state,
-          author: r.author,
-          labels: r.labels,
-          comments: r.comments,
-          created_at: r.createdAt,
-          updated_at: r.updatedAt,
-          closed_at: r.closedAt,
-        })),
+        rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [snake(k), v]))),
       ),
     ],
   );
 }
 
-export async function upsertPulls(
-  q: Queryable,
-  provider: string,
-  repository: string,
-  rows: PullRow[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  await q.query(
-    `INSERT INTO repo_pull_requests (provider, repository, number, id, title, state, author, draft, head_ref,
-       base_ref, merged_at, created_at, updated_at, closed_at)
-     SELECT $1, $2, r.number, r.id, r.title, r.state, r.author, r.draft, r.head_ref, r.base_ref, r.merged_at,
-       r.created_at, r.updated_at, r.closed_at
-     FROM jsonb_to_recordset($3::jsonb) AS r(number int, id bigint, title text, state text, author text,
-       draft boolean, head_ref text, base_ref text, merged_at timestamptz, created_at timestamptz,
-       updated_at timestamptz, closed_at timestamptz)
-     ON CONFLICT (provider, repository, number) DO UPDATE SET id = excluded.id, title = excluded.title,
-       state = excluded.state, author = excluded.author, draft = excluded.draft, head_ref = excluded.head_ref,
-       base_ref = excluded.base_ref, merged_at = excluded.merged_at, created_at = excluded.created_at,
-       updated_at = excluded.updated_at, closed_at = excluded.closed_at
-     WHERE excluded.updated_at >= repo_pull_requests.updated_at`,
-    [
-      provider,
-      repository,
-      JSON.stringify(
-        rows.map((r) => ({
-          number: r.number,
-          id: r.id,
-          title: r.title,
-          state: r.state,
-          author: r.author,
-          draft: r.draft,
-          head_ref: r.headRef,
-          base_ref: r.baseRef,
-          merged_at: r.mergedAt,
-          created_at: r.createdAt,
-          updated_at: r.updatedAt,
-          closed_at: r.closedAt,
-        })),
-      ),
-    ],
-  );
-}
+const TIMES: UpsertSpec['columns'] = [
+  ['createdAt', 'timestamptz'],
+  ['updatedAt', 'timestamptz'],
+];
 
-export async function upsertComments(
-  q: Queryable,
-  provider: string,
-  repository: string,
-  rows: CommentRow[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  await q.query(
-    `INSERT INTO repo_issue_comments (provider, repository, id, issue_url, author, created_at, updated_at)
-     SELECT $1, $2, r.id, r.issue_url, r.author, r.created_at, r.updated_at
-     FROM jsonb_to_recordset($3::jsonb) AS r(id bigint, issue_url text, author text, created_at timestamptz,
-       updated_at timestamptz)
-     ON CONFLICT (provider, repository, id) DO UPDATE SET issue_url = excluded.issue_url, author = excluded.author,
-       created_at = excluded.created_at, updated_at = excluded.updated_at
-     WHERE excluded.updated_at >= repo_issue_comments.updated_at`,
-    [
-      provider,
-      repository,
-      JSON.stringify(
-        rows.map((r) => ({
-          id: r.id,
-          issue_url: r.issueUrl,
-          author: r.author,
-          created_at: r.createdAt,
-          updated_at: r.updatedAt,
-        })),
-      ),
-    ],
-  );
-}
+const ISSUES: UpsertSpec = {
+  table: 'repo_issues',
+  key: 'number',
+  columns: [
+    ['number', 'int'],
+    ['id', 'bigint'],
+    ['url', 'text'],
+    ['title', 'text'],
+    ['state', 'text'],
+    ['author', 'text'],
+    ['labels', 'jsonb', 'ARRAY(SELECT jsonb_array_elements_text(r.labels))'],
+    ['comments', 'int'],
+    ...TIMES,
+    ['closedAt', 'timestamptz'],
+  ],
+};
+
+const PULLS: UpsertSpec = {
+  table: 'repo_pull_requests',
+  key: 'number',
+  columns: [
+    ['number', 'int'],
+    ['id', 'bigint'],
+    ['title', 'text'],
+    ['state', 'text'],
+    ['author', 'text'],
+    ['draft', 'boolean'],
+    ['headRef', 'text'],
+    ['baseRef', 'text'],
+    ['mergedAt', 'timestamptz'],
+    ...TIMES,
+    ['closedAt', 'timestamptz'],
+  ],
+};
+
+const COMMENTS: UpsertSpec = {
+  table: 'repo_issue_comments',
+  key: 'id',
+  columns: [['id', 'bigint'], ['issueUrl', 'text'], ['author', 'text'], ...TIMES],
+};
+
+export const upsertIssues = (q: Queryable, provider: string, repository: string, rows: IssueRow[]) =>
+  upsert(q, provider, repository, ISSUES, rows);
+export const upsertPulls = (q: Queryable, provider: string, repository: string, rows: PullRow[]) =>
+  upsert(q, provider, repository, PULLS, rows);
+export const upsertComments = (q: Queryable, provider: string, repository: string, rows: CommentRow[]) =>
+  upsert(q, provider, repository, COMMENTS, rows);
 
 export type RepoTable = 'repo_issues' | 'repo_pull_requests' | 'repo_issue_comments';
 

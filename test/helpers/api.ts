@@ -8,6 +8,7 @@ import { openStore, type Store } from '../../lib/storage';
 import { createLocks } from '../../lib/storage/locks';
 import { createGitHubClient, type ClientPolicy, type GitHubClient } from '../../activities/github/client';
 import { startFakeGitHub, type FakeGitHub, type FakeOptions } from '../fake-github/server';
+import { githubDelivery, type Delivery } from './deliveries';
 import { freshSchemaUrl } from './harness';
 
 export const APP_ID = 4242;
@@ -88,4 +89,22 @@ export function apiEnv(fake: FakeGitHub, extra: Record<string, string> = {}): Re
     HOOKFLOW_RESYNC_INTERVAL_MINUTES: '0',
     ...extra,
   };
+}
+
+/** An `issues.opened` delivery for one of the fake's issues, as GitHub would send it (no installation: a repository hook). */
+export function issueOpened(
+  fake: FakeGitHub,
+  repository: string,
+  number: number,
+  installation?: number,
+): Delivery {
+  return githubDelivery({
+    event: 'issues',
+    payload: {
+      action: 'opened',
+      issue: fake.issueJson(repository, number),
+      repository: { full_name: repository },
+      ...(installation !== undefined ? { installation: { id: installation } } : {}),
+    },
+  });
 }
