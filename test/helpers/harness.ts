@@ -18,6 +18,7 @@ import { loadConfig, type Config } from '../../lib/config';
 import type { DeliveryOutcome } from '../../lib/delivery';
 import { createLogger, type Logger } from '../../lib/logger';
 import { openStore, type Store } from '../../lib/storage';
+import { createMetrics } from '../../lib/telemetry/metrics';
 import { serve, type RunningServer } from '../../server/serve';
 import { createWorker } from '../../worker/create-worker';
 import { post, type Answer, type Delivery } from './deliveries';
@@ -41,6 +42,8 @@ export interface HarnessOptions {
   worker?: boolean;
   temporalAddress?: string;
   logger?: Logger;
+  /** One set of metrics for the server and the worker, as `npm start` has: `/metrics` shows both. */
+  sharedMetrics?: boolean;
 }
 
 export interface Harness {
@@ -90,7 +93,8 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
   });
   const logger = o.logger ?? createLogger('silent');
   const store = await openStore(config);
-  const server: RunningServer = await serve(config, store, address, logger);
+  const metrics = o.sharedMetrics ? createMetrics('hookflow') : undefined;
+  const server: RunningServer = await serve(config, store, address, logger, metrics);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
 
@@ -105,6 +109,7 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
       taskQueue,
       store,
       logger,
+      metrics,
       workflowBundle: { codePath: testEnv.workflowBundle },
       maxConcurrentActivityTaskExecutions: 10,
     });
@@ -140,6 +145,7 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
     async close() {
       await stopWorker();
       await server.close();
+      await metrics?.shutdown();
       await connection.close();
       await store.db.close();
       rmSync(dataDir, { recursive: true, force: true });
