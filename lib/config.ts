@@ -53,6 +53,16 @@ const byteSize = z
   })
   .pipe(z.number().int().min(1024, 'must be at least 1kb'));
 
+const OTLP_PROTOCOLS = ['grpc', 'http/protobuf', 'http/json'] as const;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+
+/** `otlp,console`: a comma-separated list of known exporter names. */
+const exporterList = <T extends string>(names: readonly T[]) =>
+  z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()))
+    .pipe(z.array(z.enum(names, { message: `must be a comma-separated list of ${names.join(', ')}` })));
+
 const envSchema = z.object({
   PORT: intString(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -97,6 +107,18 @@ const envSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookflow'),
   TEMPORAL_PORT: intString(1, 65535).default(7233),
   TEMPORAL_UI_PORT: intString(1, 65535).default(8233),
+  // OpenTelemetry's standard variables (the exporters read the rest, such as OTEL_EXPORTER_OTLP_HEADERS).
+  OTEL_SDK_DISABLED: boolString.default(false),
+  OTEL_SERVICE_NAME: z.string().min(1).max(200).optional(),
+  OTEL_TRACES_EXPORTER: exporterList(['otlp', 'console', 'none']).optional(),
+  OTEL_METRICS_EXPORTER: exporterList(['otlp', 'prometheus', 'console', 'none']).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: urlString(['http:', 'https:']).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: urlString(['http:', 'https:']).optional(),
+  OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: urlString(['http:', 'https:']).optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
+  OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
+  OTEL_METRIC_EXPORT_INTERVAL: intString(100, 3_600_000).default(60_000),
 });
 
 export interface Config {
@@ -132,8 +154,17 @@ export interface Config {
     devServerPort: number;
     uiPort: number;
   };
+  /** OpenTelemetry export (O1, O2), from the standard OTEL_* variables: off unless configured. */
+  telemetry: TelemetryConfig;
   /** The untouched env, for `@temporalio/envconfig` (TLS, API key, profiles). */
   env: Env;
+}
+
+export interface TelemetryConfig {
+  /** OTEL_SERVICE_NAME; each process has its own default (hookflow-server, hookflow-worker, hookflow). */
+  serviceName: string | undefined;
+  traces: { exporters: ('otlp' | 'console')[]; protocol: OtlpProtocol };
+  metrics: { otlp: boolean; protocol: OtlpProtocol; intervalMs: number };
 }
 
 export interface ApiConfig {
@@ -295,7 +326,36 @@ export function loadConfig(env: Env = process.env): Config {
       devServerPort: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
     },
+    telemetry: telemetryConfig(e),
     env,
+  };
+}
+
+/**
+ * Traces go out when OTEL_TRACES_EXPORTER names an exporter, or when an OTLP endpoint is set and
+ * OTEL_TRACES_EXPORTER is unset; likewise metrics over OTLP. With nothing set, nothing is exported
+ * (the Prometheus `/metrics` endpoints are always there). The protocol defaults to http/protobuf.
+ */
+function telemetryConfig(e: z.infer<typeof envSchema>): TelemetryConfig {
+  const on = (list: string[] | undefined, endpoint: string | undefined) =>
+    e.OTEL_SDK_DISABLED ? [] : (list ?? (endpoint !== undefined ? ['otlp'] : []));
+  const traces = on(
+    e.OTEL_TRACES_EXPORTER,
+    e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_ENDPOINT,
+  ).filter((x): x is 'otlp' | 'console' => x === 'otlp' || x === 'console');
+  const metrics = on(
+    e.OTEL_METRICS_EXPORTER,
+    e.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_ENDPOINT,
+  );
+  const protocol = e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
+  return {
+    serviceName: e.OTEL_SERVICE_NAME,
+    traces: { exporters: [...new Set(traces)], protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? protocol },
+    metrics: {
+      otlp: metrics.includes('otlp'),
+      protocol: e.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL ?? protocol,
+      intervalMs: e.OTEL_METRIC_EXPORT_INTERVAL,
+    },
   };
 }
 

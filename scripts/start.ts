@@ -11,14 +11,21 @@ import { WORKER_POOL_SIZE } from '../worker/create-worker';
 import { findTemporalCli } from '../lib/temporal/cli';
 import { startDevServer, type DevServer } from '../lib/temporal/dev-server';
 import { installTemporalRuntime } from '../lib/temporal/runtime';
-import { createMetrics } from '../lib/telemetry/metrics';
+import { startProcessTelemetry } from '../lib/telemetry/process';
 import { serve } from '../server/serve';
 import { runWorker } from '../worker/run-worker';
 
 runMain(async (defer) => {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  installTemporalRuntime(logger, config.logLevel);
+  // One process, one set of metrics: the server's /metrics shows the worker's and the Temporal SDK's too.
+  const { metrics, tracing, sdkMetricsAddress } = await startProcessTelemetry(
+    config,
+    'hookflow',
+    defer,
+    true,
+  );
+  installTemporalRuntime(logger, config.logLevel, sdkMetricsAddress);
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
   let devServer: DevServer | undefined;
@@ -37,12 +44,9 @@ runMain(async (defer) => {
   }
   const store = await openStore(config, WORKER_POOL_SIZE);
   defer(() => store.db.close());
-  // One process, one set of metrics: the server's /metrics shows the worker's too.
-  const metrics = createMetrics('hookflow');
-  defer(() => metrics.shutdown());
-  const worker = await runWorker(config, store, address, logger, metrics);
+  const worker = await runWorker(config, store, address, logger, metrics, tracing);
   defer(() => worker.stop());
-  const server = await serve(config, store, address, logger, metrics);
+  const server = await serve(config, store, address, logger, metrics, tracing !== undefined);
   defer(() => server.close());
   worker.done.catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));
 

@@ -1,14 +1,18 @@
 // The Koa app, built without listen() so tests drive it through a real HTTP server of their own.
 import http from 'node:http';
 import https from 'node:https';
+import { trace } from '@opentelemetry/api';
 import Koa from 'koa';
 import { frontDoor, type FrontDoorDeps } from './front-door';
+import { traceRequests } from './trace-requests';
 import type { Metrics } from '../lib/telemetry/metrics';
 import type { Provider } from './providers';
 
 export interface AppDeps extends FrontDoorDeps {
   providers: Provider[];
   metrics?: Metrics | undefined;
+  /** One span per request (O1); off when tracing is off. */
+  traced?: boolean;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -21,6 +25,7 @@ export function createApp(deps: AppDeps): Koa {
     deps.logger[clientSide ? 'debug' : 'warn']({ err: err.message, code: err.code }, 'HTTP connection error');
   });
   const doors = new Map(deps.providers.map((p) => [p.path, frontDoor(p, deps)]));
+  if (deps.traced) app.use(traceRequests(new Set(doors.keys())));
 
   app.use(async (ctx, next) => {
     try {
@@ -44,9 +49,17 @@ export function createApp(deps: AppDeps): Koa {
       }
       const started = process.hrtime.bigint();
       await door(ctx);
+      const answer = ctx.body as { status?: string; error?: string } | undefined;
+      trace
+        .getActiveSpan()
+        ?.setAttributes(
+          answer?.status
+            ? { 'hookflow.delivery.outcome': answer.status }
+            : { 'hookflow.delivery.outcome': 'rejected', 'hookflow.delivery.refusal': answer?.error ?? '' },
+        );
       deps.metrics?.recordDelivery({
         status: ctx.status,
-        outcome: (ctx.body as { status?: string } | undefined)?.status,
+        outcome: answer?.status,
         event: ctx.get('x-github-event') || undefined,
         seconds: Number(process.hrtime.bigint() - started) / 1e9,
       });

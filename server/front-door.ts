@@ -4,10 +4,12 @@
 //   5 parse (400)  6 known source/installation (403)  7 routing (200 ping, 202 ignored)
 //   8 ledger row + workflow start (202 accepted / 200 duplicate)  9 outbox (202 queued) or 503.
 // Nothing is stored or started before step 4 passes.
+import { trace } from '@opentelemetry/api';
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
 import { deliveryKey, NO_HOOK_ID, type DeliveryRef } from '../lib/delivery';
 import type { Logger } from '../lib/logger';
+import { deliveryAttributes } from '../lib/telemetry/attributes';
 import { isStorageUnavailable, type Store } from '../lib/storage';
 import { fieldAt, type Provider, type Route, type Source } from './providers';
 import { verifySignature } from './signature';
@@ -245,6 +247,7 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
         repository: repository ?? null,
       };
       const log = logger.child({ delivery: ref.key, event, action });
+      trace.getActiveSpan()?.setAttributes(deliveryAttributes(ref));
 
       // 6: a known source and installation.
       await checkInstallation(installation, source, event);

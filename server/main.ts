@@ -5,12 +5,14 @@ import { requireSplitDeployment, runMain } from '../lib/main';
 import { openStore } from '../lib/storage';
 import { clientConnection } from '../lib/temporal/connect';
 import { ensureSearchAttributes } from '../lib/temporal/dev-server';
+import { startProcessTelemetry } from '../lib/telemetry/process';
 import { serve } from './serve';
 
 runMain(async (defer) => {
   const config = loadConfig();
   const address = requireSplitDeployment(config, 'server');
   const logger = createLogger(config.logLevel, 'hookflow-server');
+  const { metrics, tracing } = await startProcessTelemetry(config, 'hookflow-server', defer, false);
   const store = await openStore(config);
   defer(() => store.db.close());
   // Best effort: on a cluster the operator may have registered them already, or withheld the right to.
@@ -24,7 +26,7 @@ runMain(async (defer) => {
       ),
     )
     .finally(() => admin.close());
-  const server = await serve(config, store, address, logger);
+  const server = await serve(config, store, address, logger, metrics, tracing !== undefined);
   defer(() => server.close());
   logger.info({ url: `${server.url}${config.webhookPath}` }, 'hookflow server listening');
 });

@@ -24,9 +24,11 @@ export async function serve(
   logger: Logger,
   /** Shared with an in-process worker (`npm start`); else the server's own. */
   shared?: Metrics,
+  /** Trace each request and the workflow start it makes (O1). */
+  traced = false,
 ): Promise<RunningServer> {
   const connection = clientConnection(config, temporalAddress);
-  const client = createClient(connection, config.temporal.namespace);
+  const client = createClient(connection, config.temporal.namespace, traced);
   const starter = temporalStarter(client, config.temporal.taskQueue, config.startTimeoutMs);
   const health = temporalHealth();
   const providers = providersFrom(config);
@@ -38,6 +40,7 @@ export async function serve(
   metrics.observeOutboxDepth(() => store.outboxDepth());
   const app = createApp({
     metrics,
+    traced,
     providers,
     store,
     starter,

@@ -10,7 +10,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort } from '../lib/net';
 import { findTemporalCli } from '../lib/temporal/cli';
 import { startDevServer } from '../lib/temporal/dev-server';
-import { WORKFLOWS_PATH } from '../worker/create-worker';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../worker/create-worker';
 import { createScratchDatabase } from './helpers/scratch-database';
 
 async function main(): Promise<number> {
@@ -27,7 +27,11 @@ async function main(): Promise<number> {
   const namespace = 'hookflow-test';
   const [temporal, bundle, database] = await Promise.all([
     freePort().then((port) => startDevServer({ cli, port, namespace, stdio: 'ignore' })),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+    bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+      logger: quietLogger,
+    }),
     createScratchDatabase('hookflow_test'),
   ]);
   const bundlePath = path.join(tmp, 'workflow-bundle.js');

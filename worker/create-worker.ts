@@ -1,5 +1,15 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
+import type { Context } from '@temporalio/activity';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import { Resource } from '@opentelemetry/resources';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Tracing } from '../lib/telemetry/tracing';
+import { hookflowActivityInterceptor } from './activity-interceptor';
 import { createActivities } from '../activities';
 import { githubClientFrom } from '../activities/github/from-config';
 import type { Config } from '../lib/config';
@@ -20,6 +30,8 @@ export interface WorkerDeps {
   /** A prebuilt bundle (tests build one per run); else the workflows are bundled at start. */
   workflowBundle?: { codePath: string } | undefined;
   maxConcurrentActivityTaskExecutions?: number;
+  /** Where workflow and activity spans go (O1); undefined: tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 /** Activity slots per worker, and the PostgreSQL connections it opens: more than its slots (see openStore). */
@@ -27,6 +39,13 @@ export const ACTIVITY_SLOTS = 20;
 export const WORKER_POOL_SIZE = ACTIVITY_SLOTS + 10;
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+/**
+ * Temporal's OpenTelemetry workflow interceptors are always in the workflow code, traced or not, so
+ * every deployment runs (and replays) the same code; untraced, their spans go nowhere.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = [
+  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+];
 
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
   const options: WorkerOptions = {
@@ -43,6 +62,28 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
       metrics: deps.metrics,
     }),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    interceptors: {
+      ...(deps.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+      // Temporal's span first, so hookflow's interceptor runs inside it and can mark it.
+      activity: [
+        ...(deps.tracing
+          ? [
+              (ctx: Context) => ({
+                inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+                outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+              }),
+            ]
+          : []),
+        hookflowActivityInterceptor(deps.metrics),
+      ],
+    },
+    // Workflow spans leave the workflow sandbox through this sink, into the same processor.
+    sinks: {
+      exporter: makeWorkflowExporter(
+        deps.tracing?.spanProcessor ?? new NoopSpanProcessor(),
+        deps.tracing?.resource ?? Resource.empty(),
+      ),
+    },
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? ACTIVITY_SLOTS,
   };
   return Worker.create(options);

@@ -5,7 +5,8 @@ import { requireSplitDeployment, runMain } from '../lib/main';
 import { openStore } from '../lib/storage';
 import { WORKER_POOL_SIZE } from './create-worker';
 import { installTemporalRuntime } from '../lib/temporal/runtime';
-import { createMetrics, serveMetrics } from '../lib/telemetry/metrics';
+import { serveMetrics } from '../lib/telemetry/metrics';
+import { startProcessTelemetry } from '../lib/telemetry/process';
 import { runWorker } from './run-worker';
 
 runMain(async (defer) => {
@@ -18,16 +19,20 @@ runMain(async (defer) => {
     ]);
   }
   const logger = createLogger(config.logLevel, 'hookflow-worker');
-  installTemporalRuntime(logger, config.logLevel);
+  const { metrics, tracing, sdkMetricsAddress } = await startProcessTelemetry(
+    config,
+    'hookflow-worker',
+    defer,
+    true,
+  );
+  installTemporalRuntime(logger, config.logLevel, sdkMetricsAddress);
   const store = await openStore(config, WORKER_POOL_SIZE);
   defer(() => store.db.close());
-  const metrics = createMetrics('hookflow-worker');
-  defer(() => metrics.shutdown());
   if (config.workerMetricsPort !== 0) {
     const metricsServer = await serveMetrics(metrics, config.workerMetricsPort, config.host);
     defer(() => new Promise<void>((r) => metricsServer.close(() => r())));
   }
-  const worker = await runWorker(config, store, address, logger, metrics);
+  const worker = await runWorker(config, store, address, logger, metrics, tracing);
   defer(() => worker.stop());
   logger.info({ taskQueue: config.temporal.taskQueue }, 'hookflow worker running');
   // A worker stops by itself only on a fatal error (a signal stops it through `defer` above).

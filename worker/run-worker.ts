@@ -2,6 +2,7 @@ import type { Worker } from '@temporalio/worker';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/telemetry/metrics';
+import type { Tracing } from '../lib/telemetry/tracing';
 import type { Store } from '../lib/storage';
 import { clientConnection, createClient, workerConnection } from '../lib/temporal/connect';
 import { createWorker } from './create-worker';
@@ -19,13 +20,19 @@ export async function runWorker(
   temporalAddress: string,
   logger: Logger,
   metrics?: Metrics,
+  tracing?: Tracing,
 ): Promise<RunningWorker> {
   const connection = await workerConnection(config, temporalAddress);
   const clientConn = clientConnection(config, temporalAddress);
+  const client = createClient(clientConn, config.temporal.namespace, tracing !== undefined);
+  // Read from Temporal's visibility at each scrape: the truth across every worker, restarts included.
+  const running = `WorkflowType = "syncRepository" AND ExecutionStatus = "Running" AND TaskQueue = "${config.temporal.taskQueue}"`;
+  metrics?.observeSyncJobsRunning(async () => (await client.workflow.count(running)).count);
   const worker = await createWorker({
     config,
-    client: createClient(clientConn, config.temporal.namespace),
+    client,
     metrics,
+    tracing,
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,

@@ -4,7 +4,10 @@
 // conditional-request cache (A9), records the rate-limit headers (A4), logs the call, and turns every
 // failure into a typed ApiError. It knows nothing of Temporal: activities translate its errors.
 import { createHash } from 'node:crypto';
+import { SpanKind, type Span, type SpanOptions } from '@opentelemetry/api';
 import type { Sealer } from '../../lib/crypto';
+import { inSpan } from '../../lib/telemetry/tracing';
+import { workContext } from '../../lib/telemetry/work-context';
 import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/telemetry/metrics';
 import { readBudget, readCache, writeBudget, writeCache } from '../../lib/storage/api-state';
@@ -47,7 +50,12 @@ export interface ClientDeps {
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Where calls, rate-limit waits and token refreshes are counted (O2). */
-  metrics?: Pick<Metrics, 'recordApiCall' | 'recordRateLimitWait' | 'recordTokenRefresh'> | undefined;
+  metrics?:
+    | Pick<
+        Metrics,
+        'recordApiCall' | 'recordRateLimitWait' | 'recordTokenRefresh' | 'recordAuthFailure' | 'recordBudget'
+      >
+    | undefined;
 }
 
 export interface ApiRequest {
@@ -193,11 +201,18 @@ export function createGitHubClient(deps: ClientDeps) {
     };
   }
 
+  const TOKEN_ROUTE = '/app/installations/{installation_id}/access_tokens';
   /** App-scoped calls (token issuance): the App's own JWT, outside any installation's budget. */
-  async function issueToken(installation: string) {
+  function issueToken(installation: string) {
+    return inSpan(`POST ${TOKEN_ROUTE}`, spanStart('POST', TOKEN_ROUTE, installation), (span) =>
+      issueTokenInSpan(installation, span),
+    );
+  }
+
+  async function issueTokenInSpan(installation: string, span: Span) {
     const auth = deps.auth;
     if (auth.kind !== 'app') throw new Error('installation tokens need App mode');
-    const route = '/app/installations/{installation_id}/access_tokens';
+    const route = TOKEN_ROUTE;
     const jwt = () => {
       try {
         return appJwt(auth.appId, auth.privateKey, now());
@@ -234,6 +249,7 @@ export function createGitHubClient(deps: ClientDeps) {
         providerMessage: (err as Error).message,
       });
     }
+    span.setAttribute('http.response.status_code', sent.status);
     const data = parseJson(sent.text) as { token?: unknown; expires_at?: unknown };
     logger.info(
       { method: 'POST', route, status: sent.status, ms: now() - started, installation },
@@ -250,6 +266,8 @@ export function createGitHubClient(deps: ClientDeps) {
       );
       const kind =
         verdict.kind === 'unauthorized' || verdict.kind === 'not-found' ? 'forbidden' : verdict.kind;
+      if (verdict.kind === 'unauthorized' || verdict.kind === 'forbidden')
+        deps.metrics?.recordAuthFailure(verdict.kind);
       throw new ApiError(kind === 'ok' || kind === 'not-modified' ? 'client' : kind, {
         method: 'POST',
         route,
@@ -452,78 +470,139 @@ export function createGitHubClient(deps: ClientDeps) {
     });
   }
 
+  /** The attributes every API span starts with (semantic-convention names where they exist). */
+  const spanStart = (method: string, route: string, installation: string): SpanOptions => ({
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'http.request.method': method,
+      'url.template': route,
+      'server.address': base.hostname,
+      'hookflow.installation.id': installation,
+      ...(workContext.current() ? { 'hookflow.attempt': workContext.current()!.attempt } : {}),
+    },
+  });
+  /** Rate limits and busy turns are waits, not errors. */
+  const isWait = (err: unknown) =>
+    err instanceof ApiError && (err.kind === 'rate-limited' || err.kind === 'busy');
+
   return {
-    async request<T = unknown>(req: ApiRequest): Promise<ApiResponse<T>> {
+    request<T = unknown>(req: ApiRequest): Promise<ApiResponse<T>> {
       const method = (req.method ?? 'GET').toUpperCase();
-      const started = now();
-      try {
-        const res = await call<T>(req, method, started);
-        deps.metrics?.recordApiCall({
-          route: req.route,
-          method,
-          status: res.status,
-          seconds: (now() - started) / 1000,
-        });
-        if (res.waitedMs > 0) deps.metrics?.recordRateLimitWait('pacing');
-        return res;
-      } catch (caught) {
-        // A lock not free in time (the installation's turn, or its token refresh by another worker)
-        // means: wait a moment, then call again.
-        const err =
-          caught instanceof LockTimeoutError
-            ? new ApiError('busy', {
-                method,
-                route: req.route,
-                status: undefined,
-                installation: req.installation,
-                waitMs: 1_000,
-              })
-            : caught;
-        if (err instanceof ApiError) {
-          if (err.kind === 'rate-limited' || err.kind === 'busy') {
-            deps.metrics?.recordRateLimitWait(
-              err.kind === 'busy' ? 'busy' : (err.details.limit ?? 'unknown'),
-            );
-          }
-          if (err.kind !== 'busy' && !(err.kind === 'rate-limited' && err.details.status === undefined)) {
-            deps.metrics?.recordApiCall({
-              route: req.route,
-              method,
-              status: err.details.status,
-              seconds: (now() - started) / 1000,
-            });
-          }
-        }
-        // Calls that got no answer to log below (network errors, waits, busy turns) are logged here.
-        if (err instanceof ApiError && err.details.status === undefined) {
-          logger.warn(
-            {
-              requestId: req.requestId,
-              installation: req.installation,
-              method,
-              route: req.route,
-              ms: now() - started,
-              error: err.kind,
-              waitMs: err.details.waitMs,
-            },
-            'api call not made or not answered',
-          );
-        }
-        throw err;
-      }
+      return inSpan(
+        `${method} ${req.route}`,
+        spanStart(method, req.route, req.installation),
+        (span) => requestInSpan<T>(req, method, span),
+        isWait,
+      );
     },
 
     tokens,
   };
 
-  async function call<T>(req: ApiRequest, method: string, started: number): Promise<ApiResponse<T>> {
+  async function requestInSpan<T>(req: ApiRequest, method: string, span: Span): Promise<ApiResponse<T>> {
+    const started = now();
+    span.setAttribute('hookflow.request_id', req.requestId);
+    try {
+      const res = await call<T>(req, method, started, span);
+      deps.metrics?.recordApiCall({
+        route: req.route,
+        method,
+        status: res.status,
+        seconds: (now() - started) / 1000,
+      });
+      if (res.waitedMs > 0) deps.metrics?.recordRateLimitWait('pacing');
+      return res;
+    } catch (caught) {
+      // A lock not free in time (the installation's turn, or its token refresh by another worker)
+      // means: wait a moment, then call again.
+      const err =
+        caught instanceof LockTimeoutError
+          ? new ApiError('busy', {
+              method,
+              route: req.route,
+              status: undefined,
+              installation: req.installation,
+              waitMs: 1_000,
+            })
+          : caught;
+      if (err instanceof ApiError) {
+        if (err.details.status !== undefined)
+          span.setAttribute('http.response.status_code', err.details.status);
+        if (err.details.waitMs !== undefined) span.setAttribute('hookflow.wait_ms', err.details.waitMs);
+        if (err.details.limit !== undefined) span.setAttribute('hookflow.rate_limit.kind', err.details.limit);
+        if (err.kind === 'rate-limited' || err.kind === 'busy') {
+          deps.metrics?.recordRateLimitWait(err.kind === 'busy' ? 'busy' : (err.details.limit ?? 'unknown'));
+        }
+        if (err.kind !== 'busy' && !(err.kind === 'rate-limited' && err.details.status === undefined)) {
+          deps.metrics?.recordApiCall({
+            route: req.route,
+            method,
+            status: err.details.status,
+            seconds: (now() - started) / 1000,
+          });
+        }
+      }
+      // Calls that got no answer to log below (network errors, waits, busy turns) are logged here.
+      if (err instanceof ApiError && err.details.status === undefined) {
+        logger.warn(
+          {
+            requestId: req.requestId,
+            installation: req.installation,
+            method,
+            route: req.route,
+            ms: now() - started,
+            error: err.kind,
+            waitMs: err.details.waitMs,
+          },
+          'api call not made or not answered',
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** The answer's attributes and events on the call's span, and its auth and budget metrics. */
+  function observe(req: ApiRequest, a: Attempt, span: Span): void {
+    span.setAttribute('http.response.status_code', a.sent.status);
+    span.setAttribute('hookflow.cache_hit', a.fromCache);
+    if (a.waitedMs > 0) span.addEvent('rate-limit pacing', { 'hookflow.wait_ms': a.waitedMs });
+    const retryAfter = a.sent.headers.get('retry-after');
+    if (retryAfter !== null) span.setAttribute('http.response.header.retry-after', retryAfter.slice(0, 64));
+    if (a.rateLimit) {
+      span.setAttributes({
+        'github.rate_limit.limit': a.rateLimit.limit,
+        'github.rate_limit.remaining': a.rateLimit.remaining,
+        'github.rate_limit.reset': Math.round(a.rateLimit.resetAt / 1000),
+        ...(a.rateLimit.resource ? { 'github.rate_limit.resource': a.rateLimit.resource } : {}),
+      });
+      deps.metrics?.recordBudget({
+        installation: req.installation,
+        resource: a.rateLimit.resource ?? 'core',
+        remaining: a.rateLimit.remaining,
+        limit: a.rateLimit.limit,
+      });
+    }
+    if (a.verdict.kind === 'unauthorized' || a.verdict.kind === 'forbidden') {
+      deps.metrics?.recordAuthFailure(a.verdict.kind);
+    }
+  }
+
+  async function call<T>(
+    req: ApiRequest,
+    method: string,
+    started: number,
+    span: Span,
+  ): Promise<ApiResponse<T>> {
     let token = await credential(req.installation);
     let a = await attempt(req, method, token);
+    observe(req, a, span);
     if (a.verdict.kind === 'unauthorized' && deps.auth.kind === 'app') {
       // One refresh and one retry (A2); a second 401 means the installation lost access.
       logger.warn({ installation: req.installation, route: req.route }, 'token refused: refreshing once');
       token = await credential(req.installation, token);
       a = await attempt(req, method, token);
+      span.setAttribute('http.request.resend_count', 1);
+      observe(req, a, span);
     }
     const { sent, verdict } = a;
     logger.info(

@@ -3,7 +3,27 @@
 import http from 'node:http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { Resource } from '@opentelemetry/resources';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import {
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+} from '@opentelemetry/sdk-metrics';
+import type { OtlpProtocol } from '../config';
+
+/** Metrics pushed over OTLP as well (OTEL_METRICS_EXPORTER=otlp, or an OTLP endpoint set). */
+export interface MetricExport {
+  protocol: OtlpProtocol;
+  intervalMs: number;
+}
+
+function otlpMetricExporter(protocol: OtlpProtocol): PushMetricExporter {
+  if (protocol === 'grpc') return new GrpcMetricExporter();
+  if (protocol === 'http/json') return new JsonMetricExporter();
+  return new ProtoMetricExporter();
+}
 
 /** Why a delivery was refused, from the status the front door answered: a short, fixed set of labels. */
 const REFUSALS: Record<number, string> = {
@@ -17,11 +37,24 @@ const REFUSALS: Record<number, string> = {
   503: 'storage-unavailable',
 };
 
-export function createMetrics(serviceName: string) {
+/** Installations whose rate-limit budget is a labelled series: the most recently seen ones. */
+export const MAX_BUDGET_SERIES = 100;
+
+export function createMetrics(serviceName: string, otlp?: MetricExport) {
   const exporter = new PrometheusExporter({ preventServerStart: true });
   const provider = new MeterProvider({
     resource: new Resource({ 'service.name': serviceName }),
-    readers: [exporter],
+    readers: [
+      exporter,
+      ...(otlp
+        ? [
+            new PeriodicExportingMetricReader({
+              exporter: otlpMetricExporter(otlp.protocol),
+              exportIntervalMillis: otlp.intervalMs,
+            }),
+          ]
+        : []),
+    ],
   });
   const meter = provider.getMeter('hookflow');
   const deliveries = meter.createCounter('hookflow_deliveries', {
@@ -49,7 +82,58 @@ export function createMetrics(serviceName: string) {
   const syncItems = meter.createCounter('hookflow_sync_items', {
     description: 'Items stored by repository sync jobs, by kind (issues, pulls, comments)',
   });
+  const retries = meter.createCounter('hookflow_api_retries', {
+    description: 'Activity attempts that failed and will be retried, by reason',
+  });
+  const authFailures = meter.createCounter('hookflow_api_auth_failures', {
+    description:
+      "Provider answers refusing hookflow's credentials: 401 (unauthorized) or 403 without a rate limit (forbidden)",
+  });
+  const syncJobs = meter.createCounter('hookflow_sync_jobs', {
+    description: 'Repository sync jobs finished, by result',
+  });
+  const deliveryWorkflows = meter.createCounter('hookflow_delivery_workflows', {
+    description: 'Delivery workflows finished, by outcome',
+  });
+  // Series an alert watches exist from the start, at zero: an alert on `increase()` needs a first sample.
+  for (const result of ['ok', 'failed']) tokenRefreshes.add(0, { result });
+  for (const reason of ['unauthorized', 'forbidden']) authFailures.add(0, { reason });
+  for (const result of ['completed', 'failed']) syncJobs.add(0, { result });
+  for (const outcome of ['completed', 'failed']) deliveryWorkflows.add(0, { outcome });
+
+  // The budget per installation, bounded: the least recently seen installation's series goes first.
+  const budgets = new Map<
+    string,
+    { installation: string; resource: string; remaining: number; limit: number }
+  >();
+  const observeBudgets = (name: string, description: string, pick: 'remaining' | 'limit') =>
+    meter.createObservableGauge(name, { description }).addCallback((result) => {
+      for (const b of budgets.values())
+        result.observe(b[pick], { installation: b.installation, resource: b.resource });
+    });
+  observeBudgets(
+    'hookflow_api_rate_limit_remaining',
+    'Requests left in the rate-limit window, per installation',
+    'remaining',
+  );
+  observeBudgets(
+    'hookflow_api_rate_limit_limit',
+    'Requests allowed per rate-limit window, per installation',
+    'limit',
+  );
+
   const serializer = new PrometheusSerializer();
+  const texts: (() => Promise<string>)[] = [];
+
+  function observeAtScrape(name: string, description: string, read: () => Promise<number>) {
+    meter.createObservableGauge(name, { description }).addCallback(async (result) => {
+      try {
+        result.observe(await read());
+      } catch {
+        // the source is unreachable: no sample rather than a wrong one
+      }
+    });
+  }
 
   return {
     meter,
@@ -96,25 +180,49 @@ export function createMetrics(serviceName: string) {
       if (n > 0) syncItems.add(n, { kind });
     },
 
+    recordRetry(reason: string) {
+      retries.add(1, { reason });
+    },
+
+    recordAuthFailure(reason: 'unauthorized' | 'forbidden') {
+      authFailures.add(1, { reason });
+    },
+
+    recordBudget(b: { installation: string; resource: string; remaining: number; limit: number }) {
+      const key = `${b.installation}\u0000${b.resource}`;
+      budgets.delete(key);
+      budgets.set(key, b);
+      if (budgets.size > MAX_BUDGET_SERIES) budgets.delete(budgets.keys().next().value!);
+    },
+
+    recordSyncJob(result: 'completed' | 'failed') {
+      syncJobs.add(1, { result });
+    },
+
+    recordDeliveryWorkflow(outcome: 'completed' | 'failed') {
+      deliveryWorkflows.add(1, { outcome });
+    },
+
+    /** Sync jobs running now, read (from Temporal's visibility) at each scrape. */
+    observeSyncJobsRunning(read: () => Promise<number>) {
+      observeAtScrape('hookflow_sync_jobs_running', 'Repository sync jobs running', read);
+    },
+
+    /** More Prometheus text for `/metrics`, such as the Temporal SDK's own worker metrics. */
+    includeText(read: () => Promise<string>) {
+      texts.push(read);
+    },
+
     /** Deliveries waiting in the outbox for Temporal, read from storage at each scrape. */
     observeOutboxDepth(read: () => Promise<number>) {
-      meter
-        .createObservableGauge('hookflow_outbox_depth', {
-          description: 'Deliveries waiting in the outbox for Temporal',
-        })
-        .addCallback(async (result) => {
-          try {
-            result.observe(await read());
-          } catch {
-            // storage unreachable: no sample rather than a wrong one
-          }
-        });
+      observeAtScrape('hookflow_outbox_depth', 'Deliveries waiting in the outbox for Temporal', read);
     },
 
     /** The Prometheus text exposition of every metric. */
     async render(): Promise<string> {
       const { resourceMetrics } = await exporter.collect();
-      return serializer.serialize(resourceMetrics);
+      const extra = await Promise.all(texts.map((read) => read().catch(() => '')));
+      return [serializer.serialize(resourceMetrics), ...extra].join('\n');
     },
 
     shutdown: () => provider.shutdown(),

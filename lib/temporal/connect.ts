@@ -3,6 +3,7 @@
 // through @temporalio/envconfig, so hookflow connects to a cluster exactly like the `temporal` CLI.
 import { Connection, Client } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config';
 
@@ -33,8 +34,16 @@ export function clientConnection(config: Config, address: string): Connection {
   });
 }
 
-export function createClient(connection: Connection, namespace: string): Client {
-  return new Client({ connection, namespace });
+/**
+ * With `traced`, each workflow start (and signal, query…) is a span, and its context travels to the
+ * workflow in the start's headers (Temporal's OpenTelemetry client interceptor).
+ */
+export function createClient(connection: Connection, namespace: string, traced = false): Client {
+  return new Client({
+    connection,
+    namespace,
+    ...(traced ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
+  });
 }
 
 export async function workerConnection(config: Config, address: string): Promise<NativeConnection> {

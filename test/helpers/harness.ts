@@ -19,6 +19,7 @@ import type { DeliveryOutcome } from '../../lib/delivery';
 import { createLogger, type Logger } from '../../lib/logger';
 import { openStore, type Store } from '../../lib/storage';
 import { createMetrics } from '../../lib/telemetry/metrics';
+import type { Tracing } from '../../lib/telemetry/tracing';
 import { serve, type RunningServer } from '../../server/serve';
 import { createWorker } from '../../worker/create-worker';
 import { post, type Answer, type Delivery } from './deliveries';
@@ -44,6 +45,8 @@ export interface HarnessOptions {
   logger?: Logger;
   /** One set of metrics for the server and the worker, as `npm start` has: `/metrics` shows both. */
   sharedMetrics?: boolean;
+  /** Trace the server and the worker into this (a test's in-memory exporter, see startTracing). */
+  tracing?: Tracing;
 }
 
 export interface Harness {
@@ -94,7 +97,7 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
   const logger = o.logger ?? createLogger('silent');
   const store = await openStore(config);
   const metrics = o.sharedMetrics ? createMetrics('hookflow') : undefined;
-  const server: RunningServer = await serve(config, store, address, logger, metrics);
+  const server: RunningServer = await serve(config, store, address, logger, metrics, o.tracing !== undefined);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
 
@@ -110,6 +113,7 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
       store,
       logger,
       metrics,
+      tracing: o.tracing,
       workflowBundle: { codePath: testEnv.workflowBundle },
       maxConcurrentActivityTaskExecutions: 10,
     });

@@ -1,0 +1,73 @@
+// hookflow's own activity interceptor, inside Temporal's OpenTelemetry one: it gives each
+// activity's work its context (delivery, activity, attempt) for log lines and API spans, marks the
+// activity span with the delivery it serves, and counts what only the worker sees: retries, sync
+// job results and delivery workflow outcomes (O2, O3).
+import { trace } from '@opentelemetry/api';
+import type { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { ActivityInboundCallsInterceptor, ActivityInterceptors } from '@temporalio/worker';
+import { FAILURE } from '../lib/api-failures';
+import { deliveryAttributes, isDeliveryRef } from '../lib/telemetry/attributes';
+import type { Metrics } from '../lib/telemetry/metrics';
+import { workContext } from '../lib/telemetry/work-context';
+
+type Counted = Pick<Metrics, 'recordRetry' | 'recordSyncJob' | 'recordDeliveryWorkflow'>;
+
+const RETRY_REASONS: Record<string, string> = {
+  [FAILURE.server]: 'server_error',
+  [FAILURE.rateLimited]: 'rate_limited',
+  [FAILURE.busy]: 'busy',
+};
+
+/** Whether an activity's error ends its workflow's job rather than waiting or retrying. */
+function isFinal(err: unknown): boolean {
+  if (err instanceof CancelledFailure) return false;
+  if (!(err instanceof ApplicationFailure)) return false;
+  // A long rate-limit wait is non-retryable only because the workflow's timer does the waiting.
+  return err.nonRetryable === true && err.type !== FAILURE.rateLimitWait;
+}
+
+export function hookflowActivityInterceptor(metrics: Counted | undefined) {
+  return (ctx: Context): ActivityInterceptors => {
+    const inbound: ActivityInboundCallsInterceptor = {
+      async execute(input, next) {
+        const { info } = ctx;
+        const [first, second] = input.args;
+        const workflowId = info.workflowExecution?.workflowId ?? info.activityId;
+        const workflowType = info.workflowType ?? '';
+        const delivery = isDeliveryRef(first)
+          ? first.key
+          : info.activityType === 'finishDelivery' && typeof first === 'string'
+            ? first
+            : undefined;
+        if (isDeliveryRef(first)) trace.getActiveSpan()?.setAttributes(deliveryAttributes(first));
+        else if (delivery) trace.getActiveSpan()?.setAttribute('hookflow.delivery.key', delivery);
+        const work = {
+          ...(delivery ? { delivery } : {}),
+          workflowId,
+          workflowType,
+          activity: info.activityType,
+          attempt: info.attempt,
+        };
+        return workContext.run(work, async () => {
+          try {
+            const result: unknown = await next(input);
+            if (info.activityType === 'finishSync') metrics?.recordSyncJob('completed');
+            if (info.activityType === 'finishDelivery' && (second === 'completed' || second === 'failed'))
+              metrics?.recordDeliveryWorkflow(second);
+            return result;
+          } catch (err) {
+            if (isFinal(err)) {
+              if (workflowType === 'syncRepository') metrics?.recordSyncJob('failed');
+            } else if (!(err instanceof CancelledFailure)) {
+              const type = err instanceof ApplicationFailure ? (err.type ?? '') : '';
+              metrics?.recordRetry(RETRY_REASONS[type] ?? 'other');
+            }
+            throw err;
+          }
+        });
+      },
+    };
+    return { inbound };
+  };
+}
