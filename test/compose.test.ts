@@ -1,6 +1,7 @@
 // No Docker engine runs here, so the production-shaped stack is checked by its structure: the
 // services, pinned images, ports, and that hookflow's environment in it passes hookflow's own
-// configuration schema and points at services of the same file.
+// configuration schema and points at services of the same file. The observability services'
+// configuration files are checked in observability-stack.test.ts.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,13 +36,28 @@ function substitute(value: string, env: Record<string, string>): string {
 describe('docker-compose.yml', () => {
   test('has the production-shaped services', () => {
     assert.deepEqual(Object.keys(services).sort(), [
+      'grafana',
       'hookflow-db',
       'hookflow-server',
       'hookflow-worker',
+      'jaeger',
+      'otel-collector',
+      'prometheus',
       'temporal',
       'temporal-db',
       'temporal-ui',
     ]);
+  });
+
+  test('the observability stack: collector, Jaeger, Prometheus and Grafana on their ports', () => {
+    assert.match(services['otel-collector'].image!, /^otel\/opentelemetry-collector-contrib:/);
+    assert.ok(services['otel-collector'].ports!.includes('4318:4318'));
+    assert.match(services.jaeger.image!, /^jaegertracing\/all-in-one:/);
+    assert.ok(services.jaeger.ports!.includes('16686:16686'));
+    assert.match(services.prometheus.image!, /^prom\/prometheus:/);
+    assert.ok(services.prometheus.ports!.includes('9090:9090'));
+    assert.match(services.grafana.image!, /^grafana\/grafana:/);
+    assert.ok(services.grafana.ports!.includes('3001:3000'), "Grafana off hookflow's port 3000");
   });
 
   test('every image is pinned to a version', () => {
@@ -75,7 +91,10 @@ describe('docker-compose.yml', () => {
     assert.equal(worker.ports, undefined, 'workers publish no port, so they can scale');
     assert.ok((worker.deploy?.replicas ?? 1) >= 2, 'several worker replicas');
 
-    for (const s of [server, worker]) {
+    for (const [s, name] of [
+      [server, 'hookflow-server'],
+      [worker, 'hookflow-worker'],
+    ] as const) {
       const env = Object.fromEntries(
         Object.entries(s.environment!).map(([k, v]) => [
           k,
@@ -89,7 +108,24 @@ describe('docker-compose.yml', () => {
       assert.ok(services[db.hostname], `DATABASE_URL points at the ${db.hostname} service`);
       assert.equal(services[db.hostname].environment!.POSTGRES_DB, db.pathname.slice(1));
       assert.ok(services[config.temporal.address.split(':')[0]], 'TEMPORAL_ADDRESS points at a service');
+      assert.equal(env.OTEL_SERVICE_NAME, name, 'traces name the process they come from');
+      assert.deepEqual(config.telemetry.traces.exporters, ['otlp']);
+      assert.equal(
+        config.telemetry.metrics.otlp,
+        false,
+        'metrics reach Prometheus once: scraped from /metrics, not pushed through the collector too',
+      );
+      const otlp = new URL(env.OTEL_EXPORTER_OTLP_ENDPOINT);
+      assert.ok(
+        services[otlp.hostname],
+        `OTEL_EXPORTER_OTLP_ENDPOINT points at the ${otlp.hostname} service`,
+      );
     }
+    assert.equal(
+      worker.environment!.HOOKFLOW_WORKER_METRICS_PORT,
+      '9464',
+      "workers' /metrics, for Prometheus",
+    );
     assert.match(
       String(services['hookflow-server'].environment!.WEBHOOK_SECRET),
       /:\?/,

@@ -1,5 +1,8 @@
 // Determinism: the histories of real runs (a sync that was queried and continued as new, and
-// delivery workflows) replay against the current workflow bundle without a nondeterminism error.
+// delivery workflows), recorded with tracing on, replay against the current workflow bundle — with
+// Temporal's OpenTelemetry workflow interceptors in it — without a nondeterminism error. Queries
+// are the known hazard of those interceptors (sdk-typescript#2023: random values drawn after a
+// query differ on replay), so the sync is queried while it runs.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Worker } from '@temporalio/worker';
@@ -8,15 +11,30 @@ import { progressQuery } from '../workflows/sync-repository';
 import type { FakeGitHub } from './fake-github/server';
 import { apiEnv, issueOpened, startFake } from './helpers/api';
 import { testEnv, waitFor } from './helpers/env';
-import { startHookflow, type Harness } from './helpers/harness';
+import { sdkErrors, startHookflow, type Harness } from './helpers/harness';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { startTracing, type Tracing } from '../lib/telemetry/tracing';
+import { workflowSinks } from '../worker/create-worker';
 
 describe('replaying recorded histories', () => {
   let fake: FakeGitHub;
   let h: Harness;
+  let tracing: Tracing;
+  const exporter = new InMemorySpanExporter();
   before(async () => {
+    tracing = startTracing(
+      {
+        serviceName: undefined,
+        traces: { exporters: [], protocol: 'http/protobuf' },
+        metrics: { otlp: false, protocol: 'http/protobuf', intervalMs: 60_000 },
+      },
+      'hookflow-test',
+      exporter,
+    )!;
     fake = await startFake({ latencyMs: 5 });
     fake.addRepo('octo/replay', { id: 501, installation: '5001', issues: 350, commentsPerIssue: 1 });
     h = await startHookflow({
+      tracing,
       env: apiEnv(fake, { HOOKFLOW_WELCOME_LABEL: 'triage', HOOKFLOW_WELCOME_COMMENT: 'Hi' }),
     });
     await h.store.registerInstallation(
@@ -27,6 +45,7 @@ describe('replaying recorded histories', () => {
   after(async () => {
     await h.close();
     await fake.close();
+    await tracing.shutdown();
   });
 
   test('sync runs (queried, continued as new) and delivery workflows replay cleanly', async () => {
@@ -47,9 +66,19 @@ describe('replaying recorded histories', () => {
         if (w.status.name === 'COMPLETED' || w.status.name === 'CONTINUED_AS_NEW') n++;
       return n >= 4 ? n : undefined;
     });
+    await tracing.flush();
+    assert.ok(
+      exporter.getFinishedSpans().some((s) => s.name === 'RunWorkflow:syncRepository'),
+      'the runs were traced',
+    );
+    const spansBefore = exporter.getFinishedSpans().length;
     const results = [];
     for await (const r of Worker.runReplayHistories(
-      { workflowBundle: { codePath: testEnv.workflowBundle }, replayName: 'hookflow-replay-test' },
+      {
+        workflowBundle: { codePath: testEnv.workflowBundle },
+        replayName: 'hookflow-replay-test',
+        sinks: workflowSinks(tracing),
+      },
       h.client.workflow.list({ query }).intoHistories(),
     )) {
       results.push(r);
@@ -59,5 +88,8 @@ describe('replaying recorded histories', () => {
       results.filter((r) => r.error).map((r) => `${r.workflowId}: ${String(r.error)}`),
       [],
     );
+    assert.deepEqual(sdkErrors, [], 'the SDK logged no errors (an unregistered sink, say)');
+    await tracing.flush();
+    assert.equal(exporter.getFinishedSpans().length, spansBefore, 'a replay exports no spans again');
   });
 });

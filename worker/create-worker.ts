@@ -1,8 +1,9 @@
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type InjectedSinks, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { Context } from '@temporalio/activity';
 import {
   makeWorkflowExporter,
+  type OpenTelemetrySinks,
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
@@ -47,7 +48,23 @@ export const WORKFLOW_INTERCEPTOR_MODULES = [
   require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
 ];
 
+/**
+ * Workflow spans leave the workflow sandbox through this sink, into the tracing's processor (or
+ * nowhere). Replaying workers need it too: the workflow code always references it.
+ */
+export function workflowSinks(tracing: Tracing | undefined): InjectedSinks<OpenTelemetrySinks> {
+  return {
+    exporter: makeWorkflowExporter(
+      tracing?.spanProcessor ?? new NoopSpanProcessor(),
+      tracing?.resource ?? Resource.empty(),
+    ),
+  };
+}
+
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
+  // Read from Temporal's visibility at each scrape: the truth across every worker, restarts included.
+  const running = `WorkflowType = "syncRepository" AND ExecutionStatus = "Running" AND TaskQueue = "${deps.taskQueue}"`;
+  deps.metrics?.observeSyncJobsRunning(async () => (await deps.client.workflow.count(running)).count);
   const options: WorkerOptions = {
     connection: deps.connection,
     namespace: deps.namespace,
@@ -77,13 +94,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
         hookflowActivityInterceptor(deps.metrics),
       ],
     },
-    // Workflow spans leave the workflow sandbox through this sink, into the same processor.
-    sinks: {
-      exporter: makeWorkflowExporter(
-        deps.tracing?.spanProcessor ?? new NoopSpanProcessor(),
-        deps.tracing?.resource ?? Resource.empty(),
-      ),
-    },
+    sinks: workflowSinks(deps.tracing),
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? ACTIVITY_SLOTS,
   };
   return Worker.create(options);

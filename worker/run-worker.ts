@@ -25,9 +25,6 @@ export async function runWorker(
   const connection = await workerConnection(config, temporalAddress);
   const clientConn = clientConnection(config, temporalAddress);
   const client = createClient(clientConn, config.temporal.namespace, tracing !== undefined);
-  // Read from Temporal's visibility at each scrape: the truth across every worker, restarts included.
-  const running = `WorkflowType = "syncRepository" AND ExecutionStatus = "Running" AND TaskQueue = "${config.temporal.taskQueue}"`;
-  metrics?.observeSyncJobsRunning(async () => (await client.workflow.count(running)).count);
   const worker = await createWorker({
     config,
     client,

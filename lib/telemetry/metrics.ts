@@ -100,6 +100,10 @@ export function createMetrics(serviceName: string, otlp?: MetricExport) {
   for (const reason of ['unauthorized', 'forbidden']) authFailures.add(0, { reason });
   for (const result of ['completed', 'failed']) syncJobs.add(0, { result });
   for (const outcome of ['completed', 'failed']) deliveryWorkflows.add(0, { outcome });
+  for (const reason of ['server_error', 'rate_limited', 'busy', 'other']) retries.add(0, { reason });
+  for (const kind of ['pacing', 'primary', 'secondary', 'retry-after', 'busy'])
+    rateLimitWaits.add(0, { kind });
+  for (const kind of ['issues', 'pulls', 'comments']) syncItems.add(0, { kind });
 
   // The budget per installation, bounded: the least recently seen installation's series goes first.
   const budgets = new Map<

@@ -26,12 +26,17 @@ import { post, type Answer, type Delivery } from './deliveries';
 import { testEnv, waitFor } from './env';
 
 let runtimeInstalled = false;
+/** Errors the Temporal SDK logged in this test process (a test may assert there were none). */
+export const sdkErrors: string[] = [];
 /** Once per test process, before any connection: keep the SDK's own logging to warnings. */
 export function quietTemporalRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({
-    logger: new DefaultLogger('WARN'),
+    logger: new DefaultLogger('WARN', (entry) => {
+      if (entry.level === 'ERROR') sdkErrors.push(entry.message);
+      process.stderr.write(`[${entry.level}] ${entry.message}\n`);
+    }),
     // The outage tests make the Rust core warn about every retried call; only errors matter here.
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), console: {} } },
   });
