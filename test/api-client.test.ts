@@ -355,6 +355,7 @@ describe('API client: metrics', () => {
   test('calls by route, method and status class; rate-limit waits; token refreshes', async () => {
     const fake = await startFake();
     fake.addRepo('octo/metrics', { id: 7, installation: '77', issues: 2 });
+    fake.addRepo('octo/auth', { id: 8, installation: '78', issues: 1 });
     const metrics = createMetrics('test');
     const f = await clientFor(fake, { metrics });
     try {
@@ -367,6 +368,17 @@ describe('API client: metrics', () => {
       fake.script({ path: /\/issues$/, times: 1, status: 429, headers: { 'retry-after': '60' } });
       await expectApiError(f.client.request(get('77', 'repos/octo/metrics/issues')), 'rate-limited');
       await expectApiError(f.client.request(get('77', 'repos/octo/metrics/issues')), 'rate-limited'); // blocked, not sent
+      // Another installation (77 is blocked now): refused credentials.
+      fake.script({ path: /\/pulls$/, times: 2, status: 401, body: { message: 'Bad credentials' } });
+      await expectApiError(
+        f.client.request(get('78', 'repos/octo/auth/pulls', { route: '/repos/{owner}/{repo}/pulls' })),
+        'unauthorized',
+      );
+      fake.script({ path: /\/pulls$/, times: 1, status: 403, body: { message: 'Resource not accessible' } });
+      await expectApiError(
+        f.client.request(get('78', 'repos/octo/auth/pulls', { route: '/repos/{owner}/{repo}/pulls' })),
+        'forbidden',
+      );
       const text = await metrics.render();
       const count = (labels: string) => {
         const m = new RegExp(`^${labels.replace(/[{}]/g, (c) => `\\${c}`)} (\\d+)$`, 'm').exec(text);
@@ -379,7 +391,17 @@ describe('API client: metrics', () => {
       assert.equal(count(`hookflow_api_requests_total{${route},status_class="4xx"}`), 1);
       assert.equal(count('hookflow_api_rate_limit_waits_total{kind="retry-after"}'), 1);
       assert.equal(count('hookflow_api_rate_limit_waits_total{kind="blocked"}'), 1);
-      assert.equal(count('hookflow_token_refreshes_total{result="ok"}'), 1);
+      // 77's token, 78's, and 78's refresh after the first 401.
+      assert.equal(count('hookflow_token_refreshes_total{result="ok"}'), 3);
+      assert.equal(count('hookflow_token_refreshes_total{result="failed"}'), 0);
+      assert.equal(count('hookflow_api_auth_failures_total{reason="unauthorized"}'), 2);
+      assert.equal(count('hookflow_api_auth_failures_total{reason="forbidden"}'), 1);
+      const pulls = 'route="/repos/{owner}/{repo}/pulls",method="GET"';
+      assert.equal(count(`hookflow_api_requests_total{${pulls},status_class="4xx"}`), 2);
+      // The budget as the answers' rate-limit headers gave it.
+      assert.equal(count('hookflow_api_rate_limit_limit{installation="77",resource="core"}'), 5000);
+      const remaining = count('hookflow_api_rate_limit_remaining{installation="77",resource="core"}');
+      assert.ok(remaining !== undefined && remaining < 5000 && remaining > 4900, `remaining ${remaining}`);
     } finally {
       await f.close();
       await fake.close();

@@ -101,6 +101,10 @@ describe('sync jobs on worker processes', () => {
       metrics,
       /^hookflow_api_requests_total\{route="\/repos\/\{owner\}\/\{repo\}\/issues",method="GET",status_class="2xx"\} [1-9]\d*$/m,
     );
+    // The syncs are done: none running, three completed (by the two workers together).
+    assert.match(metrics, /^hookflow_sync_jobs_running 0$/m);
+    // The Temporal SDK's own worker metrics are on the same page.
+    assert.match(metrics, /^temporal_worker_task_slots_available\{/m);
   });
 
   test('a worker killed mid-backfill: the next resumes at its checkpoint, no page re-fetched, nothing lost or doubled', async () => {
