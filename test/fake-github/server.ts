@@ -69,6 +69,8 @@ export interface FakeGitHub {
   requests: Recorded[];
   violations: Violation[];
   tokensIssued: Map<string, number>;
+  /** Every installation token handed out, for tests that look for them where they must not be. */
+  issuedTokens: string[];
   addRepo(fullName: string, shape: RepoShape): FakeRepo;
   rename(from: string, to: string): void;
   script(s: Scripted): void;
@@ -93,6 +95,7 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
   const requests: Recorded[] = [];
   const violations: Violation[] = [];
   const tokensIssued = new Map<string, number>();
+  const issuedTokens: string[] = [];
   const used = new Map<string, { window: number; count: number }>();
   const inFlight = new Map<string, number>();
   const lastMutation = new Map<string, number>();
@@ -303,6 +306,7 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
       if (!who.jwt) return { status: 401, body: { message: 'A JSON web token could not be decoded' } };
       if (refuseTokensWith) return { status: refuseTokensWith, body: { message: 'refused by the test' } };
       const token = `ghs_${randomBytes(48).toString('base64url')}`;
+      issuedTokens.push(token);
       const expiresAt = now + (o.tokenTtlMs ?? 3_600_000);
       tokens.set(token, { installation: tokenRoute[1], expiresAt });
       tokensIssued.set(tokenRoute[1], (tokensIssued.get(tokenRoute[1]) ?? 0) + 1);
@@ -466,6 +470,7 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
     requests,
     violations,
     tokensIssued,
+    issuedTokens,
     addRepo(fullName, shape) {
       const r = makeRepo(fullName, shape);
       repos.set(fullName.toLowerCase(), r);

@@ -1,0 +1,194 @@
+// Logs are correlated with traces (O3), and no secret or personal field reaches a log line or a
+// span (S1): a delivery that calls the provider and a repository sync run with known secret values —
+// the webhook secret, the delivery's signature, the App's private key, the encryption key, every
+// installation token the provider handed out, the App JWT, an email and a phone number in the
+// payload — and every captured log line and every exported span is searched for them.
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, before, test } from 'node:test';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { createLogger } from '../lib/logger';
+import { startSyncJob, syncArgs } from '../lib/sync-client';
+import { redactAttributes, redactText, startTracing, type Tracing } from '../lib/telemetry/tracing';
+import type { FakeGitHub } from './fake-github/server';
+import { appKeys, apiEnv, SEAL_KEY, startFake } from './helpers/api';
+import { githubDelivery } from './helpers/deliveries';
+import { startHookflow, type Harness } from './helpers/harness';
+
+const WEBHOOK_SECRET = 'whsec-Zq8v1-never-in-a-log';
+const EMAIL = 'alice.secret@example.com';
+const PHONE = '+1-555-0199-7788';
+
+const lines: Record<string, unknown>[] = [];
+const raw: string[] = [];
+const sink = new Writable({
+  write(chunk: Buffer, _enc, done) {
+    for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+      raw.push(line);
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+    done();
+  },
+});
+
+let fake: FakeGitHub;
+let h: Harness;
+let tracing: Tracing;
+const exporter = new InMemorySpanExporter();
+
+before(async () => {
+  tracing = startTracing(
+    {
+      serviceName: undefined,
+      traces: { exporters: [], protocol: 'http/protobuf' },
+      metrics: { otlp: false, protocol: 'http/protobuf', intervalMs: 60_000 },
+    },
+    'hookflow-test',
+    exporter,
+  )!;
+  fake = await startFake({ latencyMs: 1 });
+  fake.addRepo('octo/private', { id: 901, installation: '9001', issues: 30, commentsPerIssue: 1 });
+  h = await startHookflow({
+    tracing,
+    logger: createLogger('trace', 'hookflow', sink),
+    env: apiEnv(fake, {
+      WEBHOOK_SECRET,
+      HOOKFLOW_WELCOME_LABEL: 'triage',
+      HOOKFLOW_WELCOME_COMMENT: 'Welcome!',
+      HOOKFLOW_MUTATION_SPACING_MS: '0',
+    }),
+  });
+  await h.store.registerInstallation(
+    { provider: 'github', installationId: '9001', source: 'github', account: 'octo' },
+    [{ id: 901, fullName: 'octo/private' }],
+  );
+});
+
+after(async () => {
+  await h.close();
+  await fake.close();
+  await tracing.shutdown();
+});
+
+test('a delivery and a sync leave no secret or personal field in any log line or span', async () => {
+  const payload = {
+    action: 'opened',
+    issue: { ...fake.issueJson('octo/private', 3), user: { login: 'alice', email: EMAIL } },
+    repository: { full_name: 'octo/private' },
+    installation: { id: 9001 },
+    sender: { login: 'alice', email: EMAIL, phone: PHONE },
+  };
+  const delivery = githubDelivery({ event: 'issues', payload, secret: WEBHOOK_SECRET });
+  const answer = await h.post(delivery);
+  assert.equal(answer.status, 202);
+  await h.waitForOutcome(String(answer.body.workflowId), 'completed');
+  // A forged one too: its signature is refused, and must not be echoed anywhere either.
+  const forged = githubDelivery({ event: 'issues', payload, secret: 'forged-secret-value-xyz' });
+  assert.equal((await h.post(forged)).status, 401);
+  const job = await startSyncJob(h.client, h.taskQueue, syncArgs(h.config, 'octo/private', '9001'));
+  await job.result();
+  await tracing.flush();
+
+  const secrets = [
+    WEBHOOK_SECRET,
+    'forged-secret-value-xyz',
+    delivery.headers['x-hub-signature-256'],
+    delivery.headers['x-hub-signature-256'].slice('sha256='.length),
+    forged.headers['x-hub-signature-256'].slice('sha256='.length),
+    SEAL_KEY.toString('base64'),
+    // The private key's body, line by line (a log could hold a piece of it).
+    ...appKeys()
+      .privateKey.split('\n')
+      .filter((l) => l.length > 20 && !l.startsWith('-----')),
+    ...fake.issuedTokens,
+    EMAIL,
+    PHONE,
+  ];
+  assert.ok(fake.issuedTokens.length >= 1, 'installation tokens were issued and used');
+  const spans = exporter.getFinishedSpans();
+  const spanTexts = spans.map((s) =>
+    JSON.stringify({ name: s.name, attributes: s.attributes, events: s.events, status: s.status }),
+  );
+  assert.ok(raw.length >= 8 && spans.length >= 20, `${raw.length} log lines, ${spans.length} spans captured`);
+  for (const secret of secrets) {
+    assert.equal(
+      raw.find((l) => l.includes(secret)) ?? null,
+      null,
+      `a log line holds ${secret.slice(0, 12)}…`,
+    );
+    assert.equal(
+      spanTexts.find((t) => t.includes(secret)) ?? null,
+      null,
+      `a span holds ${secret.slice(0, 12)}…`,
+    );
+  }
+  // The App's JWTs (signed inside the client, never seen by the test) and Authorization headers.
+  for (const text of [...raw, ...spanTexts]) {
+    assert.doesNotMatch(text, /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\./, 'a JWT');
+    assert.doesNotMatch(text, /(Bearer|token) ghs_/i, 'an Authorization value');
+  }
+});
+
+test("every log line of a delivery's work carries its delivery key and its trace", async () => {
+  const payload = {
+    action: 'opened',
+    issue: fake.issueJson('octo/private', 4),
+    repository: { full_name: 'octo/private' },
+    installation: { id: 9001 },
+  };
+  const delivery = githubDelivery({ event: 'issues', payload, secret: WEBHOOK_SECRET });
+  const answer = await h.post(delivery);
+  const key = String(answer.body.workflowId);
+  await h.waitForOutcome(key, 'completed');
+  await tracing.flush();
+  const traceId = exporter
+    .getFinishedSpans()
+    .find((s) => s.attributes['hookflow.delivery.key'] === key && s.parentSpanId === undefined)
+    ?.spanContext().traceId;
+  assert.ok(traceId, 'the delivery has a root span');
+
+  const mine = lines.filter((l) => l.delivery === key);
+  const activities = new Set(mine.map((l) => l.activity).filter(Boolean));
+  // The front door's line, the API calls of both write-back steps, the activities' own lines.
+  assert.ok(mine.some((l) => l.msg === 'delivery accepted'));
+  assert.ok(mine.filter((l) => l.msg === 'api call').length >= 3, JSON.stringify(mine.map((l) => l.msg)));
+  assert.ok(
+    activities.has('addWelcomeLabel') && activities.has('postWelcomeComment'),
+    [...activities].join(),
+  );
+  for (const l of mine) {
+    assert.equal(l.trace_id, traceId, `trace_id on: ${JSON.stringify(l)}`);
+    assert.match(String(l.span_id), /^[0-9a-f]{16}$/);
+  }
+  // Every API call line made for this delivery is among them.
+  const calls = lines.filter(
+    (l) => l.msg === 'api call' && l.requestId === delivery.headers['x-github-delivery'],
+  );
+  assert.ok(calls.length >= 3);
+  assert.ok(calls.every((l) => l.delivery === key));
+});
+
+test('the redactor: credentials and emails in values, secret-named keys, non-primitive values', () => {
+  const token = `ghs_${'a'.repeat(36)}`;
+  assert.equal(
+    redactText(`POST failed with token ${token} for bob@example.org`),
+    'POST failed with [redacted] for [redacted]',
+  );
+  assert.equal(redactText(`Authorization: Bearer ${token}`), 'Authorization: [redacted]');
+  assert.equal(
+    redactText('-----BEGIN RSA PRIVATE KEY-----\nMIIabc\n-----END RSA PRIVATE KEY-----'),
+    '[redacted]',
+  );
+  assert.deepEqual(
+    redactAttributes({
+      'http.request.method': 'GET',
+      'http.request.header.authorization': 'x',
+      'hookflow.webhook_secret': 'x',
+      'user.email': 'x',
+      memo: { a: 1 } as never,
+      list: ['ok', `github_pat_${'b'.repeat(30)}`],
+      n: 3,
+    }),
+    { 'http.request.method': 'GET', list: ['ok', '[redacted]'], n: 3 },
+  );
+});
