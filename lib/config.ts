@@ -60,8 +60,10 @@ export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
 const exporterList = <T extends string>(names: readonly T[]) =>
   z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()))
-    .pipe(z.array(z.enum(names, { message: `must be a comma-separated list of ${names.join(', ')}` })));
+    .refine((v) => v.split(',').every((x) => (names as readonly string[]).includes(x.trim())), {
+      message: `must be a comma-separated list of ${names.join(', ')}`,
+    })
+    .transform((v) => v.split(',').map((x) => x.trim() as T));
 
 const envSchema = z.object({
   PORT: intString(0, 65535).default(3000),

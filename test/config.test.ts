@@ -67,6 +67,45 @@ describe('configuration', () => {
     assert.ok(problems({ GITHUB_TOKEN: 'two words' }).includes('GITHUB_TOKEN: contains whitespace'));
   });
 
+  test('OpenTelemetry export follows the standard OTEL_* variables, off when none is set', () => {
+    const off = loadConfig({}).telemetry;
+    assert.deepEqual(off.traces.exporters, []);
+    assert.equal(off.metrics.otlp, false);
+    // An endpoint alone turns OTLP on for both, over http/protobuf (the specification's default).
+    const endpoint = loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).telemetry;
+    assert.deepEqual(endpoint.traces, { exporters: ['otlp'], protocol: 'http/protobuf' });
+    assert.equal(endpoint.metrics.otlp, true);
+    const chosen = loadConfig({
+      OTEL_TRACES_EXPORTER: 'otlp,console',
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+      OTEL_SERVICE_NAME: 'hooks-eu',
+      OTEL_METRIC_EXPORT_INTERVAL: '5000',
+    }).telemetry;
+    assert.deepEqual(chosen, {
+      serviceName: 'hooks-eu',
+      traces: { exporters: ['otlp', 'console'], protocol: 'http/json' },
+      metrics: { otlp: false, protocol: 'grpc', intervalMs: 5000 },
+    });
+    const disabled = loadConfig({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' }).telemetry;
+    assert.deepEqual(disabled.traces.exporters, []);
+    assert.deepEqual(
+      problems({
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http',
+        OTEL_TRACES_EXPORTER: 'jaeger',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318',
+        OTEL_METRIC_EXPORT_INTERVAL: 'soon',
+      }).sort(),
+      [
+        'OTEL_EXPORTER_OTLP_ENDPOINT: must be a URL (http: or https:)',
+        'OTEL_EXPORTER_OTLP_PROTOCOL: Invalid option: expected one of "grpc"|"http/protobuf"|"http/json"',
+        'OTEL_METRIC_EXPORT_INTERVAL: must be a whole number',
+        'OTEL_TRACES_EXPORTER: must be a comma-separated list of otlp, console, none',
+      ],
+    );
+  });
+
   test('WEBHOOK_SECRET may list several secrets for rotation; empty values count as unset', () => {
     assert.deepEqual(loadConfig({ WEBHOOK_SECRET: 'new, old' }).webhookSecrets, ['new', 'old']);
     assert.equal(loadConfig({ PORT: '' }).port, 3000);
