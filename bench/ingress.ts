@@ -1,6 +1,10 @@
 // `npm run bench:ingress`: the front door side by side with its peers, one run, same machine, same
 // payload, same concurrency:
-//   hookflow       — the full front door: verify, ledger row in PostgreSQL, workflow start
+//   hookflow       — the full front door: verify, ledger row in PostgreSQL, workflow start, with
+//                    tracing (every request exported over OTLP to a local sink) and metrics on
+//   hookflow (telemetry off) — the same with neither: what telemetry costs is the difference (the
+//                    two alternate over BENCH_TELEMETRY_ROUNDS rounds, on-off then off-on, so a
+//                    drift of this noisy machine falls on both alike)
 //   octokit        — @octokit/webhooks' Node middleware with a no-op handler (what Probot runs)
 //   koa-verify     — a bare Koa handler that only verifies the signature (the floor)
 //   start-loop     — a plain loop of client.workflow.start (the ceiling Temporal sets)
@@ -9,6 +13,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -23,10 +29,12 @@ import { GITHUB_SHA256, sign } from '../server/signature';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
+const ROUNDS = Number(process.env.BENCH_TELEMETRY_ROUNDS ?? 2);
 const SECRET = 'bench-secret';
 
 interface Row {
   target: string;
+  telemetry?: 'on' | 'off';
   rps: number;
   p50: number;
   p99: number;
@@ -34,6 +42,8 @@ interface Row {
   sustainedP99?: number | undefined;
   non2xx: number;
   peakRssMb: number;
+  /** The target process's CPU time (user + system) per answered request, in the as-fast-as-it-goes phase. */
+  cpuMsPerRequest?: number | undefined;
 }
 
 const issuesOpened = (examples as { name: string; examples: { action?: string }[] }[])
@@ -46,6 +56,13 @@ const headers = {
   'x-hub-signature-256': sign(GITHUB_SHA256, SECRET, body),
   'user-agent': 'GitHub-Hookshot/bench',
 };
+
+/** A process's CPU time so far (user + system), in ms, from /proc (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // After the command: state is field 3, so utime (14) and stime (15) are at 11 and 12 here.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -123,16 +140,19 @@ async function paced(url: string, ms: number): Promise<{ p50: number; p99: numbe
   return { p50: pick(0.5), p99: pick(0.99), failures };
 }
 
-async function benchServer(name: string, env: Record<string, string>): Promise<Row> {
+async function benchServer(name: string, env: Record<string, string>, label = name): Promise<Row> {
   const { child, line } = spawnTarget(name, env);
   try {
     const url = await line;
     // Warm-up at the paced rate, then the paced run (the latency at RATE/s), then as fast as it goes.
     await paced(url, 3_000);
     const sustained = await paced(url, DURATION_S * 1000);
+    const cpuBefore = cpuMs(child.pid!);
     const full = await load(url, {});
+    const cpuMsPerRequest = (cpuMs(child.pid!) - cpuBefore) / Math.max(1, full.requests.total);
     return {
-      target: name,
+      target: label,
+      ...(env.BENCH_TELEMETRY ? { telemetry: env.BENCH_TELEMETRY as 'on' | 'off' } : {}),
       rps: full.requests.average,
       p50: full.latency.p50,
       p99: full.latency.p99,
@@ -140,6 +160,7 @@ async function benchServer(name: string, env: Record<string, string>): Promise<R
       sustainedP99: sustained.p99,
       non2xx: full.non2xx + full.errors + sustained.failures,
       peakRssMb: peakRssMb(child.pid!),
+      cpuMsPerRequest,
     };
   } finally {
     child.kill('SIGKILL');
@@ -162,35 +183,97 @@ async function benchStartLoop(env: Record<string, string>): Promise<Row> {
 
 async function main(): Promise<void> {
   const cli = await findTemporalCli(process.env, (m) => process.stderr.write(`${m}\n`));
-  const temporal = await startDevServer({
-    cli,
-    port: await freePort(),
-    namespace: 'default',
-    stdio: 'ignore',
-  });
-  const database = await createScratchDatabase('hookflow_bench');
-  const env = { BENCH_TEMPORAL_ADDRESS: temporal.address, BENCH_DATABASE_URL: database.url };
+  const sink = await startOtlpSink();
+  /**
+   * Each target that starts workflows gets a fresh Temporal dev server and database: the in-memory
+   * dev server slows down as the workflows of earlier runs pile up, which would favour whoever runs first.
+   */
+  async function fresh<T>(fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
+    const [temporal, database] = await Promise.all([
+      freePort().then((port) => startDevServer({ cli, port, namespace: 'default', stdio: 'ignore' })),
+      createScratchDatabase('hookflow_bench'),
+    ]);
+    try {
+      return await fn({ BENCH_TEMPORAL_ADDRESS: temporal.address, BENCH_DATABASE_URL: database.url });
+    } finally {
+      await temporal.stop();
+      await database.drop();
+    }
+  }
   const rows: Row[] = [];
   try {
-    for (const name of ['hookflow', 'octokit', 'koa-verify']) {
+    for (let round = 1; round <= ROUNDS; round++) {
+      const order: ('on' | 'off')[] = round % 2 === 1 ? ['on', 'off'] : ['off', 'on'];
+      for (const telemetry of order) {
+        const label = telemetry === 'on' ? `hookflow #${round}` : `hookflow (telemetry off) #${round}`;
+        process.stderr.write(`benchmarking ${label}…\n`);
+        const env = {
+          BENCH_TELEMETRY: telemetry,
+          ...(telemetry === 'on' ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {}),
+        };
+        rows.push(await fresh((e) => benchServer('hookflow', { ...e, ...env }, label)));
+      }
+    }
+    exported = { ...sink.received };
+    for (const name of ['octokit', 'koa-verify']) {
       process.stderr.write(`benchmarking ${name}…\n`);
-      rows.push(await benchServer(name, env));
+      rows.push(await benchServer(name, {}));
     }
     process.stderr.write('benchmarking start-loop…\n');
-    rows.push(await benchStartLoop(env));
+    rows.push(await fresh((e) => benchStartLoop(e)));
   } finally {
-    await temporal.stop();
-    await database.drop();
+    await sink.close();
   }
   report(rows);
 }
 
+/** What the telemetry-on run exported: OTLP requests and bytes received by the sink. */
+let exported = { requests: 0, bytes: 0 };
+
+/** An OTLP/HTTP receiver that keeps nothing: it answers 200 and counts what it got. */
+async function startOtlpSink(): Promise<{
+  url: string;
+  received: { requests: number; bytes: number };
+  close(): Promise<void>;
+}> {
+  const received = { requests: 0, bytes: 0 };
+  const server = http.createServer((req, res) => {
+    req.on('data', (c: Buffer) => (received.bytes += c.length));
+    req.on('end', () => {
+      received.requests += 1;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
 function report(rows: Row[]): void {
   const fmt = (n: number | undefined, d = 1) => (n === undefined ? '—' : n.toFixed(d));
-  const hookflow = rows.find((r) => r.target === 'hookflow')!;
+  const mean = (rs: Row[], pick: (r: Row) => number | undefined) =>
+    rs.reduce((sum, r) => sum + (pick(r) ?? 0), 0) / rs.length;
+  const on = rows.filter((r) => r.telemetry === 'on');
+  const off = rows.filter((r) => r.telemetry === 'off');
+  const hookflow: Row = {
+    target: 'hookflow',
+    rps: mean(on, (r) => r.rps),
+    p50: mean(on, (r) => r.p50),
+    p99: mean(on, (r) => r.p99),
+    sustainedP99: mean(on, (r) => r.sustainedP99),
+    non2xx: 0,
+    peakRssMb: 0,
+  };
+  const bare = { rps: mean(off, (r) => r.rps), sustainedP99: mean(off, (r) => r.sustainedP99) };
+  const cost = 1 - hookflow.rps / bare.rps;
+  const cpuOn = mean(on, (r) => r.cpuMsPerRequest);
+  const cpuOff = mean(off, (r) => r.cpuMsPerRequest);
   const ceiling = rows.find((r) => r.target === 'start-loop')!;
   const date = new Date().toISOString().slice(0, 10);
-  const command = `npm run bench:ingress  (BENCH_CONNECTIONS=${CONNECTIONS} BENCH_DURATION_S=${DURATION_S} BENCH_RATE=${RATE})`;
+  const command = `npm run bench:ingress  (BENCH_CONNECTIONS=${CONNECTIONS} BENCH_DURATION_S=${DURATION_S} BENCH_RATE=${RATE} BENCH_TELEMETRY_ROUNDS=${ROUNDS})`;
   const lines = [
     `# Ingress benchmark, ${date}`,
     '',
@@ -199,14 +282,19 @@ function report(rows: Row[]): void {
     `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.`,
     `Payload: the \`issues.opened\` example of @octokit/webhooks-examples (${body.length} bytes), signed; a new delivery ID per request.`,
     `Load, from the orchestrating process: a 3 s warm-up and then ${DURATION_S} s of deliveries evenly paced at ${RATE}/s (an open loop: one every ${1000 / RATE} ms, whatever the answers do), then autocannon with ${CONNECTIONS} connections as fast as they go for ${DURATION_S} s.`,
-    'Temporal: a local `temporal server start-dev` (in memory), no worker running; hookflow stores its ledger in the local PostgreSQL.',
+    'Temporal: a local `temporal server start-dev` (in memory), a fresh one (and a fresh database) for each hookflow run and the start loop, no worker running; hookflow stores its ledger in the local PostgreSQL.',
     '',
-    `| target | req/s | p50 ms | p99 ms | p50 ms @ ${RATE}/s | p99 ms @ ${RATE}/s | non-2xx + errors | peak RSS MB |`,
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| target | tracing + metrics | req/s | p50 ms | p99 ms | p50 ms @ ${RATE}/s | p99 ms @ ${RATE}/s | non-2xx + errors | peak RSS MB | CPU ms / request |`,
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.target} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.sustainedP50)} | ${fmt(r.sustainedP99)} | ${r.non2xx} | ${fmt(r.peakRssMb, 0)} |`,
+        `| ${r.target} | ${r.telemetry ?? '—'} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.sustainedP50)} | ${fmt(r.sustainedP99)} | ${r.non2xx} | ${fmt(r.peakRssMb, 0)} | ${fmt(r.cpuMsPerRequest, 2)} |`,
     ),
+    '',
+    `Telemetry (tracing exported over OTLP/HTTP to a local sink, ${exported.requests} export requests, ${(exported.bytes / 1024).toFixed(0)} KiB; metrics on /metrics): ` +
+      `mean req/s over ${ROUNDS} rounds ${fmt(bare.rps, 0)} off → ${fmt(hookflow.rps, 0)} on, a throughput cost of ${(100 * cost).toFixed(1)}% (target ≤ 10%: ${cost <= 0.1 ? 'met' : 'NOT met'}); ` +
+      `mean p99 @ ${RATE}/s ${fmt(bare.sustainedP99)} ms off, ${fmt(hookflow.sustainedP99)} ms on; ` +
+      `hookflow's own CPU per request ${fmt(cpuOff, 2)} ms off → ${fmt(cpuOn, 2)} ms on (+${(100 * (cpuOn / cpuOff - 1)).toFixed(1)}%).`,
     '',
     `Targets: p99 acknowledgement at ${RATE}/s under 50 ms — hookflow ${fmt(hookflow.sustainedP99)} ms (${(hookflow.sustainedP99 ?? Infinity) < 50 ? 'met' : 'NOT met'}); ` +
       `throughput at least 80% of the workflow.start ceiling — hookflow ${((100 * hookflow.rps) / ceiling.rps).toFixed(0)}% (${hookflow.rps >= 0.8 * ceiling.rps ? 'met' : 'NOT met'}).`,

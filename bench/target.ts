@@ -9,6 +9,7 @@ import getRawBody from 'raw-body';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { openStore } from '../lib/storage';
+import { startTracing } from '../lib/telemetry/tracing';
 import { serve } from '../server/serve';
 import { GITHUB_SHA256, verifySignature } from '../server/signature';
 
@@ -23,7 +24,9 @@ function listen(server: http.Server): Promise<string> {
   );
 }
 
+/** The front door; BENCH_TELEMETRY=on traces every request (exported over OTLP) and counts metrics, off does neither. */
 async function hookflow(): Promise<string> {
+  const telemetry = process.env.BENCH_TELEMETRY === 'on';
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -32,9 +35,19 @@ async function hookflow(): Promise<string> {
     TEMPORAL_TASK_QUEUE: 'bench',
     DATABASE_URL: process.env.BENCH_DATABASE_URL,
     LOG_LEVEL: 'silent',
+    // The OTLP exporter itself reads the endpoint from this process's environment too.
+    ...(telemetry ? { OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
   });
   const store = await openStore(config);
-  const server = await serve(config, store, config.temporal.address!, createLogger('silent'));
+  const tracing = telemetry ? startTracing(config.telemetry, 'hookflow-bench') : undefined;
+  const server = await serve(
+    config,
+    store,
+    config.temporal.address!,
+    createLogger('silent'),
+    telemetry ? undefined : false,
+    tracing !== undefined,
+  );
   return `${server.url.replace('localhost', '127.0.0.1')}${PATH}`;
 }
 

@@ -110,10 +110,14 @@ const envSchema = z.object({
   TEMPORAL_PORT: intString(1, 65535).default(7233),
   TEMPORAL_UI_PORT: intString(1, 65535).default(8233),
   // OpenTelemetry's standard variables (the exporters read the rest, such as OTEL_EXPORTER_OTLP_HEADERS).
-  OTEL_SDK_DISABLED: boolString.default(false),
+  OTEL_SDK_DISABLED: z
+    .string()
+    .transform((v) => v.toLowerCase())
+    .pipe(boolString)
+    .default(false),
   OTEL_SERVICE_NAME: z.string().min(1).max(200).optional(),
   OTEL_TRACES_EXPORTER: exporterList(['otlp', 'console', 'none']).optional(),
-  OTEL_METRICS_EXPORTER: exporterList(['otlp', 'prometheus', 'console', 'none']).optional(),
+  OTEL_METRICS_EXPORTER: exporterList(['otlp', 'prometheus', 'none']).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: urlString(['http:', 'https:']).optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: urlString(['http:', 'https:']).optional(),
   OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: urlString(['http:', 'https:']).optional(),

@@ -1,6 +1,7 @@
 // Marks started deliveries `accepted` in the ledger, in batches: one UPDATE per few milliseconds
 // instead of one per delivery, off the acknowledgement's path. Losing a batch (a crash) is harmless:
 // the relay's sweep finds those rows still `received`, and its start — a duplicate — marks them.
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
 
@@ -38,8 +39,9 @@ export function acceptedWriter(
   return {
     add(key, workflowId, runId) {
       pending.push({ key, workflowId, runId });
-      if (pending.length >= maxBatch) void flush();
-      else timer ??= setTimeout(() => void flush(), maxDelayMs);
+      // A batch belongs to no one delivery: it runs outside the trace of the request that started it.
+      if (pending.length >= maxBatch) void context.with(ROOT_CONTEXT, flush);
+      else timer ??= context.with(ROOT_CONTEXT, () => setTimeout(() => void flush(), maxDelayMs));
     },
     flush,
   };

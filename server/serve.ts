@@ -22,8 +22,8 @@ export async function serve(
   store: Store,
   temporalAddress: string,
   logger: Logger,
-  /** Shared with an in-process worker (`npm start`); else the server's own. */
-  shared?: Metrics,
+  /** Shared with an in-process worker (`npm start`); else the server's own; `false`: none (a benchmark's baseline). */
+  shared?: Metrics | false,
   /** Trace each request and the workflow start it makes (O1). */
   traced = false,
 ): Promise<RunningServer> {
@@ -36,8 +36,8 @@ export async function serve(
     logger.warn('WEBHOOK_SECRET is not set: every GitHub delivery to the default hook will be refused (401)');
   }
   const accepted = acceptedWriter(store, logger);
-  const metrics = shared ?? createMetrics('hookflow-server');
-  metrics.observeOutboxDepth(() => store.outboxDepth());
+  const metrics = shared === false ? undefined : (shared ?? createMetrics('hookflow-server'));
+  metrics?.observeOutboxDepth(() => store.outboxDepth());
   const app = createApp({
     metrics,
     traced,
@@ -70,7 +70,7 @@ export async function serve(
       });
       await accepted.flush();
       await connection.close();
-      if (!shared) await metrics.shutdown();
+      if (shared === undefined) await metrics?.shutdown();
     },
   };
 }

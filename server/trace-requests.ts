@@ -25,7 +25,6 @@ export function traceRequests(routes: Set<string>): Middleware {
           'url.scheme': ctx.protocol,
           'url.path': route ?? '(other)',
           'server.address': ctx.hostname.slice(0, 256),
-          'client.address': ctx.ip,
           'user_agent.original': ctx.get('user-agent').slice(0, 256),
           ...(route ? { 'http.route': route } : {}),
         },

@@ -394,7 +394,8 @@ describe('API client: metrics', () => {
       // 77's token, 78's, and 78's refresh after the first 401.
       assert.equal(count('hookflow_token_refreshes_total{result="ok"}'), 3);
       assert.equal(count('hookflow_token_refreshes_total{result="failed"}'), 0);
-      assert.equal(count('hookflow_api_auth_failures_total{reason="unauthorized"}'), 2);
+      // A 401 that a refreshed token cures is no failure; the second one is.
+      assert.equal(count('hookflow_api_auth_failures_total{reason="unauthorized"}'), 1);
       assert.equal(count('hookflow_api_auth_failures_total{reason="forbidden"}'), 1);
       const pulls = 'route="/repos/{owner}/{repo}/pulls",method="GET"';
       assert.equal(count(`hookflow_api_requests_total{${pulls},status_class="4xx"}`), 2);

@@ -49,15 +49,20 @@ describe('docker-compose.yml', () => {
     ]);
   });
 
-  test('the observability stack: collector, Jaeger, Prometheus and Grafana on their ports', () => {
+  test('the observability stack: collector, Jaeger, Prometheus and Grafana, their UIs on this host only', () => {
     assert.match(services['otel-collector'].image!, /^otel\/opentelemetry-collector-contrib:/);
-    assert.ok(services['otel-collector'].ports!.includes('4318:4318'));
+    // hookflow reaches the collector over the compose network: nobody outside can inject spans.
+    assert.equal(services['otel-collector'].ports, undefined);
     assert.match(services.jaeger.image!, /^jaegertracing\/all-in-one:/);
-    assert.ok(services.jaeger.ports!.includes('16686:16686'));
+    assert.ok(services.jaeger.ports!.includes('127.0.0.1:16686:16686'));
     assert.match(services.prometheus.image!, /^prom\/prometheus:/);
-    assert.ok(services.prometheus.ports!.includes('9090:9090'));
+    assert.ok(services.prometheus.ports!.includes('127.0.0.1:9090:9090'));
+    assert.ok(
+      !services.prometheus.command!.includes('--web.enable-lifecycle'),
+      'no remote shutdown of alerting',
+    );
     assert.match(services.grafana.image!, /^grafana\/grafana:/);
-    assert.ok(services.grafana.ports!.includes('3001:3000'), "Grafana off hookflow's port 3000");
+    assert.ok(services.grafana.ports!.includes('127.0.0.1:3001:3000'), "Grafana off hookflow's port 3000");
   });
 
   test('every image is pinned to a version', () => {

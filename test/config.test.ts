@@ -88,7 +88,7 @@ describe('configuration', () => {
       traces: { exporters: ['otlp', 'console'], protocol: 'http/json' },
       metrics: { otlp: false, protocol: 'grpc', intervalMs: 5000 },
     });
-    const disabled = loadConfig({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' }).telemetry;
+    const disabled = loadConfig({ OTEL_SDK_DISABLED: 'TRUE', OTEL_TRACES_EXPORTER: 'otlp' }).telemetry;
     assert.deepEqual(disabled.traces.exporters, []);
     assert.deepEqual(
       problems({

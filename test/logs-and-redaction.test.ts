@@ -18,6 +18,8 @@ import { startHookflow, type Harness } from './helpers/harness';
 const WEBHOOK_SECRET = 'whsec-Zq8v1-never-in-a-log';
 const EMAIL = 'alice.secret@example.com';
 const PHONE = '+1-555-0199-7788';
+/** A token the provider echoes in an error message: error text reaches spans as exception events. */
+const ECHOED_TOKEN = `ghs_${'Echo9'.repeat(8)}`;
 
 const lines: Record<string, unknown>[] = [];
 const raw: string[] = [];
@@ -85,6 +87,21 @@ test('a delivery and a sync leave no secret or personal field in any log line or
   // A forged one too: its signature is refused, and must not be echoed anywhere either.
   const forged = githubDelivery({ event: 'issues', payload, secret: 'forged-secret-value-xyz' });
   assert.equal((await h.post(forged)).status, 401);
+  // The provider's error message carries a token and an email: the delivery fails with it.
+  fake.script({
+    method: 'POST',
+    path: /\/issues\/5\/labels$/,
+    times: 1,
+    status: 422,
+    body: { message: `Validation Failed for ${EMAIL} with token ${ECHOED_TOKEN}` },
+  });
+  const failing = githubDelivery({
+    event: 'issues',
+    payload: { ...payload, issue: fake.issueJson('octo/private', 5) },
+    secret: WEBHOOK_SECRET,
+  });
+  const failed = await h.post(failing);
+  await h.waitForOutcome(String(failed.body.workflowId), 'failed');
   const job = await startSyncJob(h.client, h.taskQueue, syncArgs(h.config, 'octo/private', '9001'));
   await job.result();
   await tracing.flush();
@@ -101,10 +118,22 @@ test('a delivery and a sync leave no secret or personal field in any log line or
       .privateKey.split('\n')
       .filter((l) => l.length > 20 && !l.startsWith('-----')),
     ...fake.issuedTokens,
+    ECHOED_TOKEN,
     EMAIL,
     PHONE,
   ];
   assert.ok(fake.issuedTokens.length >= 1, 'installation tokens were issued and used');
+  // The failure did reach the spans, redacted.
+  assert.ok(
+    exporter
+      .getFinishedSpans()
+      .some((s) =>
+        s.events.some((e) =>
+          String(e.attributes?.['exception.message']).includes('Validation Failed for [redacted]'),
+        ),
+      ),
+    'the 422 is recorded on a span, its message redacted',
+  );
   const spans = exporter.getFinishedSpans();
   const spanTexts = spans.map((s) =>
     JSON.stringify({ name: s.name, attributes: s.attributes, events: s.events, status: s.status }),

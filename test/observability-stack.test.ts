@@ -280,7 +280,7 @@ describe('Grafana dashboard', () => {
       dashboard.links?.some((l) => l.url.startsWith('http://localhost:16686/search?service=hookflow-server')),
       'a link to the Jaeger UI published by compose',
     );
-    assert.ok(services.jaeger.ports!.some((p) => p.startsWith('16686:')));
+    assert.ok(services.jaeger.ports!.some((p) => p.endsWith(':16686:16686')));
   });
 });
 

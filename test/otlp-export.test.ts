@@ -86,12 +86,13 @@ test('a worker process exports spans and metrics over OTLP/HTTP JSON, as OTEL_* 
         .filter((r) => r.path === '/v1/traces')
         .flatMap((r) => (r.body as OtlpTraces).resourceSpans)
         .flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans.map((sp) => sp.name)));
-    await waitFor('the worker’s spans to arrive', async () =>
-      [
-        'RunWorkflow:onIssues',
-        'RunActivity:addWelcomeLabel',
-        'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
-      ].every((n) => names().includes(n)),
+    const wanted = [
+      'RunWorkflow:onIssues',
+      'RunActivity:addWelcomeLabel',
+      'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
+    ];
+    await waitFor('the worker’s spans to arrive', () =>
+      Promise.resolve(wanted.every((n) => names().includes(n))),
     );
     const traces = received.find((r) => r.path === '/v1/traces')!;
     assert.match(traces.contentType, /application\/json/);
@@ -99,12 +100,13 @@ test('a worker process exports spans and metrics over OTLP/HTTP JSON, as OTEL_* 
       (a) => a.key === 'service.name',
     );
     assert.equal(service?.value.stringValue, 'hookflow-worker-under-test');
-    await waitFor('the worker’s metrics to arrive', async () =>
+    const metricNames = () =>
       received
         .filter((r) => r.path === '/v1/metrics')
         .flatMap((r) => (r.body as OtlpMetrics).resourceMetrics)
-        .flatMap((rm) => rm.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.name)))
-        .includes('hookflow_api_requests'),
+        .flatMap((rm) => rm.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.name)));
+    await waitFor('the worker’s metrics to arrive', () =>
+      Promise.resolve(metricNames().includes('hookflow_api_requests')),
     );
   } finally {
     worker.kill('SIGTERM');

@@ -16,6 +16,7 @@ type Counted = Pick<Metrics, 'recordRetry' | 'recordSyncJob' | 'recordDeliveryWo
 const RETRY_REASONS: Record<string, string> = {
   [FAILURE.server]: 'server_error',
   [FAILURE.rateLimited]: 'rate_limited',
+  [FAILURE.rateLimitWait]: 'rate_limited',
   [FAILURE.busy]: 'busy',
 };
 
@@ -60,6 +61,7 @@ export function hookflowActivityInterceptor(metrics: Counted | undefined) {
             if (isFinal(err)) {
               if (workflowType === 'syncRepository') metrics?.recordSyncJob('failed');
             } else if (!(err instanceof CancelledFailure)) {
+              // A long rate-limit wait (the workflow's timer, then a new attempt) counts as a retry too.
               const type = err instanceof ApplicationFailure ? (err.type ?? '') : '';
               metrics?.recordRetry(RETRY_REASONS[type] ?? 'other');
             }

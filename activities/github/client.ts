@@ -561,7 +561,7 @@ export function createGitHubClient(deps: ClientDeps) {
     }
   }
 
-  /** The answer's attributes and events on the call's span, and its auth and budget metrics. */
+  /** The answer's attributes and events on the call's span, and its budget metric. */
   function observe(req: ApiRequest, a: Attempt, span: Span): void {
     span.setAttribute('http.response.status_code', a.sent.status);
     span.setAttribute('hookflow.cache_hit', a.fromCache);
@@ -581,9 +581,6 @@ export function createGitHubClient(deps: ClientDeps) {
         remaining: a.rateLimit.remaining,
         limit: a.rateLimit.limit,
       });
-    }
-    if (a.verdict.kind === 'unauthorized' || a.verdict.kind === 'forbidden') {
-      deps.metrics?.recordAuthFailure(a.verdict.kind);
     }
   }
 
@@ -605,6 +602,8 @@ export function createGitHubClient(deps: ClientDeps) {
       observe(req, a, span);
     }
     const { sent, verdict } = a;
+    // Refused after the one refresh (or in token mode): the credentials do not work.
+    if (verdict.kind === 'unauthorized' || verdict.kind === 'forbidden') deps.metrics?.recordAuthFailure(verdict.kind);
     logger.info(
       {
         requestId: req.requestId,

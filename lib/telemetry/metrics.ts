@@ -2,7 +2,6 @@
 // interceptors are built on), exposed in Prometheus's text format on `/metrics`.
 import http from 'node:http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { Resource } from '@opentelemetry/resources';
 import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -12,6 +11,7 @@ import {
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
 import type { OtlpProtocol } from '../config';
+import { serviceResource } from './resource';
 
 /** Metrics pushed over OTLP as well (OTEL_METRICS_EXPORTER=otlp, or an OTLP endpoint set). */
 export interface MetricExport {
@@ -39,11 +39,27 @@ const REFUSALS: Record<number, string> = {
 
 /** Installations whose rate-limit budget is a labelled series: the most recently seen ones. */
 export const MAX_BUDGET_SERIES = 100;
+/** How long a gauge's source (storage, Temporal) may take at a scrape before its sample is left out. */
+const SOURCE_DEADLINE_MS = 2_000;
 
-export function createMetrics(serviceName: string, otlp?: MetricExport) {
+const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+export function createMetrics(
+  serviceName: string,
+  otlp?: MetricExport,
+  sourceDeadlineMs = SOURCE_DEADLINE_MS,
+) {
   const exporter = new PrometheusExporter({ preventServerStart: true });
   const provider = new MeterProvider({
-    resource: new Resource({ 'service.name': serviceName }),
+    resource: serviceResource(serviceName),
     readers: [
       exporter,
       ...(otlp
@@ -87,7 +103,7 @@ export function createMetrics(serviceName: string, otlp?: MetricExport) {
   });
   const authFailures = meter.createCounter('hookflow_api_auth_failures', {
     description:
-      "Provider answers refusing hookflow's credentials: 401 (unauthorized) or 403 without a rate limit (forbidden)",
+      'API calls refused for their credentials even after a token refresh: 401 (unauthorized), or 403 without a rate limit (forbidden)',
   });
   const syncJobs = meter.createCounter('hookflow_sync_jobs', {
     description: 'Repository sync jobs finished, by result',
@@ -105,38 +121,47 @@ export function createMetrics(serviceName: string, otlp?: MetricExport) {
     rateLimitWaits.add(0, { kind });
   for (const kind of ['issues', 'pulls', 'comments']) syncItems.add(0, { kind });
 
-  // The budget per installation, bounded: the least recently seen installation's series goes first.
+  // The gauges below are written as Prometheus text at each scrape, not kept by the SDK: its
+  // observable instruments (1.x, cumulative) export every series they ever saw, with its last value,
+  // so an evicted installation or a source that stopped answering would live on, frozen.
+  /** The budget per installation, bounded: the least recently seen installation's series goes first. */
   const budgets = new Map<
     string,
     { installation: string; resource: string; remaining: number; limit: number }
   >();
-  const observeBudgets = (name: string, description: string, pick: 'remaining' | 'limit') =>
-    meter.createObservableGauge(name, { description }).addCallback((result) => {
-      for (const b of budgets.values())
-        result.observe(b[pick], { installation: b.installation, resource: b.resource });
-    });
-  observeBudgets(
-    'hookflow_api_rate_limit_remaining',
-    'Requests left in the rate-limit window, per installation',
-    'remaining',
-  );
-  observeBudgets(
-    'hookflow_api_rate_limit_limit',
-    'Requests allowed per rate-limit window, per installation',
-    'limit',
-  );
-
+  /** Gauges read at each scrape; a second source for one name replaces the first (a restarted worker). */
+  const sources = new Map<string, { help: string; read: () => Promise<number> }>();
   const serializer = new PrometheusSerializer();
   const texts: (() => Promise<string>)[] = [];
 
-  function observeAtScrape(name: string, description: string, read: () => Promise<number>) {
-    meter.createObservableGauge(name, { description }).addCallback(async (result) => {
-      try {
-        result.observe(await read());
-      } catch {
-        // the source is unreachable: no sample rather than a wrong one
-      }
-    });
+  async function gaugeText(): Promise<string> {
+    const out: string[] = [];
+    const gauge = (name: string, help: string, samples: string[]) => {
+      if (samples.length > 0) out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...samples);
+    };
+    for (const [pick, help] of [
+      ['remaining', 'Requests left in the rate-limit window, per installation'],
+      ['limit', 'Requests allowed per rate-limit window, per installation'],
+    ] as const) {
+      gauge(
+        `hookflow_api_rate_limit_${pick}`,
+        help,
+        [...budgets.values()].map(
+          (b) =>
+            `hookflow_api_rate_limit_${pick}{installation="${escapeLabel(b.installation)}",resource="${escapeLabel(b.resource)}"} ${b[pick]}`,
+        ),
+      );
+    }
+    const read = await Promise.all(
+      [...sources].map(async ([name, source]) => {
+        // A source that does not answer in time (Temporal or storage away) gives no sample: never a stale one.
+        const value = await withDeadline(source.read(), sourceDeadlineMs).catch(() => undefined);
+        return { name, help: source.help, value };
+      }),
+    );
+    for (const { name, help, value } of read)
+      gauge(name, help, value === undefined ? [] : [`${name} ${value}`]);
+    return out.join('\n');
   }
 
   return {
@@ -209,7 +234,7 @@ export function createMetrics(serviceName: string, otlp?: MetricExport) {
 
     /** Sync jobs running now, read (from Temporal's visibility) at each scrape. */
     observeSyncJobsRunning(read: () => Promise<number>) {
-      observeAtScrape('hookflow_sync_jobs_running', 'Repository sync jobs running', read);
+      sources.set('hookflow_sync_jobs_running', { help: 'Repository sync jobs running', read });
     },
 
     /** More Prometheus text for `/metrics`, such as the Temporal SDK's own worker metrics. */
@@ -219,14 +244,14 @@ export function createMetrics(serviceName: string, otlp?: MetricExport) {
 
     /** Deliveries waiting in the outbox for Temporal, read from storage at each scrape. */
     observeOutboxDepth(read: () => Promise<number>) {
-      observeAtScrape('hookflow_outbox_depth', 'Deliveries waiting in the outbox for Temporal', read);
+      sources.set('hookflow_outbox_depth', { help: 'Deliveries waiting in the outbox for Temporal', read });
     },
 
     /** The Prometheus text exposition of every metric. */
     async render(): Promise<string> {
       const { resourceMetrics } = await exporter.collect();
       const extra = await Promise.all(texts.map((read) => read().catch(() => '')));
-      return [serializer.serialize(resourceMetrics), ...extra].join('\n');
+      return [serializer.serialize(resourceMetrics), await gaugeText(), ...extra].filter(Boolean).join('\n');
     },
 
     shutdown: () => provider.shutdown(),

@@ -15,6 +15,7 @@ import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { Resource } from '@opentelemetry/resources';
+import { serviceResource } from './resource';
 import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
@@ -127,7 +128,7 @@ export function startTracing(
   );
   if (testExporter) processors.push(new SimpleSpanProcessor(testExporter));
   if (processors.length === 0) return undefined;
-  const resource = new Resource({ 'service.name': config.serviceName ?? defaultServiceName });
+  const resource = serviceResource(config.serviceName ?? defaultServiceName);
   const spanProcessor = new RedactingSpanProcessor(processors);
   const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
   provider.register();
