@@ -603,7 +603,8 @@ export function createGitHubClient(deps: ClientDeps) {
     }
     const { sent, verdict } = a;
     // Refused after the one refresh (or in token mode): the credentials do not work.
-    if (verdict.kind === 'unauthorized' || verdict.kind === 'forbidden') deps.metrics?.recordAuthFailure(verdict.kind);
+    if (verdict.kind === 'unauthorized' || verdict.kind === 'forbidden')
+      deps.metrics?.recordAuthFailure(verdict.kind);
     logger.info(
       {
         requestId: req.requestId,
