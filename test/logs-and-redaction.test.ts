@@ -9,11 +9,12 @@ import { after, before, test } from 'node:test';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createLogger } from '../lib/logger';
 import { startSyncJob, syncArgs } from '../lib/sync-client';
-import { redactAttributes, redactText, startTracing, type Tracing } from '../lib/telemetry/tracing';
+import { redactAttributes, redactText, type Tracing } from '../lib/telemetry/tracing';
 import type { FakeGitHub } from './fake-github/server';
-import { appKeys, apiEnv, SEAL_KEY, startFake } from './helpers/api';
+import { appKeys, SEAL_KEY } from './helpers/api';
 import { githubDelivery } from './helpers/deliveries';
-import { startHookflow, type Harness } from './helpers/harness';
+import type { Harness } from './helpers/harness';
+import { startTracedHookflow, type TracedHookflow } from './helpers/tracing';
 
 const WEBHOOK_SECRET = 'whsec-Zq8v1-never-in-a-log';
 const EMAIL = 'alice.secret@example.com';
@@ -36,41 +37,26 @@ const sink = new Writable({
 let fake: FakeGitHub;
 let h: Harness;
 let tracing: Tracing;
-const exporter = new InMemorySpanExporter();
+let exporter: InMemorySpanExporter;
+
+let traced: TracedHookflow;
 
 before(async () => {
-  tracing = startTracing(
-    {
-      serviceName: undefined,
-      traces: { exporters: [], protocol: 'http/protobuf' },
-      metrics: { otlp: false, protocol: 'http/protobuf', intervalMs: 60_000 },
-    },
-    'hookflow-test',
-    exporter,
-  )!;
-  fake = await startFake({ latencyMs: 1 });
-  fake.addRepo('octo/private', { id: 901, installation: '9001', issues: 30, commentsPerIssue: 1 });
-  h = await startHookflow({
-    tracing,
+  traced = await startTracedHookflow({
+    fake: { latencyMs: 1 },
     logger: createLogger('trace', 'hookflow', sink),
-    env: apiEnv(fake, {
+    env: {
       WEBHOOK_SECRET,
       HOOKFLOW_WELCOME_LABEL: 'triage',
       HOOKFLOW_WELCOME_COMMENT: 'Welcome!',
       HOOKFLOW_MUTATION_SPACING_MS: '0',
-    }),
+    },
+    repo: ['octo/private', { id: 901, installation: '9001', issues: 30, commentsPerIssue: 1 }],
   });
-  await h.store.registerInstallation(
-    { provider: 'github', installationId: '9001', source: 'github', account: 'octo' },
-    [{ id: 901, fullName: 'octo/private' }],
-  );
+  ({ fake, h, tracing, exporter } = traced);
 });
 
-after(async () => {
-  await h.close();
-  await fake.close();
-  await tracing.shutdown();
-});
+after(() => traced.close());
 
 test('a delivery and a sync leave no secret or personal field in any log line or span', async () => {
   const payload = {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { parser } from '@prometheus-io/lezer-promql';
 import { parse } from 'yaml';
-import { apiEnv, issueOpened, startFake } from './helpers/api';
+import { apiEnv, installRepo, issueOpened, startFake } from './helpers/api';
 import { withHookflow } from './helpers/harness';
 
 const root = path.join(__dirname, '..');
@@ -290,15 +290,16 @@ describe("the metrics used exist in hookflow's own /metrics", () => {
     // One delivery that calls the (fake) provider: the series that count events exist once something
     // happened; those an alert watches for a first failure exist from start-up, at zero.
     const fake = await startFake();
-    fake.addRepo('octo/metrics', { id: 801, installation: '8001', issues: 1, commentsPerIssue: 0 });
     try {
       exposition = await withHookflow(
         { sharedMetrics: true, env: apiEnv(fake, { HOOKFLOW_WELCOME_LABEL: 'triage' }) },
         async (h) => {
-          await h.store.registerInstallation(
-            { provider: 'github', installationId: '8001', source: 'github', account: 'octo' },
-            [{ id: 801, fullName: 'octo/metrics' }],
-          );
+          await installRepo(h, fake, 'octo/metrics', {
+            id: 801,
+            installation: '8001',
+            issues: 1,
+            commentsPerIssue: 0,
+          });
           const answer = await h.post(issueOpened(fake, 'octo/metrics', 1, 8001));
           await h.waitForOutcome(String(answer.body.workflowId), 'completed');
           const res = await fetch(`${h.url}/metrics`);

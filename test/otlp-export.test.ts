@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { loadConfig } from '../lib/config';
 import { startTracing } from '../lib/telemetry/tracing';
 import type { FakeGitHub } from './fake-github/server';
-import { apiEnv, issueOpened, startFake } from './helpers/api';
+import { apiEnv, installRepo, issueOpened, startFake } from './helpers/api';
 import { waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
 import { exited, spawnWorker } from './helpers/worker-process';
@@ -52,15 +52,11 @@ before(async () => {
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   fake = await startFake();
-  fake.addRepo('octo/otlp', { id: 601, installation: '6001', issues: 1, commentsPerIssue: 0 });
   h = await startHookflow({
     worker: false,
     env: apiEnv(fake, { HOOKFLOW_WELCOME_LABEL: 'triage' }),
   });
-  await h.store.registerInstallation(
-    { provider: 'github', installationId: '6001', source: 'github', account: 'octo' },
-    [{ id: 601, fullName: 'octo/otlp' }],
-  );
+  await installRepo(h, fake, 'octo/otlp', { id: 601, installation: '6001', issues: 1, commentsPerIssue: 0 });
 });
 
 after(async () => {

@@ -11,44 +11,29 @@ import { Worker } from '@temporalio/worker';
 import { startSyncJob, syncArgs } from '../lib/sync-client';
 import { progressQuery } from '../workflows/sync-repository';
 import type { FakeGitHub } from './fake-github/server';
-import { apiEnv, issueOpened, startFake } from './helpers/api';
+import { issueOpened } from './helpers/api';
 import { testEnv, waitFor } from './helpers/env';
-import { sdkErrors, startHookflow, type Harness } from './helpers/harness';
+import { sdkErrors, type Harness } from './helpers/harness';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { startTracing, type Tracing } from '../lib/telemetry/tracing';
+import type { Tracing } from '../lib/telemetry/tracing';
 import { workflowSinks } from '../worker/create-worker';
+import { startTracedHookflow, type TracedHookflow } from './helpers/tracing';
 
 describe('replaying recorded histories', () => {
   let fake: FakeGitHub;
   let h: Harness;
   let tracing: Tracing;
-  const exporter = new InMemorySpanExporter();
+  let exporter: InMemorySpanExporter;
+  let traced: TracedHookflow;
   before(async () => {
-    tracing = startTracing(
-      {
-        serviceName: undefined,
-        traces: { exporters: [], protocol: 'http/protobuf' },
-        metrics: { otlp: false, protocol: 'http/protobuf', intervalMs: 60_000 },
-      },
-      'hookflow-test',
-      exporter,
-    )!;
-    fake = await startFake({ latencyMs: 5 });
-    fake.addRepo('octo/replay', { id: 501, installation: '5001', issues: 350, commentsPerIssue: 1 });
-    h = await startHookflow({
-      tracing,
-      env: apiEnv(fake, { HOOKFLOW_WELCOME_LABEL: 'triage', HOOKFLOW_WELCOME_COMMENT: 'Hi' }),
+    traced = await startTracedHookflow({
+      fake: { latencyMs: 5 },
+      env: { HOOKFLOW_WELCOME_LABEL: 'triage', HOOKFLOW_WELCOME_COMMENT: 'Hi' },
+      repo: ['octo/replay', { id: 501, installation: '5001', issues: 350, commentsPerIssue: 1 }],
     });
-    await h.store.registerInstallation(
-      { provider: 'github', installationId: '5001', source: 'github', account: 'octo' },
-      [{ id: 501, fullName: 'octo/replay' }],
-    );
+    ({ fake, h, tracing, exporter } = traced);
   });
-  after(async () => {
-    await h.close();
-    await fake.close();
-    await tracing.shutdown();
-  });
+  after(() => traced.close());
 
   test('sync runs (queried, continued as new) and delivery workflows replay cleanly', async () => {
     const handle = await startSyncJob(h.client, h.taskQueue, {

@@ -7,45 +7,31 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { startTracing, type Tracing } from '../lib/telemetry/tracing';
+import type { Tracing } from '../lib/telemetry/tracing';
 import type { FakeGitHub } from './fake-github/server';
-import { apiEnv, issueOpened, startFake } from './helpers/api';
-import { startHookflow, type Harness } from './helpers/harness';
+import { issueOpened } from './helpers/api';
+import type { Harness } from './helpers/harness';
+import { startTracedHookflow, type TracedHookflow } from './helpers/tracing';
 
 const LABELS_ROUTE = '/repos/{owner}/{repo}/issues/{issue_number}/labels';
 
 let fake: FakeGitHub;
 let h: Harness;
 let tracing: Tracing;
-const exporter = new InMemorySpanExporter();
+let exporter: InMemorySpanExporter;
+
+let traced: TracedHookflow;
 
 before(async () => {
-  tracing = startTracing(
-    {
-      serviceName: undefined,
-      traces: { exporters: [], protocol: 'http/protobuf' },
-      metrics: { otlp: false, protocol: 'http/protobuf', intervalMs: 60_000 },
-    },
-    'hookflow-test',
-    exporter,
-  )!;
-  fake = await startFake({ latencyMs: 2 });
-  fake.addRepo('octo/traced', { id: 701, installation: '7001', issues: 2, commentsPerIssue: 0 });
-  h = await startHookflow({
-    tracing,
-    env: apiEnv(fake, { HOOKFLOW_WELCOME_LABEL: 'triage', HOOKFLOW_MUTATION_SPACING_MS: '0' }),
+  traced = await startTracedHookflow({
+    fake: { latencyMs: 2 },
+    env: { HOOKFLOW_WELCOME_LABEL: 'triage', HOOKFLOW_MUTATION_SPACING_MS: '0' },
+    repo: ['octo/traced', { id: 701, installation: '7001', issues: 2, commentsPerIssue: 0 }],
   });
-  await h.store.registerInstallation(
-    { provider: 'github', installationId: '7001', source: 'github', account: 'octo' },
-    [{ id: 701, fullName: 'octo/traced' }],
-  );
+  ({ fake, h, tracing, exporter } = traced);
 });
 
-after(async () => {
-  await h.close();
-  await fake.close();
-  await tracing.shutdown();
-});
+after(() => traced.close());
 
 /** The spans of one trace, and finders that fail with the names present when a span is missing. */
 async function traceOf(traceId: string) {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { FakeGitHub } from './fake-github/server';
-import { apiEnv, startFake } from './helpers/api';
+import { apiEnv, installRepo, startFake } from './helpers/api';
 import { githubDelivery } from './helpers/deliveries';
 import { startHookflow, type Harness } from './helpers/harness';
 
@@ -16,17 +16,13 @@ describe('webhooks and write-back', () => {
   let h: Harness;
   before(async () => {
     fake = await startFake();
-    fake.addRepo('octo/hooks', { id: 90, installation: '900', issues: 4 });
     h = await startHookflow({
       env: apiEnv(fake, {
         HOOKFLOW_WELCOME_LABEL: 'triage',
         HOOKFLOW_WELCOME_COMMENT: 'Thanks for the report!',
       }),
     });
-    await h.store.registerInstallation(
-      { provider: 'github', installationId: '900', source: 'github', account: 'octo' },
-      [{ id: 90, fullName: 'octo/hooks' }],
-    );
+    await installRepo(h, fake, 'octo/hooks', { id: 90, installation: '900', issues: 4 });
   });
   after(async () => {
     await h.close();

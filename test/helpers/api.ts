@@ -7,6 +7,7 @@ import { createSealer } from '../../lib/crypto';
 import { openStore, type Store } from '../../lib/storage';
 import { createLocks } from '../../lib/storage/locks';
 import { createGitHubClient, type ClientPolicy, type GitHubClient } from '../../activities/github/client';
+import type { RepoShape } from '../fake-github/data';
 import { startFakeGitHub, type FakeGitHub, type FakeOptions } from '../fake-github/server';
 import { githubDelivery, type Delivery } from './deliveries';
 import { freshSchemaUrl } from './harness';
@@ -107,4 +108,26 @@ export function issueOpened(
       ...(installation !== undefined ? { installation: { id: installation } } : {}),
     },
   });
+}
+
+/**
+ * A repository on the fake, in an installation hookflow knows, as an `installation` webhook would
+ * have registered it.
+ */
+export async function installRepo(
+  h: { store: Store },
+  fake: FakeGitHub,
+  fullName: string,
+  shape: RepoShape,
+): Promise<void> {
+  fake.addRepo(fullName, shape);
+  await h.store.registerInstallation(
+    {
+      provider: 'github',
+      installationId: shape.installation,
+      source: 'github',
+      account: fullName.split('/')[0],
+    },
+    [{ id: shape.id, fullName }],
+  );
 }
