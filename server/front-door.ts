@@ -4,7 +4,7 @@
 //   5 parse (400)  6 known source/installation (403)  7 routing (200 ping, 202 ignored)
 //   8 ledger row + workflow start (202 accepted / 200 duplicate)  9 outbox (202 queued) or 503.
 // Nothing is stored or started before step 4 passes.
-import { trace } from '@opentelemetry/api';
+import { context, propagation, trace } from '@opentelemetry/api';
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
 import { deliveryKey, NO_HOOK_ID, type DeliveryRef } from '../lib/delivery';
@@ -165,7 +165,10 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
       // kept in the outbox (nothing is lost) while someone fixes it.
       log.error({ err: String(err) }, 'Temporal refused the workflow start: delivery kept in the outbox');
     }
-    await store.enqueue(ref.key, String(err).slice(0, 500), rerunFailed);
+    // The request's trace context goes with it: the relay's later start continues this trace.
+    const traceContext: Record<string, string> = {};
+    propagation.inject(context.active(), traceContext);
+    await store.enqueue(ref.key, String(err).slice(0, 500), rerunFailed, traceContext);
   }
 
   return async function handle(ctx: Context): Promise<void> {

@@ -3,6 +3,7 @@
 // Items are leased, so the relays of several server replicas never start one item twice at once;
 // a start that turns out to be a duplicate is simply done. It also sweeps ledger rows stranded
 // between "recorded" and "started" by a crash, and purges rows past their retention.
+import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
 import { isTemporalUnavailable, type StartResult, type WorkflowStarter } from './starter';
@@ -48,10 +49,12 @@ export function startOutboxRelay(
     for (;;) {
       const items = await store.leaseOutbox(batch, leaseMs);
       if (items.length === 0) return done;
-      for (const { ref, workflowType, rerunFailed, attempts } of items) {
+      for (const { ref, workflowType, rerunFailed, attempts, traceContext } of items) {
         let started: StartResult;
         try {
-          started = await starter.start(ref, workflowType, rerunFailed);
+          // Started in the parked request's trace, so the delivery stays one trace across the outage.
+          const parent = traceContext ? propagation.extract(ROOT_CONTEXT, traceContext) : ROOT_CONTEXT;
+          started = await context.with(parent, () => starter.start(ref, workflowType, rerunFailed));
           health.reportSuccess();
         } catch (err) {
           const delay = Math.min(60_000, options.intervalMs * 2 ** Math.min(attempts, 10));

@@ -1,8 +1,10 @@
 // Temporal stopped mid-run: deliveries are parked in the outbox and answered 202 queued; once
-// Temporal is back, the relay starts every one of them and each completes. Nothing is lost.
+// Temporal is back, the relay starts every one of them and each completes. Nothing is lost, and a
+// parked delivery's workflow is still in the trace of the request that brought it.
 // This file runs its own dev server (with a database file, so it can be stopped and restarted on
 // the same port), since stopping the run's shared server would break the other files.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,13 +14,16 @@ import { startDevServer, type DevServer } from '../lib/temporal/dev-server';
 import { githubDelivery } from './helpers/deliveries';
 import { testEnv, waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
+import { memoryTracing } from './helpers/tracing';
 
 describe('Temporal outage', () => {
   let server: DevServer | undefined;
   let h: Harness | undefined;
+  const { tracing, exporter } = memoryTracing();
   after(async () => {
     await h?.close();
     await server?.stop();
+    await tracing.shutdown();
   });
 
   test('deliveries during the outage are queued, then all run when Temporal is back', async () => {
@@ -27,7 +32,7 @@ describe('Temporal outage', () => {
     const start = () =>
       startDevServer({ cli: testEnv.cli, port, namespace: testEnv.namespace, dbFile, stdio: 'ignore' });
     server = await start();
-    h = await startHookflow({ temporalAddress: server.address });
+    h = await startHookflow({ temporalAddress: server.address, tracing });
     const payload = (n: number) => ({
       action: 'opened',
       issue: { number: n },
@@ -41,8 +46,12 @@ describe('Temporal outage', () => {
 
     await server.stop();
     const during = [];
-    for (let i = 0; i < 20; i++)
-      during.push(await h.post(githubDelivery({ event: 'issues', payload: payload(100 + i) })));
+    const traceId = randomBytes(16).toString('hex');
+    for (let i = 0; i < 20; i++) {
+      const d = githubDelivery({ event: 'issues', payload: payload(100 + i) });
+      if (i === 0) d.headers.traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
+      during.push(await h.post(d));
+    }
     assert.deepEqual(
       during.map((a) => `${a.status} ${String(a.body.status)}`),
       during.map(() => '202 queued'),
@@ -64,5 +73,14 @@ describe('Temporal outage', () => {
       250,
     );
     assert.equal(await h.store.outboxDepth(), 0);
+
+    // The first parked delivery: its request, the relay's start and its workflow share one trace.
+    await tracing.flush();
+    const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+    const request = spans.find((s) => s.attributes['hookflow.delivery.outcome'] === 'queued');
+    const relayed = spans.find((s) => s.name === 'StartWorkflow:onIssues');
+    assert.ok(request && relayed, spans.map((s) => s.name).join(', '));
+    assert.equal(relayed.parentSpanId, request.spanContext().spanId);
+    assert.ok(spans.some((s) => s.name === 'RunWorkflow:onIssues'));
   });
 });

@@ -168,6 +168,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX repo_issue_comments_issue ON repo_issue_comments (provider, repository, issue_url)
   `,
+  // 3: a parked delivery keeps its request's trace context (W3C traceparent, as JSON), so the relay's
+  // later start continues the delivery's trace.
+  `
+  ALTER TABLE outbox ADD COLUMN trace_context text
+  `,
 ];
 
 const LOCK_ID = 0x686f6f6b; // "hook"

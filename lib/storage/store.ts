@@ -20,6 +20,8 @@ export interface OutboxItem {
   /** A redelivery of a failed delivery: its failed run may run again. */
   rerunFailed: boolean;
   attempts: number;
+  /** The W3C trace context (`traceparent`, `tracestate`) of the request that parked it. */
+  traceContext: Record<string, string> | undefined;
 }
 
 export type InstallationStatus = 'active' | 'unverified' | 'removed';
@@ -127,13 +129,21 @@ export function createStore(db: Db, options: { retentionDays: number }) {
     },
 
     /** Parks a delivery whose workflow could not be started; the relay starts it later. */
-    async enqueue(key: string, error: string, rerunFailed = false): Promise<void> {
+    async enqueue(
+      key: string,
+      error: string,
+      rerunFailed = false,
+      traceContext?: Record<string, string>,
+    ): Promise<void> {
+      const trace =
+        traceContext && Object.keys(traceContext).length > 0 ? JSON.stringify(traceContext) : null;
       await db.transaction(async (tx) => {
         await tx.query(
-          `INSERT INTO outbox (delivery_key, last_error, rerun_failed) VALUES ($1, $2, $3)
+          `INSERT INTO outbox (delivery_key, last_error, rerun_failed, trace_context) VALUES ($1, $2, $3, $4)
            ON CONFLICT (delivery_key) DO UPDATE
-             SET last_error = excluded.last_error, rerun_failed = outbox.rerun_failed OR excluded.rerun_failed`,
-          [key, error, rerunFailed],
+             SET last_error = excluded.last_error, rerun_failed = outbox.rerun_failed OR excluded.rerun_failed,
+                 trace_context = coalesce(outbox.trace_context, excluded.trace_context)`,
+          [key, error, rerunFailed, trace],
         );
         await tx.query(
           // A failed delivery stays `failed` until a new run of it actually starts.
@@ -149,7 +159,12 @@ export function createStore(db: Db, options: { retentionDays: number }) {
      */
     async leaseOutbox(limit: number, leaseMs: number): Promise<OutboxItem[]> {
       const { rows } = await db.query<
-        DeliveryRow & { attempts: number; workflow_type: string; rerun_failed: boolean }
+        DeliveryRow & {
+          attempts: number;
+          workflow_type: string;
+          rerun_failed: boolean;
+          trace_context: string | null;
+        }
       >(
         `WITH due AS (
            SELECT delivery_key FROM outbox WHERE next_attempt_at <= now()
@@ -157,7 +172,7 @@ export function createStore(db: Db, options: { retentionDays: number }) {
          UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = now() + $2 * interval '1 millisecond'
          FROM due, deliveries d
          WHERE o.delivery_key = due.delivery_key AND d.delivery_key = o.delivery_key
-         RETURNING d.*, o.attempts, o.rerun_failed`,
+         RETURNING d.*, o.attempts, o.rerun_failed, o.trace_context`,
         [limit, leaseMs],
       );
       return rows.map((r) => ({
@@ -165,6 +180,7 @@ export function createStore(db: Db, options: { retentionDays: number }) {
         workflowType: r.workflow_type,
         rerunFailed: r.rerun_failed,
         attempts: r.attempts,
+        traceContext: r.trace_context ? (JSON.parse(r.trace_context) as Record<string, string>) : undefined,
       }));
     },
 
