@@ -6,6 +6,9 @@
 // here only as long as no workflow draws random values for its commands, which this test would catch
 // the day one does.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { after, before, describe, test } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { startSyncJob, syncArgs } from '../lib/sync-client';
@@ -18,6 +21,37 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Tracing } from '../lib/telemetry/tracing';
 import { workflowSinks } from '../worker/create-worker';
 import { startTracedHookflow, type TracedHookflow } from './helpers/tracing';
+
+test('histories recorded before the OpenTelemetry interceptors existed replay with them', async () => {
+  // Written by test/fixtures/record-histories.ts with the workflow code bundled without the
+  // interceptors: a delivery with the write-back and a queried sync continued as new.
+  const dir = path.join(__dirname, 'fixtures', 'histories');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  assert.ok(
+    files.some((f) => f.startsWith('onIssues')) &&
+      files.filter((f) => f.startsWith('syncRepository')).length >= 2,
+  );
+  const histories = files.map((f) => ({
+    workflowId: f,
+    history: historyFromJSON(JSON.parse(readFileSync(path.join(dir, f), 'utf8'))),
+  }));
+  const results = [];
+  for await (const r of Worker.runReplayHistories(
+    {
+      workflowBundle: { codePath: testEnv.workflowBundle },
+      replayName: 'hookflow-fixture-replay',
+      sinks: workflowSinks(undefined),
+    },
+    histories,
+  )) {
+    results.push(r);
+  }
+  assert.equal(results.length, files.length);
+  assert.deepEqual(
+    results.filter((r) => r.error).map((r) => `${r.workflowId}: ${String(r.error)}`),
+    [],
+  );
+});
 
 describe('replaying recorded histories', () => {
   let fake: FakeGitHub;
