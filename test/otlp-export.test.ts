@@ -29,7 +29,8 @@ interface OtlpMetrics {
   resourceMetrics: { scopeMetrics: { metrics: { name: string }[] }[] }[];
 }
 
-const received: { path: string; contentType: string; body: unknown }[] = [];
+const received: { path: string; contentType: string; raw: Buffer }[] = [];
+const json = (raw: Buffer) => JSON.parse(raw.toString('utf8')) as unknown;
 let receiver: http.Server;
 let endpoint: string;
 let fake: FakeGitHub;
@@ -40,13 +41,15 @@ before(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
       received.push({
         path: req.url ?? '',
         contentType: req.headers['content-type'] ?? '',
-        body: JSON.parse(text) as unknown,
+        raw: Buffer.concat(chunks),
       });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      const asJson = /json/.test(req.headers['content-type'] ?? '');
+      res
+        .writeHead(200, { 'content-type': asJson ? 'application/json' : 'application/x-protobuf' })
+        .end(asJson ? '{}' : '');
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
@@ -56,7 +59,7 @@ before(async () => {
     worker: false,
     env: apiEnv(fake, { HOOKFLOW_WELCOME_LABEL: 'triage' }),
   });
-  await installRepo(h, fake, 'octo/otlp', { id: 601, installation: '6001', issues: 1, commentsPerIssue: 0 });
+  await installRepo(h, fake, 'octo/otlp', { id: 601, installation: '6001', issues: 2, commentsPerIssue: 0 });
 });
 
 after(async () => {
@@ -80,7 +83,7 @@ test('a worker process exports spans and metrics over OTLP/HTTP JSON, as OTEL_* 
     const names = () =>
       received
         .filter((r) => r.path === '/v1/traces')
-        .flatMap((r) => (r.body as OtlpTraces).resourceSpans)
+        .flatMap((r) => (json(r.raw) as OtlpTraces).resourceSpans)
         .flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans.map((sp) => sp.name)));
     const wanted = [
       'RunWorkflow:onIssues',
@@ -92,18 +95,50 @@ test('a worker process exports spans and metrics over OTLP/HTTP JSON, as OTEL_* 
     );
     const traces = received.find((r) => r.path === '/v1/traces')!;
     assert.match(traces.contentType, /application\/json/);
-    const service = (traces.body as OtlpTraces).resourceSpans[0].resource.attributes.find(
+    const service = (json(traces.raw) as OtlpTraces).resourceSpans[0].resource.attributes.find(
       (a) => a.key === 'service.name',
     );
     assert.equal(service?.value.stringValue, 'hookflow-worker-under-test');
     const metricNames = () =>
       received
         .filter((r) => r.path === '/v1/metrics')
-        .flatMap((r) => (r.body as OtlpMetrics).resourceMetrics)
+        .flatMap((r) => (json(r.raw) as OtlpMetrics).resourceMetrics)
         .flatMap((rm) => rm.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.name)));
     await waitFor('the worker’s metrics to arrive', () =>
       Promise.resolve(metricNames().includes('hookflow_api_requests')),
     );
+  } finally {
+    worker.kill('SIGTERM');
+    await exited(worker);
+  }
+});
+
+test('http/protobuf, the default protocol, exports the same spans', async () => {
+  received.length = 0;
+  const worker = spawnWorker(h, {
+    ...apiEnv(fake, { HOOKFLOW_WELCOME_LABEL: 'triage' }),
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+  });
+  try {
+    const answer = await h.post(issueOpened(fake, 'octo/otlp', 2, 6001));
+    await h.waitForOutcome(String(answer.body.workflowId), 'completed');
+    // Protobuf carries span names as plain UTF-8 strings.
+    const exported = () =>
+      Buffer.concat(received.filter((r) => r.path === '/v1/traces').map((r) => r.raw)).toString('latin1');
+    await waitFor('the worker’s spans to arrive', () =>
+      Promise.resolve(
+        ['RunWorkflow:onIssues', 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels'].every((n) =>
+          exported().includes(n),
+        ),
+      ),
+    );
+    assert.ok(
+      received
+        .filter((r) => r.path === '/v1/traces')
+        .every((r) => r.contentType === 'application/x-protobuf'),
+    );
+    assert.ok(exported().includes('hookflow-worker'), 'the default service name');
   } finally {
     worker.kill('SIGTERM');
     await exited(worker);
