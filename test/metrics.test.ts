@@ -67,6 +67,7 @@ test('budgets: at most the most recently seen installations; a gauge whose sourc
   assert.doesNotMatch(text, /installation="1",/, 'the least recently seen installation is gone');
   assert.match(text, /^hookflow_api_rate_limit_remaining\{installation="2",resource="core"\} 10$/m);
   assert.match(text, /^hookflow_api_rate_limit_limit\{installation="101",resource="core"\} 5000$/m);
+  assert.ok(text.endsWith('\n'), 'the exposition ends with a line feed');
 
   let answer: () => Promise<number> = () => Promise.resolve(4);
   metrics.observeOutboxDepth(() => answer());

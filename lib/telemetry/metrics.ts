@@ -251,7 +251,11 @@ export function createMetrics(
     async render(): Promise<string> {
       const { resourceMetrics } = await exporter.collect();
       const extra = await Promise.all(texts.map((read) => read().catch(() => '')));
-      return [serializer.serialize(resourceMetrics), await gaugeText(), ...extra].filter(Boolean).join('\n');
+      // Every line, the last included, ends with a line feed, as the text format requires.
+      return [serializer.serialize(resourceMetrics), await gaugeText(), ...extra]
+        .filter(Boolean)
+        .map((part) => (part.endsWith('\n') ? part : `${part}\n`))
+        .join('');
     },
 
     shutdown: () => provider.shutdown(),
