@@ -190,6 +190,7 @@ test('the redactor: credentials and emails in values, secret-named keys, non-pri
     'POST failed with [redacted] for [redacted]',
   );
   assert.equal(redactText(`Authorization: Bearer ${token}`), 'Authorization: [redacted]');
+  assert.equal(redactText(`t=ghs_ab-cd_${'e'.repeat(20)} end`), 't=[redacted] end');
   assert.equal(
     redactText('-----BEGIN RSA PRIVATE KEY-----\nMIIabc\n-----END RSA PRIVATE KEY-----'),
     '[redacted]',

@@ -10,6 +10,7 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import type { Tracing } from '../lib/telemetry/tracing';
 import type { FakeGitHub } from './fake-github/server';
 import { issueOpened } from './helpers/api';
+import { waitFor } from './helpers/env';
 import type { Harness } from './helpers/harness';
 import { startTracedHookflow, type TracedHookflow } from './helpers/tracing';
 
@@ -33,10 +34,18 @@ before(async () => {
 
 after(() => traced.close());
 
-/** The spans of one trace, and finders that fail with the names present when a span is missing. */
+/**
+ * The spans of one trace, once the workflow's own span has arrived (the ledger says `completed`
+ * during the workflow's last activity, and workflow spans leave through the sink after it), and
+ * finders that fail with the names present when a span is missing.
+ */
 async function traceOf(traceId: string) {
-  await tracing.flush();
-  const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+  const inTrace = () => exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+  await waitFor('the workflow span', async () => {
+    await tracing.flush();
+    return inTrace().some((s) => s.name === 'RunWorkflow:onIssues');
+  });
+  const spans = inTrace();
   const names = () => spans.map((s) => s.name).join(', ');
   const find = (name: string, parent?: ReadableSpan): ReadableSpan => {
     const found = spans.find(
