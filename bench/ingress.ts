@@ -214,7 +214,6 @@ async function main(): Promise<void> {
         rows.push(await fresh((e) => benchServer('hookflow', { ...e, ...env }, label)));
       }
     }
-    exported = { ...sink.received };
     for (const name of ['octokit', 'koa-verify']) {
       process.stderr.write(`benchmarking ${name}…\n`);
       rows.push(await benchServer(name, {}));
@@ -224,11 +223,9 @@ async function main(): Promise<void> {
   } finally {
     await sink.close();
   }
-  report(rows);
+  // Only the telemetry-on runs send the sink anything.
+  report(rows, sink.received);
 }
-
-/** What the telemetry-on run exported: OTLP requests and bytes received by the sink. */
-let exported = { requests: 0, bytes: 0 };
 
 /** An OTLP/HTTP receiver that keeps nothing: it answers 200 and counts what it got. */
 async function startOtlpSink(): Promise<{
@@ -252,7 +249,8 @@ async function startOtlpSink(): Promise<{
   };
 }
 
-function report(rows: Row[]): void {
+/** `exported`: OTLP requests and bytes the telemetry-on runs sent. */
+function report(rows: Row[], exported: { requests: number; bytes: number }): void {
   const fmt = (n: number | undefined, d = 1) => (n === undefined ? '—' : n.toFixed(d));
   const mean = (rs: Row[], pick: (r: Row) => number | undefined) =>
     rs.reduce((sum, r) => sum + (pick(r) ?? 0), 0) / rs.length;

@@ -40,14 +40,10 @@ async function hookflow(): Promise<string> {
   });
   const store = await openStore(config);
   const tracing = telemetry ? startTracing(config.telemetry, 'hookflow-bench') : undefined;
-  const server = await serve(
-    config,
-    store,
-    config.temporal.address!,
-    createLogger('silent'),
-    telemetry ? undefined : false,
-    tracing !== undefined,
-  );
+  const server = await serve(config, store, config.temporal.address!, createLogger('silent'), {
+    metrics: telemetry ? undefined : false,
+    traced: tracing !== undefined,
+  });
   return `${server.url.replace('localhost', '127.0.0.1')}${PATH}`;
 }
 

@@ -10,7 +10,6 @@ import { openStore } from '../lib/storage';
 import { WORKER_POOL_SIZE } from '../worker/create-worker';
 import { findTemporalCli } from '../lib/temporal/cli';
 import { startDevServer, type DevServer } from '../lib/temporal/dev-server';
-import { installTemporalRuntime } from '../lib/temporal/runtime';
 import { startProcessTelemetry } from '../lib/telemetry/process';
 import { serve } from '../server/serve';
 import { runWorker } from '../worker/run-worker';
@@ -19,13 +18,7 @@ runMain(async (defer) => {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   // One process, one set of metrics: the server's /metrics shows the worker's and the Temporal SDK's too.
-  const { metrics, tracing, sdkMetricsAddress } = await startProcessTelemetry(
-    config,
-    'hookflow',
-    defer,
-    true,
-  );
-  installTemporalRuntime(logger, config.logLevel, sdkMetricsAddress);
+  const { metrics, tracing } = await startProcessTelemetry(config, 'hookflow', defer, { logger });
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
   let devServer: DevServer | undefined;
@@ -46,7 +39,7 @@ runMain(async (defer) => {
   defer(() => store.db.close());
   const worker = await runWorker(config, store, address, logger, metrics, tracing);
   defer(() => worker.stop());
-  const server = await serve(config, store, address, logger, metrics, tracing !== undefined);
+  const server = await serve(config, store, address, logger, { metrics, traced: tracing !== undefined });
   defer(() => server.close());
   worker.done.catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));
 

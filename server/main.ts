@@ -12,7 +12,7 @@ runMain(async (defer) => {
   const config = loadConfig();
   const address = requireSplitDeployment(config, 'server');
   const logger = createLogger(config.logLevel, 'hookflow-server');
-  const { metrics, tracing } = await startProcessTelemetry(config, 'hookflow-server', defer, false);
+  const { metrics, tracing } = await startProcessTelemetry(config, 'hookflow-server', defer);
   const store = await openStore(config);
   defer(() => store.db.close());
   // Best effort: on a cluster the operator may have registered them already, or withheld the right to.
@@ -26,7 +26,7 @@ runMain(async (defer) => {
       ),
     )
     .finally(() => admin.close());
-  const server = await serve(config, store, address, logger, metrics, tracing !== undefined);
+  const server = await serve(config, store, address, logger, { metrics, traced: tracing !== undefined });
   defer(() => server.close());
   logger.info({ url: `${server.url}${config.webhookPath}` }, 'hookflow server listening');
 });

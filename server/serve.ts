@@ -22,11 +22,14 @@ export async function serve(
   store: Store,
   temporalAddress: string,
   logger: Logger,
-  /** Shared with an in-process worker (`npm start`); else the server's own; `false`: none (a benchmark's baseline). */
-  shared?: Metrics | false,
-  /** Trace each request and the workflow start it makes (O1). */
-  traced = false,
+  o: {
+    /** Shared with an in-process worker (`npm start`); else the server's own; `false`: none (a benchmark's baseline). */
+    metrics?: Metrics | false | undefined;
+    /** Trace each request and the workflow start it makes (O1). */
+    traced?: boolean;
+  } = {},
 ): Promise<RunningServer> {
+  const { metrics: shared, traced = false } = o;
   const connection = clientConnection(config, temporalAddress);
   const client = createClient(connection, config.temporal.namespace, traced);
   const starter = temporalStarter(client, config.temporal.taskQueue, config.startTimeoutMs);

@@ -6,14 +6,11 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createLogger } from '../lib/logger';
 import { startSyncJob, syncArgs } from '../lib/sync-client';
-import { redactAttributes, redactText, type Tracing } from '../lib/telemetry/tracing';
-import type { FakeGitHub } from './fake-github/server';
+import { redactAttributes, redactText } from '../lib/telemetry/tracing';
 import { appKeys, SEAL_KEY } from './helpers/api';
 import { githubDelivery } from './helpers/deliveries';
-import type { Harness } from './helpers/harness';
 import { startTracedHookflow, type TracedHookflow } from './helpers/tracing';
 
 const WEBHOOK_SECRET = 'whsec-Zq8v1-never-in-a-log';
@@ -34,15 +31,10 @@ const sink = new Writable({
   },
 });
 
-let fake: FakeGitHub;
-let h: Harness;
-let tracing: Tracing;
-let exporter: InMemorySpanExporter;
-
-let traced: TracedHookflow;
+let t: TracedHookflow;
 
 before(async () => {
-  traced = await startTracedHookflow({
+  t = await startTracedHookflow({
     fake: { latencyMs: 1 },
     logger: createLogger('trace', 'hookflow', sink),
     env: {
@@ -53,28 +45,27 @@ before(async () => {
     },
     repo: ['octo/private', { id: 901, installation: '9001', issues: 30, commentsPerIssue: 1 }],
   });
-  ({ fake, h, tracing, exporter } = traced);
 });
 
-after(() => traced.close());
+after(() => t.close());
 
 test('a delivery and a sync leave no secret or personal field in any log line or span', async () => {
   const payload = {
     action: 'opened',
-    issue: { ...fake.issueJson('octo/private', 3), user: { login: 'alice', email: EMAIL } },
+    issue: { ...t.fake.issueJson('octo/private', 3), user: { login: 'alice', email: EMAIL } },
     repository: { full_name: 'octo/private' },
     installation: { id: 9001 },
     sender: { login: 'alice', email: EMAIL, phone: PHONE },
   };
   const delivery = githubDelivery({ event: 'issues', payload, secret: WEBHOOK_SECRET });
-  const answer = await h.post(delivery);
+  const answer = await t.h.post(delivery);
   assert.equal(answer.status, 202);
-  await h.waitForOutcome(String(answer.body.workflowId), 'completed');
+  await t.h.waitForOutcome(String(answer.body.workflowId), 'completed');
   // A forged one too: its signature is refused, and must not be echoed anywhere either.
   const forged = githubDelivery({ event: 'issues', payload, secret: 'forged-secret-value-xyz' });
-  assert.equal((await h.post(forged)).status, 401);
+  assert.equal((await t.h.post(forged)).status, 401);
   // The provider's error message carries a token and an email: the delivery fails with it.
-  fake.script({
+  t.fake.script({
     method: 'POST',
     path: /\/issues\/5\/labels$/,
     times: 1,
@@ -83,14 +74,14 @@ test('a delivery and a sync leave no secret or personal field in any log line or
   });
   const failing = githubDelivery({
     event: 'issues',
-    payload: { ...payload, issue: fake.issueJson('octo/private', 5) },
+    payload: { ...payload, issue: t.fake.issueJson('octo/private', 5) },
     secret: WEBHOOK_SECRET,
   });
-  const failed = await h.post(failing);
-  await h.waitForOutcome(String(failed.body.workflowId), 'failed');
-  const job = await startSyncJob(h.client, h.taskQueue, syncArgs(h.config, 'octo/private', '9001'));
+  const failed = await t.h.post(failing);
+  await t.h.waitForOutcome(String(failed.body.workflowId), 'failed');
+  const job = await startSyncJob(t.h.client, t.h.taskQueue, syncArgs(t.h.config, 'octo/private', '9001'));
   await job.result();
-  await tracing.flush();
+  await t.tracing.flush();
 
   const secrets = [
     WEBHOOK_SECRET,
@@ -103,15 +94,15 @@ test('a delivery and a sync leave no secret or personal field in any log line or
     ...appKeys()
       .privateKey.split('\n')
       .filter((l) => l.length > 20 && !l.startsWith('-----')),
-    ...fake.issuedTokens,
+    ...t.fake.issuedTokens,
     ECHOED_TOKEN,
     EMAIL,
     PHONE,
   ];
-  assert.ok(fake.issuedTokens.length >= 1, 'installation tokens were issued and used');
+  assert.ok(t.fake.issuedTokens.length >= 1, 'installation tokens were issued and used');
   // The failure did reach the spans, redacted.
   assert.ok(
-    exporter
+    t.exporter
       .getFinishedSpans()
       .some((s) =>
         s.events.some((e) =>
@@ -120,7 +111,7 @@ test('a delivery and a sync leave no secret or personal field in any log line or
       ),
     'the 422 is recorded on a span, its message redacted',
   );
-  const spans = exporter.getFinishedSpans();
+  const spans = t.exporter.getFinishedSpans();
   const spanTexts = spans.map((s) =>
     JSON.stringify({ name: s.name, attributes: s.attributes, events: s.events, status: s.status }),
   );
@@ -147,16 +138,16 @@ test('a delivery and a sync leave no secret or personal field in any log line or
 test("every log line of a delivery's work carries its delivery key and its trace", async () => {
   const payload = {
     action: 'opened',
-    issue: fake.issueJson('octo/private', 4),
+    issue: t.fake.issueJson('octo/private', 4),
     repository: { full_name: 'octo/private' },
     installation: { id: 9001 },
   };
   const delivery = githubDelivery({ event: 'issues', payload, secret: WEBHOOK_SECRET });
-  const answer = await h.post(delivery);
+  const answer = await t.h.post(delivery);
   const key = String(answer.body.workflowId);
-  await h.waitForOutcome(key, 'completed');
-  await tracing.flush();
-  const traceId = exporter
+  await t.h.waitForOutcome(key, 'completed');
+  await t.tracing.flush();
+  const traceId = t.exporter
     .getFinishedSpans()
     .find((s) => s.attributes['hookflow.delivery.key'] === key && s.parentSpanId === undefined)
     ?.spanContext().traceId;

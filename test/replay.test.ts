@@ -13,12 +13,9 @@ import { after, before, describe, test } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { startSyncJob, syncArgs } from '../lib/sync-client';
 import { progressQuery } from '../workflows/sync-repository';
-import type { FakeGitHub } from './fake-github/server';
 import { issueOpened } from './helpers/api';
 import { testEnv, waitFor } from './helpers/env';
-import { sdkErrors, type Harness } from './helpers/harness';
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { Tracing } from '../lib/telemetry/tracing';
+import { sdkErrors } from './helpers/harness';
 import { workflowSinks } from '../worker/create-worker';
 import { startTracedHookflow, type TracedHookflow } from './helpers/tracing';
 
@@ -54,53 +51,48 @@ test('histories recorded before the OpenTelemetry interceptors existed replay wi
 });
 
 describe('replaying recorded histories', () => {
-  let fake: FakeGitHub;
-  let h: Harness;
-  let tracing: Tracing;
-  let exporter: InMemorySpanExporter;
-  let traced: TracedHookflow;
+  let t: TracedHookflow;
   before(async () => {
-    traced = await startTracedHookflow({
+    t = await startTracedHookflow({
       fake: { latencyMs: 5 },
       env: { HOOKFLOW_WELCOME_LABEL: 'triage', HOOKFLOW_WELCOME_COMMENT: 'Hi' },
       repo: ['octo/replay', { id: 501, installation: '5001', issues: 350, commentsPerIssue: 1 }],
     });
-    ({ fake, h, tracing, exporter } = traced);
   });
-  after(() => traced.close());
+  after(() => t.close());
 
   test('sync runs (queried, continued as new) and delivery workflows replay cleanly', async () => {
-    const handle = await startSyncJob(h.client, h.taskQueue, {
-      ...syncArgs(h.config, 'octo/replay', '5001'),
+    const handle = await startSyncJob(t.h.client, t.h.taskQueue, {
+      ...syncArgs(t.h.config, 'octo/replay', '5001'),
       pagesPerRun: 3,
       pagesPerActivity: 2,
     });
     for (let i = 0; i < 5; i++) await handle.query(progressQuery);
     await handle.result();
-    const answer = await h.post(issueOpened(fake, 'octo/replay', 1, 5001));
-    await h.waitForOutcome(String(answer.body.workflowId), 'completed');
+    const answer = await t.h.post(issueOpened(t.fake, 'octo/replay', 1, 5001));
+    await t.h.waitForOutcome(String(answer.body.workflowId), 'completed');
 
-    const query = `TaskQueue = "${h.taskQueue}"`;
+    const query = `TaskQueue = "${t.h.taskQueue}"`;
     const runs = await waitFor('the runs to be listed', async () => {
       let n = 0;
-      for await (const w of h.client.workflow.list({ query }))
+      for await (const w of t.h.client.workflow.list({ query }))
         if (w.status.name === 'COMPLETED' || w.status.name === 'CONTINUED_AS_NEW') n++;
       return n >= 4 ? n : undefined;
     });
-    await tracing.flush();
+    await t.tracing.flush();
     assert.ok(
-      exporter.getFinishedSpans().some((s) => s.name === 'RunWorkflow:syncRepository'),
+      t.exporter.getFinishedSpans().some((s) => s.name === 'RunWorkflow:syncRepository'),
       'the runs were traced',
     );
-    const spansBefore = exporter.getFinishedSpans().length;
+    const spansBefore = t.exporter.getFinishedSpans().length;
     const results = [];
     for await (const r of Worker.runReplayHistories(
       {
         workflowBundle: { codePath: testEnv.workflowBundle },
         replayName: 'hookflow-replay-test',
-        sinks: workflowSinks(tracing),
+        sinks: workflowSinks(t.tracing),
       },
-      h.client.workflow.list({ query }).intoHistories(),
+      t.h.client.workflow.list({ query }).intoHistories(),
     )) {
       results.push(r);
     }
@@ -110,7 +102,7 @@ describe('replaying recorded histories', () => {
       [],
     );
     assert.deepEqual(sdkErrors, [], 'the SDK logged no errors (an unregistered sink, say)');
-    await tracing.flush();
-    assert.equal(exporter.getFinishedSpans().length, spansBefore, 'a replay exports no spans again');
+    await t.tracing.flush();
+    assert.equal(t.exporter.getFinishedSpans().length, spansBefore, 'a replay exports no spans again');
   });
 });

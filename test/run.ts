@@ -11,6 +11,7 @@ import { freePort } from '../lib/net';
 import { findTemporalCli } from '../lib/temporal/cli';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../worker/create-worker';
+import { setTestEnv } from './helpers/env';
 import { createScratchDatabase } from './helpers/scratch-database';
 
 async function main(): Promise<number> {
@@ -37,12 +38,12 @@ async function main(): Promise<number> {
   const bundlePath = path.join(tmp, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
 
-  Object.assign(process.env, {
-    HOOKFLOW_TEST_TEMPORAL_ADDRESS: temporal.address,
-    HOOKFLOW_TEST_NAMESPACE: namespace,
-    HOOKFLOW_TEST_DATABASE_URL: database.url,
-    HOOKFLOW_TEST_WORKFLOW_BUNDLE: bundlePath,
-    HOOKFLOW_TEST_CLI: cli,
+  setTestEnv({
+    temporalAddress: temporal.address,
+    namespace,
+    databaseUrl: database.url,
+    workflowBundle: bundlePath,
+    cli,
   });
 
   const counts = { passed: 0, failed: 0, skipped: 0 };

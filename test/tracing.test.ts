@@ -6,33 +6,24 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { Tracing } from '../lib/telemetry/tracing';
-import type { FakeGitHub } from './fake-github/server';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { issueOpened } from './helpers/api';
 import { waitFor } from './helpers/env';
-import type { Harness } from './helpers/harness';
 import { startTracedHookflow, type TracedHookflow } from './helpers/tracing';
 
 const LABELS_ROUTE = '/repos/{owner}/{repo}/issues/{issue_number}/labels';
 
-let fake: FakeGitHub;
-let h: Harness;
-let tracing: Tracing;
-let exporter: InMemorySpanExporter;
-
-let traced: TracedHookflow;
+let t: TracedHookflow;
 
 before(async () => {
-  traced = await startTracedHookflow({
+  t = await startTracedHookflow({
     fake: { latencyMs: 2 },
     env: { HOOKFLOW_WELCOME_LABEL: 'triage', HOOKFLOW_MUTATION_SPACING_MS: '0' },
     repo: ['octo/traced', { id: 701, installation: '7001', issues: 2, commentsPerIssue: 0 }],
   });
-  ({ fake, h, tracing, exporter } = traced);
 });
 
-after(() => traced.close());
+after(() => t.close());
 
 /**
  * The spans of one trace, once the workflow's own span has arrived (the ledger says `completed`
@@ -40,9 +31,9 @@ after(() => traced.close());
  * finders that fail with the names present when a span is missing.
  */
 async function traceOf(traceId: string) {
-  const inTrace = () => exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+  const inTrace = () => t.exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
   await waitFor('the workflow span', async () => {
-    await tracing.flush();
+    await t.tracing.flush();
     return inTrace().some((s) => s.name === 'RunWorkflow:onIssues');
   });
   const spans = inTrace();
@@ -65,16 +56,16 @@ const traceparent = () => {
 
 test('a delivery is one trace: request → start → workflow → activity → API call', async () => {
   const tp = traceparent();
-  const delivery = issueOpened(fake, 'octo/traced', 1, 7001);
+  const delivery = issueOpened(t.fake, 'octo/traced', 1, 7001);
   delivery.headers.traceparent = tp.header;
-  const answer = await h.post(delivery);
+  const answer = await t.h.post(delivery);
   assert.equal(answer.status, 202);
   const key = String(answer.body.workflowId);
-  await h.waitForOutcome(key, 'completed');
+  await t.h.waitForOutcome(key, 'completed');
   const deliveryId = delivery.headers['x-github-delivery'];
 
   const { spans, find } = await traceOf(tp.traceId);
-  const http = find(`POST ${h.config.webhookPath}`);
+  const http = find(`POST ${t.h.config.webhookPath}`);
   assert.equal(http.kind, SpanKind.SERVER);
   assert.equal(http.parentSpanId, tp.parentId, 'continues the sender’s traceparent');
   assert.deepEqual(
@@ -91,7 +82,7 @@ test('a delivery is one trace: request → start → workflow → activity → A
     },
     {
       method: 'POST',
-      route: h.config.webhookPath,
+      route: t.h.config.webhookPath,
       status: 202,
       delivery: deliveryId,
       event: 'issues',
@@ -132,7 +123,7 @@ test('a delivery is one trace: request → start → workflow → activity → A
     'route templates only',
   );
   assert.ok(
-    exporter
+    t.exporter
       .getFinishedSpans()
       .filter((s) => s.attributes['hookflow.delivery.key'] === key)
       .every((s) => s.spanContext().traceId === tp.traceId),
@@ -141,7 +132,7 @@ test('a delivery is one trace: request → start → workflow → activity → A
 });
 
 test('a rate-limit wait is an event on the API span, not an error; the retry is attempt 2', async () => {
-  fake.script({
+  t.fake.script({
     method: 'POST',
     path: /\/issues\/2\/labels$/,
     times: 1,
@@ -150,10 +141,10 @@ test('a rate-limit wait is an event on the API span, not an error; the retry is 
     body: { message: 'You have exceeded a secondary rate limit' },
   });
   const tp = traceparent();
-  const delivery = issueOpened(fake, 'octo/traced', 2, 7001);
+  const delivery = issueOpened(t.fake, 'octo/traced', 2, 7001);
   delivery.headers.traceparent = tp.header;
-  const answer = await h.post(delivery);
-  await h.waitForOutcome(String(answer.body.workflowId), 'completed');
+  const answer = await t.h.post(delivery);
+  await t.h.waitForOutcome(String(answer.body.workflowId), 'completed');
 
   const { spans } = await traceOf(tp.traceId);
   const calls = spans

@@ -4,7 +4,6 @@ import { createLogger } from '../lib/logger';
 import { requireSplitDeployment, runMain } from '../lib/main';
 import { openStore } from '../lib/storage';
 import { WORKER_POOL_SIZE } from './create-worker';
-import { installTemporalRuntime } from '../lib/temporal/runtime';
 import { serveMetrics } from '../lib/telemetry/metrics';
 import { startProcessTelemetry } from '../lib/telemetry/process';
 import { runWorker } from './run-worker';
@@ -19,13 +18,7 @@ runMain(async (defer) => {
     ]);
   }
   const logger = createLogger(config.logLevel, 'hookflow-worker');
-  const { metrics, tracing, sdkMetricsAddress } = await startProcessTelemetry(
-    config,
-    'hookflow-worker',
-    defer,
-    true,
-  );
-  installTemporalRuntime(logger, config.logLevel, sdkMetricsAddress);
+  const { metrics, tracing } = await startProcessTelemetry(config, 'hookflow-worker', defer, { logger });
   const store = await openStore(config, WORKER_POOL_SIZE);
   defer(() => store.db.close());
   if (config.workerMetricsPort !== 0) {

@@ -471,16 +471,19 @@ export function createGitHubClient(deps: ClientDeps) {
   }
 
   /** The attributes every API span starts with (semantic-convention names where they exist). */
-  const spanStart = (method: string, route: string, installation: string): SpanOptions => ({
-    kind: SpanKind.CLIENT,
-    attributes: {
-      'http.request.method': method,
-      'url.template': route,
-      'server.address': base.hostname,
-      'hookflow.installation.id': installation,
-      ...(workContext.current() ? { 'hookflow.attempt': workContext.current()!.attempt } : {}),
-    },
-  });
+  const spanStart = (method: string, route: string, installation: string): SpanOptions => {
+    const work = workContext.current();
+    return {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': method,
+        'url.template': route,
+        'server.address': base.hostname,
+        'hookflow.installation.id': installation,
+        ...(work ? { 'hookflow.attempt': work.attempt } : {}),
+      },
+    };
+  };
   /** Rate limits and busy turns are waits, not errors. */
   const isWait = (err: unknown) =>
     err instanceof ApiError && (err.kind === 'rate-limited' || err.kind === 'busy');

@@ -8,6 +8,7 @@ import {
   trace,
   type Attributes,
   type AttributeValue,
+  type Context,
   type Span,
   type SpanOptions,
 } from '@opentelemetry/api';
@@ -26,7 +27,6 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import type { Context } from '@opentelemetry/api';
 import type { OtlpProtocol, TelemetryConfig } from '../config';
 
 export interface Tracing {

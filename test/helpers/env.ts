@@ -1,4 +1,21 @@
 // What test/run.ts set up for the whole run.
+/** Hands the run's Temporal, database, workflow bundle and CLI to the test code (and its child processes). */
+export function setTestEnv(e: {
+  temporalAddress: string;
+  namespace: string;
+  databaseUrl: string;
+  workflowBundle: string;
+  cli: string;
+}): void {
+  Object.assign(process.env, {
+    HOOKFLOW_TEST_TEMPORAL_ADDRESS: e.temporalAddress,
+    HOOKFLOW_TEST_NAMESPACE: e.namespace,
+    HOOKFLOW_TEST_DATABASE_URL: e.databaseUrl,
+    HOOKFLOW_TEST_WORKFLOW_BUNDLE: e.workflowBundle,
+    HOOKFLOW_TEST_CLI: e.cli,
+  });
+}
+
 function need(name: string): string {
   const v = process.env[name];
   if (!v)

@@ -102,7 +102,10 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
   const logger = o.logger ?? createLogger('silent');
   const store = await openStore(config);
   const metrics = o.sharedMetrics ? createMetrics('hookflow') : undefined;
-  const server: RunningServer = await serve(config, store, address, logger, metrics, o.tracing !== undefined);
+  const server: RunningServer = await serve(config, store, address, logger, {
+    metrics,
+    traced: o.tracing !== undefined,
+  });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
 
