@@ -74,6 +74,7 @@ test('a worker process exports spans and metrics over OTLP/HTTP JSON, as OTEL_* 
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_SERVICE_NAME: 'hookflow-worker-under-test',
+    OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=otlp-test',
     OTEL_BSP_SCHEDULE_DELAY: '100',
     OTEL_METRIC_EXPORT_INTERVAL: '200',
   });
@@ -95,10 +96,10 @@ test('a worker process exports spans and metrics over OTLP/HTTP JSON, as OTEL_* 
     );
     const traces = received.find((r) => r.path === '/v1/traces')!;
     assert.match(traces.contentType, /application\/json/);
-    const service = (json(traces.raw) as OtlpTraces).resourceSpans[0].resource.attributes.find(
-      (a) => a.key === 'service.name',
-    );
-    assert.equal(service?.value.stringValue, 'hookflow-worker-under-test');
+    const resource = (json(traces.raw) as OtlpTraces).resourceSpans[0].resource.attributes;
+    const attribute = (key: string) => resource.find((a) => a.key === key)?.value.stringValue;
+    assert.equal(attribute('service.name'), 'hookflow-worker-under-test');
+    assert.equal(attribute('deployment.environment'), 'otlp-test');
     const metricNames = () =>
       received
         .filter((r) => r.path === '/v1/metrics')
