@@ -9,7 +9,8 @@ import { runMain } from '../lib/main';
 import { openStore } from '../lib/storage';
 import { WORKER_POOL_SIZE } from '../worker/create-worker';
 import { findTemporalCli } from '../lib/temporal/cli';
-import { startDevServer, type DevServer } from '../lib/temporal/dev-server';
+import { startDevServer } from '../lib/temporal/dev-server';
+import { superviseDevServer, type SupervisedDevServer } from '../lib/temporal/supervised-dev-server';
 import { startProcessTelemetry } from '../lib/telemetry/process';
 import { serve } from '../server/serve';
 import { runWorker } from '../worker/run-worker';
@@ -21,16 +22,21 @@ runMain(async (defer) => {
   const { metrics, tracing } = await startProcessTelemetry(config, 'hookflow', defer, { logger });
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
-  let devServer: DevServer | undefined;
+  let devServer: SupervisedDevServer | undefined;
   let address = config.temporal.address;
   if (address === undefined) {
     const cli = await findTemporalCli(config.env, say);
-    devServer = await startDevServer({
-      cli,
-      port: config.temporal.devServerPort,
-      uiPort: config.temporal.uiPort,
-      namespace: config.temporal.namespace,
-      dbFile: path.join(config.dataDir, 'temporal.db'),
+    // Restarted if it dies: meanwhile deliveries wait in the outbox and /readyz says 503.
+    devServer = await superviseDevServer({
+      start: () =>
+        startDevServer({
+          cli,
+          port: config.temporal.devServerPort,
+          uiPort: config.temporal.uiPort,
+          namespace: config.temporal.namespace,
+          dbFile: path.join(config.dataDir, 'temporal.db'),
+        }),
+      log: logger,
     });
     address = devServer.address;
     defer(() => devServer?.stop());

@@ -4,6 +4,7 @@ import https from 'node:https';
 import { trace } from '@opentelemetry/api';
 import Koa from 'koa';
 import { frontDoor, type FrontDoorDeps } from './front-door';
+import { checkReadiness } from './readiness';
 import { traceRequests } from './trace-requests';
 import type { Metrics } from '../lib/telemetry/metrics';
 import type { Provider } from './providers';
@@ -75,14 +76,9 @@ export function createApp(deps: AppDeps): Koa {
       return;
     }
     if (ctx.method === 'GET' && ctx.path === '/readyz') {
-      const [storage, temporal] = await Promise.allSettled([deps.store.ping(), deps.starter.ping()]);
-      const ready = storage.status === 'fulfilled' && temporal.status === 'fulfilled';
+      const { ready, storage, temporal } = await checkReadiness(deps);
       ctx.status = ready ? 200 : 503;
-      ctx.body = {
-        status: ready ? 'ready' : 'not ready',
-        storage: storage.status === 'fulfilled' ? 'ok' : 'unreachable',
-        temporal: temporal.status === 'fulfilled' ? 'ok' : 'unreachable',
-      };
+      ctx.body = { status: ready ? 'ready' : 'not ready', storage, temporal };
       return;
     }
     ctx.status = 404;

@@ -1,6 +1,9 @@
-// `npm test`: one Temporal dev server and one PostgreSQL database for the whole run, shared by the
-// test files (node:test runs them two at a time, in child processes that inherit the env set here).
-// Prints `N passed, N failed, N skipped` last; exits non-zero on any failure.
+// `npm test`: the unit tier (test/unit/, pure modules and the Koa app with fakes: no services),
+// then the integration tier (test/*.test.ts) against one Temporal dev server and one PostgreSQL
+// database for the whole run, shared by the test files (node:test runs them two at a time, in child
+// processes that inherit the env set here). `npm run test:unit` (`--unit`) runs the unit tier alone
+// and starts nothing. Arguments filter files by name. Prints `N passed, N failed, N skipped` last;
+// exits non-zero on any failure.
 import { readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,15 +17,41 @@ import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../worker/create-w
 import { setTestEnv } from './helpers/env';
 import { createScratchDatabase } from './helpers/scratch-database';
 
-async function main(): Promise<number> {
-  const only = process.argv.slice(2);
-  const dir = path.join(__dirname);
-  const files = readdirSync(dir)
+function testFiles(dir: string, only: string[]): string[] {
+  return readdirSync(dir)
     .filter((f) => f.endsWith('.test.ts'))
     .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
     .sort()
     .map((f) => path.join(dir, f));
+}
 
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const unitOnly = args.includes('--unit');
+  const only = args.filter((a) => a !== '--unit');
+  const unitFiles = testFiles(path.join(__dirname, 'unit'), only);
+  const integrationFiles = unitOnly ? [] : testFiles(__dirname, only);
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+
+  if (unitFiles.length > 0) {
+    process.stdout.write(`unit tier: ${unitFiles.length} files\n`);
+    await runFiles(unitFiles, counts, 2 * 60_000);
+  }
+  if (integrationFiles.length > 0) {
+    process.stdout.write(`integration tier: ${integrationFiles.length} files\n`);
+    await runIntegration(integrationFiles, counts);
+  }
+  process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+  return counts.failed === 0 && counts.passed > 0 ? 0 : 1;
+}
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+async function runIntegration(files: string[], counts: Counts): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'hookflow-test-'));
   const cli = await findTemporalCli(process.env, (m) => process.stderr.write(`${m}\n`));
   const namespace = 'hookflow-test';
@@ -46,7 +75,6 @@ async function main(): Promise<number> {
     cli,
   });
 
-  const counts = { passed: 0, failed: 0, skipped: 0 };
   // A test file whose process never exits would hold CI until its deadline: give up well before.
   const watchdog = setTimeout(() => {
     process.stderr.write('\ntest run did not finish within 30 minutes: a test file hangs\n');
@@ -58,29 +86,31 @@ async function main(): Promise<number> {
   }, 30 * 60_000);
   watchdog.unref();
   try {
-    const stream = run({ files, concurrency: 2, timeout: 10 * 60_000 });
-    stream.on('test:pass', (d: { skip?: unknown; todo?: unknown; details?: { type?: string } }) => {
-      if (d.details?.type === 'suite') return;
-      if (d.skip !== undefined && d.skip !== false) counts.skipped++;
-      else counts.passed++;
-    });
-    stream.on('test:fail', (d: { details?: { type?: string } }) => {
-      if (d.details?.type !== 'suite') counts.failed++;
-    });
-    await new Promise<void>((resolve, reject) => {
-      const out = stream.compose(new spec()) as NodeJS.ReadableStream;
-      out.on('end', resolve);
-      out.on('error', reject);
-      out.pipe(process.stdout, { end: false });
-    });
+    await runFiles(files, counts, 10 * 60_000);
   } finally {
     clearTimeout(watchdog);
     await temporal.stop();
     await database.drop();
     rmSync(tmp, { recursive: true, force: true });
   }
-  process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
-  return counts.failed === 0 && counts.passed > 0 ? 0 : 1;
+}
+
+async function runFiles(files: string[], counts: Counts, timeout: number): Promise<void> {
+  const stream = run({ files, concurrency: 2, timeout });
+  stream.on('test:pass', (d: { skip?: unknown; todo?: unknown; details?: { type?: string } }) => {
+    if (d.details?.type === 'suite') return;
+    if (d.skip !== undefined && d.skip !== false) counts.skipped++;
+    else counts.passed++;
+  });
+  stream.on('test:fail', (d: { details?: { type?: string } }) => {
+    if (d.details?.type !== 'suite') counts.failed++;
+  });
+  await new Promise<void>((resolve, reject) => {
+    const out = stream.compose(new spec()) as NodeJS.ReadableStream;
+    out.on('end', resolve);
+    out.on('error', reject);
+    out.pipe(process.stdout, { end: false });
+  });
 }
 
 const quietLogger = {

@@ -2,7 +2,7 @@
 // database, the embedded store, worker and server in one command; Ctrl-C stops all of it; a restart
 // keeps the data (a delivery from before the restart is still known as a duplicate).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -119,6 +119,65 @@ describe('npm start (embedded default)', () => {
     const again = await post(second.webhookUrl, d);
     assert.deepEqual(again.body, { status: 'duplicate', workflowId: accepted.body.workflowId });
     assert.equal(await stop(second.child, 'SIGTERM'), 0);
+  });
+
+  test('restarts its Temporal dev server when it dies; meanwhile /readyz says 503 and deliveries are queued', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-start-'));
+    const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+    const started = await npmStart({
+      HOOKFLOW_DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TEMPORAL_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      TEMPORAL_CLI_PATH: testEnv.cli,
+      WEBHOOK_SECRET: 'test-secret',
+      LOG_LEVEL: 'warn',
+    });
+    children.push(started.child);
+    const base = `http://127.0.0.1:${port}`;
+    const devServerPid = (): number | undefined => {
+      const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(started.child.pid)]).toString();
+      const line = out.split('\n').find((l) => /\btemporal\b/.test(l));
+      return line === undefined ? undefined : Number(line.trim().split(/\s+/)[0]);
+    };
+    const firstPid = devServerPid();
+    assert.ok(firstPid, 'the dev server is a child of npm start');
+    process.kill(firstPid, 'SIGKILL');
+
+    const down = await waitFor('/readyz to say Temporal is unreachable', async () => {
+      const r = await fetch(`${base}/readyz`);
+      const body = (await r.json()) as { temporal: string };
+      return r.status === 503 && body.temporal === 'unreachable' ? body : undefined;
+    });
+    assert.deepEqual(down, { status: 'not ready', storage: 'ok', temporal: 'unreachable' });
+
+    await waitFor(
+      '/readyz to be ready again',
+      async () => (await fetch(`${base}/readyz`)).status === 200,
+      90_000,
+    );
+    const secondPid = devServerPid();
+    assert.ok(secondPid !== undefined && secondPid !== firstPid, 'a new dev server process runs');
+    assert.match(started.output(), /the Temporal dev server stopped unexpectedly: restarting it/);
+
+    const d = githubDelivery({
+      event: 'issues',
+      payload: { action: 'opened', issue: { number: 2 }, repository: { full_name: 'acme/api' } },
+    });
+    const accepted = await post(started.webhookUrl, d);
+    assert.equal(accepted.status, 202);
+    const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+    try {
+      const result: unknown = await new Client({ connection }).workflow
+        .getHandle(String(accepted.body.workflowId))
+        .result();
+      assert.match(String(result), /^issues\.opened #2 in acme\/api/);
+    } finally {
+      await connection.close();
+    }
+    assert.equal(await stop(started.child), 0, `clean exit; output:\n${started.output()}`);
+    assert.equal(await portOpen(temporalPort), false, 'the restarted dev server stopped with it');
   });
 
   test('a start-up that fails half-way (HTTP port taken) stops the dev server it had started', async () => {

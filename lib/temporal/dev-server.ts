@@ -26,6 +26,8 @@ export interface DevServer {
   address: string;
   uiUrl: string | undefined;
   child: ChildProcess;
+  /** Settles with the reason when the process ends, whether stopped or not. */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -44,14 +46,14 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
 
   const child = spawn(o.cli, args, { stdio: ['ignore', o.stdio ?? 'inherit', o.stdio ?? 'inherit'] });
   let exited: string | undefined;
-  const exitPromise = new Promise<void>((resolve) => {
+  const exitPromise = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => {
       exited = `exited (code ${code}, signal ${signal})`;
-      resolve();
+      resolve(exited);
     });
     child.once('error', (err) => {
       exited = `failed to start: ${err.message}`;
-      resolve();
+      resolve(exited);
     });
   });
 
@@ -70,7 +72,13 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     await stop();
     throw err;
   }
-  return { address, uiUrl: o.uiPort === undefined ? undefined : `http://127.0.0.1:${o.uiPort}`, child, stop };
+  return {
+    address,
+    uiUrl: o.uiPort === undefined ? undefined : `http://127.0.0.1:${o.uiPort}`,
+    child,
+    exited: exitPromise,
+    stop,
+  };
 }
 
 async function waitForServer(
