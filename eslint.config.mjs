@@ -12,6 +12,7 @@ export default tseslint.config(
       'bench/results/**',
       'eslint.config.mjs',
       'bin/**',
+      'dist/**',
     ],
   },
   js.configs.recommended,

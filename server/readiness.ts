@@ -3,7 +3,8 @@
 // "not ready" at once, not after the gRPC client's reconnect backoff (seen: 3–6 s without a bound).
 export interface ReadinessProbes {
   store: { ping(): Promise<void> };
-  starter: { ping(): Promise<void> };
+  /** Given the probe's bound, so the call itself ends then too (nothing left retrying). */
+  starter: { ping(timeoutMs: number): Promise<void> };
 }
 
 export interface Readiness {
@@ -21,7 +22,7 @@ export async function checkReadiness(
 ): Promise<Readiness> {
   const [storage, temporal] = await Promise.all([
     answers(() => probes.store.ping(), timeoutMs),
-    answers(() => probes.starter.ping(), timeoutMs),
+    answers(() => probes.starter.ping(timeoutMs), timeoutMs),
   ]);
   return {
     ready: storage && temporal,

@@ -72,6 +72,7 @@ export async function serve(
         server.closeIdleConnections();
       });
       await accepted.flush();
+      await starter.drain();
       await connection.close();
       if (shared === undefined) await metrics?.shutdown();
     },

@@ -17,13 +17,28 @@ export interface WorkflowStarter {
    * deadline that hid a success) never runs a delivery a second time.
    */
   start(ref: DeliveryRef, workflowType: string, rerunFailed: boolean): Promise<StartResult>;
-  /** Answers whether Temporal answers at all, within the start deadline. */
-  ping(): Promise<void>;
+  /** Answers whether Temporal answers at all, within `timeoutMs` (default: the start deadline). */
+  ping(timeoutMs?: number): Promise<void>;
+  /**
+   * Settles once every call made so far has settled. The SDK retries an unavailable Temporal on
+   * timers of its own; closing the connection under one of them throws "Channel has been shut
+   * down" from that timer and kills the process, so the connection closes only after this.
+   */
+  drain(): Promise<void>;
 }
 
 export function temporalStarter(client: Client, taskQueue: string, timeoutMs: number): WorkflowStarter {
-  const withDeadline = <T>(fn: () => Promise<T>) =>
-    client.connection.withDeadline(Date.now() + timeoutMs, fn);
+  const inFlight = new Set<Promise<unknown>>();
+  const withDeadline = <T>(fn: () => Promise<T>, ms = timeoutMs): Promise<T> => {
+    const call = client.connection.withDeadline(Date.now() + ms, fn);
+    const settled = call.then(
+      () => undefined,
+      () => undefined,
+    );
+    inFlight.add(settled);
+    void settled.then(() => inFlight.delete(settled));
+    return call;
+  };
   return {
     async start(ref, workflowType, rerunFailed) {
       try {
@@ -44,8 +59,14 @@ export function temporalStarter(client: Client, taskQueue: string, timeoutMs: nu
         throw err;
       }
     },
-    async ping() {
-      await withDeadline(() => client.workflowService.getSystemInfo({}));
+    async ping(ms) {
+      await withDeadline(
+        () => client.workflowService.getSystemInfo({}),
+        Math.min(ms ?? timeoutMs, timeoutMs),
+      );
+    },
+    async drain() {
+      await Promise.all([...inFlight]);
     },
   };
 }

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Worker, type InjectedSinks, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { Context } from '@temporalio/activity';
@@ -28,7 +30,7 @@ export interface WorkerDeps {
   /** Starts syncs and keeps their reconciliation schedules. */
   client: Client;
   metrics?: Metrics | undefined;
-  /** A prebuilt bundle (tests build one per run); else the workflows are bundled at start. */
+  /** A prebuilt bundle (tests build one per run); else dist's, else the workflows are bundled at start. */
   workflowBundle?: { codePath: string } | undefined;
   maxConcurrentActivityTaskExecutions?: number;
   /** Where workflow and activity spans go (O1); undefined: tracing is off. */
@@ -40,6 +42,11 @@ export const ACTIVITY_SLOTS = 20;
 export const WORKER_POOL_SIZE = ACTIVITY_SLOTS + 10;
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+/**
+ * Where `npm run build` writes the bundled workflow code, beside the compiled output (dist/). Run
+ * from the sources (tsx), there is none, and the worker bundles the workflows at start.
+ */
+export const PREBUILT_WORKFLOW_BUNDLE = path.join(__dirname, '..', 'workflow-bundle.js');
 /**
  * Temporal's OpenTelemetry workflow interceptors are always in the workflow code, traced or not, so
  * every deployment runs (and replays) the same code; untraced, their spans go nowhere.
@@ -62,6 +69,9 @@ export function workflowSinks(tracing: Tracing | undefined): InjectedSinks<OpenT
 }
 
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
+  const bundle =
+    deps.workflowBundle ??
+    (existsSync(PREBUILT_WORKFLOW_BUNDLE) ? { codePath: PREBUILT_WORKFLOW_BUNDLE } : undefined);
   // Read from Temporal's visibility at each scrape: the truth across every worker, restarts included.
   const running = `WorkflowType = "syncRepository" AND ExecutionStatus = "Running" AND TaskQueue = "${deps.taskQueue}"`;
   deps.metrics?.observeSyncJobsRunning(async () => (await deps.client.workflow.count(running)).count);
@@ -78,9 +88,9 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
       temporal: { client: deps.client, taskQueue: deps.taskQueue },
       metrics: deps.metrics,
     }),
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH }),
     interceptors: {
-      ...(deps.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+      ...(bundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
       // Temporal's span first, so hookflow's interceptor runs inside it and can mark it.
       activity: [
         ...(deps.tracing
