@@ -69,3 +69,24 @@ describe('classify: what each answer means and what it gets', () => {
     });
   });
 });
+
+describe("classify: the App's own call that issues an installation token", () => {
+  const app = (status: number, headers: Record<string, string> = {}) =>
+    classify({ status, headers: h(headers), message: undefined }, NOW, { waitMs: 60_000, strikes: 0 }, 'app');
+  test('a refused App JWT (401) and a vanished installation (404, 410) are lost access', () => {
+    assert.equal(app(401).kind, 'forbidden');
+    assert.equal(app(404).kind, 'forbidden');
+    assert.equal(app(410).kind, 'forbidden');
+    assert.equal(app(403).kind, 'forbidden');
+  });
+  test('everything else means what it means for any call', () => {
+    assert.equal(app(201).kind, 'ok');
+    assert.equal(app(422).kind, 'validation');
+    assert.equal(app(502).kind, 'server');
+    assert.deepEqual(app(429, { 'retry-after': '30' }), {
+      kind: 'rate-limited',
+      waitMs: 30_000,
+      limit: 'retry-after',
+    });
+  });
+});
