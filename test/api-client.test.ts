@@ -410,3 +410,34 @@ describe('API client: metrics', () => {
     }
   });
 });
+
+describe('API client: token issuance refused', () => {
+  test("the App's token call is classified as every call is: lost access, or a rate limit that names its limit", async () => {
+    const fake = await startFake();
+    fake.addRepo('octo/refused', { id: 9, installation: '99', issues: 1 });
+    const f = await clientFor(fake);
+    try {
+      for (const status of [401, 403, 404]) {
+        fake.refuseTokens(status);
+        const err = await expectApiError(
+          f.client.request(get('99', 'repos/octo/refused/issues')),
+          'forbidden',
+        );
+        assert.match(err.message, /installation 99 lost access/);
+      }
+      fake.refuseTokens(429);
+      const limited = await expectApiError(
+        f.client.request(get('99', 'repos/octo/refused/issues')),
+        'rate-limited',
+      );
+      assert.equal(limited.details.limit, 'secondary');
+      assert.equal(limited.details.waitMs, 200);
+      assert.doesNotMatch(limited.message, /undefined/);
+      fake.refuseTokens(undefined);
+      await f.client.request(get('99', 'repos/octo/refused/issues'));
+    } finally {
+      await f.close();
+      await fake.close();
+    }
+  });
+});

@@ -1,27 +1,43 @@
 // A typed error for every failed call, carrying what a person needs to act on it and nothing secret:
-// the method, the route template, the status, the installation, and the provider's own message.
-import type { ErrorKind } from './classify';
+// the method, the route template, the status, the installation, and the provider's own message. The
+// underlying error (a refused connection, a key that cannot sign) stays reachable as `cause`.
+import type { ErrorKind, Verdict } from './classify';
+
+export interface ApiErrorDetails {
+  method: string;
+  route: string;
+  status: number | undefined;
+  installation: string;
+  /** How long a rate limit (or a busy installation) asks us to wait. */
+  waitMs?: number | undefined;
+  limit?: string | undefined;
+  providerMessage?: string | undefined;
+}
 
 export class ApiError extends Error {
   constructor(
     readonly kind: ErrorKind,
-    readonly details: {
-      method: string;
-      route: string;
-      status: number | undefined;
-      installation: string;
-      /** How long a rate limit (or a busy installation) asks us to wait. */
-      waitMs?: number | undefined;
-      limit?: string | undefined;
-      providerMessage?: string | undefined;
-    },
+    readonly details: ApiErrorDetails,
+    options?: { cause?: unknown },
   ) {
-    super(describe(kind, details));
+    super(describe(kind, details), options);
     this.name = 'ApiError';
   }
 }
 
-function describe(kind: ErrorKind, d: ApiError['details']): string {
+/** The error an answer that is no success stands for, with the wait a rate limit asked for. */
+export function answerError(
+  verdict: Exclude<Verdict, { kind: 'ok' } | { kind: 'not-modified' }>,
+  details: Omit<ApiErrorDetails, 'waitMs' | 'limit'>,
+): ApiError {
+  return new ApiError(verdict.kind, {
+    ...details,
+    waitMs: verdict.kind === 'rate-limited' ? verdict.waitMs : undefined,
+    limit: verdict.kind === 'rate-limited' ? verdict.limit : undefined,
+  });
+}
+
+function describe(kind: ErrorKind, d: ApiErrorDetails): string {
   const call = `${d.method} ${d.route}`;
   const said = d.providerMessage ? `: ${d.providerMessage}` : '';
   switch (kind) {

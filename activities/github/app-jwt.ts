@@ -1,5 +1,6 @@
 // The GitHub App's own JWT (RS256), as universal-github-app-jwt makes it: issued 30 s in the past to
-// absorb clock skew, valid for at most 10 minutes (github-facts §6).
+// absorb clock skew, and valid for less than the 10 minutes GitHub allows.
+// https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-json-web-token-jwt-for-a-github-app
 import { createSign } from 'node:crypto';
 
 const b64url = (v: string | Buffer) => Buffer.from(v).toString('base64url');

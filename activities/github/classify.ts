@@ -1,5 +1,7 @@
-// The error classes of the integrator's table (A2), as data: what a response means and how long a
-// rate limit asks us to wait. Pure, over an injected `now`.
+// What an answer means, as data, for every call the client makes: success, a rate limit and how
+// long it asks us to wait, or which kind of failure (GitHub's documented statuses, see
+// https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api). Pure, over an
+// injected `now`.
 import { readRateLimit, readRetryAfter, RESET_MARGIN_MS } from './rate-limit';
 
 export type Verdict =
@@ -16,6 +18,13 @@ export type Verdict =
 export type ErrorKind = Exclude<Verdict['kind'], 'ok' | 'not-modified'> | 'network' | 'busy';
 
 /**
+ * Who made the call. An installation's own call can cure a 401 with a fresh installation token. The
+ * App's call that issues that token cannot: a 401 there refuses the App's JWT, and a 404 says the
+ * installation is gone, so both mean the App lost access to the installation.
+ */
+export type Caller = 'installation' | 'app';
+
+/**
  * `secondaryWaitMs` is the wait for a secondary limit without Retry-After ("at least one minute"),
  * doubled for each secondary limit met in a row (`strikes`).
  */
@@ -23,6 +32,7 @@ export function classify(
   res: { status: number; headers: Headers; message: string | undefined },
   now: number,
   secondary: { waitMs: number; strikes: number },
+  caller: Caller = 'installation',
 ): Verdict {
   const { status, headers } = res;
   if (status < 300) return { kind: 'ok' };
@@ -47,9 +57,10 @@ export function classify(
     }
     return status === 403 ? { kind: 'forbidden' } : { kind: 'client' };
   }
-  if (status === 401) return { kind: 'unauthorized' };
+  if (status === 401) return caller === 'app' ? { kind: 'forbidden' } : { kind: 'unauthorized' };
   if (status === 400 || status === 422) return { kind: 'validation' };
-  if (status === 404 || status === 410) return { kind: 'not-found' };
+  if (status === 404 || status === 410)
+    return caller === 'app' ? { kind: 'forbidden' } : { kind: 'not-found' };
   if (status >= 500) return { kind: 'server' };
   return { kind: 'client' };
 }

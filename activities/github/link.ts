@@ -1,4 +1,6 @@
-// Pagination follows the `Link: <…>; rel="next"` URL exactly as given (A6, A8): never built, never edited.
+// Pagination follows the `Link: <…>; rel="next"` URL exactly as given: never built, never edited, since
+// GitHub's cursors are opaque and a `?page=` URL built by hand can skip or repeat items.
+// https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api
 
 /** The `rel="next"` URL of a Link header, or undefined on the last page. */
 export function nextPageUrl(link: string | null | undefined): string | undefined {

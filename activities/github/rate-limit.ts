@@ -1,5 +1,7 @@
-// GitHub's rate limits as plain data and pure functions over an injected `now` (A4, A5): what a
-// response's headers say, and how long to wait before the next request of one installation.
+// GitHub's rate limits as plain data and pure functions over an injected `now`: what a response's
+// headers say, and how long to wait before the next request of one installation, so that calls slow
+// down before the budget runs out and mutations keep the spacing the secondary limits ask for.
+// https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
 import type { Budget } from '../../lib/storage/api-state';
 
 export type { Budget };

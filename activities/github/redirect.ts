@@ -1,4 +1,4 @@
-// Redirects (A7): 301/302/303/307/308 with a hop limit; 307/308 keep the method and body, the others
+// Redirects: 301/302/303/307/308 with a hop limit; 307/308 keep the method and body, the others
 // become a GET (as browsers and Octokit do); credentials never travel to another host.
 
 export const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);

@@ -1,5 +1,6 @@
-// Installation access tokens (S2): refreshed before they expire, one refresh at a time across every
-// worker (a lock per installation), shared through storage and sealed there (S1). A token's length
+// Installation access tokens: refreshed before they expire (they live one hour), so no call is refused
+// for an expired token; one refresh at a time across every worker (a lock per installation); shared
+// through storage and sealed there, so a stolen database holds no usable token. A token's length
 // is never assumed (GitHub is rolling out longer ones).
 import type { Sealer } from '../../lib/crypto';
 import { readToken, writeToken } from '../../lib/storage/api-state';

@@ -1,0 +1,40 @@
+// What a caller asks of the client, and what a successful call gives back.
+import type { RateLimit } from './rate-limit';
+
+export interface ApiRequest {
+  method?: string;
+  /**
+   * A path under the API base, or an absolute URL exactly as the API handed it out: URLs from
+   * payloads and Link headers are used as given, never parsed or rebuilt.
+   */
+  url: string;
+  /** The route template, for logs and errors: never the raw URL with its IDs. */
+  route: string;
+  /** The installation whose token, budget and turn the call uses (ignored for the budget in token mode). */
+  installation: string;
+  /** The delivery or job the call is made for, sent as X-Hookflow-Request-Id. */
+  requestId: string;
+  body?: unknown;
+  /** Use the ETag / Last-Modified cache (GET only). */
+  conditional?: boolean;
+  /**
+   * Creates content that notifies people (issues, comments): paced further, since GitHub limits
+   * such requests without a Retry-After.
+   */
+  createsContent?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  data: T;
+  /** The URL that answered, after any redirects. */
+  url: string;
+  next: string | undefined;
+  fromCache: boolean;
+  /** Where a permanent redirect said the resource now lives. */
+  movedTo: string | undefined;
+  rateLimit: RateLimit | undefined;
+  /** Time this call waited for its turn's pacing before it was sent. */
+  waitedMs: number;
+}
