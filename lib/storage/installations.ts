@@ -2,6 +2,7 @@
 // each, and the repositories each covers, as `installation` and `installation_repositories` webhooks
 // report them. Uninstalling deletes what was stored for the installation.
 import type { Db, Queryable } from './db';
+import { storableText, storableTextOrNull } from './storable-text';
 
 export type InstallationStatus = 'active' | 'unverified' | 'removed';
 
@@ -58,7 +59,7 @@ export async function registerInstallation(
          SET account = excluded.account, status = 'active', updated_at = now()
          WHERE installations.source = excluded.source
        RETURNING 1`,
-      [i.provider, i.installationId, i.source, i.account],
+      [i.provider, i.installationId, i.source, storableTextOrNull(i.account)],
     );
     if (rows.length === 0) return false;
     await addRepositories(tx, i.provider, i.installationId, repositories);
@@ -158,7 +159,7 @@ async function addRepositories(
     await tx.query(
       `INSERT INTO installation_repositories (provider, installation_id, repository_id, full_name) VALUES ($1, $2, $3, $4)
        ON CONFLICT (provider, installation_id, repository_id) DO UPDATE SET full_name = excluded.full_name`,
-      [provider, installationId, repo.id, repo.fullName],
+      [provider, installationId, repo.id, storableText(repo.fullName)],
     );
   }
 }

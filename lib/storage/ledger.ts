@@ -3,6 +3,7 @@
 // holds the outcome each workflow records at its end.
 import type { DeliveryOutcome, DeliveryRef } from '../delivery';
 import type { Queryable } from './db';
+import { storableTextOrNull } from './storable-text';
 
 export interface LedgerInsert {
   ref: DeliveryRef;
@@ -75,7 +76,7 @@ export async function recordDelivery(
       d.contentType,
       d.rawBody,
       d.workflowType,
-      d.reason ?? null,
+      storableTextOrNull(d.reason ?? null),
       retention,
       ref.source,
       d.noteInstallation ?? false,
@@ -104,7 +105,8 @@ export async function markAccepted(
 
 /**
  * The workflow's own record of how it ended. A delivery of an installation removed meanwhile gives
- * up its payload now (uninstall kept it only while the workflow needed it).
+ * up its payload now (uninstall kept it only while the workflow needed it). The reason may quote the
+ * payload (an error message naming a field's value), so it is made storable first.
  */
 export async function finishDelivery(
   q: Queryable,
@@ -120,7 +122,7 @@ export async function finishDelivery(
          WHERE i.provider = d.provider AND i.installation_id = d.installation AND i.status = 'removed')
        THEN NULL ELSE d.raw_body END
      WHERE delivery_key = $1`,
-    [key, outcome, reason, runId],
+    [key, outcome, storableTextOrNull(reason), runId],
   );
 }
 

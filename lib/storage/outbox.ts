@@ -3,6 +3,7 @@
 import type { DeliveryRef } from '../delivery';
 import type { Db, Queryable } from './db';
 import { markAccepted, toRef, type DeliveryRow } from './ledger';
+import { storableText } from './storable-text';
 
 export interface OutboxItem {
   ref: DeliveryRef;
@@ -29,7 +30,7 @@ export async function enqueue(
        ON CONFLICT (delivery_key) DO UPDATE
          SET last_error = excluded.last_error, rerun_failed = outbox.rerun_failed OR excluded.rerun_failed,
              trace_context = coalesce(outbox.trace_context, excluded.trace_context)`,
-      [key, error, rerunFailed, trace],
+      [key, storableText(error), rerunFailed, trace],
     );
     await tx.query(
       // A failed delivery stays `failed` until a new run of it actually starts.
@@ -111,7 +112,7 @@ export async function outboxRetryLater(
   await q.query(
     `UPDATE outbox SET last_error = $2, next_attempt_at = now() + $3 * interval '1 millisecond'
      WHERE delivery_key = $1`,
-    [key, error, delayMs],
+    [key, storableText(error), delayMs],
   );
 }
 

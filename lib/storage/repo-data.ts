@@ -1,6 +1,7 @@
 // The synced repository data: upserts that never let an older copy overwrite a newer one, so a
 // backfill page and a webhook may arrive in any order; and the list of repositories hookflow syncs.
 import type { Queryable } from './db';
+import { storableText } from './storable-text';
 
 // The sync checkpoints moved to their own module; the activities still import them from here.
 export { deleteCheckpoints, readCheckpoint, writeCheckpoint, type Checkpoint } from './sync-checkpoints';
@@ -70,6 +71,8 @@ async function upsert(q: Queryable, provider: string, repository: string, spec: 
       repository,
       JSON.stringify(
         rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [snake(k), v]))),
+        // jsonb refuses an escaped U+0000 (SQLSTATE 22P05) just as text refuses the character.
+        (_key, value: unknown) => (typeof value === 'string' ? storableText(value) : value),
       ),
     ],
   );
