@@ -1,4 +1,5 @@
-// Sources and installations (R1, R6, J4): per-hook secrets, the installation lifecycle, unverified
+// Sources and installations: per-hook secrets (a payload is verified before anything else), the
+// installation lifecycle (install registers, uninstall deletes what was stored), unverified
 // installations, and a declaratively configured second provider.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -143,6 +144,63 @@ describe('sources and installations', () => {
     );
     assert.equal(after.status, 403);
     assert.match(String(after.body.error), /uninstalled/);
+  });
+
+  /** The attempts the delivery's `activityType` took, from its workflow's history. */
+  async function attempts(workflowId: string, activityType: string): Promise<number[]> {
+    const { events } = await h.client.workflow.getHandle(workflowId).fetchHistory();
+    const scheduled = new Map<string, string>();
+    const found: number[] = [];
+    for (const e of events ?? []) {
+      const s = e.activityTaskScheduledEventAttributes;
+      if (s) scheduled.set(String(e.eventId), s.activityType?.name ?? '');
+      const started = e.activityTaskStartedEventAttributes;
+      if (started && scheduled.get(String(started.scheduledEventId)) === activityType)
+        found.push(started.attempt ?? 0);
+    }
+    return found;
+  }
+
+  test('an account login with U+0000, which PostgreSQL text cannot hold, registers at the first attempt', async () => {
+    const id = 5000 + Math.floor(Math.random() * 1000);
+    const created = await h.post(
+      githubDelivery({
+        event: 'installation',
+        payload: {
+          action: 'created',
+          installation: { id, account: { login: 'ac\u0000me' } },
+          repositories: [repo(1, 'acme/a\u0000pi')],
+        },
+      }),
+    );
+    assert.equal(created.status, 202);
+    const workflowId = String(created.body.workflowId);
+    await h.waitForOutcome(workflowId, 'completed');
+    const installation = await h.store.getInstallation('github', String(id));
+    assert.deepEqual([installation?.status, installation?.account], ['active', 'ac\uFFFDme']);
+    assert.deepEqual(await h.store.listRepositories('github', String(id)), ['acme/a\uFFFDpi']);
+    assert.deepEqual(await attempts(workflowId, 'registerInstallation'), [1]);
+  });
+
+  test('a write the database refuses for its data fails the delivery after one attempt, not five', async () => {
+    const id = 6000 + Math.floor(Math.random() * 1000);
+    // A repository ID that is no bigint: PostgreSQL refuses it (SQLSTATE 22P02), and would every time.
+    const created = await h.post(
+      githubDelivery({
+        event: 'installation',
+        payload: {
+          action: 'created',
+          installation: { id, account: { login: 'acme' } },
+          repositories: [repo(1.5, 'acme/api')],
+        },
+      }),
+    );
+    assert.equal(created.status, 202);
+    const workflowId = String(created.body.workflowId);
+    await h.waitForOutcome(workflowId, 'failed');
+    assert.match(String((await h.store.getDelivery(workflowId))?.reason), /SQLSTATE 22P02/);
+    assert.deepEqual(await attempts(workflowId, 'registerInstallation'), [1]);
+    assert.notEqual((await h.store.getInstallation('github', String(id)))?.status, 'active');
   });
 
   test('a hook with its own secret cannot introduce (claim) an installation hookflow has not seen', async () => {

@@ -10,6 +10,7 @@ import { deliveryKey, type DeliveryRef } from '../lib/delivery';
 import { openStore, type Store } from '../lib/storage';
 import { openPostgres } from '../lib/storage/db';
 import { migrate, MIGRATIONS } from '../lib/storage/migrations';
+import { upsertIssues } from '../lib/storage/repo-data';
 import { freshSchemaUrl } from './helpers/harness';
 
 function ref(over: Partial<DeliveryRef> = {}): DeliveryRef {
@@ -219,6 +220,44 @@ for (const kind of ['postgres', 'embedded'] as const) {
       assert.ok((await s.getDelivery(inFlight.key))?.rawBody, 'a delivery still in flight keeps its payload');
       await s.finishDelivery(inFlight.key, 'completed', 'ok');
       assert.equal((await s.getDelivery(inFlight.key))?.rawBody, null, '…until it finishes');
+    });
+
+    test('payload text with U+0000, which PostgreSQL text cannot hold, is stored with U+FFFD in its place', async () => {
+      const s = await open();
+      const registered = await s.registerInstallation(
+        { provider: 'github', installationId: '70', source: 'github', account: 'ac\u0000me' },
+        [{ id: 1, fullName: 'acme/a\u0000b' }],
+      );
+      assert.equal(registered, true);
+      assert.equal((await s.getInstallation('github', '70'))?.account, 'ac\uFFFDme');
+      await s.updateRepositories('github', '70', [{ id: 2, fullName: 'acme/\u0000c' }], []);
+      assert.deepEqual(await s.listRepositories('github', '70'), ['acme/a\uFFFDb', 'acme/\uFFFDc']);
+
+      const r = ref({ installation: '70' });
+      await record(s, r);
+      await s.enqueue(r.key, 'start failed for ac\u0000me');
+      await s.outboxRetryLater(r.key, 'still failing for ac\u0000me', 0);
+      await s.finishDelivery(r.key, 'failed', 'account ac\u0000me refused');
+      assert.equal((await s.getDelivery(r.key))?.reason, 'account ac\uFFFDme refused');
+
+      const issue = {
+        number: 1,
+        id: 1,
+        url: 'https://api.github.com/repos/acme/a/issues/1',
+        title: 'nul \u0000 here',
+        state: 'open',
+        author: 'ac\u0000me',
+        labels: ['bug\u0000'],
+        comments: 0,
+        createdAt: '2024-01-01T00:00:00Z',
+        updatedAt: '2024-01-01T00:00:00Z',
+        closedAt: null,
+      };
+      await upsertIssues(s.db, 'github', 'acme/a', [issue]);
+      const { rows } = await s.db.query<{ title: string; author: string }>(
+        `SELECT title, author FROM repo_issues WHERE provider = 'github' AND repository = 'acme/a' AND number = 1`,
+      );
+      assert.deepEqual(rows, [{ title: 'nul \uFFFD here', author: 'ac\uFFFDme' }]);
     });
   });
 }

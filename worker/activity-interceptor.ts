@@ -1,12 +1,14 @@
 // hookflow's own activity interceptor, inside Temporal's OpenTelemetry one: it gives each
 // activity's work its context (delivery, activity, attempt) for log lines and API spans, marks the
-// activity span with the delivery it serves, and counts what only the worker sees: retries, sync
-// job results and delivery workflow outcomes (O2, O3).
+// activity span with the delivery it serves, turns a storage error that no retry can cure into a
+// failure that is not retried, and counts what only the worker sees for the metrics: retries, sync
+// job results and delivery workflow outcomes.
 import { trace } from '@opentelemetry/api';
 import type { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, TemporalFailure } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptors } from '@temporalio/worker';
 import { FAILURE } from '../lib/api-failures';
+import { storageRejection } from '../lib/storage/storage-rejection';
 import { deliveryAttributes, isDeliveryRef } from '../lib/telemetry/attributes';
 import type { Metrics } from '../lib/telemetry/metrics';
 import { workContext } from '../lib/telemetry/work-context';
@@ -19,6 +21,26 @@ const RETRY_REASONS: Record<string, string> = {
   [FAILURE.rateLimitWait]: 'rate_limited',
   [FAILURE.busy]: 'busy',
 };
+
+/** The failure type of a storage error that a retry would only repeat (see storage-rejection.ts). */
+export const STORAGE_REJECTED = 'StorageRejected';
+
+/**
+ * A storage error that the same statement would meet again (bad data, a violated constraint) fails
+ * its activity at once instead of after every attempt of its retry policy; anything else, and a
+ * failure the activity raised itself, is thrown as it is.
+ */
+export function withoutHopelessRetries(err: unknown): unknown {
+  if (err instanceof TemporalFailure) return err;
+  const rejection = storageRejection(err);
+  if (!rejection) return err;
+  return ApplicationFailure.create({
+    type: STORAGE_REJECTED,
+    message: `storage refused the write (SQLSTATE ${rejection.sqlState}): ${rejection.message}`,
+    nonRetryable: true,
+    ...(err instanceof Error ? { cause: err } : {}),
+  });
+}
 
 /** Whether an activity's error ends its workflow's job rather than waiting or retrying. */
 function isFinal(err: unknown): boolean {
@@ -57,7 +79,8 @@ export function hookflowActivityInterceptor(metrics: Counted | undefined) {
             if (info.activityType === 'finishDelivery' && (second === 'completed' || second === 'failed'))
               metrics?.recordDeliveryWorkflow(second);
             return result;
-          } catch (err) {
+          } catch (thrown) {
+            const err = withoutHopelessRetries(thrown);
             if (isFinal(err)) {
               if (workflowType === 'syncRepository') metrics?.recordSyncJob('failed');
             } else if (!(err instanceof CancelledFailure)) {

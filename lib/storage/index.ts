@@ -1,3 +1,5 @@
+// Opens hookflow's storage (PostgreSQL or the embedded PGlite), brings its schema up to date and
+// hands back the Store the server and the worker share.
 import type { Config } from '../config';
 import { openEmbedded, openPostgres, type Db } from './db';
 import { migrate } from './migrations';
@@ -6,8 +8,10 @@ import { createStore, type Store } from './store';
 export type { Store } from './store';
 export { isStorageUnavailable, type Db } from './db';
 
-/** PostgreSQL when DATABASE_URL is set, else the embedded store under the data folder. */
-/** An embedded store with `dataDir` undefined lives in memory (tests). */
+/**
+ * PostgreSQL when DATABASE_URL is set, else the embedded store under the data folder; an embedded
+ * store with `dataDir` undefined lives in memory (tests).
+ */
 export async function openStore(
   config: Pick<Config, 'databaseUrl' | 'ledgerRetentionDays'> & { dataDir: string | undefined },
   /**

@@ -1,8 +1,9 @@
-// Named locks that hold across every worker process (A5): a PostgreSQL session-level advisory lock,
-// taken with pg_try_advisory_lock. A waiter holds no connection while it waits (it polls), and the
-// holder keeps one connection for the length of its work; if the holder dies, its connection closes
-// and the lock goes with it. The embedded store serves one process only, so there a lock is a
-// promise chain.
+// Named locks that hold across every worker process, so the requests for one installation are made
+// one at a time (GitHub's secondary rate limits punish concurrent ones): a PostgreSQL session-level
+// advisory lock, taken with pg_try_advisory_lock. A waiter holds no connection while it waits (it
+// polls), and the holder keeps one connection for the length of its work; if the holder dies, its
+// connection closes and the lock goes with it. The embedded store serves one process only, so there
+// a lock is a promise chain.
 import type { Db, Queryable } from './db';
 
 export class LockTimeoutError extends Error {

@@ -1,6 +1,10 @@
-// The synced repository data (J2): upserts that never let an older copy overwrite a newer one, so a
+// The synced repository data: upserts that never let an older copy overwrite a newer one, so a
 // backfill page and a webhook may arrive in any order; and the list of repositories hookflow syncs.
 import type { Queryable } from './db';
+import { storableText } from './storable-text';
+
+// The sync checkpoints moved to their own module; the activities still import them from here.
+export { deleteCheckpoints, readCheckpoint, writeCheckpoint, type Checkpoint } from './sync-checkpoints';
 
 /** What hookflow keeps of an issue, a pull request, a comment (activities/sync/project.ts fills them). */
 export interface IssueRow {
@@ -67,6 +71,8 @@ async function upsert(q: Queryable, provider: string, repository: string, spec: 
       repository,
       JSON.stringify(
         rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [snake(k), v]))),
+        // jsonb refuses an escaped U+0000 (SQLSTATE 22P05) just as text refuses the character.
+        (_key, value: unknown) => (typeof value === 'string' ? storableText(value) : value),
       ),
     ],
   );
@@ -207,39 +213,4 @@ export async function installationOf(
     [provider, fullName],
   );
   return rows[0]?.installation_id;
-}
-
-/**
- * Where one listing activity stands: written in the same transaction as the page it follows, so a
- * retried activity (after a worker crash) resumes after the last stored page and re-fetches none.
- */
-export interface Checkpoint<T> {
-  next: string | null;
-  totals: T;
-}
-
-export async function readCheckpoint<T>(q: Queryable, jobKey: string): Promise<Checkpoint<T> | undefined> {
-  const { rows } = await q.query<{ next_url: string | null; totals: T }>(
-    'SELECT next_url, totals FROM sync_checkpoints WHERE job_key = $1',
-    [jobKey],
-  );
-  const r = rows[0];
-  return r && { next: r.next_url, totals: r.totals };
-}
-
-export async function writeCheckpoint<T>(
-  q: Queryable,
-  jobKey: string,
-  workflowId: string,
-  c: Checkpoint<T>,
-): Promise<void> {
-  await q.query(
-    `INSERT INTO sync_checkpoints (job_key, workflow_id, next_url, totals) VALUES ($1, $2, $3, $4::jsonb)
-     ON CONFLICT (job_key) DO UPDATE SET next_url = excluded.next_url, totals = excluded.totals, updated_at = now()`,
-    [jobKey, workflowId, c.next, JSON.stringify(c.totals)],
-  );
-}
-
-export async function deleteCheckpoints(q: Queryable, workflowId: string): Promise<void> {
-  await q.query('DELETE FROM sync_checkpoints WHERE workflow_id = $1', [workflowId]);
 }
