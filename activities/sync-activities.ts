@@ -20,6 +20,7 @@ import { beat, toFailure } from './api-failure';
 import { githubCaller } from './github-call';
 import { ApiError } from './github/api-error';
 import type { ApiResponse } from './github/client';
+import { apiRoute, keepOnApiOrWarn } from './keep-on-api';
 import { keepResyncSchedule } from './sync/resync-schedule';
 import { storePage } from './sync/store-page';
 
@@ -69,7 +70,10 @@ export function createSyncActivities(deps: ActivityDeps) {
           FAILURE.notFound,
         );
       }
-      const known = target?.apiUrl ?? `${deps.githubApiUrl}/repos/${args.repository}`;
+      const where = { repository: args.repository };
+      // A target stored under an earlier GITHUB_API_URL is not followed (see keep-on-api.ts).
+      const ownRoute = apiRoute(deps.githubApiUrl, `/repos/${args.repository}`);
+      const known = keepOnApiOrWarn(logger, deps.githubApiUrl, target?.apiUrl, ownRoute, where);
       const res = await call(() =>
         github().request<{ url?: unknown }>({
           url: known,
@@ -79,7 +83,8 @@ export function createSyncActivities(deps: ActivityDeps) {
           conditional: true,
         }),
       );
-      const repoUrl = typeof res.data.url === 'string' ? res.data.url : known;
+      const answered = typeof res.data.url === 'string' ? res.data.url : undefined;
+      const repoUrl = keepOnApiOrWarn(logger, deps.githubApiUrl, answered, known, where);
       if (repoUrl !== known && target) {
         logger.warn(
           { repository: args.repository, from: known, to: repoUrl },

@@ -4,22 +4,39 @@
 import type { DeliveryRef } from '../lib/delivery';
 import type { ActivityDeps } from './activity-deps';
 import { githubCaller } from './github-call';
+import { apiRoute, keepOnApiOrWarn } from './keep-on-api';
 import { loadPayload, payloadObject } from './payload';
 
 /** Marks hookflow's welcome comment, so a second delivery of the same event finds it and posts none. */
 export const WELCOME_MARKER = '<!-- hookflow:welcome -->';
 
-export function createWelcomeActivities(deps: Pick<ActivityDeps, 'store' | 'api' | 'github'>) {
-  const { store, api } = deps;
+export function createWelcomeActivities(
+  deps: Pick<ActivityDeps, 'store' | 'api' | 'github' | 'logger' | 'githubApiUrl'>,
+) {
+  const { store, api, logger } = deps;
   const { github, call } = githubCaller(deps);
 
-  /** A URL of the delivery's issue, as the payload gives it, and the installation to call with (token mode: `token`). */
+  /**
+   * A URL of the delivery's issue, as the payload gives it (on another origin than the configured
+   * API's: the API's own route for it instead, see keep-on-api.ts), and the installation to call
+   * with (token mode: `token`).
+   */
   async function issueTarget(ref: DeliveryRef, field: 'labels_url' | 'comments_url') {
-    const value = payloadObject(await loadPayload(store, ref.key), 'issue')?.[field];
-    return {
-      url: typeof value === 'string' ? value : undefined,
-      installation: ref.installation ?? (api.token ? 'token' : undefined),
-    };
+    const issue = payloadObject(await loadPayload(store, ref.key), 'issue');
+    const value = issue?.[field];
+    const installation = ref.installation ?? (api.token ? 'token' : undefined);
+    if (typeof value !== 'string') return { url: undefined, installation };
+    const ownRoute =
+      ref.repository && typeof issue?.number === 'number'
+        ? apiRoute(
+            deps.githubApiUrl,
+            `/repos/${ref.repository}/issues/${issue.number}/${field === 'labels_url' ? 'labels' : 'comments'}`,
+          )
+        : undefined;
+    const url = ownRoute
+      ? keepOnApiOrWarn(logger, deps.githubApiUrl, value, ownRoute, { delivery: ref.key, field })
+      : value;
+    return { url, installation };
   }
 
   return {
