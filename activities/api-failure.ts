@@ -1,7 +1,9 @@
-// The one place an API error becomes a Temporal failure (A2, A3). Client errors stop the job; 5xx
-// and network errors are retried by Temporal after base, 2×, 4×, 8× (the workflows allow five
-// attempts); rate limits wait without holding a worker slot — briefly as a retry with a server-side
-// delay, longer as a timer in the workflow — and are marked benign, since they are not errors.
+// The one place an API error becomes a Temporal failure, so Temporal owns every retry. Client errors
+// stop the job (retrying an invalid or unauthorised request changes nothing); 5xx and network errors
+// are retried by Temporal after base, 2×, 4×, 8× (the workflows allow five attempts); rate limits
+// wait without holding a worker slot, and durably across a worker restart — briefly as a retry with
+// a server-side delay, longer as a timer in the workflow — and are marked benign, since they are not
+// errors.
 import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { FAILURE, type WaitDetails } from '../lib/api-failures';

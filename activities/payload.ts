@@ -1,3 +1,4 @@
+// A delivery's payload as the activities read it: from the ledger, where the front door stored it.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Store } from '../lib/storage';
 
@@ -17,4 +18,13 @@ export async function loadPayload(store: Store, key: string): Promise<Record<str
       ? (new URLSearchParams(row.rawBody.toString('utf8')).get('payload') ?? '')
       : row.rawBody.toString('utf8');
   return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** One object field of a payload (`issue`, `comment`…), or undefined when it is absent or not an object. */
+export function payloadObject(
+  payload: Record<string, unknown>,
+  field: string,
+): Record<string, unknown> | undefined {
+  const v = payload[field];
+  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
 }

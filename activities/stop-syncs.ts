@@ -1,4 +1,5 @@
-// Uninstall stops the installation's sync jobs and their reconciliation schedules (J4).
+// Uninstall stops the installation's sync jobs and their reconciliation schedules: an App that lost
+// access to a repository can only fail there, and its data is deleted with the installation.
 import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { resyncScheduleId, syncWorkflowId } from '../lib/sync';
 

@@ -1,4 +1,5 @@
-// The repository sync job's contract (J2), shared by the workflow, its activities and the CLI.
+// The repository sync job's contract (a long backfill that survives restarts, resumes from its
+// checkpoint and reports progress), shared by the workflow, its activities and the CLI.
 
 export const SYNC_KINDS = ['issues', 'pulls', 'comments'] as const;
 export type SyncKind = (typeof SYNC_KINDS)[number];

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ScheduleNotFoundError, WorkflowFailedError, type Client } from '@temporalio/client';
+import { createLogger } from '../lib/logger';
 import { countRows } from '../lib/storage/repo-data';
 import { getSyncTarget } from '../lib/storage/repo-data';
 import { syncArgs, startSyncJob } from '../lib/sync-client';
@@ -98,9 +99,18 @@ for (const storage of ['postgres', 'embedded'] as const) {
 describe('sync jobs: lifecycle and error classes', () => {
   let fake: FakeGitHub;
   let h: Harness;
+  /** The worker's warnings and errors, as JSON lines. */
+  const logLines: string[] = [];
+  const warningsNaming = (origin: string) =>
+    logLines
+      .map((l) => JSON.parse(l) as { level: number; origin?: string; apiOrigin?: string })
+      .filter((l) => l.level === 40 && l.origin === origin);
   before(async () => {
     fake = await startFake({ latencyMs: 5 });
-    h = await startHookflow({ env: apiEnv(fake, { HOOKFLOW_RETRY_WAIT_MS: '300' }) });
+    h = await startHookflow({
+      logger: createLogger('warn', 'test', { write: (line: string) => void logLines.push(line) }),
+      env: apiEnv(fake, { HOOKFLOW_RETRY_WAIT_MS: '300' }),
+    });
   });
   after(async () => {
     await h.close();
@@ -211,6 +221,49 @@ describe('sync jobs: lifecycle and error classes', () => {
     assert.equal(done.issues, 3);
     const target = await getSyncTarget(h.store.db, 'github', 'octo/old-name');
     assert.equal(target?.apiUrl, `${fake.url}/repos/octo/new-name`);
+  });
+
+  test('a target stored under an earlier GITHUB_API_URL is not followed: the sync goes to the configured API', async () => {
+    // hookflow once called another API: a fake that is gone now, so its port refuses connections.
+    const earlier = await startFake();
+    earlier.addRepo('octo/relocated', { id: 75, installation: '750', issues: 3 });
+    const then = await startHookflow({ env: { ...apiEnv(earlier), DATABASE_URL: h.config.databaseUrl! } });
+    try {
+      await sync(then, 'octo/relocated', '750');
+    } finally {
+      await then.close();
+      await earlier.close();
+    }
+    const stored = await getSyncTarget(h.store.db, 'github', 'octo/relocated');
+    assert.equal(stored?.apiUrl, `${earlier.url}/repos/octo/relocated`);
+
+    fake.addRepo('octo/relocated', { id: 75, installation: '750', issues: 3 });
+    const done = await sync(h, 'octo/relocated', '750');
+    assert.equal(done.issues, 3);
+    const target = await getSyncTarget(h.store.db, 'github', 'octo/relocated');
+    assert.equal(target?.apiUrl, `${fake.url}/repos/octo/relocated`);
+    assert.ok(
+      warningsNaming(new URL(earlier.url).origin).some((l) => l.apiOrigin === new URL(fake.url).origin),
+      'a warning names both origins',
+    );
+  });
+
+  test("a repository URL on another origin in the API's answer (a proxy relaying GitHub.com's) is not followed", async () => {
+    fake.addRepo('octo/proxied', { id: 76, installation: '760', issues: 3 });
+    fake.script({
+      path: /^\/repos\/octo\/proxied$/,
+      times: 1,
+      status: 200,
+      body: { id: 76, full_name: 'octo/proxied', url: 'https://api.github.com/repos/octo/proxied' },
+    });
+    const done = await sync(h, 'octo/proxied', '760');
+    assert.equal(done.issues, 3);
+    const target = await getSyncTarget(h.store.db, 'github', 'octo/proxied');
+    assert.equal(target?.apiUrl, `${fake.url}/repos/octo/proxied`);
+    assert.ok(
+      warningsNaming('https://api.github.com').some((l) => l.apiOrigin === new URL(fake.url).origin),
+      'a warning names both origins',
+    );
   });
 
   test('a sync can be cancelled', async () => {

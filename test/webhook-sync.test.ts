@@ -3,6 +3,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { createLogger } from '../lib/logger';
+import type { SyncProgress } from '../lib/sync';
+import { startSyncJob, syncArgs } from '../lib/sync-client';
 import type { FakeGitHub } from './fake-github/server';
 import { apiEnv, installRepo, startFake } from './helpers/api';
 import { githubDelivery } from './helpers/deliveries';
@@ -14,9 +17,12 @@ const INSTALLATION = { id: 900 };
 describe('webhooks and write-back', () => {
   let fake: FakeGitHub;
   let h: Harness;
+  /** The worker's warnings and errors, as JSON lines. */
+  const logLines: string[] = [];
   before(async () => {
     fake = await startFake();
     h = await startHookflow({
+      logger: createLogger('warn', 'test', { write: (line: string) => void logLines.push(line) }),
       env: apiEnv(fake, {
         HOOKFLOW_WELCOME_LABEL: 'triage',
         HOOKFLOW_WELCOME_COMMENT: 'Thanks for the report!',
@@ -124,5 +130,50 @@ describe('webhooks and write-back', () => {
     for (let i = 1; i < mutations.length; i++)
       assert.ok(mutations[i] - mutations[i - 1] >= 1_000, 'mutations 1 s apart');
     assert.deepEqual(fake.violations, []);
+  });
+
+  test("URLs a payload names on another origin than the configured API's are not followed: the write-back and the sync stay on the API", async () => {
+    // What GitHub.com sends while GITHUB_API_URL points elsewhere (a GitHub Enterprise Server, a
+    // proxy, this fake): every URL in the payload names https://api.github.com.
+    const GITHUB_COM = 'https://api.github.com';
+    const elsewhere = (o: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(o).map(([k, v]) => [k, typeof v === 'string' ? v.replace(fake.url, GITHUB_COM) : v]),
+      );
+    const issue = elsewhere(fake.issueJson('octo/hooks', 4));
+    assert.match(String(issue.comments_url), /^https:\/\/api\.github\.com\//);
+    await deliver('issues', {
+      action: 'opened',
+      issue,
+      repository: {
+        ...REPO,
+        url: `${GITHUB_COM}/repos/octo/hooks`,
+        issues_url: `${GITHUB_COM}/repos/octo/hooks/issues{/number}`,
+      },
+    });
+    assert.equal(
+      fake.requests.filter(
+        (r) => r.method === 'POST' && r.path === '/repos/octo/hooks/issues/4/comments' && r.status === 201,
+      ).length,
+      1,
+      'the welcome went to the configured API',
+    );
+    assert.ok(
+      (fake.issueJson('octo/hooks', 4).labels as { name: string }[]).some((l) => l.name === 'triage'),
+    );
+
+    const handle = await startSyncJob(h.client, h.taskQueue, syncArgs(h.config, 'octo/hooks'));
+    const done = (await handle.result()) as SyncProgress;
+    assert.equal(done.phase, 'done');
+    assert.equal(done.issues, 4);
+
+    const warned = logLines
+      .map((l) => JSON.parse(l) as { level: number; origin?: string; apiOrigin?: string })
+      .filter((l) => l.level === 40 && l.origin === GITHUB_COM);
+    assert.ok(warned.length > 0, 'a warning names the refused origin');
+    assert.ok(
+      warned.every((l) => l.apiOrigin === new URL(fake.url).origin),
+      'and the API origin',
+    );
   });
 });

@@ -12,7 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { PagesResult } from '../activities/github-activities';
+import type { PagesResult } from '../activities/sync-activities';
 import { firstPage, SYNC_KINDS, type SyncArgs, type SyncCounters, type SyncProgress } from '../lib/sync';
 import { apiActivityOptions, withRateLimitWaits } from './api-calls';
 

@@ -1,6 +1,8 @@
 // What hookflow keeps of GitHub's issues, pull requests and comments: only the fields the
-// integration needs (seed: "only request and store the data your integration needs"). The same
-// projection serves the backfill's listings and the webhooks' payloads. URLs are kept as given (A8).
+// integration needs, so it holds as little of its users' data as it can. The same projection serves
+// the backfill's listings and the webhooks' payloads. URLs are kept as GitHub gives them, never
+// rebuilt (GitHub's REST best practices:
+// https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api).
 import type { CommentRow, IssueRow, PullRow } from '../../lib/storage/repo-data';
 
 export type { CommentRow, IssueRow, PullRow };

@@ -1,0 +1,21 @@
+// What the activities are built over. They are made by factories over injected dependencies
+// (samples-typescript activities-dependency-injection), so tests hand them a real store and a client
+// of their own.
+import type { Client } from '@temporalio/client';
+import type { ApiConfig } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/telemetry/metrics';
+import type { Store } from '../lib/storage';
+import type { GitHubClient } from './github/client';
+
+export interface ActivityDeps {
+  store: Store;
+  logger: Logger;
+  /** Undefined when hookflow has no GitHub credentials: the activities that call GitHub then fail, saying so. */
+  github: GitHubClient | undefined;
+  api: ApiConfig;
+  githubApiUrl: string;
+  metrics?: Pick<Metrics, 'recordSyncItems'> | undefined;
+  /** For the reconciliation schedule and its starts; absent in tests that do not need them. */
+  temporal?: { client: Client; taskQueue: string } | undefined;
+}

@@ -1,0 +1,56 @@
+// Applying a repository's webhooks to the synced tables, so they stay current between syncs without
+// polling. Each event is projected exactly as the backfill projects its listings
+// (activities/sync/project.ts), and the upserts never let an older copy overwrite a newer one, so a
+// late or repeated delivery is harmless.
+import type { DeliveryRef } from '../lib/delivery';
+import { deleteRow, upsertComments, upsertIssues, upsertPulls } from '../lib/storage/repo-data';
+import type { ActivityDeps } from './activity-deps';
+import { loadPayload, payloadObject } from './payload';
+import { commentRow, issueRow, pullRow } from './sync/project';
+
+const PROVIDER = 'github';
+
+/** The tables key repositories by their lower-cased `owner/repo`, as the sync stores them. */
+const repoKey = (ref: DeliveryRef) => (ref.repository ?? '').toLowerCase();
+
+export function createRepositoryEventActivities(deps: Pick<ActivityDeps, 'store'>) {
+  const { store } = deps;
+  return {
+    /** `issues` webhooks keep the issues table current between syncs. */
+    async applyIssueEvent(ref: DeliveryRef): Promise<string> {
+      const payload = await loadPayload(store, ref.key);
+      const issue = payloadObject(payload, 'issue');
+      if (!ref.repository || !issue) return 'no issue to store';
+      if (ref.action === 'deleted' && typeof issue.number === 'number') {
+        await deleteRow(store.db, 'repo_issues', PROVIDER, repoKey(ref), issue.number);
+        return `issue #${issue.number} deleted`;
+      }
+      const row = issueRow(issue);
+      if (!row) return 'issue not stored: the payload lacks its fields';
+      await upsertIssues(store.db, PROVIDER, repoKey(ref), [row]);
+      return `issue #${row.number} stored`;
+    },
+
+    async applyCommentEvent(ref: DeliveryRef): Promise<string> {
+      const payload = await loadPayload(store, ref.key);
+      const comment = payloadObject(payload, 'comment');
+      if (!ref.repository || !comment) return 'no comment to store';
+      if (ref.action === 'deleted' && typeof comment.id === 'number') {
+        await deleteRow(store.db, 'repo_issue_comments', PROVIDER, repoKey(ref), comment.id);
+        return `comment ${comment.id} deleted`;
+      }
+      const row = commentRow(comment);
+      if (!row) return 'comment not stored: the payload lacks its fields';
+      await upsertComments(store.db, PROVIDER, repoKey(ref), [row]);
+      return `comment ${row.id} stored`;
+    },
+
+    async applyPullRequestEvent(ref: DeliveryRef): Promise<string> {
+      const payload = await loadPayload(store, ref.key);
+      const row = pullRow(payloadObject(payload, 'pull_request'));
+      if (!ref.repository || !row) return 'pull request not stored: the payload lacks its fields';
+      await upsertPulls(store.db, PROVIDER, repoKey(ref), [row]);
+      return `pull request #${row.number} stored`;
+    },
+  };
+}
