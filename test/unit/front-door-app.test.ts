@@ -15,6 +15,17 @@ import type { StartResult, WorkflowStarter } from '../../server/starter';
 import { temporalHealth } from '../../server/temporal-health';
 import { githubDelivery, post, type Delivery } from '../helpers/deliveries';
 
+/** Members of Object.prototype a sender could name as an event (those the event-name pattern lets through). */
+const PROTOTYPE_EVENTS = [
+  'constructor',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  'toString',
+  'valueOf',
+];
+
 /** The ledger methods the front door calls, kept in a Map. */
 function fakeLedger(installations: Installation[] = []) {
   const rows = new Map<string, { outcome: DeliveryOutcome; workflowType: string | null }>();
@@ -318,5 +329,34 @@ describe('the front door app, with in-memory stand-ins', () => {
     const known = await post(`${url}${TRULINKS.path}`, trulinks('ContactCreate', { locationId: 'loc-1' }));
     assert.equal(known.status, 202);
     assert.equal(known.body.status, 'accepted');
+  });
+
+  test('event names that are Object.prototype members are ignored like any other unhandled event', async () => {
+    for (const event of PROTOTYPE_EVENTS) {
+      const d = githubDelivery({ event, payload: { action: 'created' } });
+      const res = await github(d);
+      assert.equal(res.status, 202, event);
+      assert.deepEqual(res.body, { status: 'ignored', reason: `no workflow handles ${event} events` }, event);
+      assert.equal(ledger.rows.get(keyOf(d))?.outcome, 'ignored', event);
+      assert.equal(startedKeys().includes(keyOf(d)), false, event);
+    }
+  });
+
+  test('__proto__ is refused by the event-name pattern (it starts with an underscore), before anything is stored', async () => {
+    const d = githubDelivery({ event: '__proto__', payload: { action: 'created' } });
+    const res = await github(d);
+    assert.deepEqual([res.status, res.body], [400, { error: 'X-GitHub-Event is not a valid event name' }]);
+    assert.equal(ledger.rows.has(keyOf(d)), false);
+  });
+
+  test('a declarative provider ignores an event name that is an Object.prototype member', async () => {
+    for (const event of PROTOTYPE_EVENTS) {
+      const d = trulinks(event, { locationId: 'loc-1' });
+      const res = await post(`${url}${TRULINKS.path}`, d);
+      assert.equal(res.status, 202, event);
+      assert.deepEqual(res.body, { status: 'ignored', reason: `no workflow handles ${event} events` }, event);
+      const key = `trulinks:-:${d.headers['x-trulinks-delivery']}`;
+      assert.equal(startedKeys().includes(key), false, event);
+    }
   });
 });
