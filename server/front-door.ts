@@ -36,10 +36,10 @@ interface Answer {
   body: Record<string, unknown>;
 }
 
-const PONG: Answer = {
+const pong = (): Answer => ({
   status: 200,
   body: { status: 'ok', message: 'pong: hookflow received the ping and started nothing' },
-};
+});
 
 const queued = (ref: DeliveryRef): Answer => ({
   status: 202,
@@ -123,7 +123,7 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
     await checkInstallation(provider, store, delivery.source, ref);
 
     const route = provider.route(ref.event, delivery.payload);
-    if (route.kind === 'ping') return PONG;
+    if (route.kind === 'ping') return pong();
     const recorded = await record(delivery, route);
     if (route.kind === 'ignored') {
       log.debug({ reason: route.reason }, 'delivery ignored');
