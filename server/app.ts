@@ -3,16 +3,19 @@ import http from 'node:http';
 import https from 'node:https';
 import { trace } from '@opentelemetry/api';
 import Koa from 'koa';
-import { frontDoor, type FrontDoorDeps } from './front-door';
+import type { Store } from '../lib/storage';
+import type { Metrics } from '../lib/telemetry/metrics';
+import { frontDoor, type FrontDoorDeps, type FrontDoorStore } from './front-door';
+import type { Provider } from './providers';
 import { checkReadiness } from './readiness';
 import { traceRequests } from './trace-requests';
-import type { Metrics } from '../lib/telemetry/metrics';
-import type { Provider } from './providers';
 
 export interface AppDeps extends FrontDoorDeps {
+  /** The front door's ledger calls, and `ping` for /readyz. */
+  store: FrontDoorStore & Pick<Store, 'ping'>;
   providers: Provider[];
   metrics?: Metrics | undefined;
-  /** One span per request (O1); off when tracing is off. */
+  /** One span per request, so a delivery can be followed from its request to its workflow; off when tracing is off. */
   traced?: boolean;
 }
 
@@ -88,8 +91,8 @@ export function createApp(deps: AppDeps): Koa {
 }
 
 /**
- * The HTTP(S) server around the app. `requestTimeout` cuts off slow or stalled uploads (R6): a
- * request whose body has not fully arrived in time is answered 408 and closed. With a certificate
+ * The HTTP(S) server around the app. `requestTimeout` cuts off slow or stalled uploads, which would
+ * otherwise hold a connection open for as long as the sender likes: a request whose body has not fully arrived in time is answered 408 and closed. With a certificate
  * and key it serves HTTPS itself; without, it expects a TLS-terminating proxy in front.
  */
 export function createHttpServer(

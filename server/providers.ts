@@ -3,6 +3,7 @@
 // other HMAC-signing providers are described declaratively in the sources file.
 import type { Config } from '../lib/config';
 import type { DeclarativeProviderConfig } from '../lib/sources-file';
+import { ownValue } from './own-value';
 import { GITHUB_SHA1, GITHUB_SHA256, type SignatureScheme } from './signature';
 
 /** A set of secrets that speaks for one hook (or for a provider's default hook). */
@@ -37,7 +38,10 @@ export interface Provider {
   route(event: string, payload: Record<string, unknown>): Route;
 }
 
-/** Workflow type per handled GitHub event; the names are exports of workflows/index.ts. */
+/**
+ * Workflow type per handled GitHub event; the names are exports of workflows/index.ts. Look an event
+ * up with `ownValue`: the event name comes from the sender.
+ */
 export const GITHUB_WORKFLOWS: Readonly<Record<string, string>> = {
   installation: 'onInstallation',
   installation_repositories: 'onInstallationRepositories',
@@ -84,7 +88,7 @@ export function githubProvider(
     sourceFor: (hookId) => (hookId !== undefined && hooks.get(hookId)) || defaultSource,
     route(event, payload) {
       if (event === 'ping') return { kind: 'ping' };
-      const workflowType = GITHUB_WORKFLOWS[event];
+      const workflowType = ownValue(GITHUB_WORKFLOWS, event);
       if (!workflowType) return { kind: 'ignored', reason: `no workflow handles ${event} events` };
       if (event === 'push') {
         const ref = typeof payload.ref === 'string' ? payload.ref : '';
@@ -132,12 +136,15 @@ export function providersFrom(config: Config): Provider[] {
   return [githubProvider(config), ...config.sources.providers.map(declarativeProvider)];
 }
 
-/** Reads `a.b.c` from a parsed payload; numbers and strings only (IDs), else undefined. */
+/**
+ * Reads `a.b.c` from a parsed payload; numbers and strings only (IDs), else undefined. Only the
+ * payload's own fields count, never what every object inherits (`constructor.name` is not a field).
+ */
 export function fieldAt(payload: unknown, dotted: string): string | undefined {
   let value: unknown = payload;
   for (const part of dotted.split('.')) {
     if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[part];
+    value = ownValue(value as Record<string, unknown>, part);
   }
   if (typeof value === 'string' && value.length > 0) return value;
   if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);

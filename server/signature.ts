@@ -1,5 +1,7 @@
-// HMAC signatures of the raw body (R1). Compare lengths first, then `crypto.timingSafeEqual`, as
-// octokit/webhooks-methods does; several secrets may be valid at once during a rotation.
+// HMAC signatures of the raw body, as GitHub signs deliveries
+// (https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries). Compare lengths
+// first, then `crypto.timingSafeEqual`, as octokit/webhooks-methods does; several secrets may be valid
+// at once during a rotation.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';

@@ -1,12 +1,26 @@
 // The front door's answers, step by step, against a real hookflow (real Temporal, real PostgreSQL).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { GITHUB_SHA256, sign } from '../server/signature';
 import { githubDelivery, post } from './helpers/deliveries';
 import { waitFor } from './helpers/env';
 import { startHookflow, withHookflow, type Harness } from './helpers/harness';
+
+/** Members of Object.prototype a sender could name as an event (those the event-name pattern lets through). */
+const PROTOTYPE_EVENTS = [
+  'constructor',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  'toString',
+  'valueOf',
+];
 
 const issue = (n = 1) => ({
   action: 'opened',
@@ -267,6 +281,29 @@ describe('front door', () => {
     );
   });
 
+  test('event names that are Object.prototype members are ignored like any other unhandled event, and start nothing', async () => {
+    for (const event of PROTOTYPE_EVENTS) {
+      const d = githubDelivery({ event, payload: { action: 'created', installation: { id: 4242 } } });
+      const res = await h.post(d);
+      assert.equal(res.status, 202, event);
+      assert.deepEqual(res.body, { status: 'ignored', reason: `no workflow handles ${event} events` }, event);
+      const key = `github:-:${d.headers['x-github-delivery']}`;
+      const row = await h.store.getDelivery(key);
+      assert.equal(row?.outcome, 'ignored', event);
+      assert.equal(row?.reason, `no workflow handles ${event} events`, event);
+      await assert.rejects(h.client.workflow.getHandle(key).describe(), /not found/i, event);
+    }
+    assert.equal(await h.store.outboxDepth(), 0);
+  });
+
+  test('__proto__ as an event is refused like any name the event-name pattern refuses, and stores nothing', async () => {
+    const d = githubDelivery({ event: '__proto__', payload: { action: 'created' } });
+    const res = await h.post(d);
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error, 'X-GitHub-Event is not a valid event name');
+    assert.equal(await h.store.getDelivery(`github:-:${d.headers['x-github-delivery']}`), undefined);
+  });
+
   test('405 for other methods on the webhook path, 404 elsewhere', async () => {
     const get = await fetch(h.webhookUrl);
     assert.equal(get.status, 405);
@@ -341,5 +378,59 @@ describe('the ledger row of an accepted delivery', () => {
       assert.equal(row?.workflowId, res.body.workflowId);
       assert.equal(row?.runId, res.body.runId);
     });
+  });
+});
+
+describe('a declarative provider', () => {
+  test('ignores an event name that is an Object.prototype member, and starts nothing', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-sources-'));
+    const file = path.join(dir, 'sources.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        providers: [
+          {
+            name: 'leadhub',
+            path: '/api/leadhub/webhooks',
+            secrets: ['leadhub-secret'],
+            headers: { delivery: 'X-Webhook-Id', signature: 'X-Webhook-Signature' },
+            eventField: 'type',
+            installationField: 'location.id',
+            installations: ['L1'],
+            events: ['ContactCreate'],
+          },
+        ],
+      }),
+    );
+    try {
+      await withHookflow({ worker: false, env: { HOOKFLOW_SOURCES_FILE: file } }, async (h) => {
+        const scheme = { algorithm: 'sha256', prefix: '', encoding: 'hex' } as const;
+        for (const event of PROTOTYPE_EVENTS) {
+          const body = Buffer.from(JSON.stringify({ type: event, location: { id: 'L1' } }));
+          const id = randomUUID();
+          const res = await h.post(
+            {
+              body,
+              headers: {
+                'content-type': 'application/json',
+                'x-webhook-id': id,
+                'x-webhook-signature': sign(scheme, 'leadhub-secret', body),
+              },
+            },
+            '/api/leadhub/webhooks',
+          );
+          assert.equal(res.status, 202, event);
+          assert.deepEqual(
+            res.body,
+            { status: 'ignored', reason: `no workflow handles ${event} events` },
+            event,
+          );
+          assert.equal((await h.store.getDelivery(`leadhub:-:${id}`))?.outcome, 'ignored', event);
+        }
+        assert.equal((await h.client.workflow.count(`TaskQueue = "${h.taskQueue}"`)).count, 0);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,49 @@
+// Whether the source that signed a delivery may speak for the installation the payload names (403
+// otherwise). A hook's secret speaks only for installations registered to that hook, so a leaked
+// hook secret cannot claim someone else's installation.
+import type { DeliveryRef } from '../lib/delivery';
+import type { Store } from '../lib/storage';
+import type { Provider, Source } from './providers';
+import { Refusal } from './refusal';
+
+export type InstallationRegistry = Pick<Store, 'getInstallation'>;
+
+export async function checkInstallation(
+  provider: Provider,
+  registry: InstallationRegistry,
+  source: Source,
+  ref: Pick<DeliveryRef, 'event' | 'installation'>,
+): Promise<void> {
+  const { installation, event } = ref;
+  if (installation === null) {
+    if (provider.requireKnownInstallation) {
+      throw new Refusal(
+        403,
+        `payload has no ${provider.installationField}; hookflow accepts only known installations`,
+      );
+    }
+    return;
+  }
+  if (provider.requireKnownInstallation && provider.knownInstallations.has(installation)) return;
+  const known = await registry.getInstallation(provider.name, installation);
+  if (provider.requireKnownInstallation) {
+    if (known?.status !== 'active')
+      throw new Refusal(403, `unknown ${provider.installationField} ${installation}`);
+    return;
+  }
+  if (!known) {
+    // Installed before hookflow ran: accepted and recorded as unverified — through the App's source only.
+    if (source.introducesInstallations) return;
+    throw new Refusal(403, `installation ${installation} is not registered to this hook`);
+  }
+  if (known.source !== source.key) {
+    throw new Refusal(
+      403,
+      `installation ${installation} is registered to another hook; this hook's secret cannot speak for it`,
+    );
+  }
+  // An uninstalled installation speaks again only to be installed anew.
+  if (known.status === 'removed' && event !== 'installation') {
+    throw new Refusal(403, `installation ${installation} was uninstalled`);
+  }
+}

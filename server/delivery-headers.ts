@@ -1,0 +1,80 @@
+// The headers a delivery must carry — its ID, its event (unless the provider names it in the payload)
+// and a signature — read once and checked for shape. A request missing some is refused with all of
+// them named, so the sender fixes them in one go.
+import type { Context } from 'koa';
+import type { SignatureScheme } from './signature';
+import type { Provider, Source } from './providers';
+import { Refusal } from './refusal';
+
+/** The signature header that was sent, and the scheme it is checked with. */
+export interface SignatureHeader {
+  header: string;
+  scheme: SignatureScheme;
+  value: string;
+}
+
+export interface DeliveryHeaders {
+  deliveryId: string;
+  /** Undefined for a provider that names the event in the payload instead. */
+  event: string | undefined;
+  hookId: string | undefined;
+  /** The secrets that speak for this hook. */
+  source: Source;
+  signature: SignatureHeader;
+}
+
+const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+const HOOK_ID = /^\d{1,20}$/;
+
+/** `x-github-hook-id` as people write it: `X-GitHub-Hook-Id`. */
+export function display(headerName: string): string {
+  return headerName
+    .replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase())
+    .replace('Github', 'GitHub');
+}
+
+/** A header that was sent non-empty, with its name; undefined when it was not (or has no name). */
+function present(ctx: Context, name: string | undefined): { name: string; value: string } | undefined {
+  if (name === undefined) return undefined;
+  const value: unknown = ctx.get(name);
+  return typeof value === 'string' && value !== '' ? { name, value } : undefined;
+}
+
+/** The first of the source's signature headers that was sent. */
+function signatureOf(ctx: Context, source: Source): SignatureHeader | undefined {
+  for (const { header, scheme } of source.schemes) {
+    const sent = present(ctx, header);
+    if (sent) return { header, scheme, value: sent.value };
+  }
+  return undefined;
+}
+
+export function readDeliveryHeaders(ctx: Context, provider: Provider): DeliveryHeaders {
+  const hookId = present(ctx, provider.headers.hookId);
+  if (hookId && !HOOK_ID.test(hookId.value)) {
+    throw new Refusal(400, `${display(hookId.name)} is not a numeric hook ID`);
+  }
+  // The hook ID chooses the secrets, and with them the signature headers to look for.
+  const source = provider.sourceFor(hookId?.value);
+  const deliveryId = present(ctx, provider.headers.delivery);
+  const eventHeader = provider.headers.event;
+  const event = present(ctx, eventHeader);
+  const signature = signatureOf(ctx, source);
+  const eventMissing = eventHeader !== undefined && event === undefined;
+  if (deliveryId === undefined || signature === undefined || eventMissing) {
+    const missing = [
+      ...(deliveryId === undefined ? [provider.headers.delivery] : []),
+      ...(eventHeader !== undefined && event === undefined ? [eventHeader] : []),
+      ...(signature === undefined ? [source.schemes.map((s) => s.header).join(' or ')] : []),
+    ];
+    throw new Refusal(400, `missing headers: ${missing.map(display).join(', ')}`);
+  }
+  if (!DELIVERY_ID.test(deliveryId.value)) {
+    throw new Refusal(400, `${display(deliveryId.name)} is not a valid delivery ID`);
+  }
+  if (event && !EVENT_NAME.test(event.value)) {
+    throw new Refusal(400, `${display(event.name)} is not a valid event name`);
+  }
+  return { deliveryId: deliveryId.value, event: event?.value, hookId: hookId?.value, source, signature };
+}

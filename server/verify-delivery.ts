@@ -1,0 +1,93 @@
+// The checks every delivery passes before hookflow stores or starts anything, in a fixed order:
+//   1 content type (415)  2 body size (413)  3 required headers (400)  4 signature (401)
+//   5 a JSON object whose event, action, installation and repository can be stored (400).
+// What comes out is a delivery whose signature is verified and whose fields are all present.
+import type { Context } from 'koa';
+import { deliveryKey, NO_HOOK_ID, type DeliveryRef } from '../lib/delivery';
+import { parsePayload, readDeliveryBody, type DeliveryBody } from './delivery-body';
+import { display, EVENT_NAME, readDeliveryHeaders, type DeliveryHeaders } from './delivery-headers';
+import { fieldAt, type Provider, type Source } from './providers';
+import { Refusal } from './refusal';
+import { verifySignature } from './signature';
+
+export interface VerifiedDelivery {
+  ref: DeliveryRef;
+  body: DeliveryBody;
+  payload: Record<string, unknown>;
+  /** The secrets that verified it. */
+  source: Source;
+}
+
+const INSTALLATION_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+// eslint-disable-next-line no-control-regex -- control characters (NUL included) are what it refuses
+const SHORT_TEXT = /^[^\u0000-\u001f\u007f]{1,256}$/;
+
+export async function verifyDelivery(
+  ctx: Context,
+  provider: Provider,
+  bodyLimitBytes: number,
+): Promise<VerifiedDelivery> {
+  // The raw bytes are read before anything else: the signature covers exactly these.
+  const body = await readDeliveryBody(ctx, bodyLimitBytes);
+  const headers = readDeliveryHeaders(ctx, provider);
+  checkSignature(headers, body.raw);
+  const payload = parsePayload(body);
+  return { ref: deliveryRef(provider, headers, payload), body, payload, source: headers.source };
+}
+
+/** HMAC of the raw bytes; a source without a secret fails closed rather than accepting anything. */
+function checkSignature({ source, signature }: DeliveryHeaders, raw: Buffer): void {
+  if (source.secrets.length === 0) {
+    throw new Refusal(
+      401,
+      'no webhook secret is configured for this hook, so hookflow accepts nothing from it',
+    );
+  }
+  const verdict = verifySignature(signature.scheme, source.secrets, raw, signature.value);
+  if (verdict === 'malformed') throw new Refusal(401, `${display(signature.header)} is malformed`);
+  if (verdict === 'mismatch') {
+    throw new Refusal(401, `${display(signature.header)} does not match the body: check the webhook secret`);
+  }
+}
+
+/** A payload field that becomes a ledger column and a search attribute: bounded, printable, or refused. */
+function storableField(
+  payload: Record<string, unknown>,
+  path: string | undefined,
+  pattern: RegExp,
+  what: string,
+): string | undefined {
+  if (path === undefined) return undefined;
+  const value = fieldAt(payload, path);
+  if (value !== undefined && !pattern.test(value))
+    throw new Refusal(400, `payload ${path} is not a valid ${what}`);
+  return value;
+}
+
+function deliveryRef(
+  provider: Provider,
+  headers: DeliveryHeaders,
+  payload: Record<string, unknown>,
+): DeliveryRef {
+  const event = headers.event ?? (provider.eventField ? fieldAt(payload, provider.eventField) : undefined);
+  if (event === undefined || !EVENT_NAME.test(event)) {
+    throw new Refusal(400, `payload has no valid event name in ${provider.eventField ?? 'the event header'}`);
+  }
+  const action = typeof payload.action === 'string' ? payload.action : null;
+  if (action !== null && !SHORT_TEXT.test(action))
+    throw new Refusal(400, 'payload action is not a valid action name');
+  const installation = storableField(payload, provider.installationField, INSTALLATION_ID, 'installation ID');
+  const repository = storableField(payload, provider.repositoryField, SHORT_TEXT, 'repository name');
+  const hookId = headers.hookId ?? NO_HOOK_ID;
+  return {
+    key: deliveryKey(provider.name, hookId, headers.deliveryId),
+    provider: provider.name,
+    source: headers.source.key,
+    hookId,
+    deliveryId: headers.deliveryId,
+    event,
+    action,
+    installation: installation ?? null,
+    repository: repository ?? null,
+  };
+}

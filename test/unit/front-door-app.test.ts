@@ -1,0 +1,365 @@
+// The front door's answers, step by step, through the real Koa app and HTTP server but with
+// in-memory stand-ins for the ledger and for Temporal: no Temporal, no PostgreSQL.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import type { DeliveryOutcome, DeliveryRef } from '../../lib/delivery';
+import { createLogger } from '../../lib/logger';
+import { declarativeProviderSchema } from '../../lib/sources-file';
+import type { Installation, LedgerInsert } from '../../lib/storage/store';
+import { createApp, createHttpServer } from '../../server/app';
+import { declarativeProvider, githubProvider } from '../../server/providers';
+import { GITHUB_SHA256, sign } from '../../server/signature';
+import type { StartResult, WorkflowStarter } from '../../server/starter';
+import { temporalHealth } from '../../server/temporal-health';
+import { githubDelivery, post, type Delivery } from '../helpers/deliveries';
+
+/** Members of Object.prototype a sender could name as an event (those the event-name pattern lets through). */
+const PROTOTYPE_EVENTS = [
+  'constructor',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  'toString',
+  'valueOf',
+];
+
+/** The ledger methods the front door calls, kept in a Map. */
+function fakeLedger(installations: Installation[] = []) {
+  const rows = new Map<string, { outcome: DeliveryOutcome; workflowType: string | null }>();
+  const enqueued: string[] = [];
+  let down = false;
+  const failIfDown = () => {
+    if (down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  };
+  return {
+    rows,
+    enqueued,
+    setDown(value: boolean) {
+      down = value;
+    },
+    async ping(): Promise<void> {
+      failIfDown();
+      await Promise.resolve();
+    },
+    async recordDelivery(d: LedgerInsert): Promise<{ inserted: boolean; outcome: DeliveryOutcome }> {
+      failIfDown();
+      await Promise.resolve();
+      assert.ok(d.workflowType === null || typeof d.workflowType === 'string', 'workflow type is a name');
+      const known = rows.get(d.ref.key);
+      if (known) return { inserted: false, outcome: known.outcome };
+      const outcome = d.workflowType === null ? 'ignored' : 'received';
+      rows.set(d.ref.key, { outcome, workflowType: d.workflowType });
+      return { inserted: true, outcome };
+    },
+    async getInstallation(provider: string, installationId: string): Promise<Installation | undefined> {
+      failIfDown();
+      await Promise.resolve();
+      return installations.find((i) => i.provider === provider && i.installationId === installationId);
+    },
+    async enqueue(key: string): Promise<void> {
+      failIfDown();
+      await Promise.resolve();
+      enqueued.push(key);
+      const row = rows.get(key);
+      if (row) row.outcome = 'queued';
+    },
+  };
+}
+
+/** A Temporal stand-in: remembers every start, and answers a second start of an ID as a duplicate. */
+function fakeStarter() {
+  const starts: { ref: DeliveryRef; workflowType: string }[] = [];
+  let refuse: Error | undefined;
+  const starter: WorkflowStarter & {
+    starts: typeof starts;
+    refuseWith(err: Error | undefined): void;
+  } = {
+    starts,
+    refuseWith(err) {
+      refuse = err;
+    },
+    async start(ref, workflowType): Promise<StartResult> {
+      await Promise.resolve();
+      if (refuse) throw refuse;
+      assert.equal(typeof workflowType, 'string', 'a workflow type is a name');
+      if (starts.some((s) => s.ref.key === ref.key)) return { kind: 'duplicate', workflowId: ref.key };
+      starts.push({ ref, workflowType });
+      return { kind: 'started', workflowId: ref.key, runId: `run-${starts.length}` };
+    },
+    async ping() {
+      await Promise.resolve();
+    },
+    async drain() {
+      await Promise.resolve();
+    },
+  };
+  return starter;
+}
+
+const TRULINKS = declarativeProviderSchema.parse({
+  name: 'trulinks',
+  path: '/api/trulinks/webhooks',
+  secrets: ['trulinks-secret'],
+  headers: { delivery: 'X-Trulinks-Delivery', signature: 'X-Trulinks-Signature', event: 'X-Trulinks-Event' },
+  signature: { algorithm: 'sha256', prefix: 'v1=', encoding: 'base64' },
+  installationField: 'locationId',
+  installations: ['loc-1'],
+  events: ['ContactCreate'],
+});
+
+function trulinks(event: string, payload: unknown): Delivery {
+  const body = Buffer.from(JSON.stringify(payload));
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-trulinks-delivery': randomUUID(),
+      'x-trulinks-event': event,
+      'x-trulinks-signature': sign(TRULINKS.signature, 'trulinks-secret', body),
+    },
+  };
+}
+
+const issue = { action: 'opened', issue: { number: 1 }, repository: { full_name: 'acme/api' } };
+
+describe('the front door app, with in-memory stand-ins', () => {
+  const ledger = fakeLedger();
+  const starter = fakeStarter();
+  const health = temporalHealth();
+  const accepted: { key: string; runId: string | null }[] = [];
+  let url = '';
+  let close: () => Promise<void> = () => Promise.resolve();
+
+  before(async () => {
+    const app = createApp({
+      providers: [
+        githubProvider({
+          webhookPath: '/api/github/webhooks',
+          webhookSecrets: ['test-secret'],
+          webhookAllowSha1: false,
+          sources: { hooks: [], providers: [] },
+        }),
+        declarativeProvider(TRULINKS),
+      ],
+      store: ledger,
+      starter,
+      health,
+      accepted: {
+        add(key, _workflowId, runId) {
+          accepted.push({ key, runId });
+          const row = ledger.rows.get(key);
+          if (row) row.outcome = 'accepted';
+        },
+        flush: () => Promise.resolve(),
+      },
+      logger: createLogger('silent'),
+      bodyLimitBytes: 4096,
+    });
+    const server = createHttpServer(app, 5_000, undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  after(() => close());
+
+  const github = (d: Delivery) => post(`${url}/api/github/webhooks`, d);
+  const keyOf = (d: Delivery) => `github:-:${d.headers['x-github-delivery']}`;
+  const startedKeys = () => starter.starts.map((s) => s.ref.key);
+
+  test('415 for another content type, naming it', async () => {
+    const d = githubDelivery({ event: 'issues', payload: issue });
+    d.headers['content-type'] = 'text/plain';
+    const res = await github(d);
+    assert.equal(res.status, 415);
+    assert.match(String(res.body.error), /"text\/plain"/);
+  });
+
+  test('413 for a body over the limit', async () => {
+    const res = await github(
+      githubDelivery({ event: 'issues', payload: { ...issue, pad: 'x'.repeat(5000) } }),
+    );
+    assert.equal(res.status, 413);
+    assert.deepEqual(res.body, { error: 'body larger than the 4096-byte limit' });
+  });
+
+  test('400 naming every missing header', async () => {
+    const d = githubDelivery({ event: 'issues', payload: issue });
+    delete d.headers['x-github-event'];
+    delete d.headers['x-github-delivery'];
+    delete d.headers['x-hub-signature-256'];
+    const res = await github(d);
+    assert.equal(res.status, 400);
+    assert.deepEqual(res.body, {
+      error: 'missing headers: X-GitHub-Delivery, X-GitHub-Event, X-Hub-Signature-256',
+    });
+  });
+
+  test('400 for a hook ID, delivery ID or event name that cannot be one', async () => {
+    const hook = await github(githubDelivery({ event: 'issues', payload: issue, hookId: 'abc' }));
+    assert.deepEqual([hook.status, hook.body], [400, { error: 'X-GitHub-Hook-Id is not a numeric hook ID' }]);
+    const id = await github(githubDelivery({ event: 'issues', payload: issue, id: '../x' }));
+    assert.deepEqual([id.status, id.body], [400, { error: 'X-GitHub-Delivery is not a valid delivery ID' }]);
+    const event = await github(githubDelivery({ event: '../x', payload: issue }));
+    assert.deepEqual(
+      [event.status, event.body],
+      [400, { error: 'X-GitHub-Event is not a valid event name' }],
+    );
+  });
+
+  test('401 for a wrong secret and for a malformed signature', async () => {
+    const wrong = await github(githubDelivery({ event: 'issues', payload: issue, secret: 'nope' }));
+    assert.deepEqual(
+      [wrong.status, wrong.body],
+      [401, { error: 'X-Hub-Signature-256 does not match the body: check the webhook secret' }],
+    );
+    const d = githubDelivery({ event: 'issues', payload: issue });
+    d.headers['x-hub-signature-256'] = 'sha256=abc';
+    const malformed = await github(d);
+    assert.deepEqual(
+      [malformed.status, malformed.body],
+      [401, { error: 'X-Hub-Signature-256 is malformed' }],
+    );
+    assert.equal(ledger.rows.has(keyOf(d)), false);
+  });
+
+  test('400 for a signed body that is not a JSON object, or a form without its payload field', async () => {
+    for (const [raw, error] of [
+      ['not json', 'body is not valid JSON'],
+      ['[1,2]', 'body is not a JSON object'],
+      ['null', 'body is not a JSON object'],
+    ]) {
+      const body = Buffer.from(raw);
+      const res = await github({
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'issues',
+          'x-github-delivery': randomUUID(),
+          'x-hub-signature-256': sign(GITHUB_SHA256, 'test-secret', body),
+        },
+      });
+      assert.deepEqual([res.status, res.body], [400, { error }], raw);
+    }
+    const form = Buffer.from('nopayload=1');
+    const res = await github({
+      body: form,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-github-event': 'issues',
+        'x-github-delivery': randomUUID(),
+        'x-hub-signature-256': sign(GITHUB_SHA256, 'test-secret', form),
+      },
+    });
+    assert.deepEqual([res.status, res.body], [400, { error: 'form-encoded body has no "payload" field' }]);
+  });
+
+  test('ping is answered 200 and records and starts nothing', async () => {
+    const d = githubDelivery({ event: 'ping', payload: { zen: 'Keep it logically awesome.' } });
+    const res = await github(d);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, {
+      status: 'ok',
+      message: 'pong: hookflow received the ping and started nothing',
+    });
+    assert.equal(ledger.rows.has(keyOf(d)), false);
+  });
+
+  test('202 ignored for an event nobody handles: recorded, not started', async () => {
+    const d = githubDelivery({ event: 'star', payload: { action: 'created' } });
+    const res = await github(d);
+    assert.equal(res.status, 202);
+    assert.deepEqual(res.body, { status: 'ignored', reason: 'no workflow handles star events' });
+    assert.equal(ledger.rows.get(keyOf(d))?.outcome, 'ignored');
+    assert.equal(startedKeys().includes(keyOf(d)), false);
+  });
+
+  test('202 accepted starts the workflow, then the same delivery is a duplicate', async () => {
+    const d = githubDelivery({ event: 'issues', payload: issue });
+    const res = await github(d);
+    assert.equal(res.status, 202);
+    const key = keyOf(d);
+    assert.deepEqual(res.body, { status: 'accepted', workflowId: key, runId: res.body.runId });
+    assert.equal(starter.starts.find((s) => s.ref.key === key)?.workflowType, 'onIssues');
+    assert.deepEqual(accepted.at(-1), { key, runId: res.body.runId });
+
+    // Marked accepted: Temporal is asked, and answers that the run exists.
+    const again = await github(d);
+    assert.deepEqual([again.status, again.body], [200, { status: 'duplicate', workflowId: key }]);
+
+    // Still `received` in the ledger (the copy that recorded it is starting it): the ledger answers alone.
+    const other = githubDelivery({ event: 'issues', payload: issue });
+    ledger.rows.set(keyOf(other), { outcome: 'received', workflowType: 'onIssues' });
+    const repeat = await github(other);
+    assert.deepEqual([repeat.status, repeat.body], [200, { status: 'duplicate', workflowId: keyOf(other) }]);
+    assert.equal(startedKeys().includes(keyOf(other)), false);
+  });
+
+  test('202 queued when Temporal refuses the start: the delivery waits in the outbox', async () => {
+    starter.refuseWith(new Error('namespace not found'));
+    try {
+      const d = githubDelivery({ event: 'issues', payload: issue });
+      const res = await github(d);
+      assert.deepEqual([res.status, res.body], [202, { status: 'queued', workflowId: keyOf(d) }]);
+      assert.ok(ledger.enqueued.includes(keyOf(d)));
+    } finally {
+      starter.refuseWith(undefined);
+    }
+  });
+
+  test('503 with Retry-After while the ledger cannot be reached', async () => {
+    ledger.setDown(true);
+    try {
+      const res = await github(githubDelivery({ event: 'issues', payload: issue }));
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('retry-after'), '30');
+      assert.deepEqual(res.body, {
+        error: 'hookflow cannot record deliveries right now (storage unreachable); redeliver later',
+      });
+    } finally {
+      ledger.setDown(false);
+    }
+  });
+
+  test('a declarative provider: 403 for an unknown installation, accepted for a known one', async () => {
+    const unknown = await post(
+      `${url}${TRULINKS.path}`,
+      trulinks('ContactCreate', { locationId: 'loc-evil' }),
+    );
+    assert.deepEqual([unknown.status, unknown.body], [403, { error: 'unknown locationId loc-evil' }]);
+    const known = await post(`${url}${TRULINKS.path}`, trulinks('ContactCreate', { locationId: 'loc-1' }));
+    assert.equal(known.status, 202);
+    assert.equal(known.body.status, 'accepted');
+  });
+
+  test('event names that are Object.prototype members are ignored like any other unhandled event', async () => {
+    for (const event of PROTOTYPE_EVENTS) {
+      const d = githubDelivery({ event, payload: { action: 'created' } });
+      const res = await github(d);
+      assert.equal(res.status, 202, event);
+      assert.deepEqual(res.body, { status: 'ignored', reason: `no workflow handles ${event} events` }, event);
+      assert.equal(ledger.rows.get(keyOf(d))?.outcome, 'ignored', event);
+      assert.equal(startedKeys().includes(keyOf(d)), false, event);
+    }
+  });
+
+  test('__proto__ is refused by the event-name pattern (it starts with an underscore), before anything is stored', async () => {
+    const d = githubDelivery({ event: '__proto__', payload: { action: 'created' } });
+    const res = await github(d);
+    assert.deepEqual([res.status, res.body], [400, { error: 'X-GitHub-Event is not a valid event name' }]);
+    assert.equal(ledger.rows.has(keyOf(d)), false);
+  });
+
+  test('a declarative provider ignores an event name that is an Object.prototype member', async () => {
+    for (const event of PROTOTYPE_EVENTS) {
+      const d = trulinks(event, { locationId: 'loc-1' });
+      const res = await post(`${url}${TRULINKS.path}`, d);
+      assert.equal(res.status, 202, event);
+      assert.deepEqual(res.body, { status: 'ignored', reason: `no workflow handles ${event} events` }, event);
+      const key = `trulinks:-:${d.headers['x-trulinks-delivery']}`;
+      assert.equal(startedKeys().includes(key), false, event);
+    }
+  });
+});
