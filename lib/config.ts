@@ -17,6 +17,8 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** An integer from a string; `Number('')` is 0 and `Number('x')` is NaN, so neither is accepted. */
 const intString = (min: number, max: number) =>
@@ -72,6 +74,7 @@ const envSchema = z.object({
   WEBHOOK_SECRET: z.string().optional(),
   WEBHOOK_ALLOW_SHA1: boolString.default(false),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  LOG_FORMAT: z.enum(LOG_FORMATS).optional(),
   APP_ID: intString(1, Number.MAX_SAFE_INTEGER).optional(),
   PRIVATE_KEY: z.string().optional(),
   PRIVATE_KEY_PATH: z.string().optional(),
@@ -135,6 +138,8 @@ export interface Config {
   webhookSecrets: string[];
   webhookAllowSha1: boolean;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Undefined: readable lines on a terminal, JSON lines otherwise (telemetry/log-output.ts). */
+  logFormat: LogFormat | undefined;
   appId: number | undefined;
   privateKey: string | undefined;
   githubApiUrl: string;
@@ -206,7 +211,23 @@ export function splitSecrets(value: string | undefined): string[] {
     .filter((s) => s.length > 0);
 }
 
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * What a process runs: `server` and `worker` run on their own (split deployment), `cli` talks to a
+ * running hookflow, `all` is `npm start` (everything in one process, on the embedded defaults when
+ * nothing else is configured).
+ */
+export type Role = 'server' | 'worker' | 'cli' | 'all';
+
+/** A server's or a worker's configuration: it has a cluster and a shared database. */
+export type SplitConfig = Config & {
+  temporal: Config['temporal'] & { address: string };
+  databaseUrl: string;
+};
+
+/** Reads the configuration, reporting every problem at once, the role's own requirements included. */
+export function loadConfig(env: Env, role: 'server' | 'worker'): SplitConfig;
+export function loadConfig(env?: Env, role?: Role): Config;
+export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
   const problems: string[] = [];
   // Empty strings count as unset, as in a .env file with `FOO=`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -286,6 +307,8 @@ export function loadConfig(env: Env = process.env): Config {
   const taken = names.find((n, i) => names.indexOf(n) !== i);
   if (taken) problems.push(`HOOKFLOW_SOURCES_FILE: provider name ${taken} is taken (github is built in)`);
 
+  problems.push(...roleProblems(present, role));
+
   if (problems.length > 0 || !e) throw new ConfigError(problems);
   return {
     port: e.PORT,
@@ -294,6 +317,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookSecrets: splitSecrets(e.WEBHOOK_SECRET),
     webhookAllowSha1: e.WEBHOOK_ALLOW_SHA1,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     appId: e.APP_ID,
     privateKey,
     githubApiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
@@ -335,6 +359,30 @@ export function loadConfig(env: Env = process.env): Config {
     telemetry: telemetryConfig(e),
     env,
   };
+}
+
+/** What a role needs beyond a valid configuration; `present` holds the set variables only. */
+function roleProblems(present: Env, role: Role): string[] {
+  const problems: string[] = [];
+  if (role === 'server' || role === 'worker') {
+    if (!present.TEMPORAL_ADDRESS) {
+      problems.push(
+        `TEMPORAL_ADDRESS: required when the ${role} runs on its own (npm start runs a local Temporal)`,
+      );
+    }
+    if (!present.DATABASE_URL) {
+      problems.push(
+        'DATABASE_URL: required when server and worker run as separate processes (the embedded store is single-process)',
+      );
+    }
+  }
+  // Every worker must open the tokens the others sealed: a key made per process would not.
+  if (role === 'worker' && present.APP_ID && splitSecrets(present.HOOKFLOW_ENCRYPTION_KEY).length === 0) {
+    problems.push(
+      'HOOKFLOW_ENCRYPTION_KEY: required for a worker in App mode (make one with: openssl rand -base64 32)',
+    );
+  }
+  return problems;
 }
 
 /**

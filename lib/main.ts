@@ -1,6 +1,6 @@
 // Shared by the entry points: print configuration problems as a list (not a stack trace), and turn
 // SIGINT/SIGTERM into one orderly shutdown (a second Ctrl-C forces the exit).
-import { ConfigError, type Config } from './config';
+import { ConfigError } from './config';
 
 /** Registers how to release something just acquired; releases run in reverse order. */
 export type Defer = (release: () => Promise<void> | void) => void;
@@ -42,20 +42,4 @@ export function runMain(main: (defer: Defer) => Promise<void>): void {
     if (!stopping) await releaseAll();
     process.exit(1);
   });
-}
-
-/** A server or worker running on its own needs a cluster and a shared database. */
-export function requireSplitDeployment(config: Config, role: 'server' | 'worker'): string {
-  const problems = [
-    ...(config.temporal.address
-      ? []
-      : [`TEMPORAL_ADDRESS: required when the ${role} runs on its own (npm start runs a local Temporal)`]),
-    ...(config.databaseUrl
-      ? []
-      : [
-          'DATABASE_URL: required when server and worker run as separate processes (the embedded store is single-process)',
-        ]),
-  ];
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config.temporal.address!;
 }
