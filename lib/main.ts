@@ -1,5 +1,6 @@
 // Shared by the entry points: print configuration problems as a list (not a stack trace), and turn
 // SIGINT/SIGTERM into one orderly shutdown (a second Ctrl-C forces the exit).
+import { inspect } from 'node:util';
 import { ConfigError } from './config';
 
 /** Registers how to release something just acquired; releases run in reverse order. */
@@ -20,7 +21,7 @@ export function runMain(main: (defer: Defer) => Promise<void>): void {
         await release();
       } catch (err) {
         ok = false;
-        process.stderr.write(`error while stopping: ${String(err)}\n`);
+        process.stderr.write(`error while stopping: ${inspect(err)}\n`);
       }
     }
     return ok;
@@ -37,7 +38,8 @@ export function runMain(main: (defer: Defer) => Promise<void>): void {
     process.stderr.write(
       err instanceof ConfigError
         ? `${err.message}\n`
-        : `hookflow failed to start: ${String((err as Error)?.stack ?? err)}\n`,
+        : // inspect() writes the stack, the error's own fields and its causes, each with its stack.
+          `hookflow failed to start: ${inspect(err)}\n`,
     );
     if (!stopping) await releaseAll();
     process.exit(1);
