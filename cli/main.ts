@@ -129,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'cli');
   const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devServerPort}`;
   let connection: Connection;
   try {

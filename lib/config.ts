@@ -4,8 +4,12 @@
 // PRIVATE_KEY / PRIVATE_KEY_PATH) so Probot users feel at home.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import { envSchema, type LogLevel, type LogFormat } from './env-schema';
 import { sourcesFileSchema, type SourcesFile } from './sources-file';
+import { telemetryConfig, type TelemetryConfig } from './telemetry/telemetry-config';
+
+export type { LogFormat, LogLevel, OtlpProtocol } from './env-schema';
+export type { TelemetryConfig } from './telemetry/telemetry-config';
 
 export type Env = Record<string, string | undefined>;
 
@@ -16,117 +20,6 @@ export class ConfigError extends Error {
   }
 }
 
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-
-/** An integer from a string; `Number('')` is 0 and `Number('x')` is NaN, so neither is accepted. */
-const intString = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
-const boolString = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-const urlString = (protocols: string[]) =>
-  z.string().refine(
-    (v) => {
-      try {
-        return protocols.includes(new URL(v).protocol);
-      } catch {
-        return false;
-      }
-    },
-    { message: `must be a URL (${protocols.join(' or ')})` },
-  );
-
-/** Byte sizes: `25mb`, `512kb`, `1048576`. */
-const byteSize = z
-  .string()
-  .regex(/^\d+(\.\d+)?\s*(b|kb|mb)?$/i, 'must be a size such as 25mb, 512kb or a number of bytes')
-  .transform((v) => {
-    const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb)?$/i.exec(v)!;
-    const unit = (m[2] ?? 'b').toLowerCase();
-    return Math.floor(Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1));
-  })
-  .pipe(z.number().int().min(1024, 'must be at least 1kb'));
-
-const OTLP_PROTOCOLS = ['grpc', 'http/protobuf', 'http/json'] as const;
-export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
-
-/** `otlp,console`: a comma-separated list of known exporter names. */
-const exporterList = <T extends string>(names: readonly T[]) =>
-  z
-    .string()
-    .refine((v) => v.split(',').every((x) => (names as readonly string[]).includes(x.trim())), {
-      message: `must be a comma-separated list of ${names.join(', ')}`,
-    })
-    .transform((v) => v.split(',').map((x) => x.trim() as T));
-
-const envSchema = z.object({
-  PORT: intString(0, 65535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  WEBHOOK_PATH: z.string().startsWith('/', 'must start with /').default('/api/github/webhooks'),
-  WEBHOOK_SECRET: z.string().optional(),
-  WEBHOOK_ALLOW_SHA1: boolString.default(false),
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  APP_ID: intString(1, Number.MAX_SAFE_INTEGER).optional(),
-  PRIVATE_KEY: z.string().optional(),
-  PRIVATE_KEY_PATH: z.string().optional(),
-  GITHUB_API_URL: urlString(['https:', 'http:']).default('https://api.github.com'),
-  DATABASE_URL: urlString(['postgres:', 'postgresql:']).optional(),
-  TLS_CERT_PATH: z.string().min(1).optional(),
-  TLS_KEY_PATH: z.string().min(1).optional(),
-  HOOKFLOW_DATA_DIR: z.string().min(1).default('.hookflow'),
-  HOOKFLOW_SOURCES_FILE: z.string().optional(),
-  HOOKFLOW_BODY_LIMIT: byteSize.default(25 * 1024 * 1024),
-  HOOKFLOW_BODY_TIMEOUT_MS: intString(100, 600_000).default(10_000),
-  HOOKFLOW_LEDGER_RETENTION_DAYS: intString(4, 3650).default(14),
-  HOOKFLOW_START_TIMEOUT_MS: intString(50, 60_000).default(3_000),
-  HOOKFLOW_OUTBOX_INTERVAL_MS: intString(10, 600_000).default(1_000),
-  GITHUB_TOKEN: z.string().min(1).optional(),
-  HOOKFLOW_ENCRYPTION_KEY: z.string().optional(),
-  HOOKFLOW_API_TIMEOUT_MS: intString(100, 600_000).default(10_000),
-  HOOKFLOW_API_BACKOFF_MS: intString(1, 600_000).default(1_000),
-  HOOKFLOW_MUTATION_SPACING_MS: intString(0, 600_000).default(1_000),
-  HOOKFLOW_CONTENT_PER_MINUTE: intString(1, 10_000).default(80),
-  HOOKFLOW_CONTENT_PER_HOUR: intString(1, 100_000).default(500),
-  HOOKFLOW_SECONDARY_WAIT_MS: intString(1, 3_600_000).default(60_000),
-  HOOKFLOW_INLINE_WAIT_MS: intString(0, 60_000).default(5_000),
-  HOOKFLOW_RETRY_WAIT_MS: intString(1, 3_600_000).default(60_000),
-  HOOKFLOW_RATE_RESERVE_PERCENT: intString(0, 50).default(2),
-  HOOKFLOW_TOKEN_REFRESH_MARGIN_MS: intString(1_000, 3_000_000).default(10 * 60_000),
-  HOOKFLOW_RESYNC_INTERVAL_MINUTES: intString(0, 525_600).default(360),
-  HOOKFLOW_SYNC_PAGES_PER_RUN: intString(1, 10_000).default(200),
-  HOOKFLOW_SYNC_PAGES_PER_ACTIVITY: intString(1, 1_000).default(10),
-  HOOKFLOW_WORKER_METRICS_PORT: intString(0, 65535).default(9464),
-  HOOKFLOW_WELCOME_LABEL: z.string().min(1).max(50).optional(),
-  HOOKFLOW_WELCOME_COMMENT: z.string().min(1).max(65_000).optional(),
-  TEMPORAL_ADDRESS: z.string().min(1).optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookflow'),
-  TEMPORAL_PORT: intString(1, 65535).default(7233),
-  TEMPORAL_UI_PORT: intString(1, 65535).default(8233),
-  // OpenTelemetry's standard variables (the exporters read the rest, such as OTEL_EXPORTER_OTLP_HEADERS).
-  OTEL_SDK_DISABLED: z
-    .string()
-    .transform((v) => v.toLowerCase())
-    .pipe(boolString)
-    .default(false),
-  OTEL_SERVICE_NAME: z.string().min(1).max(200).optional(),
-  OTEL_TRACES_EXPORTER: exporterList(['otlp', 'console', 'none']).optional(),
-  OTEL_METRICS_EXPORTER: exporterList(['otlp', 'prometheus', 'none']).optional(),
-  OTEL_EXPORTER_OTLP_ENDPOINT: urlString(['http:', 'https:']).optional(),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: urlString(['http:', 'https:']).optional(),
-  OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: urlString(['http:', 'https:']).optional(),
-  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
-  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
-  OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
-  OTEL_METRIC_EXPORT_INTERVAL: intString(100, 3_600_000).default(60_000),
-});
-
 export interface Config {
   port: number;
   host: string;
@@ -134,7 +27,9 @@ export interface Config {
   /** Secrets of the default GitHub source, newest first; several are valid at once during rotation. */
   webhookSecrets: string[];
   webhookAllowSha1: boolean;
-  logLevel: (typeof LOG_LEVELS)[number];
+  logLevel: LogLevel;
+  /** Undefined: readable lines on a terminal, JSON lines otherwise (telemetry/log-output.ts). */
+  logFormat: LogFormat | undefined;
   appId: number | undefined;
   privateKey: string | undefined;
   githubApiUrl: string;
@@ -150,7 +45,7 @@ export interface Config {
   outboxIntervalMs: number;
   /** A worker process's own `/metrics` port (split deployment); 0 turns it off. */
   workerMetricsPort: number;
-  /** Calling the provider API (issue 3): every duration is an input so tests run in milliseconds. */
+  /** Calling the provider API: every duration is an input so tests run in milliseconds. */
   api: ApiConfig;
   temporal: {
     /** Undefined means: run the embedded dev server (only `npm start` does that). */
@@ -160,17 +55,10 @@ export interface Config {
     devServerPort: number;
     uiPort: number;
   };
-  /** OpenTelemetry export (O1, O2), from the standard OTEL_* variables: off unless configured. */
+  /** OpenTelemetry export, from the standard OTEL_* variables: off unless configured. */
   telemetry: TelemetryConfig;
   /** The untouched env, for `@temporalio/envconfig` (TLS, API key, profiles). */
   env: Env;
-}
-
-export interface TelemetryConfig {
-  /** OTEL_SERVICE_NAME; each process has its own default (hookflow-server, hookflow-worker, hookflow). */
-  serviceName: string | undefined;
-  traces: { exporters: ('otlp' | 'console')[]; protocol: OtlpProtocol };
-  metrics: { otlp: boolean; protocol: OtlpProtocol; intervalMs: number };
 }
 
 export interface ApiConfig {
@@ -206,7 +94,23 @@ export function splitSecrets(value: string | undefined): string[] {
     .filter((s) => s.length > 0);
 }
 
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * What a process runs: `server` and `worker` run on their own (split deployment), `cli` talks to a
+ * running hookflow, `all` is `npm start` (everything in one process, on the embedded defaults when
+ * nothing else is configured).
+ */
+export type Role = 'server' | 'worker' | 'cli' | 'all';
+
+/** A server's or a worker's configuration: it has a cluster and a shared database. */
+export type SplitConfig = Config & {
+  temporal: Config['temporal'] & { address: string };
+  databaseUrl: string;
+};
+
+/** Reads the configuration, reporting every problem at once, the role's own requirements included. */
+export function loadConfig(env: Env, role: 'server' | 'worker'): SplitConfig;
+export function loadConfig(env?: Env, role?: Role): Config;
+export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
   const problems: string[] = [];
   // Empty strings count as unset, as in a .env file with `FOO=`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -286,6 +190,8 @@ export function loadConfig(env: Env = process.env): Config {
   const taken = names.find((n, i) => names.indexOf(n) !== i);
   if (taken) problems.push(`HOOKFLOW_SOURCES_FILE: provider name ${taken} is taken (github is built in)`);
 
+  problems.push(...roleProblems(present, role));
+
   if (problems.length > 0 || !e) throw new ConfigError(problems);
   return {
     port: e.PORT,
@@ -294,6 +200,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookSecrets: splitSecrets(e.WEBHOOK_SECRET),
     webhookAllowSha1: e.WEBHOOK_ALLOW_SHA1,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     appId: e.APP_ID,
     privateKey,
     githubApiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
@@ -337,32 +244,28 @@ export function loadConfig(env: Env = process.env): Config {
   };
 }
 
-/**
- * Traces go out when OTEL_TRACES_EXPORTER names an exporter, or when an OTLP endpoint is set and
- * OTEL_TRACES_EXPORTER is unset; likewise metrics over OTLP. With nothing set, nothing is exported
- * (the Prometheus `/metrics` endpoints are always there). The protocol defaults to http/protobuf.
- */
-function telemetryConfig(e: z.infer<typeof envSchema>): TelemetryConfig {
-  const on = (list: string[] | undefined, endpoint: string | undefined) =>
-    e.OTEL_SDK_DISABLED ? [] : (list ?? (endpoint !== undefined ? ['otlp'] : []));
-  const traces = on(
-    e.OTEL_TRACES_EXPORTER,
-    e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_ENDPOINT,
-  ).filter((x): x is 'otlp' | 'console' => x === 'otlp' || x === 'console');
-  const metrics = on(
-    e.OTEL_METRICS_EXPORTER,
-    e.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_ENDPOINT,
-  );
-  const protocol = e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
-  return {
-    serviceName: e.OTEL_SERVICE_NAME,
-    traces: { exporters: [...new Set(traces)], protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? protocol },
-    metrics: {
-      otlp: metrics.includes('otlp'),
-      protocol: e.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL ?? protocol,
-      intervalMs: e.OTEL_METRIC_EXPORT_INTERVAL,
-    },
-  };
+/** What a role needs beyond a valid configuration; `present` holds the set variables only. */
+function roleProblems(present: Env, role: Role): string[] {
+  const problems: string[] = [];
+  if (role === 'server' || role === 'worker') {
+    if (!present.TEMPORAL_ADDRESS) {
+      problems.push(
+        `TEMPORAL_ADDRESS: required when the ${role} runs on its own (npm start runs a local Temporal)`,
+      );
+    }
+    if (!present.DATABASE_URL) {
+      problems.push(
+        'DATABASE_URL: required when server and worker run as separate processes (the embedded store is single-process)',
+      );
+    }
+  }
+  // Every worker must open the tokens the others sealed: a key made per process would not.
+  if (role === 'worker' && present.APP_ID && splitSecrets(present.HOOKFLOW_ENCRYPTION_KEY).length === 0) {
+    problems.push(
+      'HOOKFLOW_ENCRYPTION_KEY: required for a worker in App mode (make one with: openssl rand -base64 32)',
+    );
+  }
+  return problems;
 }
 
 function readSourcesFile(file: string, problems: string[]): SourcesFile {

@@ -1,26 +1,14 @@
-// Structured JSON logs (pino). Every line written inside a span carries its trace and span IDs, and
-// every line of an activity's work carries its delivery (or workflow), activity and attempt (O3).
-// Signatures, secrets, tokens, keys and personal fields are redacted wherever they appear under
-// these keys.
+// Structured logs (pino). Every line written inside a span carries its trace and span IDs, and every
+// line of an activity's work carries its delivery (or workflow), activity and attempt, so a log line
+// leads to its trace and its delivery. Every field, the message and the child bindings pass through
+// the redaction policy that spans pass through too (telemetry/redaction.ts). Errors go under `err`,
+// written with their type, message and stack, causes included.
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
+import { redactLogFields, redactText } from './telemetry/redaction';
 import { workContext } from './telemetry/work-context';
 
 export type { Logger };
-
-/** Keys whose values never reach a log line, at the top level or one level down. */
-export const REDACTED_KEYS = [
-  'secret',
-  'secrets',
-  'token',
-  'authorization',
-  'signature',
-  'password',
-  'privateKey',
-  'private_key',
-  'email',
-  'phone',
-];
 
 /** Trace and work context for the line being written; nothing outside a span or an activity. */
 function correlation(): Record<string, unknown> {
@@ -38,23 +26,36 @@ function correlation(): Record<string, unknown> {
   };
 }
 
+/**
+ * A logger writing to `destination` (stdout when omitted; see telemetry/log-output.ts for the
+ * readable form on a terminal).
+ */
 export function createLogger(level: string, name = 'hookflow', destination?: pino.DestinationStream): Logger {
-  return pino(
+  const logger = pino(
     {
       name,
       level,
       mixin: correlation,
-      redact: {
-        paths: [
-          ...REDACTED_KEYS,
-          ...REDACTED_KEYS.map((k) => `*.${k}`),
-          'headers.authorization',
-          'headers["x-hub-signature"]',
-          'headers["x-hub-signature-256"]',
-        ],
-        censor: '[redacted]',
+      formatters: {
+        // Runs on every line (mixin fields included) before pino's serializers; errors are
+        // serialized here already, so the `err` serializer below only passes them on.
+        log: redactLogFields,
+      },
+      serializers: {
+        err: (value: unknown) => (value instanceof Error ? redactLogFields({ err: value }).err : value),
+        // The message, printf arguments and `logger.error(err)`'s message included.
+        msg: (value: unknown) => (typeof value === 'string' ? redactText(value) : value),
       },
     },
     destination,
   );
+  // A child's bindings (a delivery ID, say) are written once, at `child()`, past every formatter a
+  // child inherits, so they are redacted here. Children inherit this `child` through their prototype.
+  type Child = (this: Logger, bindings: pino.Bindings, options?: pino.ChildLoggerOptions) => Logger;
+  const inherited = Object.getPrototypeOf(logger) as { child: Child };
+  const redactingChild: Child = function (bindings, options) {
+    return inherited.child.call(this, redactLogFields(bindings), options);
+  };
+  logger.child = redactingChild as unknown as Logger['child'];
+  return logger;
 }

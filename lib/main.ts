@@ -1,6 +1,7 @@
 // Shared by the entry points: print configuration problems as a list (not a stack trace), and turn
 // SIGINT/SIGTERM into one orderly shutdown (a second Ctrl-C forces the exit).
-import { ConfigError, type Config } from './config';
+import { inspect } from 'node:util';
+import { ConfigError } from './config';
 
 /** Registers how to release something just acquired; releases run in reverse order. */
 export type Defer = (release: () => Promise<void> | void) => void;
@@ -20,7 +21,7 @@ export function runMain(main: (defer: Defer) => Promise<void>): void {
         await release();
       } catch (err) {
         ok = false;
-        process.stderr.write(`error while stopping: ${String(err)}\n`);
+        process.stderr.write(`error while stopping: ${inspect(err)}\n`);
       }
     }
     return ok;
@@ -37,25 +38,10 @@ export function runMain(main: (defer: Defer) => Promise<void>): void {
     process.stderr.write(
       err instanceof ConfigError
         ? `${err.message}\n`
-        : `hookflow failed to start: ${String((err as Error)?.stack ?? err)}\n`,
+        : // inspect() writes the stack, the error's own fields and its causes, each with its stack.
+          `hookflow failed to start: ${inspect(err)}\n`,
     );
     if (!stopping) await releaseAll();
     process.exit(1);
   });
-}
-
-/** A server or worker running on its own needs a cluster and a shared database. */
-export function requireSplitDeployment(config: Config, role: 'server' | 'worker'): string {
-  const problems = [
-    ...(config.temporal.address
-      ? []
-      : [`TEMPORAL_ADDRESS: required when the ${role} runs on its own (npm start runs a local Temporal)`]),
-    ...(config.databaseUrl
-      ? []
-      : [
-          'DATABASE_URL: required when server and worker run as separate processes (the embedded store is single-process)',
-        ]),
-  ];
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config.temporal.address!;
 }

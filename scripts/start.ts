@@ -11,13 +11,14 @@ import { WORKER_POOL_SIZE } from '../worker/create-worker';
 import { findTemporalCli } from '../lib/temporal/cli';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { superviseDevServer, type SupervisedDevServer } from '../lib/temporal/supervised-dev-server';
+import { logDestination } from '../lib/telemetry/log-output';
 import { startProcessTelemetry } from '../lib/telemetry/process';
 import { serve } from '../server/serve';
 import { runWorker } from '../worker/run-worker';
 
 runMain(async (defer) => {
-  const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const config = loadConfig(process.env, 'all');
+  const logger = createLogger(config.logLevel, 'hookflow', logDestination(config.logFormat));
   // One process, one set of metrics: the server's /metrics shows the worker's and the Temporal SDK's too.
   const { metrics, tracing } = await startProcessTelemetry(config, 'hookflow', defer, { logger });
   const say = (line: string) => process.stdout.write(`${line}\n`);

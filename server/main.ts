@@ -1,17 +1,18 @@
 // Production entry point: the front door only (run workers with worker/main.ts).
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { requireSplitDeployment, runMain } from '../lib/main';
+import { runMain } from '../lib/main';
 import { openStore } from '../lib/storage';
 import { clientConnection } from '../lib/temporal/connect';
 import { ensureSearchAttributes } from '../lib/temporal/dev-server';
+import { logDestination } from '../lib/telemetry/log-output';
 import { startProcessTelemetry } from '../lib/telemetry/process';
 import { serve } from './serve';
 
 runMain(async (defer) => {
-  const config = loadConfig();
-  const address = requireSplitDeployment(config, 'server');
-  const logger = createLogger(config.logLevel, 'hookflow-server');
+  const config = loadConfig(process.env, 'server');
+  const address = config.temporal.address;
+  const logger = createLogger(config.logLevel, 'hookflow-server', logDestination(config.logFormat));
   const { metrics, tracing } = await startProcessTelemetry(config, 'hookflow-server', defer);
   const store = await openStore(config);
   defer(() => store.db.close());

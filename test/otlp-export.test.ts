@@ -1,4 +1,4 @@
-// Export configured only by the standard OTEL_* variables (O1, O2): a real worker process with
+// Export configured only by the standard OTEL_* variables: a real worker process with
 // OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_PROTOCOL=http/json sends its spans — the
 // workflow's, from the sandbox, included — and its metrics to an OTLP/HTTP receiver. Without any
 // OTEL_* variable, nothing is exported.

@@ -1,4 +1,4 @@
-// hookflow's metrics (O2), on the OpenTelemetry metrics SDK (the 1.x line that Temporal's OTel
+// hookflow's metrics, on the OpenTelemetry metrics SDK (the 1.x line that Temporal's OTel
 // interceptors are built on), exposed in Prometheus's text format on `/metrics`.
 import http from 'node:http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
@@ -12,6 +12,9 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { OtlpProtocol } from '../config';
 import { serviceResource } from './resource';
+import { createScrapeGauges, type Budget } from './scrape-gauges';
+
+export { MAX_BUDGET_SERIES } from './scrape-gauges';
 
 /** Metrics pushed over OTLP as well (OTEL_METRICS_EXPORTER=otlp, or an OTLP endpoint set). */
 export interface MetricExport {
@@ -37,26 +40,7 @@ const REFUSALS: Record<number, string> = {
   503: 'storage-unavailable',
 };
 
-/** Installations whose rate-limit budget is a labelled series: the most recently seen ones. */
-export const MAX_BUDGET_SERIES = 100;
-/** How long a gauge's source (storage, Temporal) may take at a scrape before its sample is left out. */
-const SOURCE_DEADLINE_MS = 2_000;
-
-const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-
-function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
-}
-
-export function createMetrics(
-  serviceName: string,
-  otlp?: MetricExport,
-  sourceDeadlineMs = SOURCE_DEADLINE_MS,
-) {
+export function createMetrics(serviceName: string, otlp?: MetricExport, sourceDeadlineMs?: number) {
   const exporter = new PrometheusExporter({ preventServerStart: true });
   const provider = new MeterProvider({
     resource: serviceResource(serviceName),
@@ -121,48 +105,10 @@ export function createMetrics(
     rateLimitWaits.add(0, { kind });
   for (const kind of ['issues', 'pulls', 'comments']) syncItems.add(0, { kind });
 
-  // The gauges below are written as Prometheus text at each scrape, not kept by the SDK: its
-  // observable instruments (1.x, cumulative) export every series they ever saw, with its last value,
-  // so an evicted installation or a source that stopped answering would live on, frozen.
-  /** The budget per installation, bounded: the least recently seen installation's series goes first. */
-  const budgets = new Map<
-    string,
-    { installation: string; resource: string; remaining: number; limit: number }
-  >();
-  /** Gauges read at each scrape; a second source for one name replaces the first (a restarted worker). */
-  const sources = new Map<string, { help: string; read: () => Promise<number> }>();
+  // Gauges are written as text at each scrape, not kept by the SDK: scrape-gauges.ts says why.
+  const gauges = createScrapeGauges(sourceDeadlineMs);
   const serializer = new PrometheusSerializer();
   const texts: (() => Promise<string>)[] = [];
-
-  async function gaugeText(): Promise<string> {
-    const out: string[] = [];
-    const gauge = (name: string, help: string, samples: string[]) => {
-      if (samples.length > 0) out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...samples);
-    };
-    for (const [pick, help] of [
-      ['remaining', 'Requests left in the rate-limit window, per installation'],
-      ['limit', 'Requests allowed per rate-limit window, per installation'],
-    ] as const) {
-      gauge(
-        `hookflow_api_rate_limit_${pick}`,
-        help,
-        [...budgets.values()].map(
-          (b) =>
-            `hookflow_api_rate_limit_${pick}{installation="${escapeLabel(b.installation)}",resource="${escapeLabel(b.resource)}"} ${b[pick]}`,
-        ),
-      );
-    }
-    const read = await Promise.all(
-      [...sources].map(async ([name, source]) => {
-        // A source that does not answer in time (Temporal or storage away) gives no sample: never a stale one.
-        const value = await withDeadline(source.read(), sourceDeadlineMs).catch(() => undefined);
-        return { name, help: source.help, value };
-      }),
-    );
-    for (const { name, help, value } of read)
-      gauge(name, help, value === undefined ? [] : [`${name} ${value}`]);
-    return out.join('\n');
-  }
 
   return {
     meter,
@@ -217,11 +163,8 @@ export function createMetrics(
       authFailures.add(1, { reason });
     },
 
-    recordBudget(b: { installation: string; resource: string; remaining: number; limit: number }) {
-      const key = `${b.installation}\u0000${b.resource}`;
-      budgets.delete(key);
-      budgets.set(key, b);
-      if (budgets.size > MAX_BUDGET_SERIES) budgets.delete(budgets.keys().next().value!);
+    recordBudget(b: Budget) {
+      gauges.recordBudget(b);
     },
 
     recordSyncJob(result: 'completed' | 'failed') {
@@ -234,7 +177,7 @@ export function createMetrics(
 
     /** Sync jobs running now, read (from Temporal's visibility) at each scrape. */
     observeSyncJobsRunning(read: () => Promise<number>) {
-      sources.set('hookflow_sync_jobs_running', { help: 'Repository sync jobs running', read });
+      gauges.observe('hookflow_sync_jobs_running', 'Repository sync jobs running', read);
     },
 
     /** More Prometheus text for `/metrics`, such as the Temporal SDK's own worker metrics. */
@@ -244,7 +187,7 @@ export function createMetrics(
 
     /** Deliveries waiting in the outbox for Temporal, read from storage at each scrape. */
     observeOutboxDepth(read: () => Promise<number>) {
-      sources.set('hookflow_outbox_depth', { help: 'Deliveries waiting in the outbox for Temporal', read });
+      gauges.observe('hookflow_outbox_depth', 'Deliveries waiting in the outbox for Temporal', read);
     },
 
     /** The Prometheus text exposition of every metric. */
@@ -252,7 +195,7 @@ export function createMetrics(
       const { resourceMetrics } = await exporter.collect();
       const extra = await Promise.all(texts.map((read) => read().catch(() => '')));
       // Every line, the last included, ends with a line feed, as the text format requires.
-      return [serializer.serialize(resourceMetrics), await gaugeText(), ...extra]
+      return [serializer.serialize(resourceMetrics), await gauges.text(), ...extra]
         .filter(Boolean)
         .map((part) => (part.endsWith('\n') ? part : `${part}\n`))
         .join('');

@@ -16,7 +16,7 @@ export interface ProcessTelemetry {
 }
 
 export async function startProcessTelemetry(
-  config: Config,
+  config: Pick<Config, 'telemetry' | 'logLevel'>,
   serviceName: string,
   defer: Defer,
   /** For a process that runs a worker: the Temporal runtime is installed, logging here. */

@@ -1,21 +1,14 @@
-// Traces (O1) on the OpenTelemetry trace SDK 1.x, the line Temporal's 1.24 interceptors are built
+// Traces on the OpenTelemetry trace SDK 1.x, the line Temporal's 1.24 interceptors are built
 // on. One tracer provider per process, registered globally (with the AsyncLocalStorage context
 // manager and the W3C propagator), exporting where the OTEL_* variables say. Every span, the
 // workflow spans that arrive through the worker's sink included, passes through one redacting
-// processor before any exporter sees it (S1).
-import {
-  SpanStatusCode,
-  trace,
-  type Attributes,
-  type AttributeValue,
-  type Context,
-  type Span,
-  type SpanOptions,
-} from '@opentelemetry/api';
+// processor before any exporter sees it; it applies the same redaction policy as the logger.
+import { SpanStatusCode, trace, type Context, type Span, type SpanOptions } from '@opentelemetry/api';
 import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { Resource } from '@opentelemetry/resources';
+import { redactAttributes, redactText } from './redaction';
 import { serviceResource } from './resource';
 import {
   BatchSpanProcessor,
@@ -39,39 +32,6 @@ export interface Tracing {
 
 /** The tracer for hookflow's own spans; a no-op until a provider is registered. */
 export const tracer = () => trace.getTracer('hookflow');
-
-/** Attribute keys that name a secret or a personal field: such attributes are dropped whole. */
-const SECRET_KEY = /authorization|token|secret|signature|password|private.?key|cookie|e-?mail|phone/i;
-/** Values that look like credentials wherever they appear: GitHub tokens, bearer headers, JWTs, PEM keys. */
-const SECRET_VALUE =
-  /\bgh[pousr]_[A-Za-z0-9_-]{16,}|\bgithub_pat_[A-Za-z0-9_]{16,}|\bv1\.[0-9a-f]{40}\b|\b(?:Bearer|token)\s+[A-Za-z0-9._~+/=-]{8,}|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
-
-export function redactText(text: string): string {
-  return text.replace(SECRET_VALUE, '[redacted]').replace(EMAIL, '[redacted]');
-}
-
-function redactValue(v: unknown): AttributeValue | undefined {
-  if (typeof v === 'string') return redactText(v);
-  if (typeof v === 'number' || typeof v === 'boolean') return v;
-  if (
-    Array.isArray(v) &&
-    v.every((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean')
-  )
-    return v.map((x) => (typeof x === 'string' ? redactText(x) : x)) as AttributeValue;
-  // Objects are not valid attribute values (the workflow sink adds some: memo, search attributes).
-  return undefined;
-}
-
-export function redactAttributes(attributes: Attributes): Attributes {
-  const out: Attributes = {};
-  for (const [k, v] of Object.entries(attributes)) {
-    if (SECRET_KEY.test(k)) continue;
-    const clean = redactValue(v);
-    if (clean !== undefined) out[k] = clean;
-  }
-  return out;
-}
 
 /** A view of `span` with secrets removed from its attributes, events and status. */
 function redacted(span: ReadableSpan): ReadableSpan {

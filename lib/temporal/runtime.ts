@@ -1,4 +1,6 @@
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+// The Temporal SDK's runtime for a worker process: its log lines go into hookflow's logger, and its
+// own worker metrics are served in Prometheus's format for `/metrics` to fold in.
+import { DefaultLogger, Runtime, type LogEntry, type LogLevel } from '@temporalio/worker';
 import type { Logger } from '../logger';
 
 const LEVELS: Record<string, LogLevel> = {
@@ -16,16 +18,8 @@ const LEVELS: Record<string, LogLevel> = {
  */
 export function installTemporalRuntime(logger: Logger, level: string, metricsAddress?: string): void {
   const sdkLevel = LEVELS[level] ?? (level === 'silent' || level === 'fatal' ? 'ERROR' : 'INFO');
-  const sdk = logger.child({ component: 'temporal-sdk' });
   Runtime.install({
-    logger: new DefaultLogger(sdkLevel, (entry) => {
-      const { message, meta } = entry;
-      const method =
-        entry.level === 'TRACE'
-          ? 'trace'
-          : (entry.level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
-      sdk[method](meta ?? {}, message);
-    }),
+    logger: new DefaultLogger(sdkLevel, temporalLogFunction(logger)),
     ...(metricsAddress
       ? {
           telemetryOptions: {
@@ -40,4 +34,17 @@ export function installTemporalRuntime(logger: Logger, level: string, metricsAdd
         }
       : {}),
   });
+}
+
+/**
+ * Writes the SDK's log entries as hookflow log lines, their metadata as fields. hookflow's logger
+ * writes an Error among them (the SDK passes one as `error`) with its message and stack, where
+ * plain JSON would write `{}`.
+ */
+export function temporalLogFunction(logger: Logger): (entry: LogEntry) => void {
+  const sdk = logger.child({ component: 'temporal-sdk' });
+  return ({ level, message, meta }) => {
+    const method = level === 'TRACE' ? 'trace' : (level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
+    sdk[method](meta ?? {}, message);
+  };
 }

@@ -1,15 +1,17 @@
+// Configuration: defaults, every problem reported at once (a role's own requirements included), and
+// the values each setting turns into.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { ConfigError, loadConfig } from '../lib/config';
-import { GITHUB_WORKFLOWS, DECLARATIVE_WORKFLOW } from '../server/providers';
-import * as workflows from '../workflows';
+import { ConfigError, loadConfig, type Role } from '../../lib/config';
+import { GITHUB_WORKFLOWS, DECLARATIVE_WORKFLOW } from '../../server/providers';
+import * as workflows from '../../workflows';
 
-function problems(env: Record<string, string>): string[] {
+function problems(env: Record<string, string>, role?: Role): string[] {
   try {
-    loadConfig(env);
+    loadConfig(env, role);
   } catch (err) {
     assert.ok(err instanceof ConfigError);
     return err.problems;
@@ -188,6 +190,53 @@ describe('configuration', () => {
     assert.match(named([provider('github', '/a')]), /provider name github is taken/);
     assert.match(named([provider('x', '/a'), provider('x', '/b')]), /provider name x is taken/);
     assert.match(named([provider('x', '/a'), provider('y', '/a')]), /path \/a is used by two providers/);
+  });
+
+  test('LOG_FORMAT is json or pretty; unset, the terminal decides', () => {
+    assert.equal(loadConfig({}).logFormat, undefined);
+    assert.equal(loadConfig({ LOG_FORMAT: 'json' }).logFormat, 'json');
+    assert.equal(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat, 'pretty');
+    assert.deepEqual(problems({ LOG_FORMAT: 'text' }), [
+      'LOG_FORMAT: Invalid option: expected one of "json"|"pretty"',
+    ]);
+  });
+
+  test("a role's requirements are reported in the same list as every other problem", () => {
+    const split = {
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      DATABASE_URL: 'postgres://hookflow@db/hookflow',
+    };
+    // npm start and the command line run on the embedded defaults: nothing more is required.
+    assert.deepEqual(problems({}, 'all'), []);
+    assert.deepEqual(problems({}, 'cli'), []);
+    assert.deepEqual(problems({}), [], 'all is the default role');
+    for (const role of ['server', 'worker'] as const) {
+      assert.deepEqual(problems({ PORT: 'x' }, role), [
+        'PORT: must be a whole number',
+        `TEMPORAL_ADDRESS: required when the ${role} runs on its own (npm start runs a local Temporal)`,
+        'DATABASE_URL: required when server and worker run as separate processes (the embedded store is single-process)',
+      ]);
+      const c = loadConfig(split, role);
+      assert.equal(c.temporal.address, 'temporal:7233');
+      assert.equal(c.databaseUrl, 'postgres://hookflow@db/hookflow');
+    }
+    // A worker in App mode seals installation tokens that every other worker must open.
+    const app = {
+      ...split,
+      APP_ID: '1',
+      PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----',
+    };
+    const needsKey =
+      'HOOKFLOW_ENCRYPTION_KEY: required for a worker in App mode (make one with: openssl rand -base64 32)';
+    assert.deepEqual(problems(app, 'worker'), [needsKey]);
+    assert.deepEqual(problems(app, 'server'), []);
+    assert.deepEqual(problems(app, 'all'), []);
+    const key = Buffer.alloc(32, 7).toString('base64');
+    assert.deepEqual(problems({ ...app, HOOKFLOW_ENCRYPTION_KEY: key }, 'worker'), []);
+    assert.deepEqual(
+      problems({ APP_ID: '1', PRIVATE_KEY: app.PRIVATE_KEY }, 'worker').map((p) => p.split(':')[0]),
+      ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'HOOKFLOW_ENCRYPTION_KEY'],
+    );
   });
 
   test('every workflow the front door names is exported by workflows/', () => {
