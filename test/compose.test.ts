@@ -90,8 +90,19 @@ describe('docker-compose.yml', () => {
     assert.ok(server.build, 'the server image is built from the Dockerfile');
     assert.ok(existsSync(path.join(root, 'Dockerfile')));
     assert.equal(worker.image, server.image, 'server and worker share one image');
-    assert.ok(existsSync(path.join(root, server.command!.at(-1)!)), 'server entry point exists');
-    assert.ok(existsSync(path.join(root, worker.command!.at(-1)!)), 'worker entry point exists');
+    // The image runs the compiled build (dist/…/main.js, made by `npm run build` in the Dockerfile)
+    // under plain node: each entry point is compiled from a source that exists.
+    const source = (command: string[] | undefined) => {
+      assert.equal(command?.[0], 'node', 'plain node runs the build, no tsx');
+      const compiled = command.at(-1)!;
+      assert.match(compiled, /^dist\/.+\.js$/);
+      return compiled.replace(/^dist\//, '').replace(/\.js$/, '.ts');
+    };
+    assert.ok(existsSync(path.join(root, source(server.command))), 'server entry point exists');
+    assert.ok(existsSync(path.join(root, source(worker.command))), 'worker entry point exists');
+    const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    assert.match(dockerfile, /RUN npm run build/);
+    assert.match(dockerfile, /COPY --from=build \/app\/dist \.\/dist/);
     assert.ok(server.ports!.includes('3000:3000'));
     assert.equal(worker.ports, undefined, 'workers publish no port, so they can scale');
     assert.ok((worker.deploy?.replicas ?? 1) >= 2, 'several worker replicas');
