@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { DeliveryRef } from '../lib/delivery';
+import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { DELIVERY_ACTIVITY } from './activity-options';
 import { runDelivery } from './run-delivery';
 
