@@ -1,3 +1,4 @@
+// `installation_repositories`: keeps the installation's repository list current.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
@@ -6,7 +7,6 @@ import { runDelivery } from './run-delivery';
 
 const { updateInstallationRepositories } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
 
-/** `installation_repositories`: keeps the installation's repository list current. */
 export async function onInstallationRepositories(ref: DeliveryRef): Promise<string> {
   return runDelivery(ref, () => updateInstallationRepositories(ref));
 }

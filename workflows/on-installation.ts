@@ -1,3 +1,5 @@
+// `installation`: created → register it and its repositories; deleted → remove it and its stored
+// data.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
@@ -7,7 +9,6 @@ import { runDelivery } from './run-delivery';
 const { registerInstallation, removeInstallation, describeDelivery } =
   proxyActivities<Activities>(DELIVERY_ACTIVITY);
 
-/** `installation`: created → register it and its repositories; deleted → remove it and its stored data. */
 export async function onInstallation(ref: DeliveryRef): Promise<string> {
   return runDelivery(ref, async () => {
     switch (ref.action) {

@@ -1,3 +1,4 @@
+// `issue_comment`: keeps the comments table current between syncs.
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
@@ -6,7 +7,6 @@ import { runDelivery, SYNC_TABLES_PATCH } from './run-delivery';
 
 const { describeDelivery, applyCommentEvent } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
 
-/** `issue_comment`: keeps the comments table current between syncs. */
 export async function onIssueComment(ref: DeliveryRef): Promise<string> {
   // Deliveries started before the tables existed replay without the new step.
   return runDelivery(ref, async () => {

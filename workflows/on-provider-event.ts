@@ -1,3 +1,4 @@
+// An event of a declaratively configured provider: checks and summarises the delivery.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
@@ -6,7 +7,6 @@ import { runDelivery } from './run-delivery';
 
 const { describeDelivery } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
 
-/** An event of a declaratively configured provider: checks and summarises the delivery. */
 export async function onProviderEvent(ref: DeliveryRef): Promise<string> {
   return runDelivery(ref, () => describeDelivery(ref));
 }

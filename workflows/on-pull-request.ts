@@ -1,3 +1,4 @@
+// `pull_request`: keeps the pull requests table current between syncs.
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
@@ -6,7 +7,6 @@ import { runDelivery, SYNC_TABLES_PATCH } from './run-delivery';
 
 const { describeDelivery, applyPullRequestEvent } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
 
-/** `pull_request`: keeps the pull requests table current between syncs. */
 export async function onPullRequest(ref: DeliveryRef): Promise<string> {
   // Deliveries started before the tables existed replay without the new step.
   return runDelivery(ref, async () => {

@@ -1,3 +1,5 @@
+// `push` to the default branch (the front door ignores the rest): checks and summarises the
+// delivery.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
@@ -6,7 +8,6 @@ import { runDelivery } from './run-delivery';
 
 const { describeDelivery } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
 
-/** `push` to the default branch (the front door ignores the rest): checks and summarises the delivery. */
 export async function onPush(ref: DeliveryRef): Promise<string> {
   return runDelivery(ref, () => describeDelivery(ref));
 }
