@@ -50,6 +50,18 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts'],
     rules: {
+      // The import rule sees only static imports; a module loaded any other way escapes it.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportExpression',
+          message: 'Import modules statically in workflow code, where no-restricted-imports checks them.',
+        },
+        {
+          selector: "CallExpression[callee.name='require']",
+          message: 'Import modules statically in workflow code, where no-restricted-imports checks them.',
+        },
+      ],
       'no-restricted-imports': [
         'error',
         {

@@ -97,6 +97,14 @@ describe('workflow code imports only what runs in the sandbox', () => {
     }
   });
 
+  test('modules are imported statically, where the rule sees them', async () => {
+    for (const code of ["void import('node:fs');", "void require('node:fs');"]) {
+      const [result] = await eslint.lintText(`${code}\nexport {};\n`, { filePath: 'workflows/probe.ts' });
+      const rules = (result?.messages ?? []).map((m) => m.ruleId);
+      assert.ok(rules.includes('no-restricted-syntax'), `${code}: ${rules.join(', ')}`);
+    }
+  });
+
   test('re-exports are held to the same boundary', async () => {
     assert.equal((await inWorkflow("export { loadConfig } from '../lib/config';")).length, 1);
     assert.equal((await inWorkflow("export * from 'node:fs';")).length, 1);
