@@ -1,7 +1,7 @@
 // The ledger's side of every delivery workflow: a one-line summary of what the delivery is about,
 // and its final outcome, written with the run that reached it.
 import { Context } from '@temporalio/activity';
-import type { DeliveryRef } from '../lib/delivery';
+import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import type { ActivityDeps } from './activity-deps';
 import { loadPayload } from './payload';
 

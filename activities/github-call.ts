@@ -1,10 +1,10 @@
 // The GitHub client as the activities call it. Every API error leaves an activity as the Temporal
-// failure toFailure makes of it (activities/api-failure.ts), nowhere else, so the workflows see one
-// vocabulary of failures whichever activity met the error.
+// failure toTemporalFailure makes of it (activities/to-temporal-failure.ts), nowhere else, so the
+// workflows see one vocabulary of failures whichever activity met the error.
 import { ApplicationFailure } from '@temporalio/activity';
-import { FAILURE } from '../lib/api-failures';
+import { FAILURE } from '../lib/contracts/failure-types';
 import type { ActivityDeps } from './activity-deps';
-import { toFailure, type FailurePolicy } from './api-failure';
+import { toTemporalFailure, type FailurePolicy } from './to-temporal-failure';
 import type { GitHubClient } from './github/client';
 
 export interface GitHubCaller {
@@ -32,7 +32,7 @@ export function githubCaller(deps: Pick<ActivityDeps, 'github' | 'api'>): GitHub
       try {
         return await fn();
       } catch (err) {
-        throw toFailure(err, policy);
+        throw toTemporalFailure(err, policy);
       }
     },
   };

@@ -2,7 +2,8 @@
 // repositories (so a sync knows which installation to call with); an uninstall stops its sync jobs
 // and deletes what hookflow stored for it, since only the data the integration needs is kept.
 import { ApplicationFailure } from '@temporalio/activity';
-import type { DeliveryRef } from '../lib/delivery';
+import type { DeliveryRef } from '../lib/contracts/delivery-ref';
+import { FAILURE } from '../lib/contracts/failure-types';
 import type { ActivityDeps } from './activity-deps';
 import { loadPayload } from './payload';
 import { stopSyncs } from './stop-syncs';
@@ -23,7 +24,7 @@ function requireInstallation(ref: DeliveryRef): string {
   if (ref.installation === null) {
     throw ApplicationFailure.nonRetryable(
       `${ref.event} delivery ${ref.key} names no installation`,
-      'MalformedPayload',
+      FAILURE.malformedPayload,
     );
   }
   return ref.installation;
@@ -50,7 +51,7 @@ export function createInstallationActivities(deps: Pick<ActivityDeps, 'store' | 
       if (!registered) {
         throw ApplicationFailure.nonRetryable(
           `installation ${installationId} is registered to another hook than ${ref.source}`,
-          'InstallationOwnedElsewhere',
+          FAILURE.installationOwnedElsewhere,
         );
       }
       logger.info(

@@ -1,5 +1,6 @@
 // A delivery's payload as the activities read it: from the ledger, where the front door stored it.
 import { ApplicationFailure } from '@temporalio/activity';
+import { FAILURE } from '../lib/contracts/failure-types';
 import type { Store } from '../lib/storage';
 
 /** Reads a delivery's payload back from the ledger, exactly as it arrived. */
@@ -8,7 +9,7 @@ export async function loadPayload(store: Store, key: string): Promise<Record<str
   if (!row?.rawBody) {
     // Purged by retention or deleted with its installation: retrying cannot bring it back.
     throw ApplicationFailure.create({
-      type: 'PayloadUnavailable',
+      type: FAILURE.payloadUnavailable,
       message: `the payload of ${key} is no longer stored`,
       nonRetryable: true,
     });

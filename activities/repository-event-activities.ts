@@ -2,7 +2,7 @@
 // polling. Each event is projected exactly as the backfill projects its listings
 // (activities/sync/project.ts), and the upserts never let an older copy overwrite a newer one, so a
 // late or repeated delivery is harmless.
-import type { DeliveryRef } from '../lib/delivery';
+import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { deleteRow, upsertComments, upsertIssues, upsertPulls } from '../lib/storage/repo-data';
 import type { ActivityDeps } from './activity-deps';
 import { loadPayload, payloadObject } from './payload';

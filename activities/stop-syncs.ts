@@ -1,7 +1,7 @@
 // Uninstall stops the installation's sync jobs and their reconciliation schedules: an App that lost
 // access to a repository can only fail there, and its data is deleted with the installation.
 import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { resyncScheduleId, syncWorkflowId } from '../lib/sync';
+import { resyncScheduleId, syncWorkflowId } from '../lib/sync-client';
 
 /** Returns how many running jobs and schedules it stopped. */
 export async function stopSyncs(client: Client | undefined, repositories: string[]): Promise<number> {

@@ -2,7 +2,7 @@
 // listings page by page into the tables, then record the finished sync and keep its reconciliation
 // schedule. The schedule's action, startSync, starts the same one job per repository.
 import { activityInfo, ApplicationFailure, Context, log } from '@temporalio/activity';
-import { FAILURE } from '../lib/api-failures';
+import { FAILURE } from '../lib/contracts/failure-types';
 import {
   countRows,
   deleteCheckpoints,
@@ -13,10 +13,11 @@ import {
   saveSyncTarget,
   writeCheckpoint,
 } from '../lib/storage/repo-data';
-import { syncWorkflowId, type SyncArgs, type SyncKind, type SyncProgress } from '../lib/sync';
-import { startSyncJob } from '../lib/sync-client';
+import type { SyncArgs, SyncKind, SyncProgress } from '../lib/contracts/sync-progress';
+import { startSyncJob, syncWorkflowId } from '../lib/sync-client';
 import type { ActivityDeps } from './activity-deps';
-import { beat, toFailure } from './api-failure';
+import { beat } from './attempt-state';
+import { toTemporalFailure } from './to-temporal-failure';
 import { githubCaller } from './github-call';
 import { ApiError } from './github/api-error';
 import type { ApiResponse } from './github/client';
@@ -151,7 +152,7 @@ export function createSyncActivities(deps: ActivityDeps) {
               waitMs = err.details.waitMs ?? api.retryWaitMs;
               break;
             }
-            throw toFailure(err, policy);
+            throw toTemporalFailure(err, policy);
           }
           const items = Array.isArray(res.data) ? res.data : [];
           totals.pages += 1;

@@ -1,7 +1,7 @@
 // The example write-back on a new issue: label it, then welcome its author once. Each step is
 // idempotent under redelivery (GitHub's redeliver sends the same event again), and the client paces
 // the mutations as GitHub's secondary rate limits ask.
-import type { DeliveryRef } from '../lib/delivery';
+import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import type { ActivityDeps } from './activity-deps';
 import { githubCaller } from './github-call';
 import { apiRoute, keepOnApiOrWarn } from './keep-on-api';

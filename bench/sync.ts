@@ -16,7 +16,7 @@ import { createLogger } from '../lib/logger';
 import { freePort } from '../lib/net';
 import { openStore } from '../lib/storage';
 import { startSyncJob, syncArgs } from '../lib/sync-client';
-import type { SyncProgress } from '../lib/sync';
+import type { SyncProgress } from '../lib/contracts/sync-progress';
 import { findTemporalCli } from '../lib/temporal/cli';
 import { exitOnError, writeResults } from './results';
 import { startDevServer } from '../lib/temporal/dev-server';

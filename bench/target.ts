@@ -10,6 +10,7 @@ import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { openStore } from '../lib/storage';
 import { startTracing } from '../lib/telemetry/tracing';
+import type { WorkflowType } from '../lib/temporal/workflow-type';
 import { serve } from '../server/serve';
 import { GITHUB_SHA256, verifySignature } from '../server/signature';
 
@@ -84,7 +85,7 @@ async function startLoop(): Promise<void> {
   let n = 0;
   const start = async (latencies: number[]) => {
     const t0 = performance.now();
-    await client.workflow.start('onIssues', {
+    await client.workflow.start('onIssues' satisfies WorkflowType, {
       taskQueue: 'bench-loop',
       workflowId: `loop-${process.pid}-${n++}`,
       args: [arg],

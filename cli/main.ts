@@ -4,9 +4,8 @@ import { parseArgs } from 'node:util';
 import { Connection, Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { MultiBar, Presets } from 'cli-progress';
 import { ConfigError, loadConfig } from '../lib/config';
-import { REPOSITORY_NAME, syncWorkflowId, type SyncProgress } from '../lib/sync';
-import { startSyncJob, syncArgs } from '../lib/sync-client';
-import { progressQuery } from '../workflows/sync-repository';
+import { SYNC_PROGRESS_QUERY, type SyncProgress } from '../lib/contracts/sync-progress';
+import { REPOSITORY_NAME, startSyncJob, syncArgs, syncWorkflowId } from '../lib/sync-client';
 
 const USAGE = `Usage:
   hookflow sync <owner>/<repo> [--installation <id>] [--json]   start a backfill, or attach to the running one
@@ -103,7 +102,7 @@ async function follow(handle: WorkflowHandle, json: boolean): Promise<SyncProgre
   const bar = tty ? bars.create(100, 0, { text: 'starting…' }) : undefined;
   let lastPrinted = 0;
   const tick = async () => {
-    const p = await handle.query(progressQuery).catch(() => undefined);
+    const p = await handle.query<SyncProgress>(SYNC_PROGRESS_QUERY).catch(() => undefined);
     if (!p) return;
     const done = p.estimatedMsLeft === null ? 0 : p.elapsedMs / Math.max(1, p.elapsedMs + p.estimatedMsLeft);
     if (bar) bar.update(Math.round(done * 100), { text: line(p) });

@@ -1,12 +1,25 @@
-// Starting a repository sync from outside a workflow (the CLI, tests): one job per repository, so a
-// second start attaches to the running one instead of starting another.
+// Starting a repository sync from outside a workflow (the CLI, activities, tests), and the IDs of a
+// repository's sync job and re-sync schedule: one job per repository, so a second start attaches to
+// the running one instead of starting another.
 import {
   WorkflowIdConflictPolicy,
   type Client,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import type { Config } from './config';
-import { syncWorkflowId, type SyncArgs } from './sync';
+import type { SyncArgs } from './contracts/sync-progress';
+import type { WorkflowType } from './temporal/workflow-type';
+
+/** One sync job per repository: a second start attaches to it (workflow ID conflict policy USE_EXISTING). */
+export function syncWorkflowId(repository: string): string {
+  return `sync:github:${repository.toLowerCase()}`;
+}
+
+export function resyncScheduleId(repository: string): string {
+  return `resync:github:${repository.toLowerCase()}`;
+}
+
+export const REPOSITORY_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 
 export function syncArgs(config: Pick<Config, 'api'>, repository: string, installation?: string): SyncArgs {
   return {
@@ -24,7 +37,7 @@ export async function startSyncJob(
   taskQueue: string,
   args: SyncArgs,
 ): Promise<WorkflowHandleWithFirstExecutionRunId> {
-  return client.workflow.start('syncRepository', {
+  return client.workflow.start('syncRepository' satisfies WorkflowType, {
     workflowId: syncWorkflowId(args.repository),
     taskQueue,
     args: [args],

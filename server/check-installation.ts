@@ -1,7 +1,7 @@
 // Whether the source that signed a delivery may speak for the installation the payload names (403
 // otherwise). A hook's secret speaks only for installations registered to that hook, so a leaked
 // hook secret cannot claim someone else's installation.
-import type { DeliveryRef } from '../lib/delivery';
+import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import type { Store } from '../lib/storage';
 import type { Provider, Source } from './providers';
 import { Refusal } from './refusal';

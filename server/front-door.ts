@@ -5,7 +5,7 @@
 // before the signature is verified. README "How a delivery is handled" lists the answers.
 import { context, propagation, trace } from '@opentelemetry/api';
 import type { Context } from 'koa';
-import type { DeliveryOutcome, DeliveryRef } from '../lib/delivery';
+import type { DeliveryOutcome, DeliveryRef } from '../lib/contracts/delivery-ref';
 import type { Logger } from '../lib/logger';
 import { deliveryAttributes } from '../lib/telemetry/attributes';
 import { isStorageUnavailable, type Store } from '../lib/storage';

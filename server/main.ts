@@ -4,7 +4,7 @@ import { createLogger } from '../lib/logger';
 import { runMain } from '../lib/main';
 import { openStore } from '../lib/storage';
 import { clientConnection } from '../lib/temporal/connect';
-import { ensureSearchAttributes } from '../lib/temporal/dev-server';
+import { ensureSearchAttributes } from '../lib/temporal/search-attributes';
 import { logDestination } from '../lib/telemetry/log-output';
 import { startProcessTelemetry } from '../lib/telemetry/process';
 import { serve } from './serve';

@@ -3,6 +3,7 @@
 // other HMAC-signing providers are described declaratively in the sources file.
 import type { Config } from '../lib/config';
 import type { DeclarativeProviderConfig } from '../lib/sources-file';
+import type { WorkflowType } from '../lib/temporal/workflow-type';
 import { ownValue } from './own-value';
 import { GITHUB_SHA1, GITHUB_SHA256, type SignatureScheme } from './signature';
 
@@ -22,7 +23,7 @@ export interface Source {
 }
 
 export type Route =
-  { kind: 'ping' } | { kind: 'ignored'; reason: string } | { kind: 'workflow'; workflowType: string };
+  { kind: 'ping' } | { kind: 'ignored'; reason: string } | { kind: 'workflow'; workflowType: WorkflowType };
 
 export interface Provider {
   name: string;
@@ -39,10 +40,10 @@ export interface Provider {
 }
 
 /**
- * Workflow type per handled GitHub event; the names are exports of workflows/index.ts. Look an event
- * up with `ownValue`: the event name comes from the sender.
+ * Workflow type per handled GitHub event; the compiler checks each against the exports of
+ * workflows/index.ts. Look an event up with `ownValue`: the event name comes from the sender.
  */
-export const GITHUB_WORKFLOWS: Readonly<Record<string, string>> = {
+export const GITHUB_WORKFLOWS: Readonly<Record<string, WorkflowType>> = {
   installation: 'onInstallation',
   installation_repositories: 'onInstallationRepositories',
   issues: 'onIssues',
@@ -51,7 +52,7 @@ export const GITHUB_WORKFLOWS: Readonly<Record<string, string>> = {
   push: 'onPush',
 };
 
-export const DECLARATIVE_WORKFLOW = 'onProviderEvent';
+export const DECLARATIVE_WORKFLOW: WorkflowType = 'onProviderEvent';
 
 export function githubProvider(
   config: Pick<Config, 'webhookPath' | 'webhookSecrets' | 'webhookAllowSha1' | 'sources'>,

@@ -3,7 +3,7 @@
 // redelivers (ALLOW_DUPLICATE_FAILED_ONLY for exactly that case). The start is
 // bounded by a deadline so an unreachable Temporal costs an acknowledgement milliseconds, not minutes.
 import { type Client, isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type { DeliveryRef } from '../lib/delivery';
+import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { searchAttributesFor } from '../lib/temporal/search-attributes';
 
 export type StartResult =

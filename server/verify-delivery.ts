@@ -3,7 +3,7 @@
 //   5 a JSON object whose event, action, installation and repository can be stored (400).
 // What comes out is a delivery whose signature is verified and whose fields are all present.
 import type { Context } from 'koa';
-import { deliveryKey, NO_HOOK_ID, type DeliveryRef } from '../lib/delivery';
+import { deliveryKey, NO_HOOK_ID, type DeliveryRef } from '../lib/contracts/delivery-ref';
 import { parsePayload, readDeliveryBody, type DeliveryBody } from './delivery-body';
 import { display, EVENT_NAME, readDeliveryHeaders, type DeliveryHeaders } from './delivery-headers';
 import { fieldAt, type Provider, type Source } from './providers';

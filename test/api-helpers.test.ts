@@ -2,7 +2,8 @@
 // (classify, rate-limit, link, redirect) are tested in test/unit/.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { toFailure, FAILURE } from '../activities/api-failure';
+import { toTemporalFailure } from '../activities/to-temporal-failure';
+import { FAILURE } from '../lib/contracts/failure-types';
 import { ApiError } from '../activities/github/api-error';
 import { ApplicationFailure } from '@temporalio/common';
 import { createSealer, encryptionKeys } from '../lib/crypto';
@@ -21,7 +22,7 @@ describe('API errors become Temporal failures in one place', () => {
       waitMs,
     });
   const fail = (e: ApiError, serverErrorsBefore = 0) =>
-    toFailure(
+    toTemporalFailure(
       e,
       policy,
       () => serverErrorsBefore,

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { deliveryKey, type DeliveryRef } from '../lib/delivery';
+import { deliveryKey, type DeliveryRef } from '../lib/contracts/delivery-ref';
 import { openStore, type Store } from '../lib/storage';
 import { openPostgres } from '../lib/storage/db';
 import { migrate, MIGRATIONS } from '../lib/storage/migrations';

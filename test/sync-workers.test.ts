@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { freePort } from '../lib/net';
 import { countRows } from '../lib/storage/repo-data';
 import { startSyncJob, syncArgs } from '../lib/sync-client';
-import type { SyncProgress } from '../lib/sync';
+import type { SyncProgress } from '../lib/contracts/sync-progress';
 import { progressQuery } from '../workflows/sync-repository';
 import { apiEnv, issueOpened, startFake } from './helpers/api';
 import { waitFor } from './helpers/env';

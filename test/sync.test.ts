@@ -8,7 +8,7 @@ import { createLogger } from '../lib/logger';
 import { countRows } from '../lib/storage/repo-data';
 import { getSyncTarget } from '../lib/storage/repo-data';
 import { syncArgs, startSyncJob } from '../lib/sync-client';
-import type { SyncProgress } from '../lib/sync';
+import type { SyncProgress } from '../lib/contracts/sync-progress';
 import { progressQuery } from '../workflows/sync-repository';
 import type { FakeGitHub } from './fake-github/server';
 import { apiEnv, startFake } from './helpers/api';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startSyncJob, syncArgs } from '../lib/sync-client';
-import type { SyncProgress } from '../lib/sync';
+import type { SyncProgress } from '../lib/contracts/sync-progress';
 import type { FakeGitHub } from './fake-github/server';
 import { issueOpened, startFake } from './helpers/api';
 import { startHookflow, type Harness } from './helpers/harness';

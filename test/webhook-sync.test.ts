@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '../lib/logger';
-import type { SyncProgress } from '../lib/sync';
+import type { SyncProgress } from '../lib/contracts/sync-progress';
 import { startSyncJob, syncArgs } from '../lib/sync-client';
 import type { FakeGitHub } from './fake-github/server';
 import { apiEnv, installRepo, startFake } from './helpers/api';

@@ -7,11 +7,12 @@ import { trace } from '@opentelemetry/api';
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, TemporalFailure } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptors } from '@temporalio/worker';
-import { FAILURE } from '../lib/api-failures';
+import { FAILURE } from '../lib/contracts/failure-types';
 import { storageRejection } from '../lib/storage/storage-rejection';
 import { deliveryAttributes, isDeliveryRef } from '../lib/telemetry/attributes';
 import type { Metrics } from '../lib/telemetry/metrics';
 import { workContext } from '../lib/telemetry/work-context';
+import type { WorkflowType } from '../lib/temporal/workflow-type';
 
 type Counted = Pick<Metrics, 'recordRetry' | 'recordSyncJob' | 'recordDeliveryWorkflow'>;
 
@@ -21,9 +22,6 @@ const RETRY_REASONS: Record<string, string> = {
   [FAILURE.rateLimitWait]: 'rate_limited',
   [FAILURE.busy]: 'busy',
 };
-
-/** The failure type of a storage error that a retry would only repeat (see storage-rejection.ts). */
-export const STORAGE_REJECTED = 'StorageRejected';
 
 /**
  * A storage error that the same statement would meet again (bad data, a violated constraint) fails
@@ -35,7 +33,7 @@ export function withoutHopelessRetries(err: unknown): unknown {
   const rejection = storageRejection(err);
   if (!rejection) return err;
   return ApplicationFailure.create({
-    type: STORAGE_REJECTED,
+    type: FAILURE.storageRejected,
     message: `storage refused the write (SQLSTATE ${rejection.sqlState}): ${rejection.message}`,
     nonRetryable: true,
     ...(err instanceof Error ? { cause: err } : {}),
@@ -82,7 +80,8 @@ export function hookflowActivityInterceptor(metrics: Counted | undefined) {
           } catch (thrown) {
             const err = withoutHopelessRetries(thrown);
             if (isFinal(err)) {
-              if (workflowType === 'syncRepository') metrics?.recordSyncJob('failed');
+              if (workflowType === ('syncRepository' satisfies WorkflowType))
+                metrics?.recordSyncJob('failed');
             } else if (!(err instanceof CancelledFailure)) {
               // A long rate-limit wait (the workflow's timer, then a new attempt) counts as a retry too.
               const type = err instanceof ApplicationFailure ? (err.type ?? '') : '';

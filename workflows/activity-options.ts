@@ -1,4 +1,7 @@
+// Every activity option preset the workflows use, in one place, so each activity's timeouts and
+// retry policy are in plain sight.
 import type { ActivityOptions } from '@temporalio/workflow';
+import { FAILURE } from '../lib/contracts/failure-types';
 
 /** Delivery activities touch only hookflow's own storage: short, retried a few times, then the delivery fails visibly. */
 export const DELIVERY_ACTIVITY: ActivityOptions = {
@@ -7,6 +10,49 @@ export const DELIVERY_ACTIVITY: ActivityOptions = {
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumAttempts: 5,
-    nonRetryableErrorTypes: ['PayloadUnavailable'],
+    nonRetryableErrorTypes: [FAILURE.payloadUnavailable],
   },
 };
+
+/** The ledger must learn every delivery's outcome, so writing it is retried without limit (at least once a minute). */
+export const FINISH_DELIVERY_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+};
+
+/**
+ * API activities: Temporal retries 5xx and network errors (the activity sets the delays: 1, 2, 4,
+ * 8 s, then the call fails visibly); client errors and long rate-limit waits are not retried here.
+ */
+export function apiActivityOptions(startToCloseMs: number): ActivityOptions {
+  return {
+    startToCloseTimeout: startToCloseMs,
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      // 5xx retries are counted by the activity (four, then it fails); this also leaves room for the
+      // short rate-limit retries, which do not count against them.
+      maximumAttempts: 12,
+      nonRetryableErrorTypes: [
+        FAILURE.validation,
+        FAILURE.accessLost,
+        FAILURE.notFound,
+        FAILURE.rejected,
+        FAILURE.rateLimitWait,
+        FAILURE.notConfigured,
+        FAILURE.payloadUnavailable,
+      ],
+    },
+  };
+}
+
+/**
+ * A sync's batch of pages: three calls' time, and a heartbeat after each page, so a worker that
+ * dies is noticed within one page's time.
+ */
+export function syncPagesActivityOptions(activityTimeoutMs: number): ActivityOptions {
+  return {
+    ...apiActivityOptions(3 * activityTimeoutMs),
+    heartbeatTimeout: activityTimeoutMs,
+  };
+}

@@ -1,4 +1,6 @@
-// One workflow per handled event; the front door names them in server/providers.ts.
+// The worker's workflows: one per handled event (the front door routes to them in
+// server/providers.ts), the repository sync and its reconciliation. Export workflows only: their
+// names here are the workflow types lib/temporal/workflow-type.ts checks every start against.
 export { onInstallation } from './on-installation';
 export { onInstallationRepositories } from './on-installation-repositories';
 export { onIssues } from './on-issues';

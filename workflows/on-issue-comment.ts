@@ -1,12 +1,12 @@
+// `issue_comment`: keeps the comments table current between syncs.
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { DeliveryRef } from '../lib/delivery';
+import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { DELIVERY_ACTIVITY } from './activity-options';
 import { runDelivery, SYNC_TABLES_PATCH } from './run-delivery';
 
 const { describeDelivery, applyCommentEvent } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
 
-/** `issue_comment`: keeps the comments table current between syncs (J1). */
 export async function onIssueComment(ref: DeliveryRef): Promise<string> {
   // Deliveries started before the tables existed replay without the new step.
   return runDelivery(ref, async () => {

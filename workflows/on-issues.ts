@@ -1,18 +1,17 @@
+// `issues`: keeps the issues table current between syncs, and on `opened` runs the example
+// write-back: label the issue, then welcome its author once (each step idempotent under
+// redelivery; mutations paced by the client). The write-back is off unless HOOKFLOW_WELCOME_LABEL /
+// _COMMENT are set.
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { DeliveryRef } from '../lib/delivery';
-import { DELIVERY_ACTIVITY } from './activity-options';
-import { apiActivityOptions, withRateLimitWaits } from './api-calls';
+import type { DeliveryRef } from '../lib/contracts/delivery-ref';
+import { apiActivityOptions, DELIVERY_ACTIVITY } from './activity-options';
 import { runDelivery, SYNC_TABLES_PATCH } from './run-delivery';
+import { withRateLimitWaits } from './with-rate-limit-waits';
 
 const { describeDelivery, applyIssueEvent } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
 const { addWelcomeLabel, postWelcomeComment } = proxyActivities<Activities>(apiActivityOptions(60_000));
 
-/**
- * `issues`: keeps the issues table current (J1), and on `opened` runs the example write-back: label
- * the issue, then welcome its author once (each step idempotent under redelivery; mutations paced by
- * the client). The write-back is off unless HOOKFLOW_WELCOME_LABEL / _COMMENT are set.
- */
 export async function onIssues(ref: DeliveryRef): Promise<string> {
   return runDelivery(ref, async () => {
     const parts = [await describeDelivery(ref)];

@@ -1,12 +1,13 @@
+// `push` to the default branch (the front door ignores the rest): checks and summarises the
+// delivery.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { DeliveryRef } from '../lib/delivery';
+import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { DELIVERY_ACTIVITY } from './activity-options';
 import { runDelivery } from './run-delivery';
 
 const { describeDelivery } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
 
-/** `push (default branch only; the front door filters the rest)`: checks and summarises the delivery; the API work arrives with the API-client issue. */
 export async function onPush(ref: DeliveryRef): Promise<string> {
   return runDelivery(ref, () => describeDelivery(ref));
 }

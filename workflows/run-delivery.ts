@@ -3,12 +3,11 @@
 // and a redelivery (or replay) may run it again.
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { DeliveryRef } from '../lib/delivery';
+import type { DeliveryRef } from '../lib/contracts/delivery-ref';
+import { FAILURE } from '../lib/contracts/failure-types';
+import { FINISH_DELIVERY_ACTIVITY } from './activity-options';
 
-const { finishDelivery } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { finishDelivery } = proxyActivities<Activities>(FINISH_DELIVERY_ACTIVITY);
 
 export async function runDelivery(ref: DeliveryRef, work: () => Promise<string>): Promise<string> {
   let summary: string;
@@ -18,7 +17,7 @@ export async function runDelivery(ref: DeliveryRef, work: () => Promise<string>)
     const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
     const message = cause instanceof Error ? cause.message : String(cause);
     await finishDelivery(ref.key, 'failed', message);
-    throw ApplicationFailure.nonRetryable(`delivery ${ref.key} failed: ${message}`, 'DeliveryFailed');
+    throw ApplicationFailure.nonRetryable(`delivery ${ref.key} failed: ${message}`, FAILURE.deliveryFailed);
   }
   await finishDelivery(ref.key, 'completed', summary);
   return summary;

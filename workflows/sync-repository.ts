@@ -1,4 +1,4 @@
-// The backfill of one repository (J2): issues, pull requests and issue comments, page by page along
+// The backfill of one repository: issues, pull requests and issue comments, page by page along
 // the Link cursors. The cursor lives in workflow state between activities, and each activity
 // checkpoints every page it stores, so a worker crash resumes at the page it was on and re-fetches no
 // completed page; continue-as-new keeps the history bounded; a query reports progress; a cancel
@@ -13,10 +13,18 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PagesResult } from '../activities/sync-activities';
-import { firstPage, SYNC_KINDS, type SyncArgs, type SyncCounters, type SyncProgress } from '../lib/sync';
-import { apiActivityOptions, withRateLimitWaits } from './api-calls';
+import {
+  firstPage,
+  SYNC_KINDS,
+  SYNC_PROGRESS_QUERY,
+  type SyncArgs,
+  type SyncCounters,
+  type SyncProgress,
+} from '../lib/contracts/sync-progress';
+import { apiActivityOptions, syncPagesActivityOptions } from './activity-options';
+import { withRateLimitWaits } from './with-rate-limit-waits';
 
-export const progressQuery = defineQuery<SyncProgress>('progress');
+export const progressQuery = defineQuery<SyncProgress>(SYNC_PROGRESS_QUERY);
 
 export interface SyncState {
   kindIndex: number;
@@ -57,11 +65,7 @@ export async function syncRepository(args: SyncArgs, carried?: SyncState): Promi
   };
   state.runs += 1;
   const { prepareSync, finishSync } = proxyActivities<Activities>(apiActivityOptions(args.activityTimeoutMs));
-  // A batch of pages heartbeats after each one; a worker that dies is noticed within one page's time.
-  const { syncPages } = proxyActivities<Activities>({
-    ...apiActivityOptions(3 * args.activityTimeoutMs),
-    heartbeatTimeout: args.activityTimeoutMs,
-  });
+  const { syncPages } = proxyActivities<Activities>(syncPagesActivityOptions(args.activityTimeoutMs));
   const c = state.counters;
   const onWait = (ms: number) => {
     c.rateLimitWaits += 1;

@@ -2,7 +2,9 @@
 // delivery can be missed (hookflow down, GitHub giving up on it), so a periodic re-sync catches up;
 // conditional requests make an unchanged repository's re-sync nearly free.
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { resyncScheduleId, type SyncArgs } from '../../lib/sync';
+import type { SyncArgs } from '../../lib/contracts/sync-progress';
+import { resyncScheduleId } from '../../lib/sync-client';
+import type { WorkflowType } from '../../lib/temporal/workflow-type';
 
 /** Creates the repository's schedule, or brings an existing one to the configured interval. */
 export async function keepResyncSchedule(
@@ -17,7 +19,7 @@ export async function keepResyncSchedule(
       spec: { intervals: [{ every }] },
       action: {
         type: 'startWorkflow',
-        workflowType: 'reconcileRepository',
+        workflowType: 'reconcileRepository' satisfies WorkflowType,
         args: [{ ...args }],
         taskQueue: temporal.taskQueue,
       },

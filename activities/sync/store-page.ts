@@ -1,7 +1,7 @@
 // One page of a listing into its table, projected to the fields hookflow keeps.
 import type { Queryable } from '../../lib/storage/db';
 import { upsertComments, upsertIssues, upsertPulls } from '../../lib/storage/repo-data';
-import type { SyncKind } from '../../lib/sync';
+import type { SyncKind } from '../../lib/contracts/sync-progress';
 import { commentRow, issueRow, pullRow } from './project';
 
 const PROVIDER = 'github';

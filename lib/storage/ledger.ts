@@ -1,7 +1,7 @@
 // The delivery ledger: one row per delivery, which outlives Temporal's retention. It answers a
 // repeat of a finished delivery without Temporal, keeps the payload the workflow reads back, and
 // holds the outcome each workflow records at its end.
-import type { DeliveryOutcome, DeliveryRef } from '../delivery';
+import type { DeliveryOutcome, DeliveryRef } from '../contracts/delivery-ref';
 import type { Queryable } from './db';
 import { storableTextOrNull } from './storable-text';
 

@@ -1,6 +1,6 @@
 // The outbox: deliveries whose workflow could not be started (Temporal unreachable) wait here, in
 // the same database as the ledger, until the server's relay starts them.
-import type { DeliveryRef } from '../delivery';
+import type { DeliveryRef } from '../contracts/delivery-ref';
 import type { Db, Queryable } from './db';
 import { markAccepted, toRef, type DeliveryRow } from './ledger';
 import { storableText } from './storable-text';

@@ -1,7 +1,7 @@
 // Span attribute names hookflow uses, in one place: the semantic conventions' where they exist
 // (`vcs.repository.name`), `hookflow.*` for what is hookflow's own.
 import type { Attributes } from '@opentelemetry/api';
-import type { DeliveryRef } from '../delivery';
+import type { DeliveryRef } from '../contracts/delivery-ref';
 
 /** A delivery's identity on every span of its trace: searchable in a trace UI by the provider's delivery ID. */
 export function deliveryAttributes(ref: DeliveryRef): Attributes {

@@ -5,8 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
-import { SEARCH_ATTRIBUTE_KEYS } from './search-attributes';
+import { ensureSearchAttributes, SEARCH_ATTRIBUTE_KEYS } from './search-attributes';
 
 export interface DevServerOptions {
   cli: string;
@@ -107,22 +106,4 @@ async function waitForServer(
     }
   }
   throw new Error(`Temporal dev server at ${address} not ready after ${timeoutMs} ms: ${String(lastError)}`);
-}
-
-/**
- * Registers hookflow's search attributes where missing. `--search-attribute` only applies when the
- * dev server creates its database, so an existing data folder (or a cluster) is covered here.
- */
-export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
-  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing = SEARCH_ATTRIBUTE_KEYS.filter((k) => !(customAttributes && k.name in customAttributes));
-  if (missing.length > 0) {
-    await connection.operatorService.addSearchAttributes({
-      namespace,
-      searchAttributes: Object.fromEntries(
-        missing.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
-      ),
-    });
-  }
-  return missing.map((k) => k.name);
 }

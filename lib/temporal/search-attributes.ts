@@ -1,8 +1,13 @@
 // Custom search attributes set on every delivery workflow, so the Temporal UI can answer
 // "all failed `issues` deliveries for repo X":
 //   ExecutionStatus="Failed" AND HookflowEvent="issues" AND HookflowRepository="acme/api"
+// Their keys, the values a delivery gets, and their registration on a server (the front door's
+// start-up and the embedded dev server both register them).
+// https://docs.temporal.io/search-attribute
+import type { Connection } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
-import type { DeliveryRef } from '../delivery';
+import { temporal } from '@temporalio/proto';
+import type { DeliveryRef } from '../contracts/delivery-ref';
 
 export const SA = {
   provider: defineSearchAttributeKey('HookflowProvider', SearchAttributeType.KEYWORD),
@@ -26,4 +31,22 @@ export function searchAttributesFor(ref: DeliveryRef): SearchAttributePair[] {
   if (ref.installation !== null) pairs.push({ key: SA.installation, value: ref.installation });
   if (ref.repository !== null) pairs.push({ key: SA.repository, value: ref.repository });
   return pairs;
+}
+
+/**
+ * Registers hookflow's search attributes where missing. `--search-attribute` only applies when the
+ * dev server creates its database, so an existing data folder (or a cluster) is covered here.
+ */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = SEARCH_ATTRIBUTE_KEYS.filter((k) => !(customAttributes && k.name in customAttributes));
+  if (missing.length > 0) {
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(
+        missing.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+      ),
+    });
+  }
+  return missing.map((k) => k.name);
 }

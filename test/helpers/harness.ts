@@ -15,7 +15,7 @@ import {
 } from '@temporalio/worker';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../lib/config';
-import type { DeliveryOutcome } from '../../lib/delivery';
+import type { DeliveryOutcome } from '../../lib/contracts/delivery-ref';
 import { createLogger, type Logger } from '../../lib/logger';
 import { openStore, type Store } from '../../lib/storage';
 import { createMetrics } from '../../lib/telemetry/metrics';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { DeliveryOutcome, DeliveryRef } from '../../lib/delivery';
+import type { DeliveryOutcome, DeliveryRef } from '../../lib/contracts/delivery-ref';
 import { createLogger } from '../../lib/logger';
 import { declarativeProviderSchema } from '../../lib/sources-file';
 import type { Installation, LedgerInsert } from '../../lib/storage/store';

@@ -5,7 +5,8 @@ import { describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { DatabaseError } from 'pg';
 import { storageRejection } from '../../lib/storage/storage-rejection';
-import { STORAGE_REJECTED, withoutHopelessRetries } from '../../worker/activity-interceptor';
+import { FAILURE } from '../../lib/contracts/failure-types';
+import { withoutHopelessRetries } from '../../worker/activity-interceptor';
 
 function pgError(code: string, message = `error ${code}`): DatabaseError {
   const err = new DatabaseError(message, message.length, 'error');
@@ -45,7 +46,7 @@ describe('withoutHopelessRetries', () => {
     const cause = pgError('22021', 'invalid byte sequence for encoding "UTF8": 0x00');
     const failure = withoutHopelessRetries(cause);
     assert.ok(failure instanceof ApplicationFailure);
-    assert.equal(failure.type, STORAGE_REJECTED);
+    assert.equal(failure.type, FAILURE.storageRejected);
     assert.equal(failure.nonRetryable, true);
     assert.match(failure.message, /SQLSTATE 22021.*invalid byte sequence for encoding "UTF8": 0x00/);
     assert.equal(failure.cause, cause);

@@ -4,12 +4,10 @@
 // wait without holding a worker slot, and durably across a worker restart — briefly as a retry with
 // a server-side delay, longer as a timer in the workflow — and are marked benign, since they are not
 // errors.
-import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import { FAILURE, type WaitDetails } from '../lib/api-failures';
+import { FAILURE, type WaitDetails } from '../lib/contracts/failure-types';
+import { attemptState, beat } from './attempt-state';
 import { ApiError } from './github/api-error';
-
-export { FAILURE };
 
 export interface FailurePolicy {
   backoffBaseMs: number;
@@ -19,34 +17,8 @@ export interface FailurePolicy {
 /** 5xx and network errors are retried this many times (1, 2, 4, 8 × the base), then the call fails. */
 export const SERVER_RETRIES = 4;
 
-/**
- * What an activity remembers across its attempts: heartbeat details reach the next attempt, so the
- * 5xx count survives the retries that rate limits take in between (those do not count).
- */
-interface AttemptState {
-  serverErrors?: number;
-  [key: string]: unknown;
-}
-const states = new WeakMap<object, AttemptState>();
-
-export function attemptState(): AttemptState {
-  const ctx = Context.current();
-  let state = states.get(ctx);
-  if (!state) {
-    const details: unknown = ctx.info.heartbeatDetails;
-    state = typeof details === 'object' && details !== null ? { ...(details as AttemptState) } : {};
-    states.set(ctx, state);
-  }
-  return state;
-}
-
-/** Heartbeats with `patch` merged into the activity's remembered state. */
-export function beat(patch: AttemptState): void {
-  const state = Object.assign(attemptState(), patch);
-  heartbeat(state);
-}
-
-export function toFailure(
+/** The `ApplicationFailure` an API error becomes; any other error is returned as it is. */
+export function toTemporalFailure(
   err: unknown,
   policy: FailurePolicy,
   serverErrorsBefore = () => attemptState().serverErrors ?? 0,

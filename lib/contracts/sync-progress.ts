@@ -1,5 +1,7 @@
 // The repository sync job's contract (a long backfill that survives restarts, resumes from its
-// checkpoint and reports progress), shared by the workflow, its activities and the CLI.
+// checkpoint and reports progress): its arguments, its counters, the progress its query answers, and
+// the listings it walks. Shared by the workflow, its activities and the CLI.
+// A contract: deterministic, no imports, so workflow code may use it.
 
 export const SYNC_KINDS = ['issues', 'pulls', 'comments'] as const;
 export type SyncKind = (typeof SYNC_KINDS)[number];
@@ -42,16 +44,8 @@ export interface SyncProgress extends SyncCounters {
   budgetResetAt: string | null;
 }
 
-/** One sync job per repository: a second start attaches to it (workflow ID conflict policy USE_EXISTING). */
-export function syncWorkflowId(repository: string): string {
-  return `sync:github:${repository.toLowerCase()}`;
-}
-
-export function resyncScheduleId(repository: string): string {
-  return `resync:github:${repository.toLowerCase()}`;
-}
-
-export const REPOSITORY_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+/** The name of the query a running sync answers with its `SyncProgress`. */
+export const SYNC_PROGRESS_QUERY = 'progress';
 
 /** The first page of each listing, under the repository's URL as the API gave it; later pages come from Link. */
 export function firstPage(repoUrl: string, kind: SyncKind): string {

@@ -1,5 +1,6 @@
 // What the front door hands to a workflow: a small reference to a delivery. The payload itself
 // stays in the ledger (it may be 25 MB and may carry personal data), and activities read it there.
+// A contract: deterministic, no imports, so workflow code may use it.
 
 export interface DeliveryRef {
   /** `provider:hookId:deliveryId`; also the workflow ID. */
@@ -22,4 +23,5 @@ export function deliveryKey(provider: string, hookId: string, deliveryId: string
   return `${provider}:${hookId}:${deliveryId}`;
 }
 
+/** A delivery's state in the ledger; a workflow writes the last two. */
 export type DeliveryOutcome = 'received' | 'accepted' | 'queued' | 'ignored' | 'completed' | 'failed';
