@@ -269,8 +269,7 @@ describe('sync jobs: lifecycle and error classes', () => {
   test('a sync can be cancelled', async () => {
     fake.addRepo('octo/cancel', { id: 80, installation: '800', issues: 3000 });
     const handle = await startSyncJob(h.client, h.taskQueue, syncArgs(h.config, 'octo/cancel', '800'));
-    for (let i = 0; i < 100 && (await handle.query(progressQuery)).pages < 2; i++)
-      await new Promise((r) => setTimeout(r, 50));
+    await waitFor('a page or two', async () => (await handle.query(progressQuery)).pages >= 2, 30_000, 50);
     await handle.cancel();
     const failure = await failureOf(handle.result());
     assert.match(failure, /cancel/i);
