@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ScheduleNotFoundError, WorkflowFailedError, type Client } from '@temporalio/client';
+import { FAILURE } from '../activities/api-failure';
 import { createLogger } from '../lib/logger';
 import { countRows } from '../lib/storage/repo-data';
 import { getSyncTarget } from '../lib/storage/repo-data';
@@ -160,7 +161,10 @@ describe('sync jobs: lifecycle and error classes', () => {
     fake.addRepo('octo/down', { id: 31, installation: '300', issues: 5 });
     fake.script({ path: /^\/repos\/octo\/down\/pulls$/, times: 5, status: 500 });
     const failure = await failureOf(sync(h, 'octo/down', '300'));
-    assert.match(failure, /ServerError: GitHub answered 500 to GET \/repos\/\{owner\}\/\{repo\}\/pulls/);
+    assert.ok(
+      failure.includes(`${FAILURE.server}: GitHub answered 500 to GET /repos/{owner}/{repo}/pulls`),
+      failure,
+    );
     assert.equal(fake.requests.filter((r) => r.path === '/repos/octo/down/pulls').length, 5);
   });
 
@@ -173,7 +177,7 @@ describe('sync jobs: lifecycle and error classes', () => {
       body: { message: 'Validation Failed' },
     });
     const failure = await failureOf(sync(h, 'octo/invalid', '400'));
-    assert.match(failure, /ValidationFailed: GitHub answered 422/);
+    assert.ok(failure.includes(`${FAILURE.validation}: GitHub answered 422`), failure);
     assert.equal(fake.requests.filter((r) => r.path === '/repos/octo/invalid/pulls').length, 1);
   });
 
@@ -209,7 +213,7 @@ describe('sync jobs: lifecycle and error classes', () => {
       body: { message: 'Bad credentials' },
     });
     const failure = await failureOf(sync(h, 'octo/revoked', '600'));
-    assert.match(failure, /AccessLost: installation 600 lost access/);
+    assert.ok(failure.includes(`${FAILURE.accessLost}: installation 600 lost access`), failure);
     assert.equal(fake.tokensIssued.get('600'), 2, 'one refresh after the first 401');
   });
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { TOKEN_ROUTE } from '../activities/github/app-token-issuer';
 import { issueOpened } from './helpers/api';
 import { waitFor } from './helpers/env';
 import { startTracedHookflow, type TracedHookflow } from './helpers/tracing';
@@ -115,7 +116,7 @@ test('a delivery is one trace: request → start → workflow → activity → A
   assert.equal(typeof api.attributes['github.rate_limit.reset'], 'number');
   assert.equal(api.attributes['github.rate_limit.resource'], 'core');
   // The installation token was issued for this call: its own span, under the call.
-  const issue = find('POST /app/installations/{installation_id}/access_tokens', api);
+  const issue = find(`POST ${TOKEN_ROUTE}`, api);
   assert.equal(issue.attributes['http.response.status_code'], 201);
   // No raw URL with IDs anywhere in the span names.
   assert.ok(
