@@ -130,6 +130,8 @@ describe('the front door app, with in-memory stand-ins', () => {
   const starter = fakeStarter();
   const health = temporalHealth();
   const accepted: { key: string; runId: string | null }[] = [];
+  // Warnings and errors the front door logs, parsed.
+  const logged: { msg: string; err?: { type?: string; message?: string; stack?: string } }[] = [];
   let url = '';
   let close: () => Promise<void> = () => Promise.resolve();
 
@@ -155,7 +157,9 @@ describe('the front door app, with in-memory stand-ins', () => {
         },
         flush: () => Promise.resolve(),
       },
-      logger: createLogger('silent'),
+      logger: createLogger('warn', 'test', {
+        write: (line: string) => void logged.push(JSON.parse(line) as (typeof logged)[number]),
+      }),
       bodyLimitBytes: 4096,
     });
     const server = createHttpServer(app, 5_000, undefined);
@@ -306,6 +310,24 @@ describe('the front door app, with in-memory stand-ins', () => {
       const res = await github(d);
       assert.deepEqual([res.status, res.body], [202, { status: 'queued', workflowId: githubKeyOf(d) }]);
       assert.ok(ledger.enqueued.includes(githubKeyOf(d)));
+    } finally {
+      starter.refuseWith(undefined);
+    }
+  });
+
+  test('a refused start is logged with the whole error: its type, stack and cause', async () => {
+    const cause = new Error('namespace hookflow-missing is not registered');
+    starter.refuseWith(new TypeError('start refused', { cause }));
+    const from = logged.length;
+    try {
+      const res = await github(githubDelivery({ event: 'issues', payload: issue }));
+      assert.equal(res.status, 202);
+      const line = logged.slice(from).find((l) => l.msg.startsWith('Temporal refused the workflow start'));
+      assert.ok(line?.err, JSON.stringify(logged));
+      assert.equal(line.err.type, 'TypeError');
+      assert.equal(line.err.message, 'start refused: namespace hookflow-missing is not registered');
+      assert.match(line.err.stack ?? '', /TypeError: start refused\n\s+at /);
+      assert.match(line.err.stack ?? '', /caused by: Error: namespace hookflow-missing is not registered/);
     } finally {
       starter.refuseWith(undefined);
     }
