@@ -313,7 +313,7 @@ describe('reconciliation schedule', () => {
       const every = (await schedule.describe()).spec.intervals?.[0]?.every;
       assert.equal(every, 60 * 60_000);
 
-      // Uninstall (J4): the schedule stops, and the synced data, token, budget and cache go.
+      // Uninstall: the schedule stops, and the synced data, token, budget and cache go.
       await h.store.registerInstallation(
         { provider: 'github', installationId: '950', source: 'github', account: 'octo' },
         [],

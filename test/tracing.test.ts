@@ -1,4 +1,4 @@
-// One signed delivery that calls the (fake) provider makes one trace (O1): the HTTP request,
+// One signed delivery that calls the (fake) provider makes one trace: the HTTP request,
 // continuing the sender's traceparent → the workflow start → the workflow → each activity → each API
 // call, with the delivery's and the calls' attributes. A rate-limit wait on the way is an event, not
 // an error. Spans are caught by an in-memory exporter behind hookflow's own (redacting) processor.
