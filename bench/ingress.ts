@@ -13,8 +13,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -22,6 +20,7 @@ import examples from '@octokit/webhooks-examples/api.github.com/index.json';
 import { freePort } from '../lib/net';
 import { findTemporalCli } from '../lib/temporal/cli';
 import { createScratchDatabase } from '../test/helpers/scratch-database';
+import { startOtlpSink } from './otlp-sink';
 import { exitOnError, writeResults } from './results';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { GITHUB_SHA256, sign } from '../server/signature';
@@ -225,28 +224,6 @@ async function main(): Promise<void> {
   }
   // Only the telemetry-on runs send the sink anything.
   report(rows, sink.received);
-}
-
-/** An OTLP/HTTP receiver that keeps nothing: it answers 200 and counts what it got. */
-async function startOtlpSink(): Promise<{
-  url: string;
-  received: { requests: number; bytes: number };
-  close(): Promise<void>;
-}> {
-  const received = { requests: 0, bytes: 0 };
-  const server = http.createServer((req, res) => {
-    req.on('data', (c: Buffer) => (received.bytes += c.length));
-    req.on('end', () => {
-      received.requests += 1;
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    received,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
 }
 
 /** `exported`: OTLP requests and bytes the telemetry-on runs sent. */

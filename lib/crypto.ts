@@ -1,5 +1,6 @@
-// Secrets hookflow keeps at rest (installation tokens) are sealed with AES-256-GCM (S1). Keys rotate:
-// the first key seals, every listed key opens, and each sealed value names the key that sealed it.
+// Secrets hookflow keeps at rest (installation tokens) are sealed with AES-256-GCM, so a copy of the
+// database alone does not give them away. Keys rotate: the first key seals, every listed key opens,
+// and each sealed value names the key that sealed it.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

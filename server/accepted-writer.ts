@@ -30,7 +30,7 @@ export function acceptedWriter(
       writing = writing
         .then(() => store.markAccepted(batch))
         .catch((err: unknown) =>
-          logger.warn({ err: String(err), deliveries: batch.length }, 'could not mark deliveries accepted'),
+          logger.warn({ err, deliveries: batch.length }, 'could not mark deliveries accepted'),
         );
     }
     return writing;

@@ -78,11 +78,11 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
   async function queue(ref: DeliveryRef, err: unknown, rerunFailed: boolean, log: Logger): Promise<Answer> {
     if (isTemporalUnavailable(err)) {
       health.reportFailure(err);
-      log.warn({ err: String(err) }, 'Temporal unreachable: delivery queued in the outbox');
+      log.warn({ err }, 'Temporal unreachable: delivery queued in the outbox');
     } else {
       // Temporal answered, and refused: a configuration problem, not an outage. The delivery is
       // kept in the outbox (nothing is lost) while someone fixes it.
-      log.error({ err: String(err) }, 'Temporal refused the workflow start: delivery kept in the outbox');
+      log.error({ err }, 'Temporal refused the workflow start: delivery kept in the outbox');
     }
     // The request's trace context goes with it: the relay's later start continues this trace.
     const traceContext: Record<string, string> = {};
@@ -144,7 +144,7 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
     }
     if (isStorageUnavailable(err)) {
       // The ledger row holds the payload the workflow reads: without it nothing can be acknowledged.
-      logger.error({ err: String(err) }, 'storage unreachable: delivery refused with 503');
+      logger.error({ err }, 'storage unreachable: delivery refused with 503');
       ctx.status = 503;
       ctx.set('Retry-After', retryAfter);
       ctx.body = {

@@ -21,10 +21,7 @@ runMain(async (defer) => {
   await ensureSearchAttributes(admin, config.temporal.namespace)
     .then((added) => added.length > 0 && logger.info({ added }, 'registered hookflow search attributes'))
     .catch((err: unknown) =>
-      logger.warn(
-        { err: String(err) },
-        'could not check hookflow search attributes; register them (see README)',
-      ),
+      logger.warn({ err }, 'could not check hookflow search attributes; register them (see README)'),
     )
     .finally(() => admin.close());
   const server = await serve(config, store, address, logger, { metrics, traced: tracing !== undefined });

@@ -60,14 +60,11 @@ export function startOutboxRelay(
           const delay = Math.min(60_000, options.intervalMs * 2 ** Math.min(attempts, 10));
           await store.outboxRetryLater(ref.key, String(err).slice(0, 500), delay);
           if (!isTemporalUnavailable(err)) {
-            logger.error(
-              { delivery: ref.key, attempts, err: String(err) },
-              'outbox: Temporal refused the start',
-            );
+            logger.error({ delivery: ref.key, attempts, err }, 'outbox: Temporal refused the start');
             continue;
           }
           health.reportFailure(err);
-          logger.debug({ delivery: ref.key, err: String(err) }, 'outbox: Temporal still unreachable');
+          logger.debug({ delivery: ref.key, err }, 'outbox: Temporal still unreachable');
           return done; // Temporal is away: the rest waits for the next pass.
         }
         await store.outboxDone(
@@ -90,7 +87,7 @@ export function startOutboxRelay(
   }
 
   const timer = setInterval(() => {
-    tick().catch((err: unknown) => logger.warn({ err: String(err) }, 'outbox relay pass failed'));
+    tick().catch((err: unknown) => logger.warn({ err }, 'outbox relay pass failed'));
   }, options.intervalMs);
   timer.unref();
 

@@ -25,7 +25,7 @@ export async function serve(
   o: {
     /** Shared with an in-process worker (`npm start`); else the server's own; `false`: none (a benchmark's baseline). */
     metrics?: Metrics | false | undefined;
-    /** Trace each request and the workflow start it makes (O1). */
+    /** Trace each request and the workflow start it makes. */
     traced?: boolean;
   } = {},
 ): Promise<RunningServer> {

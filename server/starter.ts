@@ -1,7 +1,8 @@
 // Starts a delivery's workflow, idempotently: the workflow ID is the delivery key, so an earlier run
 // with that ID makes the start a duplicate — except that a failed run may run again when the sender
-// redelivers (ALLOW_DUPLICATE_FAILED_ONLY for exactly that case). The start is
-// bounded by a deadline so an unreachable Temporal costs an acknowledgement milliseconds, not minutes.
+// redelivers (ALLOW_DUPLICATE_FAILED_ONLY for exactly that case). The start is bounded by a deadline
+// so an unreachable Temporal costs an acknowledgement milliseconds, not minutes.
+// https://docs.temporal.io/workflow-execution/workflowid-runid#workflow-id-reuse-policy
 import { type Client, isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { searchAttributesFor } from '../lib/temporal/search-attributes';
@@ -10,8 +11,8 @@ export type StartResult =
   { kind: 'started'; workflowId: string; runId: string } | { kind: 'duplicate'; workflowId: string };
 
 export interface WorkflowStarter {
-  /** Throws when the workflow could not be started (Temporal unreachable or refusing). */
   /**
+   * Throws when the workflow could not be started (Temporal unreachable or refusing).
    * `rerunFailed`: the sender redelivered a delivery whose run failed, so a failed run may run
    * again. Otherwise any earlier run makes this start a duplicate — so a retried start (after a
    * deadline that hid a success) never runs a delivery a second time.

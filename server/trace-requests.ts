@@ -1,7 +1,10 @@
-// One SERVER span per HTTP request (O1), continuing the sender's W3C `traceparent` when it sent
-// one, named by its route template and carrying the HTTP semantic-convention attributes. Health
-// checks and scrapes are not traced. Hand-written rather than instrumentation-http: that one must
-// patch `http` before it is first loaded, while hookflow's server is built inside other processes too.
+// One SERVER span per HTTP request, so a delivery can be followed from its request to its workflow:
+// it continues the sender's W3C `traceparent` when it sent one, is named by its route template and
+// carries the HTTP semantic-convention attributes. Health checks and scrapes are not traced.
+// Hand-written rather than instrumentation-http: that one must patch `http` before it is first
+// loaded, while hookflow's server is built inside other processes too.
+// https://www.w3.org/TR/trace-context/
+// https://opentelemetry.io/docs/specs/semconv/http/http-spans/
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Middleware } from 'koa';
 import { tracer } from '../lib/telemetry/tracing';

@@ -3,12 +3,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ApiError } from '../activities/github/api-error';
+import { PROVIDER } from '../activities/github/client';
+import { turnLockName } from '../activities/github/installation-turn';
 import type { FakeGitHub } from './fake-github/server';
 import { createSealer } from '../lib/crypto';
 import { createLogger } from '../lib/logger';
 import { createMetrics } from '../lib/telemetry/metrics';
 import { writeToken } from '../lib/storage/api-state';
+import { createLocks } from '../lib/storage/locks';
 import { clientFor, startFake, type ClientFixture } from './helpers/api';
+import { advisoryLockHeld } from './helpers/advisory-locks';
+import { waitFor } from './helpers/env';
 
 const ISSUES = 'repos/octo/one/issues?state=all&per_page=100';
 const get = (installation = '11', url = ISSUES, extra: Record<string, unknown> = {}) => ({
@@ -171,22 +176,28 @@ describe('API client: shared across workers', () => {
   });
 
   test('requests waiting for a busy installation hold no connection: other installations go on', async () => {
-    const f = await clientFor(fake);
+    const turn22 = turnLockName(PROVIDER, '22');
+    let entered = 0;
+    const f = await clientFor(fake, {
+      wrapLocks: (withLock) => (name, waitMs, fn) => {
+        if (name === turn22) entered++;
+        return withLock(name, waitMs, fn);
+      },
+    });
     try {
       await f.client.request(get('22', 'repos/octo/two/issues'));
       await f.client.request(get('33', 'repos/octo/three/issues'));
       let release!: () => void;
       const held = new Promise<void>((r) => (release = r));
       // Another "worker" holds installation 22's turn for a while.
-      const holder = f.store.db.session(async (q) => {
-        await q.query(`SELECT pg_advisory_lock(${0x686b}, hashtext('turn:github:22'))`);
-        await held;
-        await q.query(`SELECT pg_advisory_unlock(${0x686b}, hashtext('turn:github:22'))`);
-      });
-      await new Promise((r) => setTimeout(r, 100));
+      const holder = createLocks(f.store.db)(turn22, 60_000, () => held);
+      await waitFor("installation 22's turn to be held", () => advisoryLockHeld(f.store.db, turn22));
       // More waiters than the pool has connections (10).
+      const before = entered;
       const waiting = Array.from({ length: 15 }, () => f.client.request(get('22', 'repos/octo/two/issues')));
-      await new Promise((r) => setTimeout(r, 200));
+      await waitFor("every waiter to be waiting for installation 22's turn", () =>
+        Promise.resolve(entered - before >= 15),
+      );
       const started = Date.now();
       await f.client.request(get('33', 'repos/octo/three/issues'));
       assert.ok(Date.now() - started < 1_000, 'installation 33 was not held up by 22');
@@ -336,7 +347,10 @@ describe('API client: logs', () => {
       assert.equal(ok.status, 200);
       assert.equal(typeof ok.ms, 'number');
       assert.equal((ok.rateLimit as { limit: number }).limit, 5000);
-      assert.ok(calls.some((c) => c.msg === 'api call not made or not answered' && c.error === 'network'));
+      const unanswered = calls.find((c) => c.msg === 'api call not made or not answered');
+      assert.equal(unanswered?.kind, 'network', lines.join('\n'));
+      // The error itself, whole: what went wrong underneath is in its cause.
+      assert.match(String((unanswered.err as { stack?: string }).stack), /caused by: /);
       const { rows } = await f.store.db.query<{ ciphertext: string }>('SELECT ciphertext FROM api_tokens');
       const token = (await f.client.tokens.get('66')) ?? '';
       assert.ok(rows.length === 1 && token.length > 20);

@@ -36,7 +36,7 @@ describe('API errors become Temporal failures in one place', () => {
   });
   test('5xx and network errors back off 1, 2, 4, 8 s, then the call fails', () => {
     assert.deepEqual(
-      [0, 1, 2, 3].map((n) => fail(err('server'), n).nextRetryDelay),
+      [0, 1, 2, 3].map((n): unknown => fail(err('server'), n).nextRetryDelay),
       [1_000, 2_000, 4_000, 8_000],
     );
     const last = fail(err('server'), 4);

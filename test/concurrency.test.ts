@@ -2,7 +2,7 @@
 // on both storage paths.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { githubDelivery } from './helpers/deliveries';
+import { githubDelivery, githubKeyOf } from './helpers/deliveries';
 import { waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
 
@@ -24,7 +24,7 @@ describe('concurrent copies of one delivery', () => {
         Object.fromEntries([...new Set(statuses)].map((s) => [s, statuses.filter((x) => x === s).length])),
         { '202 accepted': 1, '200 duplicate': 49 },
       );
-      const key = `github:-:${d.headers['x-github-delivery']}`;
+      const key = githubKeyOf(d);
       await h.waitForOutcome(key, 'completed');
       const runs = await waitFor('the run to be visible', async () => {
         const found = [];

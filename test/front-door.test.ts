@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { GITHUB_SHA256, sign } from '../server/signature';
-import { githubDelivery, post } from './helpers/deliveries';
+import { deliveryKeyOf, githubDelivery, githubKeyOf, post } from './helpers/deliveries';
 import { waitFor } from './helpers/env';
 import { startHookflow, withHookflow, type Harness } from './helpers/harness';
 
@@ -42,7 +42,7 @@ describe('front door', () => {
     const res = await h.post(d);
     assert.equal(res.status, 202);
     assert.equal(res.body.status, 'accepted');
-    const key = `github:-:${d.headers['x-github-delivery']}`;
+    const key = githubKeyOf(d);
     assert.equal(res.body.workflowId, key);
     assert.equal(typeof res.body.runId, 'string');
     await h.waitForOutcome(key, 'completed');
@@ -192,7 +192,7 @@ describe('front door', () => {
   test('a bad signature stores nothing and starts nothing', async () => {
     const d = githubDelivery({ event: 'issues', payload: issue(), secret: 'nope' });
     assert.equal((await h.post(d)).status, 401);
-    const key = `github:-:${d.headers['x-github-delivery']}`;
+    const key = githubKeyOf(d);
     assert.equal(await h.store.getDelivery(key), undefined);
     await assert.rejects(h.client.workflow.getHandle(key).describe(), /not found/i);
   });
@@ -245,7 +245,7 @@ describe('front door', () => {
     const res = await h.post(d);
     assert.equal(res.status, 200);
     assert.equal(res.body.status, 'ok');
-    assert.equal(await h.store.getDelivery(`github:-:${d.headers['x-github-delivery']}`), undefined);
+    assert.equal(await h.store.getDelivery(githubKeyOf(d)), undefined);
   });
 
   test('202 ignored for events nobody handles and for pushes to other branches; the default branch runs', async () => {
@@ -287,7 +287,7 @@ describe('front door', () => {
       const res = await h.post(d);
       assert.equal(res.status, 202, event);
       assert.deepEqual(res.body, { status: 'ignored', reason: `no workflow handles ${event} events` }, event);
-      const key = `github:-:${d.headers['x-github-delivery']}`;
+      const key = githubKeyOf(d);
       const row = await h.store.getDelivery(key);
       assert.equal(row?.outcome, 'ignored', event);
       assert.equal(row?.reason, `no workflow handles ${event} events`, event);
@@ -301,7 +301,7 @@ describe('front door', () => {
     const res = await h.post(d);
     assert.equal(res.status, 400);
     assert.equal(res.body.error, 'X-GitHub-Event is not a valid event name');
-    assert.equal(await h.store.getDelivery(`github:-:${d.headers['x-github-delivery']}`), undefined);
+    assert.equal(await h.store.getDelivery(githubKeyOf(d)), undefined);
   });
 
   test('405 for other methods on the webhook path, 404 elsewhere', async () => {
@@ -349,7 +349,7 @@ describe('a source without a secret', () => {
       const res = await h.post(d);
       assert.equal(res.status, 401);
       assert.match(String(res.body.error), /no webhook secret/);
-      assert.equal(await h.store.getDelivery(`github:-:${d.headers['x-github-delivery']}`), undefined);
+      assert.equal(await h.store.getDelivery(githubKeyOf(d)), undefined);
     });
   });
 });
@@ -425,7 +425,7 @@ describe('a declarative provider', () => {
             { status: 'ignored', reason: `no workflow handles ${event} events` },
             event,
           );
-          assert.equal((await h.store.getDelivery(`leadhub:-:${id}`))?.outcome, 'ignored', event);
+          assert.equal((await h.store.getDelivery(deliveryKeyOf('leadhub', id)))?.outcome, 'ignored', event);
         }
         assert.equal((await h.client.workflow.count(`TaskQueue = "${h.taskQueue}"`)).count, 0);
       });

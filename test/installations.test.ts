@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sign } from '../server/signature';
-import { githubDelivery, type Delivery } from './helpers/deliveries';
+import { deliveryKeyOf, githubDelivery, type Delivery } from './helpers/deliveries';
 import { startHookflow, type Harness } from './helpers/harness';
 
 const TRULINKS = {
@@ -232,7 +232,7 @@ describe('sources and installations', () => {
     const d = trulinks('ContactCreate', { type: 'ContactCreate', locationId: 'loc-1', id: 'c-1' });
     const res = await h.post(d, TRULINKS.path);
     assert.equal(res.status, 202);
-    assert.equal(res.body.workflowId, `trulinks:-:${d.headers['x-trulinks-delivery']}`);
+    assert.equal(res.body.workflowId, deliveryKeyOf('trulinks', d.headers['x-trulinks-delivery']));
     await h.waitForOutcome(String(res.body.workflowId), 'completed');
     const desc = await h.client.workflow.getHandle(String(res.body.workflowId)).describe();
     assert.deepEqual(desc.searchAttributes.HookflowInstallation, ['loc-1']);

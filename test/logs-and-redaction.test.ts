@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { createLogger } from '../lib/logger';
 import { startSyncJob, syncArgs } from '../lib/sync-client';
+import { CENSOR } from '../lib/telemetry/redaction';
 import { appKeys, SEAL_KEY } from './helpers/api';
 import { githubDelivery } from './helpers/deliveries';
 import { startTracedHookflow, type TracedHookflow } from './helpers/tracing';
@@ -105,7 +106,7 @@ test('a delivery and a sync leave no secret or personal field in any log line or
       .getFinishedSpans()
       .some((s) =>
         s.events.some((e) =>
-          String(e.attributes?.['exception.message']).includes('Validation Failed for [redacted]'),
+          String(e.attributes?.['exception.message']).includes(`Validation Failed for ${CENSOR}`),
         ),
       ),
     'the 422 is recorded on a span, its message redacted',

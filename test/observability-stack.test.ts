@@ -240,7 +240,7 @@ describe('Grafana dashboard', () => {
     }
   });
 
-  test('shows every hookflow metric the issue asks for', () => {
+  test('shows every one of the hookflow metrics an operator watches', () => {
     const used = new Set(queries.flatMap((q) => metricNames(q.expr)));
     assert.deepEqual(
       [

@@ -5,10 +5,11 @@ import { after, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../lib/net';
 import { isTemporalUnavailable, temporalStarter } from '../server/starter';
+import { deliveryKeyOf } from './helpers/deliveries';
 import { testEnv } from './helpers/env';
 
 const ref = (id: string) => ({
-  key: `github:-:${id}`,
+  key: deliveryKeyOf('github', id),
   provider: 'github',
   source: 'github',
   hookId: '-',

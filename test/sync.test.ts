@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ScheduleNotFoundError, WorkflowFailedError, type Client } from '@temporalio/client';
+import { FAILURE } from '../activities/api-failure';
 import { createLogger } from '../lib/logger';
 import { countRows } from '../lib/storage/repo-data';
 import { getSyncTarget } from '../lib/storage/repo-data';
@@ -160,7 +161,10 @@ describe('sync jobs: lifecycle and error classes', () => {
     fake.addRepo('octo/down', { id: 31, installation: '300', issues: 5 });
     fake.script({ path: /^\/repos\/octo\/down\/pulls$/, times: 5, status: 500 });
     const failure = await failureOf(sync(h, 'octo/down', '300'));
-    assert.match(failure, /ServerError: GitHub answered 500 to GET \/repos\/\{owner\}\/\{repo\}\/pulls/);
+    assert.ok(
+      failure.includes(`${FAILURE.server}: GitHub answered 500 to GET /repos/{owner}/{repo}/pulls`),
+      failure,
+    );
     assert.equal(fake.requests.filter((r) => r.path === '/repos/octo/down/pulls').length, 5);
   });
 
@@ -173,7 +177,7 @@ describe('sync jobs: lifecycle and error classes', () => {
       body: { message: 'Validation Failed' },
     });
     const failure = await failureOf(sync(h, 'octo/invalid', '400'));
-    assert.match(failure, /ValidationFailed: GitHub answered 422/);
+    assert.ok(failure.includes(`${FAILURE.validation}: GitHub answered 422`), failure);
     assert.equal(fake.requests.filter((r) => r.path === '/repos/octo/invalid/pulls').length, 1);
   });
 
@@ -209,7 +213,7 @@ describe('sync jobs: lifecycle and error classes', () => {
       body: { message: 'Bad credentials' },
     });
     const failure = await failureOf(sync(h, 'octo/revoked', '600'));
-    assert.match(failure, /AccessLost: installation 600 lost access/);
+    assert.ok(failure.includes(`${FAILURE.accessLost}: installation 600 lost access`), failure);
     assert.equal(fake.tokensIssued.get('600'), 2, 'one refresh after the first 401');
   });
 
@@ -269,8 +273,7 @@ describe('sync jobs: lifecycle and error classes', () => {
   test('a sync can be cancelled', async () => {
     fake.addRepo('octo/cancel', { id: 80, installation: '800', issues: 3000 });
     const handle = await startSyncJob(h.client, h.taskQueue, syncArgs(h.config, 'octo/cancel', '800'));
-    for (let i = 0; i < 100 && (await handle.query(progressQuery)).pages < 2; i++)
-      await new Promise((r) => setTimeout(r, 50));
+    await waitFor('a page or two', async () => (await handle.query(progressQuery)).pages >= 2, 30_000, 50);
     await handle.cancel();
     const failure = await failureOf(handle.result());
     assert.match(failure, /cancel/i);
@@ -310,7 +313,7 @@ describe('reconciliation schedule', () => {
       const every = (await schedule.describe()).spec.intervals?.[0]?.every;
       assert.equal(every, 60 * 60_000);
 
-      // Uninstall (J4): the schedule stops, and the synced data, token, budget and cache go.
+      // Uninstall: the schedule stops, and the synced data, token, budget and cache go.
       await h.store.registerInstallation(
         { provider: 'github', installationId: '950', source: 'github', account: 'octo' },
         [],

@@ -1,4 +1,4 @@
-// HTTPS served directly when given a certificate (R6): a real TLS handshake against a certificate
+// HTTPS served directly when given a certificate: a real TLS handshake against a certificate
 // made for this test with openssl.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// One signed delivery that calls the (fake) provider makes one trace (O1): the HTTP request,
+// One signed delivery that calls the (fake) provider makes one trace: the HTTP request,
 // continuing the sender's traceparent → the workflow start → the workflow → each activity → each API
 // call, with the delivery's and the calls' attributes. A rate-limit wait on the way is an event, not
 // an error. Spans are caught by an in-memory exporter behind hookflow's own (redacting) processor.
@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { TOKEN_ROUTE } from '../activities/github/app-token-issuer';
 import { issueOpened } from './helpers/api';
 import { waitFor } from './helpers/env';
 import { startTracedHookflow, type TracedHookflow } from './helpers/tracing';
@@ -115,7 +116,7 @@ test('a delivery is one trace: request → start → workflow → activity → A
   assert.equal(typeof api.attributes['github.rate_limit.reset'], 'number');
   assert.equal(api.attributes['github.rate_limit.resource'], 'core');
   // The installation token was issued for this call: its own span, under the call.
-  const issue = find('POST /app/installations/{installation_id}/access_tokens', api);
+  const issue = find(`POST ${TOKEN_ROUTE}`, api);
   assert.equal(issue.attributes['http.response.status_code'], 201);
   // No raw URL with IDs anywhere in the span names.
   assert.ok(

@@ -1,4 +1,4 @@
-// Webhooks keep the synced tables current between syncs (J1), and the example write-back (label and
+// Webhooks keep the synced tables current between syncs, and the example write-back (label and
 // welcome a new issue) is idempotent under redelivery and keeps GitHub's mutation rules.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';

@@ -33,7 +33,7 @@ export interface WorkerDeps {
   /** A prebuilt bundle (tests build one per run); else dist's, else the workflows are bundled at start. */
   workflowBundle?: { codePath: string } | undefined;
   maxConcurrentActivityTaskExecutions?: number;
-  /** Where workflow and activity spans go (O1); undefined: tracing is off. */
+  /** Where workflow and activity spans go; undefined: tracing is off. */
   tracing?: Tracing | undefined;
 }
 

@@ -56,6 +56,11 @@ export function tokenTurnKey(token: string): string {
   return `token:${createHash('sha256').update(token).digest('hex').slice(0, 12)}`;
 }
 
+/** The lock every worker takes for a turn of `key` (an installation, or a token's key). */
+export function turnLockName(provider: string, key: string): string {
+  return `turn:${provider}:${key}`;
+}
+
 export function createInstallationTurn(d: TurnDeps) {
   const { policy, transport, now, provider } = d;
   // Long enough for the holder's request, its pacing wait, and a little slack.
@@ -120,7 +125,7 @@ export function createInstallationTurn(d: TurnDeps) {
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     if (body !== undefined) headers['content-type'] = 'application/json';
 
-    return d.withLock(`turn:${provider}:${key}`, lockWaitMs, async (q: Queryable) => {
+    return d.withLock(turnLockName(provider, key), lockWaitMs, async (q: Queryable) => {
       let budget = await readBudget(q, provider, key);
       if (!budgetKnown(budget, now())) budget = await probeBudget(budget, headers, req.signal);
       const wait = waitBeforeRequest(budget, { mutating, createsContent }, now(), policy);

@@ -13,8 +13,12 @@ export class LockTimeoutError extends Error {
   }
 }
 
-/** 0x686b = "hk": the first key of hookflow's two-key advisory locks, apart from the migration lock. */
-const LOCK_SPACE = 0x686b;
+/**
+ * 0x686b = "hk": the first key of hookflow's two-key advisory locks, apart from the migration lock.
+ * In `pg_locks` a lock named `name` is the advisory lock with classid LOCK_SPACE and objid
+ * hashtext(name).
+ */
+export const LOCK_SPACE = 0x686b;
 const POLL_MS = { min: 5, max: 25 };
 
 /** `fn` runs holding the lock, on the lock's own connection (no transaction: each write commits). */

@@ -6,6 +6,7 @@
 import { createHash, createVerify, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { REQUEST_ID_HEADER } from '../../activities/github/transport';
 import { makeRepo, type FakeIssue, type FakeRepo, type RepoShape } from './data';
 
 export interface FakeOptions {
@@ -366,7 +367,7 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
             url: url.href,
             credential,
             hadAuthorization: req.headers.authorization !== undefined,
-            requestId: req.headers['x-hookflow-request-id'] as string | undefined,
+            requestId: req.headers[REQUEST_ID_HEADER] as string | undefined,
             ifNoneMatch: req.headers['if-none-match'],
             status,
             start,

@@ -5,7 +5,7 @@ import { createLogger, type Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/telemetry/metrics';
 import { createSealer } from '../../lib/crypto';
 import { openStore, type Store } from '../../lib/storage';
-import { createLocks } from '../../lib/storage/locks';
+import { createLocks, type WithLock } from '../../lib/storage/locks';
 import { createGitHubClient, type ClientPolicy, type GitHubClient } from '../../activities/github/client';
 import type { RepoShape } from '../fake-github/data';
 import { startFakeGitHub, type FakeGitHub, type FakeOptions } from '../fake-github/server';
@@ -56,6 +56,8 @@ export async function clientFor(
     now?: () => number;
     logger?: Logger;
     metrics?: Metrics;
+    /** Wraps the client's locks, to watch which it takes. */
+    wrapLocks?: (withLock: WithLock) => WithLock;
   } = {},
 ): Promise<ClientFixture & { databaseUrl: string | undefined }> {
   const databaseUrl = o.storage === 'embedded' ? undefined : (o.databaseUrl ?? (await freshSchemaUrl()));
@@ -66,7 +68,7 @@ export async function clientFor(
       ? { kind: 'token', token: o.token }
       : { kind: 'app', appId: APP_ID, privateKey: appKeys().privateKey },
     db: store.db,
-    withLock: createLocks(store.db),
+    withLock: (o.wrapLocks ?? ((l) => l))(createLocks(store.db)),
     sealer: createSealer([SEAL_KEY]),
     policy: { ...FAST_POLICY, ...o.policy },
     logger: o.logger ?? createLogger('silent'),

@@ -33,6 +33,19 @@ export function githubDelivery(o: GithubDeliveryOptions): Delivery {
   return { headers, body };
 }
 
+/**
+ * The workflow ID of a delivery sent without a hook ID header, in the form the README documents
+ * (`provider:hookId:deliveryId`, `-` for no hook ID): spelled out here, not imported, so the tests
+ * hold the code to the documented form.
+ */
+export function deliveryKeyOf(provider: string, deliveryId: string): string {
+  return `${provider}:-:${deliveryId}`;
+}
+
+export function githubKeyOf(d: Delivery): string {
+  return deliveryKeyOf('github', d.headers['x-github-delivery']);
+}
+
 export interface Answer {
   status: number;
   body: Record<string, unknown>;

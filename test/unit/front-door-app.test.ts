@@ -13,7 +13,7 @@ import { declarativeProvider, githubProvider } from '../../server/providers';
 import { GITHUB_SHA256, sign } from '../../server/signature';
 import type { StartResult, WorkflowStarter } from '../../server/starter';
 import { temporalHealth } from '../../server/temporal-health';
-import { githubDelivery, post, type Delivery } from '../helpers/deliveries';
+import { deliveryKeyOf, githubDelivery, githubKeyOf, post, type Delivery } from '../helpers/deliveries';
 
 /** Members of Object.prototype a sender could name as an event (those the event-name pattern lets through). */
 const PROTOTYPE_EVENTS = [
@@ -130,6 +130,8 @@ describe('the front door app, with in-memory stand-ins', () => {
   const starter = fakeStarter();
   const health = temporalHealth();
   const accepted: { key: string; runId: string | null }[] = [];
+  // Warnings and errors the front door logs, parsed.
+  const logged: { msg: string; err?: { type?: string; message?: string; stack?: string } }[] = [];
   let url = '';
   let close: () => Promise<void> = () => Promise.resolve();
 
@@ -155,7 +157,9 @@ describe('the front door app, with in-memory stand-ins', () => {
         },
         flush: () => Promise.resolve(),
       },
-      logger: createLogger('silent'),
+      logger: createLogger('warn', 'test', {
+        write: (line: string) => void logged.push(JSON.parse(line) as (typeof logged)[number]),
+      }),
       bodyLimitBytes: 4096,
     });
     const server = createHttpServer(app, 5_000, undefined);
@@ -166,7 +170,6 @@ describe('the front door app, with in-memory stand-ins', () => {
   after(() => close());
 
   const github = (d: Delivery) => post(`${url}/api/github/webhooks`, d);
-  const keyOf = (d: Delivery) => `github:-:${d.headers['x-github-delivery']}`;
   const startedKeys = () => starter.starts.map((s) => s.ref.key);
 
   test('415 for another content type, naming it', async () => {
@@ -222,7 +225,7 @@ describe('the front door app, with in-memory stand-ins', () => {
       [malformed.status, malformed.body],
       [401, { error: 'X-Hub-Signature-256 is malformed' }],
     );
-    assert.equal(ledger.rows.has(keyOf(d)), false);
+    assert.equal(ledger.rows.has(githubKeyOf(d)), false);
   });
 
   test('400 for a signed body that is not a JSON object, or a form without its payload field', async () => {
@@ -264,7 +267,7 @@ describe('the front door app, with in-memory stand-ins', () => {
       status: 'ok',
       message: 'pong: hookflow received the ping and started nothing',
     });
-    assert.equal(ledger.rows.has(keyOf(d)), false);
+    assert.equal(ledger.rows.has(githubKeyOf(d)), false);
   });
 
   test('202 ignored for an event nobody handles: recorded, not started', async () => {
@@ -272,15 +275,15 @@ describe('the front door app, with in-memory stand-ins', () => {
     const res = await github(d);
     assert.equal(res.status, 202);
     assert.deepEqual(res.body, { status: 'ignored', reason: 'no workflow handles star events' });
-    assert.equal(ledger.rows.get(keyOf(d))?.outcome, 'ignored');
-    assert.equal(startedKeys().includes(keyOf(d)), false);
+    assert.equal(ledger.rows.get(githubKeyOf(d))?.outcome, 'ignored');
+    assert.equal(startedKeys().includes(githubKeyOf(d)), false);
   });
 
   test('202 accepted starts the workflow, then the same delivery is a duplicate', async () => {
     const d = githubDelivery({ event: 'issues', payload: issue });
     const res = await github(d);
     assert.equal(res.status, 202);
-    const key = keyOf(d);
+    const key = githubKeyOf(d);
     assert.deepEqual(res.body, { status: 'accepted', workflowId: key, runId: res.body.runId });
     assert.equal(starter.starts.find((s) => s.ref.key === key)?.workflowType, 'onIssues');
     assert.deepEqual(accepted.at(-1), { key, runId: res.body.runId });
@@ -291,10 +294,13 @@ describe('the front door app, with in-memory stand-ins', () => {
 
     // Still `received` in the ledger (the copy that recorded it is starting it): the ledger answers alone.
     const other = githubDelivery({ event: 'issues', payload: issue });
-    ledger.rows.set(keyOf(other), { outcome: 'received', workflowType: 'onIssues' });
+    ledger.rows.set(githubKeyOf(other), { outcome: 'received', workflowType: 'onIssues' });
     const repeat = await github(other);
-    assert.deepEqual([repeat.status, repeat.body], [200, { status: 'duplicate', workflowId: keyOf(other) }]);
-    assert.equal(startedKeys().includes(keyOf(other)), false);
+    assert.deepEqual(
+      [repeat.status, repeat.body],
+      [200, { status: 'duplicate', workflowId: githubKeyOf(other) }],
+    );
+    assert.equal(startedKeys().includes(githubKeyOf(other)), false);
   });
 
   test('202 queued when Temporal refuses the start: the delivery waits in the outbox', async () => {
@@ -302,8 +308,26 @@ describe('the front door app, with in-memory stand-ins', () => {
     try {
       const d = githubDelivery({ event: 'issues', payload: issue });
       const res = await github(d);
-      assert.deepEqual([res.status, res.body], [202, { status: 'queued', workflowId: keyOf(d) }]);
-      assert.ok(ledger.enqueued.includes(keyOf(d)));
+      assert.deepEqual([res.status, res.body], [202, { status: 'queued', workflowId: githubKeyOf(d) }]);
+      assert.ok(ledger.enqueued.includes(githubKeyOf(d)));
+    } finally {
+      starter.refuseWith(undefined);
+    }
+  });
+
+  test('a refused start is logged with the whole error: its type, stack and cause', async () => {
+    const cause = new Error('namespace hookflow-missing is not registered');
+    starter.refuseWith(new TypeError('start refused', { cause }));
+    const from = logged.length;
+    try {
+      const res = await github(githubDelivery({ event: 'issues', payload: issue }));
+      assert.equal(res.status, 202);
+      const line = logged.slice(from).find((l) => l.msg.startsWith('Temporal refused the workflow start'));
+      assert.ok(line?.err, JSON.stringify(logged));
+      assert.equal(line.err.type, 'TypeError');
+      assert.equal(line.err.message, 'start refused: namespace hookflow-missing is not registered');
+      assert.match(line.err.stack ?? '', /TypeError: start refused\n\s+at /);
+      assert.match(line.err.stack ?? '', /caused by: Error: namespace hookflow-missing is not registered/);
     } finally {
       starter.refuseWith(undefined);
     }
@@ -340,8 +364,8 @@ describe('the front door app, with in-memory stand-ins', () => {
       const res = await github(d);
       assert.equal(res.status, 202, event);
       assert.deepEqual(res.body, { status: 'ignored', reason: `no workflow handles ${event} events` }, event);
-      assert.equal(ledger.rows.get(keyOf(d))?.outcome, 'ignored', event);
-      assert.equal(startedKeys().includes(keyOf(d)), false, event);
+      assert.equal(ledger.rows.get(githubKeyOf(d))?.outcome, 'ignored', event);
+      assert.equal(startedKeys().includes(githubKeyOf(d)), false, event);
     }
   });
 
@@ -349,7 +373,7 @@ describe('the front door app, with in-memory stand-ins', () => {
     const d = githubDelivery({ event: '__proto__', payload: { action: 'created' } });
     const res = await github(d);
     assert.deepEqual([res.status, res.body], [400, { error: 'X-GitHub-Event is not a valid event name' }]);
-    assert.equal(ledger.rows.has(keyOf(d)), false);
+    assert.equal(ledger.rows.has(githubKeyOf(d)), false);
   });
 
   test('a declarative provider ignores an event name that is an Object.prototype member', async () => {
@@ -358,7 +382,7 @@ describe('the front door app, with in-memory stand-ins', () => {
       const res = await post(`${url}${TRULINKS.path}`, d);
       assert.equal(res.status, 202, event);
       assert.deepEqual(res.body, { status: 'ignored', reason: `no workflow handles ${event} events` }, event);
-      const key = `trulinks:-:${d.headers['x-trulinks-delivery']}`;
+      const key = deliveryKeyOf('trulinks', d.headers['x-trulinks-delivery']);
       assert.equal(startedKeys().includes(key), false, event);
     }
   });

@@ -1,7 +1,12 @@
 // Pacing against an installation's shared budget, and the budget a response leaves behind.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { afterResponse, waitBeforeRequest, type Budget } from '../../activities/github/rate-limit';
+import {
+  afterResponse,
+  RESET_MARGIN_MS,
+  waitBeforeRequest,
+  type Budget,
+} from '../../activities/github/rate-limit';
 import { EMPTY_BUDGET } from '../../lib/storage/api-state';
 
 const NOW = 1_700_000_000_000;
@@ -32,7 +37,10 @@ describe('pacing against the shared budget', () => {
   });
   test('waits for the reset when only the reserve is left, and not once the reset passed', () => {
     const b = budget({ limit: 100, remaining: 10, resetAt: NOW + 10_000, lastRequestAt: NOW });
-    assert.deepEqual(waitBeforeRequest(b, get, NOW, policy), { ms: 10_250, reason: 'primary-exhausted' });
+    assert.deepEqual(waitBeforeRequest(b, get, NOW, policy), {
+      ms: 10_000 + RESET_MARGIN_MS,
+      reason: 'primary-exhausted',
+    });
     assert.equal(waitBeforeRequest(b, get, NOW + 10_001, policy).ms, 0);
   });
   test('mutations keep their spacing; content creation its pace per minute and hour', () => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '../../lib/logger';
 import { temporalLogFunction } from '../../lib/temporal/runtime';
+import { CENSOR } from '../../lib/telemetry/redaction';
 
 test("the SDK's log entries keep their errors' message and stack", () => {
   const lines: string[] = [];
@@ -25,7 +26,7 @@ test("the SDK's log entries keep their errors' message and stack", () => {
   assert.equal(warned.component, 'temporal-sdk');
   assert.equal(warned.msg, 'Activity failed');
   assert.equal(warned.activityType, 'addWelcomeLabel');
-  assert.equal(warned.workflowId, '[redacted]');
+  assert.equal(warned.workflowId, CENSOR);
   assert.equal(error.message, 'Activity task failed: connection refused');
   assert.match(error.stack, /^Error: Activity task failed\n\s+at /);
   assert.match(error.stack, /caused by: Error: connection refused/);
