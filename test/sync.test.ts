@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ScheduleNotFoundError, WorkflowFailedError, type Client } from '@temporalio/client';
-import { FAILURE } from '../activities/api-failure';
+import { FAILURE } from '../lib/contracts/failure-types';
 import { createLogger } from '../lib/logger';
 import { countRows } from '../lib/storage/repo-data';
 import { getSyncTarget } from '../lib/storage/repo-data';
