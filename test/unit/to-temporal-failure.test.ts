@@ -1,15 +1,11 @@
-// API errors as Temporal failures, and the sealing of stored tokens. The client's pure helpers
-// (classify, rate-limit, link, redirect) are tested in test/unit/.
+// API errors become Temporal failures in one place: which are retried, after how long, and which
+// waits go back to the workflow.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { toTemporalFailure } from '../activities/to-temporal-failure';
-import { FAILURE } from '../lib/contracts/failure-types';
-import { ApiError } from '../activities/github/api-error';
+import { toTemporalFailure } from '../../activities/to-temporal-failure';
+import { FAILURE } from '../../lib/contracts/failure-types';
+import { ApiError } from '../../activities/github/api-error';
 import { ApplicationFailure } from '@temporalio/common';
-import { createSealer, encryptionKeys } from '../lib/crypto';
-import { mkdtempSync, statSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
 describe('API errors become Temporal failures in one place', () => {
   const policy = { backoffBaseMs: 1_000, retryWaitMs: 60_000 };
@@ -54,23 +50,4 @@ describe('API errors become Temporal failures in one place', () => {
     assert.equal(long.nonRetryable, true);
     assert.deepEqual(long.details, [{ waitMs: 3_600_000, limit: undefined }]);
   });
-});
-
-test('sealed values open with any listed key and name the key that sealed them', () => {
-  const a = Buffer.alloc(32, 1);
-  const b = Buffer.alloc(32, 2);
-  const sealed = createSealer([a]).seal('ghs_secret');
-  assert.doesNotMatch(sealed, /ghs_secret/);
-  assert.equal(createSealer([b, a]).open(sealed), 'ghs_secret');
-  assert.throws(() => createSealer([b]).open(sealed), /not among HOOKFLOW_ENCRYPTION_KEY/);
-});
-
-test('the embedded default makes its own key in the data folder, private, and keeps it', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-key-'));
-  const [key] = encryptionKeys([], dir);
-  assert.equal(key.length, 32);
-  assert.equal(statSync(path.join(dir, 'encryption.key')).mode & 0o777, 0o600);
-  assert.deepEqual(encryptionKeys([], dir), [key]);
-  const configured = [Buffer.alloc(32, 9)];
-  assert.equal(encryptionKeys(configured, dir), configured);
 });

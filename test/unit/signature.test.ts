@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { GITHUB_SHA1, GITHUB_SHA256, sign, verifySignature } from '../server/signature';
+import { GITHUB_SHA1, GITHUB_SHA256, sign, verifySignature } from '../../server/signature';
 
 // GitHub's documented test vector (validating-webhook-deliveries.md).
 const SECRET = "It's a Secret to Everybody";

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { loadConfig } from '../lib/config';
+import { loadConfig } from '../../lib/config';
 
 interface Service {
   image?: string;
@@ -19,7 +19,7 @@ interface Service {
   deploy?: { replicas?: number };
 }
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
 };

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { findTemporalCli, TEMPORAL_CLI_MODULE } from '../lib/temporal/cli';
+import { findTemporalCli, TEMPORAL_CLI_MODULE } from '../../lib/temporal/cli';
 
 function dir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'hookflow-cli-'));
