@@ -6,7 +6,7 @@ import type { ActivityDeps } from './activity-deps';
 import { loadPayload } from './payload';
 
 /** A one-line description of what the delivery is about, recorded as its outcome. */
-export function summarise(ref: DeliveryRef, payload: Record<string, unknown>): string {
+function summarise(ref: DeliveryRef, payload: Record<string, unknown>): string {
   const name = ref.action ? `${ref.event}.${ref.action}` : ref.event;
   const where = ref.repository ? ` in ${ref.repository}` : ref.installation ? ` for ${ref.installation}` : '';
   const number = (v: unknown) =>

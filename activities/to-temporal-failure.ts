@@ -15,7 +15,7 @@ export interface FailurePolicy {
 }
 
 /** 5xx and network errors are retried this many times (1, 2, 4, 8 × the base), then the call fails. */
-export const SERVER_RETRIES = 4;
+const SERVER_RETRIES = 4;
 
 /** The `ApplicationFailure` an API error becomes; any other error is returned as it is. */
 export function toTemporalFailure(

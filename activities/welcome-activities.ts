@@ -8,7 +8,7 @@ import { apiRoute, keepOnApiOrWarn } from './keep-on-api';
 import { loadPayload, payloadObject } from './payload';
 
 /** Marks hookflow's welcome comment, so a second delivery of the same event finds it and posts none. */
-export const WELCOME_MARKER = '<!-- hookflow:welcome -->';
+const WELCOME_MARKER = '<!-- hookflow:welcome -->';
 
 export function createWelcomeActivities(
   deps: Pick<ActivityDeps, 'store' | 'api' | 'github' | 'logger' | 'githubApiUrl'>,

@@ -8,7 +8,7 @@ import { envSchema, type LogLevel, type LogFormat } from './env-schema';
 import { sourcesFileSchema, type SourcesFile } from './sources-file';
 import { telemetryConfig, type TelemetryConfig } from './telemetry/telemetry-config';
 
-export type { LogFormat, LogLevel, OtlpProtocol } from './env-schema';
+export type { LogFormat, OtlpProtocol } from './env-schema';
 export type { TelemetryConfig } from './telemetry/telemetry-config';
 
 export type Env = Record<string, string | undefined>;
@@ -87,7 +87,7 @@ export interface ApiConfig {
 }
 
 /** Secrets are comma-separated: `WEBHOOK_SECRET=new-secret,old-secret`. */
-export function splitSecrets(value: string | undefined): string[] {
+function splitSecrets(value: string | undefined): string[] {
   return (value ?? '')
     .split(',')
     .map((s) => s.trim())

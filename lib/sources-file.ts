@@ -15,7 +15,7 @@ const fieldPath = z
   .string()
   .regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'must be a dotted field path such as installation.id');
 
-export const githubHookSchema = z.object({
+const githubHookSchema = z.object({
   hookId: z.string().regex(/^\d+$/, 'must be the numeric X-GitHub-Hook-ID'),
   secrets,
   allowSha1: z.boolean().default(false),
@@ -54,6 +54,5 @@ export const sourcesFileSchema = z
   })
   .strict();
 
-export type GithubHookSource = z.infer<typeof githubHookSchema>;
 export type DeclarativeProviderConfig = z.infer<typeof declarativeProviderSchema>;
 export type SourcesFile = z.infer<typeof sourcesFileSchema>;

@@ -11,7 +11,7 @@ export interface DeliveryBody {
 }
 
 /** Refuses other content types (415) before a byte of the body is read. */
-export function checkContentType(ctx: Context): DeliveryBody['contentType'] {
+function checkContentType(ctx: Context): DeliveryBody['contentType'] {
   const type = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
   if (type === 'application/json') return 'json';
   if (type === 'application/x-www-form-urlencoded') return 'form';
@@ -22,7 +22,7 @@ export function checkContentType(ctx: Context): DeliveryBody['contentType'] {
 }
 
 /** Reads at most `limit` bytes; a longer body is refused 413 without reading the rest. */
-export async function readRawBody(ctx: Context, limit: number): Promise<Buffer> {
+async function readRawBody(ctx: Context, limit: number): Promise<Buffer> {
   try {
     return await getRawBody(ctx.req, { limit, length: ctx.get('content-length') || null });
   } catch (err) {

@@ -7,7 +7,7 @@ import type { Provider, Source } from './providers';
 import { Refusal } from './refusal';
 
 /** The signature header that was sent, and the scheme it is checked with. */
-export interface SignatureHeader {
+interface SignatureHeader {
   header: string;
   scheme: SignatureScheme;
   value: string;

@@ -14,7 +14,7 @@ export interface Readiness {
 }
 
 /** The default bound on each probe: well under a second, well over a healthy round trip. */
-export const READY_PROBE_TIMEOUT_MS = 500;
+const READY_PROBE_TIMEOUT_MS = 500;
 
 export async function checkReadiness(
   probes: ReadinessProbes,

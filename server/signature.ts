@@ -4,7 +4,7 @@
 // at once during a rotation.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
+type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
 
 export interface SignatureScheme {
   algorithm: HmacAlgorithm;

@@ -38,7 +38,7 @@ export interface WorkerDeps {
 }
 
 /** Activity slots per worker, and the PostgreSQL connections it opens: more than its slots (see openStore). */
-export const ACTIVITY_SLOTS = 20;
+const ACTIVITY_SLOTS = 20;
 export const WORKER_POOL_SIZE = ACTIVITY_SLOTS + 10;
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');

@@ -26,7 +26,7 @@ import { withRateLimitWaits } from './with-rate-limit-waits';
 
 export const progressQuery = defineQuery<SyncProgress>(SYNC_PROGRESS_QUERY);
 
-export interface SyncState {
+interface SyncState {
   kindIndex: number;
   next: string | null;
   counters: SyncCounters;

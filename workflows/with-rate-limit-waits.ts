@@ -5,7 +5,7 @@ import { ActivityFailure, ApplicationFailure, sleep } from '@temporalio/workflow
 import { RATE_LIMIT_TYPES, type WaitDetails } from '../lib/contracts/failure-types';
 
 /** The wait a failed API activity asks for, when it failed only because of a rate limit. */
-export function rateLimitWait(err: unknown): number | undefined {
+function rateLimitWait(err: unknown): number | undefined {
   if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return undefined;
   if (!RATE_LIMIT_TYPES.includes(err.cause.type ?? '')) return undefined;
   const details = err.cause.details?.[0] as WaitDetails | undefined;

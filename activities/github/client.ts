@@ -17,7 +17,6 @@ import { createTokenStore } from './tokens';
 import { createTransport, messageOf } from './transport';
 
 export type { ApiRequest, ApiResponse } from './api-request';
-export { REQUEST_ID_HEADER } from './transport';
 
 export type Auth = { kind: 'app'; appId: number; privateKey: string } | { kind: 'token'; token: string };
 

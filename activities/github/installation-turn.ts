@@ -226,5 +226,3 @@ export function createInstallationTurn(d: TurnDeps) {
     return result;
   };
 }
-
-export type InstallationTurn = ReturnType<typeof createInstallationTurn>;

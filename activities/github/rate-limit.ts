@@ -61,7 +61,7 @@ export function readRetryAfter(headers: Headers, now: number): number | undefine
 }
 
 /** What remains of the primary budget now: a reset that has passed gives the whole limit back. */
-export function remainingNow(b: Budget, now: number): number | undefined {
+function remainingNow(b: Budget, now: number): number | undefined {
   if (b.limit === null || b.remaining === null || b.resetAt === null) return undefined;
   return b.resetAt <= now ? b.limit : b.remaining;
 }

@@ -1,7 +1,7 @@
 // Redirects: 301/302/303/307/308 with a hop limit; 307/308 keep the method and body, the others
 // become a GET (as browsers and Octokit do); credentials never travel to another host.
 
-export const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 export const MAX_REDIRECTS = 5;
 
 export interface Hop {

@@ -66,5 +66,3 @@ export function createTokenStore(d: TokenStoreDeps) {
     },
   };
 }
-
-export type TokenStore = ReturnType<typeof createTokenStore>;

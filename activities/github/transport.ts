@@ -18,7 +18,7 @@ export interface Sent {
   movedTo: string | undefined;
 }
 
-export interface Outgoing {
+interface Outgoing {
   method: string;
   url: URL;
   headers: Record<string, string>;

@@ -28,8 +28,6 @@ export const FAILURE = {
   storageRejected: 'StorageRejected',
 } as const;
 
-export type FailureType = (typeof FAILURE)[keyof typeof FAILURE];
-
 /** Failures that mean "wait `details[0].waitMs`, then call again". */
 export const RATE_LIMIT_TYPES: readonly string[] = [FAILURE.rateLimited, FAILURE.rateLimitWait, FAILURE.busy];
 

@@ -30,7 +30,7 @@ export interface SyncCounters {
   retries: number;
 }
 
-export type SyncPhase = 'preparing' | SyncKind | 'done';
+type SyncPhase = 'preparing' | SyncKind | 'done';
 
 export interface SyncProgress extends SyncCounters {
   repository: string;

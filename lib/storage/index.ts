@@ -6,7 +6,7 @@ import { migrate } from './migrations';
 import { createStore, type Store } from './store';
 
 export type { Store } from './store';
-export { isStorageUnavailable, type Db } from './db';
+export { isStorageUnavailable } from './db';
 
 /**
  * PostgreSQL when DATABASE_URL is set, else the embedded store under the data folder; an embedded

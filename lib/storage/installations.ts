@@ -4,7 +4,7 @@
 import type { Db, Queryable } from './db';
 import { storableText, storableTextOrNull } from './storable-text';
 
-export type InstallationStatus = 'active' | 'unverified' | 'removed';
+type InstallationStatus = 'active' | 'unverified' | 'removed';
 
 export interface Installation {
   provider: string;

@@ -7,8 +7,7 @@ import * as ledger from './ledger';
 import * as outbox from './outbox';
 
 export type { LedgerInsert } from './ledger';
-export type { OutboxItem } from './outbox';
-export type { Installation, InstallationStatus } from './installations';
+export type { Installation } from './installations';
 
 export type Store = ReturnType<typeof createStore>;
 

@@ -19,7 +19,7 @@ const SHORTEST_MATCH = 6;
 /** Log fields nested deeper than this are written as they are (no log line of hookflow's goes near it). */
 const MAX_DEPTH = 10;
 
-export function isSecretKey(key: string): boolean {
+function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 

@@ -8,7 +8,7 @@
 /** Installations whose rate-limit budget is a labelled series: the most recently seen ones. */
 export const MAX_BUDGET_SERIES = 100;
 /** How long a gauge's source (storage, Temporal) may take at a scrape before its sample is left out. */
-export const SOURCE_DEADLINE_MS = 2_000;
+const SOURCE_DEADLINE_MS = 2_000;
 
 export interface Budget {
   installation: string;

@@ -10,7 +10,7 @@ import type { Env } from '../config';
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
-export class TemporalCliError extends Error {
+class TemporalCliError extends Error {
   override name = 'TemporalCliError';
 }
 
@@ -23,7 +23,7 @@ function isExecutable(file: string): boolean {
   }
 }
 
-export function cacheDir(env: Env): string {
+function cacheDir(env: Env): string {
   if (env.HOOKFLOW_CACHE_DIR) return env.HOOKFLOW_CACHE_DIR;
   const base = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
   return path.join(base, 'hookflow');

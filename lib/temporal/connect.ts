@@ -7,12 +7,6 @@ import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config';
 
-export interface TemporalTarget {
-  address: string;
-  namespace: string;
-  taskQueue: string;
-}
-
 type ConnectOptions = ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
 
 function options(config: Config, address: string): ConnectOptions {

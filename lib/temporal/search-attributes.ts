@@ -9,7 +9,7 @@ import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair
 import { temporal } from '@temporalio/proto';
 import type { DeliveryRef } from '../contracts/delivery-ref';
 
-export const SA = {
+const SA = {
   provider: defineSearchAttributeKey('HookflowProvider', SearchAttributeType.KEYWORD),
   deliveryId: defineSearchAttributeKey('HookflowDeliveryId', SearchAttributeType.KEYWORD),
   event: defineSearchAttributeKey('HookflowEvent', SearchAttributeType.KEYWORD),

@@ -16,7 +16,7 @@ export interface FakeIssue {
   pull_request?: { url: string };
 }
 
-export interface FakeComment {
+interface FakeComment {
   id: number;
   issueNumber: number;
   user: { login: string };

@@ -27,7 +27,7 @@ export interface FakeOptions {
   host?: string;
 }
 
-export interface Recorded {
+interface Recorded {
   method: string;
   path: string;
   url: string;
@@ -40,14 +40,14 @@ export interface Recorded {
   end: number;
 }
 
-export interface Violation {
+interface Violation {
   kind: 'primary' | 'concurrent' | 'mutation-spacing' | 'content';
   credential: string;
   at: number;
   detail: string;
 }
 
-export interface Scripted {
+interface Scripted {
   method?: string;
   path: RegExp;
   times: number;

@@ -12,7 +12,7 @@ import { startFakeGitHub, type FakeGitHub, type FakeOptions } from '../fake-gith
 import { githubDelivery, type Delivery } from './deliveries';
 import { freshSchemaUrl } from './harness';
 
-export const APP_ID = 4242;
+const APP_ID = 4242;
 let keys: { privateKey: string; publicKey: string } | undefined;
 export function appKeys() {
   keys ??= generateKeyPairSync('rsa', {
@@ -24,7 +24,7 @@ export function appKeys() {
 }
 export const SEAL_KEY = Buffer.alloc(32, 7);
 
-export const FAST_POLICY: ClientPolicy = {
+const FAST_POLICY: ClientPolicy = {
   timeoutMs: 2_000,
   inlineWaitMs: 2_000,
   secondaryWaitMs: 200,

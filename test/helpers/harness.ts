@@ -29,7 +29,7 @@ let runtimeInstalled = false;
 /** Errors the Temporal SDK logged in this test process (a test may assert there were none). */
 export const sdkErrors: string[] = [];
 /** Once per test process, before any connection: keep the SDK's own logging to warnings. */
-export function quietTemporalRuntime(): void {
+function quietTemporalRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({
