@@ -47,6 +47,26 @@ async function npmStart(env: Record<string, string>): Promise<Started> {
   };
 }
 
+/** Sends an `issues.opened` delivery and waits for its workflow's result through Temporal. */
+async function deliverAndAwait(webhookUrl: string, temporalPort: number, issue: number) {
+  const delivery = githubDelivery({
+    event: 'issues',
+    payload: { action: 'opened', issue: { number: issue }, repository: { full_name: 'acme/api' } },
+  });
+  const accepted = await post(webhookUrl, delivery);
+  assert.equal(accepted.status, 202);
+  const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+  try {
+    const result: unknown = await new Client({ connection }).workflow
+      .getHandle(String(accepted.body.workflowId))
+      .result();
+    assert.match(String(result), new RegExp(`^issues\\.opened #${issue} in acme/api`));
+  } finally {
+    await connection.close();
+  }
+  return { delivery, accepted };
+}
+
 function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) return resolve(child.exitCode);
@@ -94,21 +114,7 @@ describe('npm start (embedded default)', () => {
     assert.equal(first.webhookUrl, `http://127.0.0.1:${port}/api/github/webhooks`);
     assert.equal((await fetch(first.uiUrl)).status, 200, 'the Temporal UI answers');
 
-    const d = githubDelivery({
-      event: 'issues',
-      payload: { action: 'opened', issue: { number: 1 }, repository: { full_name: 'acme/api' } },
-    });
-    const accepted = await post(first.webhookUrl, d);
-    assert.equal(accepted.status, 202);
-    const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
-    try {
-      const result: unknown = await new Client({ connection }).workflow
-        .getHandle(String(accepted.body.workflowId))
-        .result();
-      assert.match(String(result), /^issues\.opened #1 in acme\/api/);
-    } finally {
-      await connection.close();
-    }
+    const { delivery: d, accepted } = await deliverAndAwait(first.webhookUrl, temporalPort, 1);
 
     assert.equal(await stop(first.child), 0, `clean exit; output:\n${first.output()}`);
     assert.equal(await portOpen(temporalPort), false, 'the dev server stopped with it');
@@ -161,21 +167,7 @@ describe('npm start (embedded default)', () => {
     assert.ok(secondPid !== undefined && secondPid !== firstPid, 'a new dev server process runs');
     assert.match(started.output(), /the Temporal dev server stopped unexpectedly: restarting it/);
 
-    const d = githubDelivery({
-      event: 'issues',
-      payload: { action: 'opened', issue: { number: 2 }, repository: { full_name: 'acme/api' } },
-    });
-    const accepted = await post(started.webhookUrl, d);
-    assert.equal(accepted.status, 202);
-    const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
-    try {
-      const result: unknown = await new Client({ connection }).workflow
-        .getHandle(String(accepted.body.workflowId))
-        .result();
-      assert.match(String(result), /^issues\.opened #2 in acme\/api/);
-    } finally {
-      await connection.close();
-    }
+    await deliverAndAwait(started.webhookUrl, temporalPort, 2);
     assert.equal(await stop(started.child), 0, `clean exit; output:\n${started.output()}`);
     assert.equal(await portOpen(temporalPort), false, 'the restarted dev server stopped with it');
   });
