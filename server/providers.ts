@@ -133,7 +133,9 @@ export function declarativeProvider(p: DeclarativeProviderConfig): Provider {
   };
 }
 
-export function providersFrom(config: Config): Provider[] {
+export function providersFrom(
+  config: Pick<Config, 'webhookPath' | 'webhookSecrets' | 'webhookAllowSha1' | 'sources'>,
+): Provider[] {
   return [githubProvider(config), ...config.sources.providers.map(declarativeProvider)];
 }
 

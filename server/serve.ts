@@ -12,13 +12,31 @@ import { providersFrom } from './providers';
 import { temporalStarter } from './starter';
 import { temporalHealth } from './temporal-health';
 
+/** The part of the configuration the server process reads. */
+export type ServerConfig = Pick<
+  Config,
+  | 'env'
+  | 'temporal'
+  | 'startTimeoutMs'
+  | 'webhookPath'
+  | 'webhookSecrets'
+  | 'webhookAllowSha1'
+  | 'sources'
+  | 'bodyLimitBytes'
+  | 'bodyTimeoutMs'
+  | 'tls'
+  | 'host'
+  | 'port'
+  | 'outboxIntervalMs'
+>;
+
 export interface RunningServer {
   url: string;
   close(): Promise<void>;
 }
 
 export async function serve(
-  config: Config,
+  config: ServerConfig,
   store: Store,
   temporalAddress: string,
   logger: Logger,

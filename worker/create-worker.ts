@@ -20,13 +20,19 @@ import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/telemetry/metrics';
 import type { Store } from '../lib/storage';
 
+/** The part of the configuration a worker reads. */
+export type WorkerConfig = Pick<
+  Config,
+  'env' | 'temporal' | 'appId' | 'privateKey' | 'api' | 'githubApiUrl' | 'dataDir'
+>;
+
 export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   store: Store;
   logger: Logger;
-  config: Config;
+  config: WorkerConfig;
   /** Starts syncs and keeps their reconciliation schedules. */
   client: Client;
   metrics?: Metrics | undefined;

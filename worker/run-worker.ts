@@ -1,11 +1,10 @@
 import type { Worker } from '@temporalio/worker';
-import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/telemetry/metrics';
 import type { Tracing } from '../lib/telemetry/tracing';
 import type { Store } from '../lib/storage';
 import { clientConnection, createClient, workerConnection } from '../lib/temporal/connect';
-import { createWorker } from './create-worker';
+import { createWorker, type WorkerConfig } from './create-worker';
 
 export interface RunningWorker {
   worker: Worker;
@@ -15,7 +14,7 @@ export interface RunningWorker {
 }
 
 export async function runWorker(
-  config: Config,
+  config: WorkerConfig,
   store: Store,
   temporalAddress: string,
   logger: Logger,

@@ -9,7 +9,7 @@ import { createLocks } from '../../lib/storage/locks';
 import { createGitHubClient, type Auth, type GitHubClient } from './client';
 
 export function githubClientFrom(
-  config: Config,
+  config: Pick<Config, 'appId' | 'privateKey' | 'api' | 'githubApiUrl' | 'dataDir'>,
   store: Store,
   logger: Logger,
   metrics?: Metrics,

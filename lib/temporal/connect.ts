@@ -9,7 +9,7 @@ import type { Config } from '../config';
 
 type ConnectOptions = ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
 
-function options(config: Config, address: string): ConnectOptions {
+function options(config: Pick<Config, 'env'>, address: string): ConnectOptions {
   const env = Object.fromEntries(
     Object.entries(config.env).filter((e): e is [string, string] => e[1] !== undefined),
   );
@@ -18,7 +18,7 @@ function options(config: Config, address: string): ConnectOptions {
 }
 
 /** A client connection for the server process; `lazy` so the server starts while Temporal is down. */
-export function clientConnection(config: Config, address: string): Connection {
+export function clientConnection(config: Pick<Config, 'env'>, address: string): Connection {
   const o = options(config, address);
   return Connection.lazy({
     address,
@@ -40,6 +40,9 @@ export function createClient(connection: Connection, namespace: string, traced =
   });
 }
 
-export async function workerConnection(config: Config, address: string): Promise<NativeConnection> {
+export async function workerConnection(
+  config: Pick<Config, 'env'>,
+  address: string,
+): Promise<NativeConnection> {
   return NativeConnection.connect(options(config, address));
 }
