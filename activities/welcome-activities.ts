@@ -4,7 +4,7 @@
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import type { ActivityDeps } from './activity-deps';
 import { githubCaller } from './github-call';
-import { apiRoute, keepOnApiOrWarn } from './keep-on-api';
+import { apiRoute, keepOnApiOrWarn, onApiOrigin, originOf } from './keep-on-api';
 import { loadPayload, payloadObject } from './payload';
 
 /** Marks hookflow's welcome comment, so a second delivery of the same event finds it and posts none. */
@@ -33,10 +33,19 @@ export function createWelcomeActivities(
             `/repos/${ref.repository}/issues/${issue.number}/${field === 'labels_url' ? 'labels' : 'comments'}`,
           )
         : undefined;
-    const url = ownRoute
-      ? keepOnApiOrWarn(logger, deps.githubApiUrl, value, ownRoute, { delivery: ref.key, field })
-      : value;
-    return { url, installation };
+    if (ownRoute) {
+      const url = keepOnApiOrWarn(logger, deps.githubApiUrl, value, ownRoute, { delivery: ref.key, field });
+      return { url, installation };
+    }
+    // No route of our own to fall back on: a URL off the API's origin is not followed at all.
+    if (!onApiOrigin(value, deps.githubApiUrl)) {
+      logger.warn(
+        { delivery: ref.key, field, url: value, apiOrigin: originOf(deps.githubApiUrl) },
+        "URL not on the configured API's origin, and no repository and issue number to build its route from: not followed",
+      );
+      return { url: undefined, installation };
+    }
+    return { url: value, installation };
   }
 
   return {

@@ -26,7 +26,7 @@ export function createApp(deps: AppDeps): Koa {
   app.on('error', (err: Error & { code?: string; status?: number }) => {
     const clientSide =
       err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ECONNRESET' || (err.status ?? 500) < 500;
-    deps.logger[clientSide ? 'debug' : 'warn']({ err }, 'HTTP connection error');
+    deps.logger[clientSide ? 'debug' : 'warn']({ err, code: err.code }, 'HTTP connection error');
   });
   const doors = new Map(deps.providers.map((p) => [p.path, frontDoor(p, deps)]));
   if (deps.traced) app.use(traceRequests(new Set(doors.keys())));

@@ -176,4 +176,21 @@ describe('webhooks and write-back', () => {
       'and the API origin',
     );
   });
+  test('an off-origin URL with no issue number to build the route from is not followed at all', async () => {
+    const offOrigin = Object.fromEntries(
+      Object.entries(fake.issueJson('octo/hooks', 3))
+        .filter(([k]) => k !== 'number')
+        .map(([k, v]) => [k, typeof v === 'string' ? v.replace(fake.url, 'https://api.github.com') : v]),
+    );
+    const postsBefore = fake.requests.filter((r) => r.method === 'POST').length;
+    await deliver('issues', { action: 'opened', issue: offOrigin });
+    assert.equal(fake.requests.filter((r) => r.method === 'POST').length, postsBefore, 'nothing was posted');
+    const notFollowed = logLines
+      .map((l) => JSON.parse(l) as { msg: string; url?: string })
+      .filter((l) => /not followed/.test(l.msg));
+    assert.ok(
+      notFollowed.some((l) => l.url?.startsWith('https://api.github.com/')),
+      'a warning names the URL that was not followed',
+    );
+  });
 });

@@ -180,7 +180,7 @@ export function createClientTelemetry(d: ClientTelemetryDeps) {
             method,
             route: req.route,
             ms: now() - started,
-            kind: err.kind,
+            error: err.kind,
             err,
             waitMs,
           },
