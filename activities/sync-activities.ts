@@ -5,14 +5,12 @@ import { activityInfo, ApplicationFailure, Context, log } from '@temporalio/acti
 import { FAILURE } from '../lib/contracts/failure-types';
 import {
   countRows,
-  deleteCheckpoints,
   getSyncTarget,
   installationOf,
   markSynced,
-  readCheckpoint,
   saveSyncTarget,
-  writeCheckpoint,
 } from '../lib/storage/repo-data';
+import { deleteCheckpoints, readCheckpoint, writeCheckpoint } from '../lib/storage/sync-checkpoints';
 import type { SyncArgs, SyncKind, SyncProgress } from '../lib/contracts/sync-progress';
 import { startSyncJob, syncWorkflowId } from '../lib/sync-client';
 import type { ActivityDeps } from './activity-deps';

@@ -7,7 +7,7 @@ import type { Store } from '../lib/storage';
 import type { Metrics } from '../lib/telemetry/metrics';
 import { frontDoor, type FrontDoorDeps, type FrontDoorStore } from './front-door';
 import type { Provider } from './providers';
-import { checkReadiness } from './readiness';
+import { readinessCheck } from './readiness';
 import { traceRequests } from './trace-requests';
 
 export interface AppDeps extends FrontDoorDeps {
@@ -28,6 +28,7 @@ export function createApp(deps: AppDeps): Koa {
       err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ECONNRESET' || (err.status ?? 500) < 500;
     deps.logger[clientSide ? 'debug' : 'warn']({ err, code: err.code }, 'HTTP connection error');
   });
+  const readiness = readinessCheck(deps);
   const doors = new Map(deps.providers.map((p) => [p.path, frontDoor(p, deps)]));
   if (deps.traced) app.use(traceRequests(new Set(doors.keys())));
 
@@ -79,7 +80,7 @@ export function createApp(deps: AppDeps): Koa {
       return;
     }
     if (ctx.method === 'GET' && ctx.path === '/readyz') {
-      const { ready, storage, temporal } = await checkReadiness(deps);
+      const { ready, storage, temporal } = await readiness();
       ctx.status = ready ? 200 : 503;
       ctx.body = { status: ready ? 'ready' : 'not ready', storage, temporal };
       return;

@@ -1,6 +1,8 @@
-// `/readyz`: whether storage and Temporal answer, each probe bounded by a short deadline. A load
+// `/readyz`: whether storage and Temporal answer, each answer bounded by a short deadline. A load
 // balancer or an orchestrator polls this every few seconds; an unreachable Temporal must turn into
 // "not ready" at once, not after the gRPC client's reconnect backoff (seen: 3–6 s without a bound).
+// A ping that outlives its deadline is not started again while it runs: polls share it, so a
+// stalled database holds one pool connection for readiness, not one per poll.
 export interface ReadinessProbes {
   store: { ping(): Promise<void> };
   /** Given the probe's bound, so the call itself ends then too (nothing left retrying). */
@@ -13,21 +15,37 @@ export interface Readiness {
   temporal: 'ok' | 'unreachable';
 }
 
-/** The default bound on each probe: well under a second, well over a healthy round trip. */
+/** The default bound on each answer: well under a second, well over a healthy round trip. */
 const READY_PROBE_TIMEOUT_MS = 500;
 
-export async function checkReadiness(
+/** A readiness check over `probes`; keep one per process, so that polls share a slow ping. */
+export function readinessCheck(
   probes: ReadinessProbes,
   timeoutMs: number = READY_PROBE_TIMEOUT_MS,
-): Promise<Readiness> {
-  const [storage, temporal] = await Promise.all([
-    answers(() => probes.store.ping(), timeoutMs),
-    answers(() => probes.starter.ping(timeoutMs), timeoutMs),
-  ]);
-  return {
-    ready: storage && temporal,
-    storage: storage ? 'ok' : 'unreachable',
-    temporal: temporal ? 'ok' : 'unreachable',
+): () => Promise<Readiness> {
+  const storage = sharedWhileRunning(() => probes.store.ping());
+  const temporal = sharedWhileRunning(() => probes.starter.ping(timeoutMs));
+  return async () => {
+    const [storageOk, temporalOk] = await Promise.all([
+      answers(storage, timeoutMs),
+      answers(temporal, timeoutMs),
+    ]);
+    return {
+      ready: storageOk && temporalOk,
+      storage: storageOk ? 'ok' : 'unreachable',
+      temporal: temporalOk ? 'ok' : 'unreachable',
+    };
+  };
+}
+
+/** `ping`, except that a call while an earlier one still runs gets that earlier one. */
+function sharedWhileRunning(ping: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => {
+    running ??= ping().finally(() => {
+      running = undefined;
+    });
+    return running;
   };
 }
 

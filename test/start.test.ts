@@ -55,16 +55,19 @@ async function deliverAndAwait(webhookUrl: string, temporalPort: number, issue: 
   });
   const accepted = await post(webhookUrl, delivery);
   assert.equal(accepted.status, 202);
+  await awaitIssueWorkflow(temporalPort, String(accepted.body.workflowId), issue);
+  return { delivery, accepted };
+}
+
+/** Waits for an `issues.opened` delivery's workflow to finish, and checks what it did. */
+async function awaitIssueWorkflow(temporalPort: number, workflowId: string, issue: number) {
   const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
   try {
-    const result: unknown = await new Client({ connection }).workflow
-      .getHandle(String(accepted.body.workflowId))
-      .result();
+    const result: unknown = await new Client({ connection }).workflow.getHandle(workflowId).result();
     assert.match(String(result), new RegExp(`^issues\\.opened #${issue} in acme/api`));
   } finally {
     await connection.close();
   }
-  return { delivery, accepted };
 }
 
 function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
@@ -127,7 +130,7 @@ describe('npm start (embedded default)', () => {
     assert.equal(await stop(second.child, 'SIGTERM'), 0);
   });
 
-  test('restarts its Temporal dev server when it dies; meanwhile /readyz says 503 and deliveries are queued', async () => {
+  test('restarts its Temporal dev server when it dies; meanwhile /readyz says 503, and a delivery sent then runs once it is back', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-start-'));
     const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
     const started = await npmStart({
@@ -157,6 +160,15 @@ describe('npm start (embedded default)', () => {
       return r.status === 503 && body.temporal === 'unreachable' ? body : undefined;
     });
     assert.deepEqual(down, { status: 'not ready', storage: 'ok', temporal: 'unreachable' });
+    // Sent while Temporal is away: parked in the outbox (`queued`), or started if the restarted
+    // server already answers by the time the start is tried; either way it is acknowledged.
+    const duringOutage = githubDelivery({
+      event: 'issues',
+      payload: { action: 'opened', issue: { number: 3 }, repository: { full_name: 'acme/api' } },
+    });
+    const parked = await post(started.webhookUrl, duringOutage);
+    assert.equal(parked.status, 202, JSON.stringify(parked.body));
+    assert.ok(['queued', 'accepted'].includes(String(parked.body.status)), JSON.stringify(parked.body));
 
     await waitFor(
       '/readyz to be ready again',
@@ -167,6 +179,7 @@ describe('npm start (embedded default)', () => {
     assert.ok(secondPid !== undefined && secondPid !== firstPid, 'a new dev server process runs');
     assert.match(started.output(), /the Temporal dev server stopped unexpectedly: restarting it/);
 
+    await awaitIssueWorkflow(temporalPort, String(parked.body.workflowId), 3);
     await deliverAndAwait(started.webhookUrl, temporalPort, 2);
     assert.equal(await stop(started.child), 0, `clean exit; output:\n${started.output()}`);
     assert.equal(await portOpen(temporalPort), false, 'the restarted dev server stopped with it');

@@ -49,10 +49,12 @@ export const WORKER_POOL_SIZE = ACTIVITY_SLOTS + 10;
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 /**
- * Where `npm run build` writes the bundled workflow code, beside the compiled output (dist/). Run
- * from the sources (tsx), there is none, and the worker bundles the workflows at start.
+ * Where `npm run build` writes the bundled workflow code, beside the compiled output (dist/). Only
+ * compiled code looks for it (`npm run build` makes both at once); run from the sources (tsx), the
+ * worker bundles the workflows at start, so an edit is never hidden by an old bundle.
  */
 export const PREBUILT_WORKFLOW_BUNDLE = path.join(__dirname, '..', 'workflow-bundle.js');
+const RUNNING_COMPILED = __filename.endsWith('.js');
 /**
  * Temporal's OpenTelemetry workflow interceptors are always in the workflow code, traced or not, so
  * every deployment runs (and replays) the same code; untraced, their spans go nowhere.
@@ -77,7 +79,13 @@ export function workflowSinks(tracing: Tracing | undefined): InjectedSinks<OpenT
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
   const bundle =
     deps.workflowBundle ??
-    (existsSync(PREBUILT_WORKFLOW_BUNDLE) ? { codePath: PREBUILT_WORKFLOW_BUNDLE } : undefined);
+    (RUNNING_COMPILED && existsSync(PREBUILT_WORKFLOW_BUNDLE)
+      ? { codePath: PREBUILT_WORKFLOW_BUNDLE }
+      : undefined);
+  deps.logger.info(
+    bundle ? { workflowBundle: bundle.codePath } : { workflowsPath: WORKFLOWS_PATH },
+    bundle ? 'workflow code: a prebuilt bundle' : 'workflow code: bundled at start',
+  );
   // Read from Temporal's visibility at each scrape: the truth across every worker, restarts included.
   const running = `WorkflowType = "syncRepository" AND ExecutionStatus = "Running" AND TaskQueue = "${deps.taskQueue}"`;
   deps.metrics?.observeSyncJobsRunning(async () => (await deps.client.workflow.count(running)).count);

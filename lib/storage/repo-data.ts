@@ -3,9 +3,6 @@
 import type { Queryable } from './db';
 import { storableText } from './storable-text';
 
-// The sync checkpoints moved to their own module; the activities still import them from here.
-export { deleteCheckpoints, readCheckpoint, writeCheckpoint } from './sync-checkpoints';
-
 /** What hookflow keeps of an issue, a pull request, a comment (activities/sync/project.ts fills them). */
 export interface IssueRow {
   number: number;

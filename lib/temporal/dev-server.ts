@@ -21,12 +21,21 @@ export interface DevServerOptions {
   stdio?: 'inherit' | 'ignore';
 }
 
+export interface DevServerExit {
+  reason: string;
+  /**
+   * Ended as asked: a clean exit, or SIGINT/SIGTERM (a terminal's Ctrl-C reaches the dev server
+   * too, since it shares hookflow's process group). A crash, a SIGKILL or the OOM killer is not.
+   */
+  orderly: boolean;
+}
+
 export interface DevServer {
   address: string;
   uiUrl: string | undefined;
   child: ChildProcess;
-  /** Settles with the reason when the process ends, whether stopped or not. */
-  exited: Promise<string>;
+  /** Settles when the process ends, whether stopped or not. */
+  exited: Promise<DevServerExit>;
   stop(): Promise<void>;
 }
 
@@ -45,14 +54,14 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
 
   const child = spawn(o.cli, args, { stdio: ['ignore', o.stdio ?? 'inherit', o.stdio ?? 'inherit'] });
   let exited: string | undefined;
-  const exitPromise = new Promise<string>((resolve) => {
+  const exitPromise = new Promise<DevServerExit>((resolve) => {
     child.once('exit', (code, signal) => {
       exited = `exited (code ${code}, signal ${signal})`;
-      resolve(exited);
+      resolve({ reason: exited, orderly: code === 0 || signal === 'SIGINT' || signal === 'SIGTERM' });
     });
     child.once('error', (err) => {
       exited = `failed to start: ${err.message}`;
-      resolve(exited);
+      resolve({ reason: exited, orderly: false });
     });
   });
 

@@ -1,6 +1,6 @@
 // Keeps `npm start`'s Temporal dev server running: when it exits without being asked to (killed,
 // crashed, out of memory), it is started again on the same port and data file, after a backoff that
-// doubles while restarts keep failing. Deliveries that arrive meanwhile wait in the outbox; the relay
+// doubles while restarts keep failing or the restarted server keeps dying soon after. Deliveries that arrive meanwhile wait in the outbox; the relay
 // starts them once Temporal answers again. Only `npm start` uses this: a real cluster is supervised
 // by whatever runs it.
 import { setTimeout as sleepFor } from 'node:timers/promises';
@@ -16,7 +16,10 @@ export interface SupervisorOptions {
   /** The first wait before a restart; it doubles after each failed restart, up to `maxBackoffMs`. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /** A server that ran this long before it died is restarted after `initialBackoffMs` again. */
+  stableAfterMs?: number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  now?: () => number;
 }
 
 export interface SupervisedDevServer {
@@ -30,18 +33,26 @@ export interface SupervisedDevServer {
 export async function superviseDevServer(o: SupervisorOptions): Promise<SupervisedDevServer> {
   const initial = o.initialBackoffMs ?? 1_000;
   const max = o.maxBackoffMs ?? 30_000;
+  const stableAfter = o.stableAfterMs ?? 30_000;
   const sleep = o.sleep ?? ((ms: number, signal: AbortSignal) => sleepFor(ms, undefined, { signal }));
+  const now = o.now ?? Date.now;
   const stopping = new AbortController();
   let current = await o.start();
+  let startedAt = now();
   let restarts = 0;
 
   const superviseLoop = async (): Promise<void> => {
+    let backoff = initial;
     for (;;) {
-      const why = await current.exited;
+      const exit = await current.exited;
       if (stopping.signal.aborted) return;
-      let backoff = initial;
+      if (exit.orderly) {
+        o.log.info({ reason: exit.reason }, 'the Temporal dev server stopped as asked: not restarting it');
+        return;
+      }
+      backoff = now() - startedAt >= stableAfter ? initial : backoff;
       o.log.warn(
-        { reason: why, restartInMs: backoff },
+        { reason: exit.reason, restartInMs: backoff },
         'the Temporal dev server stopped unexpectedly: restarting it',
       );
       for (;;) {
@@ -49,8 +60,11 @@ export async function superviseDevServer(o: SupervisorOptions): Promise<Supervis
         if (stopping.signal.aborted) return;
         try {
           current = await o.start();
+          startedAt = now();
           restarts++;
           o.log.info({ restarts }, 'the Temporal dev server is running again');
+          // If this one dies soon too, the next restart waits longer.
+          backoff = Math.min(backoff * 2, max);
           break;
         } catch (err) {
           backoff = Math.min(backoff * 2, max);

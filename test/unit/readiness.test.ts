@@ -1,13 +1,16 @@
 // `/readyz`'s probes: each answers within its bound, whatever the dependency does.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkReadiness } from '../../server/readiness';
+import { readinessCheck } from '../../server/readiness';
+
+const checkReadiness = (probes: Parameters<typeof readinessCheck>[0], timeoutMs: number) =>
+  readinessCheck(probes, timeoutMs)();
 
 const ok = { ping: () => Promise.resolve() };
 const refuses = { ping: () => Promise.reject(new Error('ECONNREFUSED')) };
 const hangs = { ping: () => new Promise<void>(() => undefined) };
 
-describe('checkReadiness', () => {
+describe('readinessCheck', () => {
   test('ready when both answer', async () => {
     assert.deepEqual(await checkReadiness({ store: ok, starter: ok }, 50), {
       ready: true,
@@ -30,5 +33,27 @@ describe('checkReadiness', () => {
       storage: 'ok',
       temporal: 'unreachable',
     });
+  });
+
+  test('a ping still running after its deadline is shared by the next polls, not started again', async () => {
+    let calls = 0;
+    let finish!: () => void;
+    const slow = {
+      ping: () => {
+        calls++;
+        return new Promise<void>((resolve) => (finish = resolve));
+      },
+    };
+    const check = readinessCheck({ store: slow, starter: ok }, 20);
+    assert.equal((await check()).storage, 'unreachable');
+    assert.equal((await check()).storage, 'unreachable');
+    assert.equal(calls, 1);
+    finish();
+    assert.equal((await check()).storage, 'ok');
+    assert.equal(calls, 1, 'the answer that came late serves the poll that was waiting');
+    const next = check();
+    assert.equal(calls, 2, 'once it has answered, the next poll pings again');
+    finish();
+    assert.equal((await next).storage, 'ok');
   });
 });

@@ -2,17 +2,18 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { describe, test } from 'node:test';
-import type { DevServer } from '../../lib/temporal/dev-server';
+import type { DevServer, DevServerExit } from '../../lib/temporal/dev-server';
 import { superviseDevServer } from '../../lib/temporal/supervised-dev-server';
 
 interface FakeServer extends DevServer {
-  die(reason: string): void;
+  die(reason: string, orderly?: boolean): void;
   stopped: boolean;
 }
 
 function fakeServer(): FakeServer {
-  let die!: (reason: string) => void;
-  const exited = new Promise<string>((resolve) => (die = resolve));
+  let resolveExit!: (exit: DevServerExit) => void;
+  const exited = new Promise<DevServerExit>((resolve) => (resolveExit = resolve));
+  const die = (reason: string, orderly = false) => resolveExit({ reason, orderly });
   const server: FakeServer = {
     address: '127.0.0.1:7233',
     uiUrl: undefined,
@@ -22,7 +23,7 @@ function fakeServer(): FakeServer {
     stopped: false,
     stop: () => {
       server.stopped = true;
-      die('stopped');
+      die('stopped', true);
       return Promise.resolve();
     },
   };
@@ -34,6 +35,7 @@ function harness(failures: number[] = []) {
   const waits: number[] = [];
   const lines: string[] = [];
   let attempt = 0;
+  const clock = { now: 0 };
   const nextStarted = (n: number) =>
     new Promise<FakeServer>((resolve) => {
       const poll = () => (started.length >= n ? resolve(started[n - 1]) : setImmediate(poll));
@@ -44,6 +46,7 @@ function harness(failures: number[] = []) {
     waits,
     lines,
     nextStarted,
+    clock,
     options: {
       start: () => {
         attempt++;
@@ -58,6 +61,8 @@ function harness(failures: number[] = []) {
       },
       initialBackoffMs: 10,
       maxBackoffMs: 40,
+      stableAfterMs: 1_000,
+      now: () => clock.now,
       sleep: (ms: number) => {
         waits.push(ms);
         return Promise.resolve();
@@ -87,6 +92,36 @@ describe('superviseDevServer', () => {
     await h.nextStarted(2);
     assert.deepEqual(h.waits, [10, 20, 40, 40, 40]);
     assert.equal(supervised.restarts(), 1);
+    await supervised.stop();
+  });
+
+  test('a restarted server that dies soon again waits longer; one that ran a while starts over', async () => {
+    const h = harness();
+    const supervised = await superviseDevServer(h.options);
+    h.started[0].die('crashed');
+    await h.nextStarted(2);
+    h.started[1].die('crashed again at once');
+    await h.nextStarted(3);
+    assert.deepEqual(h.waits, [10, 20]);
+    h.clock.now += 5_000;
+    h.started[2].die('crashed after running a while');
+    await h.nextStarted(4);
+    assert.deepEqual(h.waits, [10, 20, 10]);
+    await supervised.stop();
+  });
+
+  test('an orderly exit (Ctrl-C reaches the dev server too) is not restarted', async () => {
+    const h = harness();
+    const supervised = await superviseDevServer(h.options);
+    h.started[0].die('exited (code null, signal SIGINT)', true);
+    // The supervisor's last word: after it, it watches nothing more.
+    await new Promise<void>((resolve) => {
+      const poll = () =>
+        h.lines.some((l) => /stopped as asked: not restarting it/.test(l)) ? resolve() : setImmediate(poll);
+      poll();
+    });
+    assert.equal(h.started.length, 1);
+    assert.deepEqual(h.waits, []);
     await supervised.stop();
   });
 
