@@ -59,11 +59,24 @@ async function deliverAndAwait(webhookUrl: string, temporalPort: number, issue: 
   return { delivery, accepted };
 }
 
-/** Waits for an `issues.opened` delivery's workflow to finish, and checks what it did. */
+/**
+ * Waits for an `issues.opened` delivery's workflow to finish, and checks what it did. A delivery
+ * parked in the outbox has no workflow until the relay starts it: wait for it to exist first.
+ */
 async function awaitIssueWorkflow(temporalPort: number, workflowId: string, issue: number) {
   const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
   try {
-    const result: unknown = await new Client({ connection }).workflow.getHandle(workflowId).result();
+    const handle = new Client({ connection }).workflow.getHandle(workflowId);
+    await waitFor(
+      `workflow ${workflowId} to be started`,
+      () =>
+        handle.describe().then(
+          () => true,
+          () => false,
+        ),
+      60_000,
+    );
+    const result: unknown = await handle.result();
     assert.match(String(result), new RegExp(`^issues\\.opened #${issue} in acme/api`));
   } finally {
     await connection.close();
