@@ -70,7 +70,7 @@ describe('hookflow sync (CLI)', () => {
     assert.match(bad.stderr, /not a repository name: not a repo/);
     const noCommand = await hookflow(['frobnicate'], env);
     assert.equal(noCommand.code, 2);
-    assert.match(noCommand.stderr, /unknown command: frobnicate/);
+    assert.match(noCommand.stderr, /unknown command 'frobnicate'/);
     const unknown = await hookflow(['sync', 'octo/nowhere', '--json'], env);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /octo\/nowhere is in no installation hookflow knows/);

@@ -24,4 +24,12 @@ export function deliveryKey(provider: string, hookId: string, deliveryId: string
 }
 
 /** A delivery's state in the ledger; a workflow writes the last two. */
-export type DeliveryOutcome = 'received' | 'accepted' | 'queued' | 'ignored' | 'completed' | 'failed';
+export const DELIVERY_OUTCOMES = [
+  'received',
+  'accepted',
+  'queued',
+  'ignored',
+  'completed',
+  'failed',
+] as const;
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];

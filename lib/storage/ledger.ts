@@ -117,6 +117,9 @@ export async function finishDelivery(
 ): Promise<void> {
   await q.query(
     `UPDATE deliveries d SET outcome = $2, reason = $3, finished_at = now(), run_id = coalesce($4, d.run_id),
+       finished_runs = d.finished_runs + CASE
+         WHEN $4::text IS NOT NULL AND d.last_finished_run IS NOT DISTINCT FROM $4::text THEN 0 ELSE 1 END,
+       last_finished_run = coalesce($4, d.last_finished_run),
        raw_body = CASE WHEN EXISTS (
          SELECT 1 FROM installations i
          WHERE i.provider = d.provider AND i.installation_id = d.installation AND i.status = 'removed')

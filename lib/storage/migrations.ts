@@ -173,6 +173,16 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE outbox ADD COLUMN trace_context text
   `,
+  // 4: how many runs of a delivery's workflow have ended (`hookflow deliveries` shows the runs so
+  // far), counted once per run however often its last activity is retried; deliveries listed by
+  // time and looked up by the provider's delivery ID.
+  `
+  ALTER TABLE deliveries ADD COLUMN finished_runs integer NOT NULL DEFAULT 0;
+  ALTER TABLE deliveries ADD COLUMN last_finished_run text;
+  UPDATE deliveries SET finished_runs = 1, last_finished_run = run_id WHERE outcome IN ('completed', 'failed');
+  CREATE INDEX deliveries_received_at ON deliveries (received_at DESC);
+  CREATE INDEX deliveries_delivery_id ON deliveries (delivery_id)
+  `,
 ];
 
 const LOCK_ID = 0x686f6f6b; // "hook"

@@ -2,11 +2,13 @@
 // (ledger.ts), the outbox used while Temporal is unreachable (outbox.ts) and the installations
 // registry (installations.ts). Those modules hold the SQL; this one binds them to a database.
 import type { Db, Queryable } from './db';
+import { findDeliveries, listDeliveries, type DeliveryFilter } from './delivery-listing';
 import * as installations from './installations';
 import * as ledger from './ledger';
 import * as outbox from './outbox';
 
 export type { LedgerInsert } from './ledger';
+export type { DeliveryFilter } from './delivery-listing';
 export type { Installation } from './installations';
 
 export type Store = ReturnType<typeof createStore>;
@@ -31,6 +33,8 @@ export function createStore(db: Db, options: { retentionDays: number }) {
       runId: string | null = null,
     ) => ledger.finishDelivery(db, key, outcome, reason, runId),
     getDelivery: (key: string) => ledger.getDelivery(db, key),
+    listDeliveries: (filter: DeliveryFilter) => listDeliveries(db, filter),
+    findDeliveries: (id: string) => findDeliveries(db, id),
     purgeExpired: () => ledger.purgeExpired(db),
 
     enqueue: (key: string, error: string, rerunFailed = false, traceContext?: Record<string, string>) =>

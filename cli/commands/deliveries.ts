@@ -1,0 +1,209 @@
+// `hookflow deliveries list` and `hookflow deliveries show`: the ledger, newest first, and one
+// delivery with the runs of its workflow (from Temporal) and, when asked, its payload.
+import type { Client } from '@temporalio/client';
+import type { Command } from 'commander';
+import { loadConfig } from '../../lib/config';
+import type { DeliveryOutcome } from '../../lib/contracts/delivery-ref';
+import type { DeliverySummary } from '../../lib/storage/delivery-listing';
+import { CliError, withStore, withTemporal } from '../connect';
+import {
+  parseInstallation,
+  parseLimit,
+  parseName,
+  parseRepository,
+  parseStatus,
+  parseTime,
+} from '../options';
+
+interface ListOptions {
+  status?: DeliveryOutcome;
+  event?: string;
+  action?: string;
+  installation?: string;
+  repository?: string;
+  since?: Date;
+  until?: Date;
+  limit: number;
+  json: boolean;
+}
+
+interface Run {
+  runId: string;
+  status: string;
+  startedAt: string;
+  closedAt: string | null;
+  failure: string | null;
+}
+
+export function deliveriesCommand(program: Command): void {
+  const deliveries = program
+    .command('deliveries')
+    .description('the delivery ledger: what arrived, and what became of it');
+
+  deliveries
+    .command('list')
+    .description('deliveries from the ledger, newest first')
+    .option(
+      '--status <status>',
+      'only this ledger outcome (received, accepted, queued, ignored, completed, failed)',
+      parseStatus,
+    )
+    .option('--event <event>', 'only this event (issues, pull_request…)', parseName)
+    .option('--action <action>', 'only this action (opened, closed…)', parseName)
+    .option('--installation <id>', 'only this installation', parseInstallation)
+    .option('--repository <owner/repo>', 'only this repository', parseRepository)
+    .option('--since <when>', 'received at or after: 30m, 24h, 3d, 2w back from now, or an ISO time', (v) =>
+      parseTime(v),
+    )
+    .option('--until <when>', 'received before: the same forms as --since', (v) => parseTime(v))
+    .option('--limit <n>', 'at most this many', parseLimit, 50)
+    .option('--json', 'print a JSON array', false)
+    .action(async (o: ListOptions) => {
+      const config = loadConfig(process.env, 'cli');
+      const rows = await withStore(config, (store) =>
+        store.listDeliveries({
+          status: o.status,
+          event: o.event,
+          action: o.action,
+          installation: o.installation,
+          repository: o.repository,
+          since: o.since,
+          until: o.until,
+          limit: o.limit,
+        }),
+      );
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        return;
+      }
+      if (rows.length === 0) {
+        process.stdout.write('no deliveries match\n');
+        return;
+      }
+      printTable(
+        ['RECEIVED', 'STATUS', 'EVENT', 'REPOSITORY', 'ATTEMPTS', 'DELIVERY ID'],
+        rows.map((r) => [
+          r.receivedAt.slice(0, 19).replace('T', ' '),
+          r.status,
+          r.action ? `${r.event}.${r.action}` : r.event,
+          r.repository ?? '-',
+          String(r.attempts),
+          r.deliveryId,
+        ]),
+      );
+    });
+
+  deliveries
+    .command('show')
+    .description('one delivery: its ledger row, the runs of its workflow, and its payload when asked')
+    .argument('<id>', "the provider's delivery ID (GUID) or the workflow ID")
+    .option('--payload', 'also print the payload as received', false)
+    .option('--json', 'print JSON', false)
+    .action(async (id: string, o: { payload: boolean; json: boolean }) => {
+      if (!/^[\w.:-]{1,200}$/.test(id))
+        throw new CliError(`not a delivery ID or workflow ID: ${JSON.stringify(id)}`);
+      const config = loadConfig(process.env, 'cli');
+      const { delivery, payload } = await withStore(config, async (store) => {
+        const found = await store.findDeliveries(id);
+        if (found.length === 0) throw new CliError(`no delivery ${id} in the ledger`);
+        if (found.length > 1)
+          throw new CliError(
+            `${id} reached several hooks; name one by its workflow ID: ${found.map((d) => d.workflowId).join(', ')}`,
+          );
+        const [d] = found;
+        const entry = o.payload ? await store.getDelivery(d.workflowId) : undefined;
+        return { delivery: d, payload: entry ? payloadOf(entry.contentType, entry.rawBody) : undefined };
+      });
+      const runs = delivery.workflowType
+        ? await withTemporal(config, (client) => runsOf(client, delivery.workflowId)).catch(
+            (err: unknown) => {
+              process.stderr.write(`the runs are not available: ${(err as Error).message}\n`);
+              return undefined;
+            },
+          )
+        : [];
+      if (o.json) {
+        process.stdout.write(
+          `${JSON.stringify({ ...delivery, runs: runs ?? null, ...(o.payload ? { payload: payload ?? null } : {}) }, null, 2)}\n`,
+        );
+        return;
+      }
+      printShow(delivery, runs, o.payload ? (payload ?? null) : undefined);
+    });
+}
+
+/** Every run of the delivery's workflow, oldest first, with why a failed one failed. */
+async function runsOf(client: Client, workflowId: string): Promise<Run[]> {
+  const runs: Run[] = [];
+  for await (const w of client.workflow.list({ query: `WorkflowId = ${JSON.stringify(workflowId)}` })) {
+    let failure: string | null = null;
+    if (w.status.name === 'FAILED' || w.status.name === 'TERMINATED' || w.status.name === 'TIMED_OUT') {
+      const history = await client.workflow.getHandle(workflowId, w.runId).fetchHistory();
+      const ended = history.events?.find(
+        (e) =>
+          e.workflowExecutionFailedEventAttributes ??
+          e.workflowExecutionTerminatedEventAttributes ??
+          e.workflowExecutionTimedOutEventAttributes,
+      );
+      const f = ended?.workflowExecutionFailedEventAttributes?.failure;
+      failure = f
+        ? [f.message, f.cause?.message].filter(Boolean).join(': ')
+        : (ended?.workflowExecutionTerminatedEventAttributes?.reason ?? w.status.name.toLowerCase());
+    }
+    runs.push({
+      runId: w.runId,
+      status: w.status.name.toLowerCase(),
+      startedAt: w.startTime.toISOString(),
+      closedAt: w.closeTime?.toISOString() ?? null,
+      failure,
+    });
+  }
+  return runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
+
+/** The payload as the provider sent it: JSON, or the `payload` field of a form. */
+function payloadOf(contentType: string, raw: Buffer | null): unknown {
+  if (raw === null) return null;
+  const text = raw.toString('utf8');
+  const json = contentType.includes('x-www-form-urlencoded')
+    ? new URLSearchParams(text).get('payload')
+    : text;
+  try {
+    return JSON.parse(json ?? '') as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function printShow(d: DeliverySummary, runs: Run[] | undefined, payload: unknown): void {
+  const out: [string, string][] = [
+    ['delivery', d.deliveryId],
+    ['workflow', d.workflowId],
+    ['event', d.action ? `${d.event}.${d.action}` : d.event],
+    ['repository', d.repository ?? '-'],
+    ['installation', d.installation ?? '-'],
+    ['status', d.reason ? `${d.status}: ${d.reason}` : d.status],
+    ['received', `${d.receivedAt} (${d.received}×)`],
+    ['finished', d.finishedAt ?? '-'],
+    ['attempts', String(d.attempts)],
+  ];
+  for (const [k, v] of out) process.stdout.write(`${k.padEnd(13)}${v}\n`);
+  if (runs === undefined) process.stdout.write('runs         (Temporal not reachable)\n');
+  else if (runs.length === 0) process.stdout.write('runs         none\n');
+  else
+    for (const r of runs)
+      process.stdout.write(
+        `run          ${r.startedAt} ${r.status}${r.failure ? `: ${r.failure}` : ''} (${r.runId})\n`,
+      );
+  if (payload !== undefined) process.stdout.write(`payload\n${JSON.stringify(payload, null, 2)}\n`);
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const format = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  process.stdout.write(`${[format(header), ...rows.map(format)].join('\n')}\n`);
+}

@@ -1,0 +1,42 @@
+// What the CLI's commands connect to: Temporal (the cluster of TEMPORAL_ADDRESS, else the local dev
+// server `npm start` runs) and hookflow's storage (the ledger). Errors say what to do.
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../lib/config';
+import { openStore, type Store } from '../lib/storage';
+
+export class CliError extends Error {}
+
+export async function withTemporal<T>(config: Config, fn: (client: Client) => Promise<T>): Promise<T> {
+  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devServerPort}`;
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 5_000 });
+  } catch (err) {
+    throw new CliError(
+      `cannot reach Temporal at ${address} (${(err as Error).message}): is hookflow running (npm start)?`,
+    );
+  }
+  try {
+    return await fn(new Client({ connection, namespace: config.temporal.namespace }));
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * The ledger lives in hookflow's storage. The embedded store (PGlite) is a single-process database
+ * that `npm start` holds open, so the CLI reads the ledger only from PostgreSQL.
+ */
+export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
+  if (config.databaseUrl === undefined) {
+    throw new CliError(
+      'the ledger is read from PostgreSQL: set DATABASE_URL to the database hookflow uses (the embedded store of `npm start` is single-process, and is not shared with the CLI)',
+    );
+  }
+  const store = await openStore(config, 2);
+  try {
+    return await fn(store);
+  } finally {
+    await store.db.close();
+  }
+}

@@ -1,0 +1,49 @@
+// Parsers for the CLI's option values. Each refuses a bad value with the reason (commander turns it
+// into `error: option '--since <when>' argument 'x' is invalid. <reason>` and exit code 2).
+import { InvalidArgumentError } from 'commander';
+import { DELIVERY_OUTCOMES, type DeliveryOutcome } from '../lib/contracts/delivery-ref';
+import { REPOSITORY_NAME } from '../lib/sync-client';
+
+const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `24h`, `90m`, `3d`, `2w` (that long before `now`), or an ISO 8601 time. */
+export function parseTime(value: string, now: () => number = Date.now): Date {
+  const relative = /^(\d{1,6})([smhdw])$/.exec(value);
+  if (relative) return new Date(now() - Number(relative[1]) * UNITS[relative[2]]);
+  if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    const t = new Date(value);
+    if (!Number.isNaN(t.getTime())) return t;
+  }
+  throw new InvalidArgumentError(
+    'expected a duration back from now (30m, 24h, 3d, 2w) or an ISO time (2026-12-01T09:00:00Z).',
+  );
+}
+
+export function parseLimit(value: string): number {
+  if (!/^[1-9]\d{0,5}$/.test(value))
+    throw new InvalidArgumentError('expected a whole number from 1 to 999999.');
+  return Number(value);
+}
+
+export function parseStatus(value: string): DeliveryOutcome {
+  if ((DELIVERY_OUTCOMES as readonly string[]).includes(value)) return value as DeliveryOutcome;
+  throw new InvalidArgumentError(`expected one of: ${DELIVERY_OUTCOMES.join(', ')}.`);
+}
+
+export function parseInstallation(value: string): string {
+  if (!/^[1-9]\d{0,19}$/.test(value)) throw new InvalidArgumentError('expected a numeric installation ID.');
+  return value;
+}
+
+export function parseRepository(value: string): string {
+  if (!REPOSITORY_NAME.test(value))
+    throw new InvalidArgumentError(`not a repository name: ${value} (expected <owner>/<repo>)`);
+  return value;
+}
+
+/** Event and action names as GitHub spells them: lower case, digits and underscores. */
+export function parseName(value: string): string {
+  if (!/^[a-z][a-z0-9_]{0,63}$/.test(value))
+    throw new InvalidArgumentError('expected a name such as issues or pull_request (lower case, digits, _).');
+  return value;
+}

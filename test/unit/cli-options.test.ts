@@ -1,0 +1,46 @@
+// The CLI's option values: each bad one refused with the reason.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { InvalidArgumentError } from 'commander';
+import {
+  parseInstallation,
+  parseLimit,
+  parseName,
+  parseRepository,
+  parseStatus,
+  parseTime,
+} from '../../cli/options';
+
+const NOW = Date.parse('2026-12-01T12:00:00Z');
+
+describe('CLI option values', () => {
+  test('times: a duration back from now, or an ISO time', () => {
+    const at = (v: string) => parseTime(v, () => NOW).toISOString();
+    assert.equal(at('30m'), '2026-12-01T11:30:00.000Z');
+    assert.equal(at('24h'), '2026-11-30T12:00:00.000Z');
+    assert.equal(at('3d'), '2026-11-28T12:00:00.000Z');
+    assert.equal(at('2w'), '2026-11-17T12:00:00.000Z');
+    assert.equal(at('90s'), '2026-12-01T11:58:30.000Z');
+    assert.equal(at('2026-11-30T08:00:00Z'), '2026-11-30T08:00:00.000Z');
+    assert.equal(at('2026-11-30'), '2026-11-30T00:00:00.000Z');
+    for (const bad of ['yesterday', '24', 'h', '-3d', '2026-13-45', '1y', ''])
+      assert.throws(() => parseTime(bad, () => NOW), InvalidArgumentError, bad);
+  });
+
+  test('limits, statuses, installations, repositories, names', () => {
+    assert.equal(parseLimit('25'), 25);
+    for (const bad of ['0', '-1', '1.5', 'ten', '1000000'])
+      assert.throws(() => parseLimit(bad), InvalidArgumentError);
+    assert.equal(parseStatus('failed'), 'failed');
+    assert.throws(
+      () => parseStatus('lost'),
+      /expected one of: received, accepted, queued, ignored, completed, failed/,
+    );
+    assert.equal(parseInstallation('12345'), '12345');
+    assert.throws(() => parseInstallation('abc'), InvalidArgumentError);
+    assert.equal(parseRepository('octo-org/api'), 'octo-org/api');
+    assert.throws(() => parseRepository('not a repo'), /not a repository name: not a repo/);
+    assert.equal(parseName('pull_request'), 'pull_request');
+    assert.throws(() => parseName('Issues; DROP'), InvalidArgumentError);
+  });
+});
