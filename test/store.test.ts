@@ -98,6 +98,25 @@ for (const kind of ['postgres', 'embedded'] as const) {
       assert.equal((await s.getDelivery(d.key))?.outcome, 'accepted');
     });
 
+    test('the runs of a delivery are counted once each, however often a run records its end', async () => {
+      const s = await open();
+      const r = ref();
+      await record(s, r);
+      const attempts = async () => (await s.findDeliveries(r.deliveryId))[0]?.attempts;
+      assert.equal(await attempts(), 0);
+      await s.markAccepted([{ key: r.key, workflowId: r.key, runId: 'run-1' }]);
+      assert.equal(await attempts(), 1, 'the run going on counts');
+      await s.finishDelivery(r.key, 'failed', 'boom', 'run-1');
+      await s.finishDelivery(r.key, 'failed', 'boom', 'run-1'); // its last activity, retried
+      assert.equal(await attempts(), 1);
+      await s.markAccepted([{ key: r.key, workflowId: r.key, runId: 'run-2' }]);
+      assert.equal(await attempts(), 2);
+      await s.finishDelivery(r.key, 'completed', 'ok', 'run-2');
+      assert.equal(await attempts(), 2);
+      const listed = await s.listDeliveries({ status: 'completed', event: r.event, limit: 1000 });
+      assert.equal(listed.find((d) => d.workflowId === r.key)?.attempts, 2, 'listed on this store too');
+    });
+
     test('ignored deliveries keep no body', async () => {
       const s = await open();
       const r = ref({ event: 'star' });
