@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config';
 import { deliveriesCommand } from './commands/deliveries';
+import { replayCommand } from './commands/replay';
 import { syncCommand } from './commands/sync';
 import { CliError } from './connect';
 
@@ -17,6 +18,7 @@ function program(): Command {
     .exitOverride();
   syncCommand(p);
   deliveriesCommand(p);
+  replayCommand(p);
   // Every sub-command reports its errors the same way.
   for (const c of p.commands) {
     c.exitOverride();

@@ -41,6 +41,15 @@ export function parseRepository(value: string): string {
   return value;
 }
 
+/** A delivery GUID or a workflow ID (`github:<hook>:<GUID>`). */
+export function parseDeliveryId(value: string): string {
+  if (!/^[\w.:-]{1,200}$/.test(value))
+    throw new InvalidArgumentError(
+      'expected a delivery ID (GUID) or a workflow ID (github:<hook id>:<GUID>).',
+    );
+  return value;
+}
+
 /** Event and action names as GitHub spells them: lower case, digits and underscores. */
 export function parseName(value: string): string {
   if (!/^[a-z][a-z0-9_]{0,63}$/.test(value))

@@ -204,4 +204,45 @@ describe('hookflow deliveries (CLI)', () => {
     assert.equal(noDatabase.code, 1);
     assert.match(noDatabase.stderr, /set DATABASE_URL/);
   });
+  // Last: it runs the deliveries again, which changes what the tests above list.
+  test('replay: a failed delivery runs again, linked to the run it replays; a completed one only with --force', async () => {
+    const [before] = await h.store.findDeliveries(ids.failed);
+    const r = await hookflow(['replay', ids.failed, '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const replayed = JSON.parse(r.stdout) as {
+      workflowId: string;
+      runId: string;
+      previousStatus: string;
+      replayOf: string;
+    };
+    assert.equal(replayed.previousStatus, 'failed');
+    assert.equal(replayed.replayOf, before.runId);
+    const run = await h.client.workflow.getHandle(replayed.workflowId, replayed.runId).describe();
+    assert.equal(run.memo?.hookflowReplayOf, before.runId);
+    await waitFor('the replayed run to be recorded', async () => {
+      const [d] = await h.store.findDeliveries(ids.failed);
+      return d?.status === 'failed' && d.attempts === 3 && d.runId === replayed.runId;
+    });
+
+    const refused = await hookflow(['replay', ids.completed], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /completed: replaying it runs its handlers again \(add --force/);
+    const forced = await hookflow(['replay', `github:-:${ids.completed}`, '--force'], env);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stdout, new RegExp(`replaying ${ids.completed} \\(was completed\\): run `));
+    await waitFor('the forced run to complete', async () => {
+      const [d] = await h.store.findDeliveries(ids.completed);
+      return d?.status === 'completed' && d.attempts === 2;
+    });
+
+    const ignored = await hookflow(['replay', ids.ignored], env);
+    assert.equal(ignored.code, 1);
+    assert.match(ignored.stderr, /was ignored, not handled: there is nothing to replay/);
+    const unknown = await hookflow(['replay', randomUUID()], env);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no delivery .* in the ledger/);
+    const bad = await hookflow(['replay', 'not an id'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /expected a delivery ID \(GUID\) or a workflow ID/);
+  });
 });

@@ -7,6 +7,7 @@ import type { DeliveryOutcome } from '../../lib/contracts/delivery-ref';
 import type { DeliverySummary } from '../../lib/storage/delivery-listing';
 import { CliError, withStore, withTemporal } from '../connect';
 import {
+  parseDeliveryId,
   parseInstallation,
   parseLimit,
   parseName,
@@ -96,12 +97,10 @@ export function deliveriesCommand(program: Command): void {
   deliveries
     .command('show')
     .description('one delivery: its ledger row, the runs of its workflow, and its payload when asked')
-    .argument('<id>', "the provider's delivery ID (GUID) or the workflow ID")
+    .argument('<id>', "the provider's delivery ID (GUID) or the workflow ID", parseDeliveryId)
     .option('--payload', 'also print the payload as received', false)
     .option('--json', 'print JSON', false)
     .action(async (id: string, o: { payload: boolean; json: boolean }) => {
-      if (!/^[\w.:-]{1,200}$/.test(id))
-        throw new CliError(`not a delivery ID or workflow ID: ${JSON.stringify(id)}`);
       const config = loadConfig(process.env, 'cli');
       const { delivery, payload } = await withStore(config, async (store) => {
         const found = await store.findDeliveries(id);

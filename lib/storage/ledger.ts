@@ -103,6 +103,15 @@ export async function markAccepted(
   );
 }
 
+/** A replay's new run: the delivery is running again, whatever its last run's outcome was. */
+export async function markReplayed(q: Queryable, key: string, runId: string): Promise<void> {
+  await q.query(
+    `UPDATE deliveries SET outcome = 'accepted', run_id = $2, reason = NULL, finished_at = NULL
+     WHERE delivery_key = $1 AND run_id IS DISTINCT FROM $2 AND outcome <> 'accepted'`,
+    [key, runId],
+  );
+}
+
 /**
  * The workflow's own record of how it ended. A delivery of an installation removed meanwhile gives
  * up its payload now (uninstall kept it only while the workflow needed it). The reason may quote the

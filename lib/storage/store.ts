@@ -24,6 +24,7 @@ export function createStore(db: Db, options: { retentionDays: number }) {
     },
 
     recordDelivery: (d: ledger.LedgerInsert) => ledger.recordDelivery(db, d, retention),
+    markReplayed: (key: string, runId: string) => ledger.markReplayed(db, key, runId),
     markAccepted: (items: { key: string; workflowId: string; runId: string | null }[], tx: Queryable = db) =>
       ledger.markAccepted(tx, items),
     finishDelivery: (
