@@ -12,6 +12,7 @@ import {
 import type { Store } from './storage';
 import type { DeliverySummary } from './storage/delivery-listing';
 import { searchAttributesFor } from './temporal/search-attributes';
+import { deliveryDetails, parsedPayload, summariseDelivery } from './delivery-summary';
 
 export class ReplayRefused extends Error {}
 
@@ -44,6 +45,7 @@ export async function replayDelivery(
     throw new ReplayRefused(
       `${delivery.deliveryId} completed: replaying it runs its handlers again (add --force if they are safe to repeat)`,
     );
+  const payload = parsedPayload(entry.contentType, entry.rawBody);
   const reuse: WorkflowIdReusePolicy =
     delivery.status === 'completed' ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY';
   try {
@@ -54,6 +56,8 @@ export async function replayDelivery(
       workflowIdReusePolicy: reuse,
       workflowIdConflictPolicy: 'FAIL',
       typedSearchAttributes: searchAttributesFor(entry.ref),
+      staticSummary: `${summariseDelivery(entry.ref, payload)} (replay)`,
+      staticDetails: `${deliveryDetails(entry.ref, payload, new Date(delivery.receivedAt))}  \n**Replay of run** ${entry.runId ?? '-'}`,
       memo: {
         hookflowReplayOf: entry.runId,
         hookflowReplayedAt: new Date().toISOString(),

@@ -8,6 +8,7 @@ import type { Context } from 'koa';
 import type { DeliveryOutcome, DeliveryRef } from '../lib/contracts/delivery-ref';
 import type { Logger } from '../lib/logger';
 import { deliveryAttributes } from '../lib/telemetry/attributes';
+import { deliveryDetails, summariseDelivery } from '../lib/delivery-summary';
 import { isStorageUnavailable, type Store } from '../lib/storage';
 import type { AcceptedWriter } from './accepted-writer';
 import { checkInstallation } from './check-installation';
@@ -97,11 +98,12 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
     workflowType: string,
     rerunFailed: boolean,
     log: Logger,
+    describe: { summary: string; details: string },
   ): Promise<Answer> {
     if (!health.isUp()) return queue(ref, health.lastError(), rerunFailed, log);
     let started: StartResult;
     try {
-      started = await starter.start(ref, workflowType, rerunFailed);
+      started = await starter.start(ref, workflowType, rerunFailed, describe);
       health.reportSuccess();
     } catch (err) {
       return queue(ref, err, rerunFailed, log);
@@ -131,7 +133,10 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
     }
     if (!recorded.inserted && LEDGER_ANSWERS.includes(recorded.outcome)) return duplicate(ref.key);
     const rerunFailed = !recorded.inserted && recorded.outcome === 'failed';
-    return startOrQueue(ref, route.workflowType, rerunFailed, log);
+    return startOrQueue(ref, route.workflowType, rerunFailed, log, {
+      summary: summariseDelivery(ref, delivery.payload),
+      details: deliveryDetails(ref, delivery.payload, new Date()),
+    });
   }
 
   /** Refusals and an unreachable ledger are answers too; anything else is a bug, for the app's 500. */

@@ -4,6 +4,8 @@
 // a start that turns out to be a duplicate is simply done. It also sweeps ledger rows stranded
 // between "recorded" and "started" by a crash, and purges rows past their retention.
 import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import type { DeliveryRef } from '../lib/contracts/delivery-ref';
+import { deliveryDetails, parsedPayload, summariseDelivery } from '../lib/delivery-summary';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
 import { isTemporalUnavailable, type StartResult, type WorkflowStarter } from './starter';
@@ -54,7 +56,8 @@ export function startOutboxRelay(
         try {
           // Started in the parked request's trace, so the delivery stays one trace across the outage.
           const parent = traceContext ? propagation.extract(ROOT_CONTEXT, traceContext) : ROOT_CONTEXT;
-          started = await context.with(parent, () => starter.start(ref, workflowType, rerunFailed));
+          const describe = await describeParked(store, ref);
+          started = await context.with(parent, () => starter.start(ref, workflowType, rerunFailed, describe));
           health.reportSuccess();
         } catch (err) {
           const delay = Math.min(60_000, options.intervalMs * 2 ** Math.min(attempts, 10));
@@ -98,5 +101,19 @@ export function startOutboxRelay(
       clearInterval(timer);
       await running?.catch(() => undefined);
     },
+  };
+}
+
+/** The summary a parked delivery's run shows in the Temporal UI, from the payload the ledger kept. */
+async function describeParked(
+  store: Pick<Store, 'getDelivery'>,
+  ref: DeliveryRef,
+): Promise<{ summary: string; details: string } | undefined> {
+  const entry = await store.getDelivery(ref.key);
+  if (!entry?.rawBody) return undefined;
+  const payload = parsedPayload(entry.contentType, entry.rawBody);
+  return {
+    summary: summariseDelivery(ref, payload),
+    details: deliveryDetails(ref, payload, entry.receivedAt),
   };
 }

@@ -17,7 +17,13 @@ export interface WorkflowStarter {
    * again. Otherwise any earlier run makes this start a duplicate — so a retried start (after a
    * deadline that hid a success) never runs a delivery a second time.
    */
-  start(ref: DeliveryRef, workflowType: string, rerunFailed: boolean): Promise<StartResult>;
+  start(
+    ref: DeliveryRef,
+    workflowType: string,
+    rerunFailed: boolean,
+    /** How the run reads in the Temporal UI's list (its user metadata). */
+    describe?: { summary: string; details: string },
+  ): Promise<StartResult>;
   /** Answers whether Temporal answers at all, within `timeoutMs` (default: the start deadline). */
   ping(timeoutMs?: number): Promise<void>;
   /**
@@ -41,7 +47,7 @@ export function temporalStarter(client: Client, taskQueue: string, timeoutMs: nu
     return call;
   };
   return {
-    async start(ref, workflowType, rerunFailed) {
+    async start(ref, workflowType, rerunFailed, describe) {
       try {
         const handle = await withDeadline(() =>
           client.workflow.start(workflowType, {
@@ -51,6 +57,7 @@ export function temporalStarter(client: Client, taskQueue: string, timeoutMs: nu
             workflowIdReusePolicy: rerunFailed ? 'ALLOW_DUPLICATE_FAILED_ONLY' : 'REJECT_DUPLICATE',
             workflowIdConflictPolicy: 'FAIL',
             typedSearchAttributes: searchAttributesFor(ref),
+            ...(describe ? { staticSummary: describe.summary, staticDetails: describe.details } : {}),
           }),
         );
         return { kind: 'started', workflowId: handle.workflowId, runId: handle.firstExecutionRunId };

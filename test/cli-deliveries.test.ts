@@ -68,8 +68,19 @@ describe('hookflow deliveries (CLI)', () => {
     // An installation event naming no installation fails its workflow; sent twice, it runs twice.
     const failing = githubDelivery({ event: 'installation', id: ids.failed, payload: { action: 'created' } });
     const failed = await h.post(failing);
-    await h.waitForOutcome(String(failed.body.workflowId), 'failed');
+    const failedKey = String(failed.body.workflowId);
+    // The ledger says `failed` from the run's last activity, a moment before Temporal closes the
+    // run; a redelivery runs again only once the run is closed.
+    const closedFailedRuns = (n: number) =>
+      waitFor(`${n} failed runs`, async () => {
+        const runs = await h.client.workflow.count(
+          `WorkflowId = "${failedKey}" AND ExecutionStatus = "Failed"`,
+        );
+        return runs.count === n;
+      });
+    await closedFailedRuns(1);
     assert.equal((await h.post(failing)).body.status, 'accepted');
+    await closedFailedRuns(2);
     await waitFor('the second run to be recorded', async () => {
       const [d] = await h.store.findDeliveries(ids.failed);
       return d?.status === 'failed' && d.attempts === 2;

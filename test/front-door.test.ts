@@ -66,6 +66,22 @@ describe('front door', () => {
     assert.deepEqual(sa.HookflowDeliveryId, [d.headers['x-github-delivery']]);
   });
 
+  test('in the Temporal UI the workflow reads as its delivery: a one-line summary and details', async () => {
+    const d = githubDelivery({
+      event: 'issues',
+      payload: { ...issue(12), installation: { id: 918273 }, sender: { login: 'octocat' } },
+    });
+    const res = await h.post(d);
+    assert.equal(res.status, 202);
+    const desc = await h.client.workflow.getHandle(String(res.body.workflowId)).describe();
+    assert.equal(await desc.staticSummary(), 'issues.opened #12 in acme/api');
+    const details = String(await desc.staticDetails());
+    assert.ok(details.includes(`**Delivery** ${d.headers['x-github-delivery']}`), details);
+    assert.match(details, /\*\*Installation\*\* 918273/);
+    assert.match(details, /\*\*Sender\*\* octocat/);
+    assert.match(details, /\*\*Received\*\* \d{4}-\d{2}-\d{2}T/);
+  });
+
   test('the same delivery again is a duplicate, and does not run twice', async () => {
     const d = githubDelivery({ event: 'issues', payload: issue() });
     const first = await h.post(d);

@@ -147,6 +147,7 @@ export interface LedgerEntry {
   contentType: string;
   rawBody: Buffer | null;
   receiveCount: number;
+  receivedAt: Date;
 }
 
 export async function getDelivery(q: Queryable, key: string): Promise<LedgerEntry | undefined> {
@@ -159,6 +160,7 @@ export async function getDelivery(q: Queryable, key: string): Promise<LedgerEntr
       content_type: string;
       raw_body: Uint8Array | null;
       receive_count: number;
+      received_at: Date;
     }
   >('SELECT * FROM deliveries WHERE delivery_key = $1', [key]);
   const r = rows[0];
@@ -172,6 +174,7 @@ export async function getDelivery(q: Queryable, key: string): Promise<LedgerEntr
     contentType: r.content_type,
     rawBody: r.raw_body === null ? null : Buffer.from(r.raw_body),
     receiveCount: r.receive_count,
+    receivedAt: new Date(r.received_at),
   };
 }
 
