@@ -43,6 +43,8 @@ export interface Config {
   ledgerRetentionDays: number;
   startTimeoutMs: number;
   outboxIntervalMs: number;
+  /** Refused starts of a parked delivery before it is given up as dead (an outage never counts). */
+  deadLetterAfter: number;
   /** A worker process's own `/metrics` port (split deployment); 0 turns it off. */
   workerMetricsPort: number;
   /** Calling the provider API: every duration is an input so tests run in milliseconds. */
@@ -213,6 +215,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     ledgerRetentionDays: e.HOOKFLOW_LEDGER_RETENTION_DAYS,
     startTimeoutMs: e.HOOKFLOW_START_TIMEOUT_MS,
     outboxIntervalMs: e.HOOKFLOW_OUTBOX_INTERVAL_MS,
+    deadLetterAfter: e.HOOKFLOW_DEAD_LETTER_AFTER,
     workerMetricsPort: e.HOOKFLOW_WORKER_METRICS_PORT,
     api: {
       token: e.GITHUB_TOKEN,

@@ -8,6 +8,7 @@ import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { deliveryDetails, parsedPayload, summariseDelivery } from '../lib/delivery-summary';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
+import type { Metrics } from '../lib/telemetry/metrics';
 import { isTemporalUnavailable, type StartResult, type WorkflowStarter } from './starter';
 import type { TemporalHealth } from './temporal-health';
 
@@ -19,6 +20,8 @@ export interface RelayOptions {
   /** A ledger row still `received` this long after arrival lost its start to a crash. */
   strandedAfterMs?: number;
   purgeEveryMs?: number;
+  /** Refused starts (Temporal answered, and said no) before a delivery is given up as dead. */
+  deadLetterAfter?: number;
 }
 
 export interface OutboxRelay {
@@ -28,7 +31,13 @@ export interface OutboxRelay {
 }
 
 export function startOutboxRelay(
-  deps: { store: Store; starter: WorkflowStarter; health: TemporalHealth; logger: Logger },
+  deps: {
+    store: Store;
+    starter: WorkflowStarter;
+    health: TemporalHealth;
+    logger: Logger;
+    metrics?: Pick<Metrics, 'recordDeadLetter'> | undefined;
+  },
   options: RelayOptions,
 ): OutboxRelay {
   const { store, starter, health, logger } = deps;
@@ -60,6 +69,17 @@ export function startOutboxRelay(
           started = await context.with(parent, () => starter.start(ref, workflowType, rerunFailed, describe));
           health.reportSuccess();
         } catch (err) {
+          if (!isTemporalUnavailable(err) && attempts >= (options.deadLetterAfter ?? 10)) {
+            // Temporal answered, and keeps saying no (an unknown namespace, a bad search attribute):
+            // retrying forever would hide it. Dead, it is listed, alerted on, and replayable.
+            await store.deadLetter(ref.key, String(err).slice(0, 500));
+            deps.metrics?.recordDeadLetter();
+            logger.error(
+              { delivery: ref.key, attempts, err },
+              'outbox: Temporal refused the start again: delivery is dead',
+            );
+            continue;
+          }
           const delay = Math.min(60_000, options.intervalMs * 2 ** Math.min(attempts, 10));
           await store.outboxRetryLater(ref.key, String(err).slice(0, 500), delay);
           if (!isTemporalUnavailable(err)) {

@@ -28,6 +28,7 @@ export type ServerConfig = Pick<
   | 'host'
   | 'port'
   | 'outboxIntervalMs'
+  | 'deadLetterAfter'
 >;
 
 export interface RunningServer {
@@ -76,8 +77,12 @@ export async function serve(
     server.listen(config.port, config.host, () => resolve());
   });
   const relay = startOutboxRelay(
-    { store, starter, health, logger },
-    { intervalMs: config.outboxIntervalMs, startTimeoutMs: config.startTimeoutMs },
+    { store, starter, health, logger, metrics },
+    {
+      intervalMs: config.outboxIntervalMs,
+      startTimeoutMs: config.startTimeoutMs,
+      deadLetterAfter: config.deadLetterAfter,
+    },
   );
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

@@ -201,7 +201,7 @@ describe('alert rules', () => {
     assert.deepEqual(names, [...new Set(names)], 'alert names are unique');
   });
 
-  test('covers deliveries, API errors, authentication, token refresh, the outbox and sync jobs', () => {
+  test('covers deliveries, API errors, authentication, token refresh, the outbox, dead letters and sync jobs', () => {
     assert.deepEqual(
       [
         'HookflowDeliveryRejectionRate',
@@ -211,6 +211,7 @@ describe('alert rules', () => {
         'HookflowApiAuthFailures',
         'HookflowTokenRefreshFailing',
         'HookflowOutboxNotDraining',
+        'HookflowDeadLetters',
         'HookflowSyncJobsFailing',
       ].filter((name) => !alerts.some((r) => r.alert === name)),
       [],

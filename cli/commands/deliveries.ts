@@ -46,7 +46,7 @@ export function deliveriesCommand(program: Command): void {
     .description('deliveries from the ledger, newest first')
     .option(
       '--status <status>',
-      'only this ledger outcome (received, accepted, queued, ignored, completed, failed)',
+      'only this ledger outcome (received, accepted, queued, ignored, completed, failed, dead)',
       parseStatus,
     )
     .option('--event <event>', 'only this event (issues, pull_request…)', parseName)

@@ -31,5 +31,7 @@ export const DELIVERY_OUTCOMES = [
   'ignored',
   'completed',
   'failed',
+  // Temporal refused its start (not an outage) too often: out of the outbox, waiting for a replay.
+  'dead',
 ] as const;
 export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];

@@ -120,3 +120,17 @@ export async function outboxDepth(q: Queryable): Promise<number> {
   const { rows } = await q.query<{ n: string }>('SELECT count(*) AS n FROM outbox');
   return Number(rows[0].n);
 }
+
+/**
+ * Gives a parked delivery up as dead: out of the outbox, and `dead` in the ledger with why, so it is
+ * listed (`deliveries list --status dead`) and can be replayed once the cause is fixed.
+ */
+export async function deadLetter(db: Db, key: string, error: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query('DELETE FROM outbox WHERE delivery_key = $1', [key]);
+    await tx.query(
+      `UPDATE deliveries SET outcome = 'dead', reason = $2, finished_at = now() WHERE delivery_key = $1`,
+      [key, storableText(error)],
+    );
+  });
+}

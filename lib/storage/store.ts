@@ -46,6 +46,7 @@ export function createStore(db: Db, options: { retentionDays: number }) {
       outbox.outboxDone(db, key, workflowId, runId),
     outboxRetryLater: (key: string, error: string, delayMs: number) =>
       outbox.outboxRetryLater(db, key, error, delayMs),
+    deadLetter: (key: string, error: string) => outbox.deadLetter(db, key, error),
     outboxDepth: () => outbox.outboxDepth(db),
 
     getInstallation: (provider: string, installationId: string) =>

@@ -95,6 +95,9 @@ export function createMetrics(serviceName: string, otlp?: MetricExport, sourceDe
   const deliveryWorkflows = meter.createCounter('hookflow_delivery_workflows', {
     description: 'Delivery workflows finished, by outcome',
   });
+  const deadLetters = meter.createCounter('hookflow_dead_letters', {
+    description: 'Deliveries whose workflow start Temporal kept refusing, given up as dead (replayable)',
+  });
   // Series an alert watches exist from the start, at zero: an alert on `increase()` needs a first sample.
   for (const result of ['ok', 'failed']) tokenRefreshes.add(0, { result });
   for (const reason of ['unauthorized', 'forbidden']) authFailures.add(0, { reason });
@@ -104,6 +107,7 @@ export function createMetrics(serviceName: string, otlp?: MetricExport, sourceDe
   for (const kind of ['pacing', 'primary', 'secondary', 'retry-after', 'busy'])
     rateLimitWaits.add(0, { kind });
   for (const kind of ['issues', 'pulls', 'comments']) syncItems.add(0, { kind });
+  deadLetters.add(0);
 
   // Gauges are written as text at each scrape, not kept by the SDK: scrape-gauges.ts says why.
   const gauges = createScrapeGauges(sourceDeadlineMs);
@@ -173,6 +177,11 @@ export function createMetrics(serviceName: string, otlp?: MetricExport, sourceDe
 
     recordDeliveryWorkflow(outcome: 'completed' | 'failed') {
       deliveryWorkflows.add(1, { outcome });
+    },
+
+    /** A delivery given up as dead: Temporal refused its start (not an outage) too many times. */
+    recordDeadLetter() {
+      deadLetters.add(1);
     },
 
     /** Sync jobs running now, read (from Temporal's visibility) at each scrape. */
