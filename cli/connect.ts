@@ -3,6 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import { openStore, type Store } from '../lib/storage';
+import type { DeliverySummary } from '../lib/storage/delivery-listing';
 
 export class CliError extends Error {}
 
@@ -39,4 +40,15 @@ export async function withStore<T>(config: Config, fn: (store: Store) => Promise
   } finally {
     await store.db.close();
   }
+}
+
+/** The one delivery a person names (a GUID that reached several hooks must be named by workflow ID). */
+export async function theDelivery(store: Store, id: string): Promise<DeliverySummary> {
+  const found = await store.findDeliveries(id);
+  if (found.length === 0) throw new CliError(`no delivery ${id} in the ledger`);
+  if (found.length > 1)
+    throw new CliError(
+      `${id} reached several hooks; name one by its workflow ID: ${found.map((d) => d.workflowId).join(', ')}`,
+    );
+  return found[0];
 }

@@ -1,27 +1,14 @@
 // `hookflow deliveries list` and `show`: a real CLI process reading the ledger of a real hookflow
 // (PostgreSQL) and the runs of its workflows (the run's Temporal).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { runCli } from './helpers/cli';
 import { githubDelivery } from './helpers/deliveries';
 import { testEnv, waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
 
-const BIN = path.join(__dirname, '..', 'bin', 'hookflow.cjs');
-
-function hookflow(args: string[], env: Record<string, string | undefined>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const hookflow = runCli;
 
 interface Listed {
   deliveryId: string;

@@ -1,31 +1,14 @@
 // `npx hookflow sync`: a real CLI process against the run's Temporal, a hookflow worker, and the fake provider.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FakeGitHub } from './fake-github/server';
 import { apiEnv, startFake } from './helpers/api';
+import { runCli } from './helpers/cli';
 import { testEnv } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
 
-const BIN = path.join(__dirname, '..', 'bin', 'hookflow.cjs');
-
-function hookflow(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function hookflow(args: string[], env: Record<string, string>) {
+  return runCli(args, { ...process.env, ...env });
 }
 
 describe('hookflow sync (CLI)', () => {

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../lib/config';
 import type { DeliveryOutcome } from '../../lib/contracts/delivery-ref';
 import type { DeliverySummary } from '../../lib/storage/delivery-listing';
-import { CliError, withStore, withTemporal } from '../connect';
+import { theDelivery, withStore, withTemporal } from '../connect';
 import {
   parseDeliveryId,
   parseInstallation,
@@ -103,13 +103,7 @@ export function deliveriesCommand(program: Command): void {
     .action(async (id: string, o: { payload: boolean; json: boolean }) => {
       const config = loadConfig(process.env, 'cli');
       const { delivery, payload } = await withStore(config, async (store) => {
-        const found = await store.findDeliveries(id);
-        if (found.length === 0) throw new CliError(`no delivery ${id} in the ledger`);
-        if (found.length > 1)
-          throw new CliError(
-            `${id} reached several hooks; name one by its workflow ID: ${found.map((d) => d.workflowId).join(', ')}`,
-          );
-        const [d] = found;
+        const d = await theDelivery(store, id);
         const entry = o.payload ? await store.getDelivery(d.workflowId) : undefined;
         return { delivery: d, payload: entry ? payloadOf(entry.contentType, entry.rawBody) : undefined };
       });

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../lib/config';
 import { ReplayRefused, replayDelivery } from '../../lib/replay';
-import { CliError, withStore, withTemporal } from '../connect';
+import { CliError, theDelivery, withStore, withTemporal } from '../connect';
 import { parseDeliveryId } from '../options';
 
 export function replayCommand(program: Command): void {
@@ -16,14 +16,9 @@ export function replayCommand(program: Command): void {
     .action(async (id: string, o: { force: boolean; json: boolean }) => {
       const config = loadConfig(process.env, 'cli');
       const replayed = await withStore(config, async (store) => {
-        const found = await store.findDeliveries(id);
-        if (found.length === 0) throw new CliError(`no delivery ${id} in the ledger`);
-        if (found.length > 1)
-          throw new CliError(
-            `${id} reached several hooks; name one by its workflow ID: ${found.map((d) => d.workflowId).join(', ')}`,
-          );
+        const delivery = await theDelivery(store, id);
         return withTemporal(config, (client) =>
-          replayDelivery({ client, taskQueue: config.temporal.taskQueue, store }, found[0], {
+          replayDelivery({ client, taskQueue: config.temporal.taskQueue, store }, delivery, {
             force: o.force,
           }),
         ).catch((err: unknown) => {

@@ -1,0 +1,24 @@
+// `npx hookflow …` as a real process (bin/hookflow.cjs), with the environment given.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'hookflow.cjs');
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI with exactly `env` (a variable set to undefined is left out). */
+export function runCli(args: string[], env: Record<string, string | undefined>): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
