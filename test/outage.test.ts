@@ -73,6 +73,10 @@ describe('Temporal outage', () => {
       250,
     );
     assert.equal(await h.store.outboxDepth(), 0);
+    // A parked delivery's run reads as its delivery in the Temporal UI, like one started at once.
+    const parked = await h.client.workflow.getHandle(String(during[0].body.workflowId)).describe();
+    assert.match(String(await parked.staticSummary()), /^issues\.opened #100\b/);
+    assert.match(String(await parked.staticDetails()), /\*\*Delivery\*\* /);
 
     // The first parked delivery: its request, the relay's start and its workflow share one trace.
     // Workflow spans leave through the sink after the workflow's last activity has marked it completed.
