@@ -4,10 +4,10 @@
 // a start that turns out to be a duplicate is simply done. It also sweeps ledger rows stranded
 // between "recorded" and "started" by a crash, and purges rows past their retention.
 import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
-import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { deliveryDetails, parsedPayload, summariseDelivery } from '../lib/delivery-summary';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
+import type { OutboxItem } from '../lib/storage/outbox';
 import type { Metrics } from '../lib/telemetry/metrics';
 import { isTemporalUnavailable, type StartResult, type WorkflowStarter } from './starter';
 import type { TemporalHealth } from './temporal-health';
@@ -60,12 +60,13 @@ export function startOutboxRelay(
     for (;;) {
       const items = await store.leaseOutbox(batch, leaseMs);
       if (items.length === 0) return done;
-      for (const { ref, workflowType, rerunFailed, attempts, traceContext } of items) {
+      for (const item of items) {
+        const { ref, workflowType, rerunFailed, attempts, traceContext } = item;
         let started: StartResult;
         try {
           // Started in the parked request's trace, so the delivery stays one trace across the outage.
           const parent = traceContext ? propagation.extract(ROOT_CONTEXT, traceContext) : ROOT_CONTEXT;
-          const describe = await describeParked(store, ref);
+          const describe = describeParked(item);
           started = await context.with(parent, () => starter.start(ref, workflowType, rerunFailed, describe));
           health.reportSuccess();
         } catch (err) {
@@ -124,16 +125,12 @@ export function startOutboxRelay(
   };
 }
 
-/** The summary a parked delivery's run shows in the Temporal UI, from the payload the ledger kept. */
-async function describeParked(
-  store: Pick<Store, 'getDelivery'>,
-  ref: DeliveryRef,
-): Promise<{ summary: string; details: string } | undefined> {
-  const entry = await store.getDelivery(ref.key);
-  if (!entry?.rawBody) return undefined;
-  const payload = parsedPayload(entry.contentType, entry.rawBody);
+/** The summary a parked delivery's run shows in the Temporal UI, from the payload the lease returned. */
+function describeParked(item: OutboxItem): { summary: string; details: string } | undefined {
+  if (!item.rawBody) return undefined;
+  const payload = parsedPayload(item.contentType, item.rawBody);
   return {
-    summary: summariseDelivery(ref, payload),
-    details: deliveryDetails(ref, payload, entry.receivedAt),
+    summary: summariseDelivery(item.ref, payload),
+    details: deliveryDetails(item.ref, payload, item.receivedAt),
   };
 }

@@ -13,6 +13,10 @@ export interface OutboxItem {
   attempts: number;
   /** The W3C trace context (`traceparent`, `tracestate`) of the request that parked it. */
   traceContext: Record<string, string> | undefined;
+  /** The payload as received (null once dropped), and when: what its run's summary is made of. */
+  contentType: string;
+  rawBody: Buffer | null;
+  receivedAt: Date;
 }
 
 /** Parks a delivery whose workflow could not be started; the relay starts it later. */
@@ -51,6 +55,9 @@ export async function leaseOutbox(q: Queryable, limit: number, leaseMs: number):
       workflow_type: string;
       rerun_failed: boolean;
       trace_context: string | null;
+      content_type: string;
+      raw_body: Uint8Array | null;
+      received_at: Date;
     }
   >(
     `WITH due AS (
@@ -68,6 +75,9 @@ export async function leaseOutbox(q: Queryable, limit: number, leaseMs: number):
     rerunFailed: r.rerun_failed,
     attempts: r.attempts,
     traceContext: r.trace_context ? (JSON.parse(r.trace_context) as Record<string, string>) : undefined,
+    contentType: r.content_type,
+    rawBody: r.raw_body === null ? null : Buffer.from(r.raw_body),
+    receivedAt: new Date(r.received_at),
   }));
 }
 
