@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { loadConfig } from '../../lib/config';
+import { parsedPayload } from '../../lib/delivery-summary';
 import type { DeliveryOutcome } from '../../lib/contracts/delivery-ref';
 import type { DeliverySummary } from '../../lib/storage/delivery-listing';
 import { theDelivery, withStore, withTemporal } from '../connect';
@@ -104,8 +105,13 @@ export function deliveriesCommand(program: Command): void {
       const config = loadConfig(process.env, 'cli');
       const { delivery, payload } = await withStore(config, async (store) => {
         const d = await theDelivery(store, id);
-        const entry = o.payload ? await store.getDelivery(d.workflowId) : undefined;
-        return { delivery: d, payload: entry ? payloadOf(entry.contentType, entry.rawBody) : undefined };
+        if (!o.payload) return { delivery: d, payload: undefined };
+        // Null once the payload is no longer kept (its installation was removed).
+        const entry = await store.getDelivery(d.workflowId);
+        return {
+          delivery: d,
+          payload: entry?.rawBody ? parsedPayload(entry.contentType, entry.rawBody) : null,
+        };
       });
       const runs = delivery.workflowType
         ? await withTemporal(config, (client) => runsOf(client, delivery.workflowId)).catch(
@@ -152,20 +158,6 @@ async function runsOf(client: Client, workflowId: string): Promise<Run[]> {
     });
   }
   return runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-}
-
-/** The payload as the provider sent it: JSON, or the `payload` field of a form. */
-function payloadOf(contentType: string, raw: Buffer | null): unknown {
-  if (raw === null) return null;
-  const text = raw.toString('utf8');
-  const json = contentType.includes('x-www-form-urlencoded')
-    ? new URLSearchParams(text).get('payload')
-    : text;
-  try {
-    return JSON.parse(json ?? '') as unknown;
-  } catch {
-    return text;
-  }
 }
 
 function printShow(d: DeliverySummary, runs: Run[] | undefined, payload: unknown): void {
