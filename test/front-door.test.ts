@@ -10,17 +10,7 @@ import { GITHUB_SHA256, sign } from '../server/signature';
 import { deliveryKeyOf, githubDelivery, githubKeyOf, post } from './helpers/deliveries';
 import { waitFor } from './helpers/env';
 import { startHookflow, withHookflow, type Harness } from './helpers/harness';
-
-/** Members of Object.prototype a sender could name as an event (those the event-name pattern lets through). */
-const PROTOTYPE_EVENTS = [
-  'constructor',
-  'hasOwnProperty',
-  'isPrototypeOf',
-  'propertyIsEnumerable',
-  'toLocaleString',
-  'toString',
-  'valueOf',
-];
+import { LEADHUB, PROTOTYPE_EVENTS } from './helpers/providers';
 
 const issue = (n = 1) => ({
   action: 'opened',
@@ -404,18 +394,7 @@ describe('a declarative provider', () => {
     writeFileSync(
       file,
       JSON.stringify({
-        providers: [
-          {
-            name: 'leadhub',
-            path: '/api/leadhub/webhooks',
-            secrets: ['leadhub-secret'],
-            headers: { delivery: 'X-Webhook-Id', signature: 'X-Webhook-Signature' },
-            eventField: 'type',
-            installationField: 'location.id',
-            installations: ['L1'],
-            events: ['ContactCreate'],
-          },
-        ],
+        providers: [LEADHUB],
       }),
     );
     try {

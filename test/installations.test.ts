@@ -10,17 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { sign } from '../server/signature';
 import { deliveryKeyOf, githubDelivery, type Delivery } from './helpers/deliveries';
 import { startHookflow, type Harness } from './helpers/harness';
-
-const TRULINKS = {
-  name: 'trulinks',
-  path: '/api/trulinks/webhooks',
-  secrets: ['trulinks-secret'],
-  headers: { delivery: 'X-TruLinks-Delivery', event: 'X-TruLinks-Event', signature: 'X-TruLinks-Signature' },
-  signature: { algorithm: 'sha256', prefix: 'v1=', encoding: 'base64' },
-  installationField: 'locationId',
-  installations: ['loc-1'],
-  events: ['ContactCreate'],
-} as const;
+import { LEADHUB, TRULINKS } from './helpers/providers';
 
 function trulinks(event: string, payload: unknown, secret = 'trulinks-secret'): Delivery {
   const body = Buffer.from(JSON.stringify(payload));
@@ -43,21 +33,11 @@ describe('sources and installations', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-sources-'));
     const file = path.join(dir, 'sources.json');
     // A second declarative provider whose event sits in the payload (`type`), signed hex without a prefix.
-    const leadhub = {
-      name: 'leadhub',
-      path: '/api/leadhub/webhooks',
-      secrets: ['leadhub-secret'],
-      headers: { delivery: 'X-Webhook-Id', signature: 'X-Webhook-Signature' },
-      eventField: 'type',
-      installationField: 'location.id',
-      installations: ['L1'],
-      events: ['ContactCreate'],
-    };
     writeFileSync(
       file,
       JSON.stringify({
         hooks: [{ hookId: '777', secrets: ['hook-777-secret'] }],
-        providers: [TRULINKS, leadhub],
+        providers: [TRULINKS, LEADHUB],
       }),
     );
     h = await startHookflow({ env: { HOOKFLOW_SOURCES_FILE: file } });

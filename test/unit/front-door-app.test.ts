@@ -14,17 +14,7 @@ import { GITHUB_SHA256, sign } from '../../server/signature';
 import type { StartResult, WorkflowStarter } from '../../server/starter';
 import { temporalHealth } from '../../server/temporal-health';
 import { deliveryKeyOf, githubDelivery, githubKeyOf, post, type Delivery } from '../helpers/deliveries';
-
-/** Members of Object.prototype a sender could name as an event (those the event-name pattern lets through). */
-const PROTOTYPE_EVENTS = [
-  'constructor',
-  'hasOwnProperty',
-  'isPrototypeOf',
-  'propertyIsEnumerable',
-  'toLocaleString',
-  'toString',
-  'valueOf',
-];
+import { PROTOTYPE_EVENTS, TRULINKS as TRULINKS_CONFIG } from '../helpers/providers';
 
 /** The ledger methods the front door calls, kept in a Map. */
 function fakeLedger(installations: Installation[] = []) {
@@ -99,16 +89,7 @@ function fakeStarter() {
   return starter;
 }
 
-const TRULINKS = declarativeProviderSchema.parse({
-  name: 'trulinks',
-  path: '/api/trulinks/webhooks',
-  secrets: ['trulinks-secret'],
-  headers: { delivery: 'X-Trulinks-Delivery', signature: 'X-Trulinks-Signature', event: 'X-Trulinks-Event' },
-  signature: { algorithm: 'sha256', prefix: 'v1=', encoding: 'base64' },
-  installationField: 'locationId',
-  installations: ['loc-1'],
-  events: ['ContactCreate'],
-});
+const TRULINKS = declarativeProviderSchema.parse(TRULINKS_CONFIG);
 
 function trulinks(event: string, payload: unknown): Delivery {
   const body = Buffer.from(JSON.stringify(payload));
