@@ -20,6 +20,22 @@ interface Started {
   uiUrl: string;
 }
 
+/** `npm start`'s environment: free ports and a data folder of its own. */
+async function startEnv() {
+  const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+  const env = {
+    HOOKFLOW_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'hookflow-start-')),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    TEMPORAL_PORT: String(temporalPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+    TEMPORAL_CLI_PATH: testEnv.cli,
+    WEBHOOK_SECRET: 'test-secret',
+    LOG_LEVEL: 'warn',
+  };
+  return { env, port, temporalPort };
+}
+
 async function npmStart(env: Record<string, string>): Promise<Started> {
   const child = spawn(
     process.execPath,
@@ -113,18 +129,7 @@ describe('npm start (embedded default)', () => {
   });
 
   test('starts everything, runs a delivery, stops cleanly on Ctrl-C, and keeps its data across a restart', async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-start-'));
-    const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
-    const env = {
-      HOOKFLOW_DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TEMPORAL_PORT: String(temporalPort),
-      TEMPORAL_UI_PORT: String(uiPort),
-      TEMPORAL_CLI_PATH: testEnv.cli,
-      WEBHOOK_SECRET: 'test-secret',
-      LOG_LEVEL: 'warn',
-    };
+    const { env, port, temporalPort } = await startEnv();
     const first = await npmStart(env);
     children.push(first.child);
     assert.equal(first.webhookUrl, `http://127.0.0.1:${port}/api/github/webhooks`);
@@ -144,18 +149,8 @@ describe('npm start (embedded default)', () => {
   });
 
   test('restarts its Temporal dev server when it dies; meanwhile /readyz says 503, and a delivery sent then runs once it is back', async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-start-'));
-    const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
-    const started = await npmStart({
-      HOOKFLOW_DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TEMPORAL_PORT: String(temporalPort),
-      TEMPORAL_UI_PORT: String(uiPort),
-      TEMPORAL_CLI_PATH: testEnv.cli,
-      WEBHOOK_SECRET: 'test-secret',
-      LOG_LEVEL: 'warn',
-    });
+    const { env, port, temporalPort } = await startEnv();
+    const started = await npmStart(env);
     children.push(started.child);
     const base = `http://127.0.0.1:${port}`;
     const devServerPid = (): number | undefined => {
