@@ -2,18 +2,10 @@
 // production worker starts without webpack (and without the compiler it needs) and every replica
 // runs byte-for-byte the same workflow code.
 import { writeFileSync } from 'node:fs';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import {
-  PREBUILT_WORKFLOW_BUNDLE,
-  WORKFLOW_INTERCEPTOR_MODULES,
-  WORKFLOWS_PATH,
-} from '../worker/create-worker';
+import { bundleWorkflows, PREBUILT_WORKFLOW_BUNDLE } from '../worker/create-worker';
 
 async function main(): Promise<void> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
-  });
+  const code = await bundleWorkflows();
   writeFileSync(PREBUILT_WORKFLOW_BUNDLE, code);
   process.stdout.write(
     `workflow bundle: ${PREBUILT_WORKFLOW_BUNDLE} (${Math.round(code.length / 1024)} KiB)\n`,

@@ -9,11 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort } from '../lib/net';
 import { findTemporalCli } from '../lib/temporal/cli';
 import { startDevServer } from '../lib/temporal/dev-server';
-import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../worker/create-worker';
+import { bundleWorkflows } from '../worker/create-worker';
 import { setTestEnv } from './helpers/env';
 import { createScratchDatabase } from './helpers/scratch-database';
 
@@ -57,15 +56,11 @@ async function runIntegration(files: string[], counts: Counts): Promise<void> {
   const namespace = 'hookflow-test';
   const [temporal, bundle, database] = await Promise.all([
     freePort().then((port) => startDevServer({ cli, port, namespace, stdio: 'ignore' })),
-    bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
-      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
-      logger: quietLogger,
-    }),
+    bundleWorkflows(quietLogger),
     createScratchDatabase('hookflow_test'),
   ]);
   const bundlePath = path.join(tmp, 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
+  writeFileSync(bundlePath, bundle);
 
   setTestEnv({
     temporalAddress: temporal.address,

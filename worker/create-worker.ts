@@ -1,6 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Worker, type InjectedSinks, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  Worker,
+  type InjectedSinks,
+  type NativeConnection,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { Context } from '@temporalio/activity';
 import {
@@ -59,9 +65,21 @@ const RUNNING_COMPILED = __filename.endsWith('.js');
  * Temporal's OpenTelemetry workflow interceptors are always in the workflow code, traced or not, so
  * every deployment runs (and replays) the same code; untraced, their spans go nowhere.
  */
-export const WORKFLOW_INTERCEPTOR_MODULES = [
+const WORKFLOW_INTERCEPTOR_MODULES = [
   require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
 ];
+
+/** The workflow code as every worker runs it (interceptors included), bundled once: the build's and the tests'. */
+export async function bundleWorkflows(
+  logger?: Parameters<typeof bundleWorkflowCode>[0]['logger'],
+): Promise<string> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    ...(logger ? { logger } : {}),
+  });
+  return code;
+}
 
 /**
  * Workflow spans leave the workflow sandbox through this sink, into the tracing's processor (or
