@@ -15,7 +15,7 @@ export interface ActivityDeps {
   github: GitHubClient | undefined;
   api: ApiConfig;
   githubApiUrl: string;
-  metrics?: Pick<Metrics, 'recordSyncItems'> | undefined;
+  metrics?: Pick<Metrics, 'recordSyncItems' | 'recordReplay'> | undefined;
   /** For the reconciliation schedule and its starts; absent in tests that do not need them. */
   temporal?: { client: Client; taskQueue: string } | undefined;
 }

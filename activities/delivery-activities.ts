@@ -6,8 +6,8 @@ import type { ActivityDeps } from './activity-deps';
 import { loadPayload } from './payload';
 import { summariseDelivery } from '../lib/delivery-summary';
 
-export function createDeliveryActivities(deps: Pick<ActivityDeps, 'store' | 'logger'>) {
-  const { store, logger } = deps;
+export function createDeliveryActivities(deps: Pick<ActivityDeps, 'store' | 'logger' | 'metrics'>) {
+  const { store, logger, metrics } = deps;
   return {
     async describeDelivery(ref: DeliveryRef): Promise<string> {
       const summary = summariseDelivery(ref, await loadPayload(store, ref.key));
@@ -16,12 +16,13 @@ export function createDeliveryActivities(deps: Pick<ActivityDeps, 'store' | 'log
     },
 
     async finishDelivery(key: string, outcome: 'completed' | 'failed', reason: string | null): Promise<void> {
-      await store.finishDelivery(
+      const { replayEnded } = await store.finishDelivery(
         key,
         outcome,
         reason,
         Context.current().info.workflowExecution?.runId ?? null,
       );
+      if (replayEnded) metrics?.recordReplay(outcome);
     },
   };
 }

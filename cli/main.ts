@@ -15,6 +15,8 @@ function program(): Command {
       '\nConnects to TEMPORAL_ADDRESS (default: the local server `npm start` runs) and reads the ledger from DATABASE_URL.',
     )
     .showHelpAfterError('(run with --help for usage)')
+    // `replay status <job> --json`: an option after a sub-command is the sub-command's, not its parent's.
+    .enablePositionalOptions()
     .exitOverride();
   syncCommand(p);
   deliveriesCommand(p);

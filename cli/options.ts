@@ -2,6 +2,7 @@
 // into `error: option '--since <when>' argument 'x' is invalid. <reason>` and exit code 2).
 import { InvalidArgumentError } from 'commander';
 import { DELIVERY_OUTCOMES, type DeliveryOutcome } from '../lib/contracts/delivery-ref';
+import { replayJobFrom } from '../lib/replay-job-client';
 import { REPOSITORY_NAME } from '../lib/sync-client';
 
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -55,4 +56,29 @@ export function parseName(value: string): string {
   if (!/^[a-z][a-z0-9_]{0,63}$/.test(value))
     throw new InvalidArgumentError('expected a name such as issues or pull_request (lower case, digits, _).');
   return value;
+}
+
+/** A rate in starts per second: 0.1 (one every 10 s) to 100. */
+export function parseRps(value: string): number {
+  const n = /^\d{1,3}(\.\d{1,3})?$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 0.1 && n <= 100)) throw new InvalidArgumentError('expected a rate from 0.1 to 100 per second.');
+  return n;
+}
+
+/** A length of time: `30s`, `10m`, `2h`, `1d`, in milliseconds. */
+export function parseDuration(value: string): number {
+  const m = /^(\d{1,6})([smhd])$/.exec(value);
+  if (!m || Number(m[1]) === 0)
+    throw new InvalidArgumentError('expected a duration such as 30s, 10m, 2h or 1d.');
+  return Number(m[1]) * UNITS[m[2]];
+}
+
+/** A replay job's ID, or its workflow ID (`replay:<job>`). */
+export function parseReplayJob(value: string): string {
+  const job = replayJobFrom(value);
+  if (job === undefined)
+    throw new InvalidArgumentError(
+      'expected a replay job ID such as 20261201-174212-3fa9c1 (or replay:<job>).',
+    );
+  return job;
 }

@@ -55,9 +55,9 @@ export async function replayDelivery(
       args: [entry.ref],
       workflowIdReusePolicy: reuse,
       workflowIdConflictPolicy: 'FAIL',
-      typedSearchAttributes: searchAttributesFor(entry.ref),
+      typedSearchAttributes: searchAttributesFor(entry.ref, o.job),
       staticSummary: `${summariseDelivery(entry.ref, payload)} (replay)`,
-      staticDetails: `${deliveryDetails(entry.ref, payload, new Date(delivery.receivedAt))}  \n**Replay of run** ${entry.runId ?? '-'}`,
+      staticDetails: `${deliveryDetails(entry.ref, payload, new Date(delivery.receivedAt))}  \n**Replay of run** ${entry.runId ?? '-'}${o.job ? `  \n**Replay job** ${o.job}` : ''}`,
       memo: {
         hookflowReplayOf: entry.runId,
         hookflowReplayedAt: new Date().toISOString(),

@@ -117,6 +117,76 @@ for (const kind of ['postgres', 'embedded'] as const) {
       assert.equal(listed.find((d) => d.workflowId === r.key)?.attempts, 2, 'listed on this store too');
     });
 
+    test("a replay's run ending is counted once, and only for the run the replay started", async () => {
+      const s = await open();
+      const r = ref();
+      await record(s, r);
+      await s.markAccepted([{ key: r.key, workflowId: r.key, runId: 'run-1' }]);
+      assert.deepEqual(await s.finishDelivery(r.key, 'failed', 'boom', 'run-1'), { replayEnded: false });
+      await s.markReplayed(r.key, 'run-2');
+      assert.deepEqual(await s.finishDelivery(r.key, 'completed', 'ok', 'run-2'), { replayEnded: true });
+      assert.deepEqual(
+        await s.finishDelivery(r.key, 'completed', 'ok', 'run-2'),
+        { replayEnded: false },
+        'retried',
+      );
+      await s.markAccepted([{ key: r.key, workflowId: r.key, runId: 'run-3' }]); // completed: not over it
+      assert.deepEqual(await s.finishDelivery(r.key, 'completed', 'ok', 'run-3'), { replayEnded: false });
+    });
+
+    test('a replay selection is frozen once, oldest first, capped, and matches its preview', async () => {
+      const s = await open();
+      const repository = `octo/${randomUUID().slice(0, 8)}`;
+      const refs = [ref({ repository }), ref({ repository }), ref({ repository }), ref({ repository })];
+      for (const [i, r] of refs.entries()) {
+        await record(s, r);
+        await s.db.query(
+          `UPDATE deliveries SET received_at = now() - make_interval(mins => $2) WHERE delivery_key = $1`,
+          [r.key, 10 - i],
+        );
+        if (i < 3) await s.finishDelivery(r.key, 'failed', 'boom', `run-${i}`);
+      }
+      const selection = { status: 'failed', repository };
+      const preview = await s.previewReplay(selection, 2, 10);
+      assert.equal(preview.matched, 2);
+      assert.deepEqual(
+        preview.sample.map((d) => d.workflowId),
+        [refs[0].key, refs[1].key],
+      );
+      assert.equal((await s.previewReplay(selection, null, 1)).matched, 3);
+
+      const job = `job-${randomUUID()}`;
+      assert.equal(await s.freezeReplaySelection(job, selection, 2), 2);
+      await s.finishDelivery(refs[3].key, 'failed', 'boom', 'run-3'); // fails after the job started
+      assert.equal(await s.freezeReplaySelection(job, selection, null), 2, 'frozen: a retry finds the same');
+      assert.equal((await s.replayJobItem(job, 1))?.deliveryKey, refs[0].key);
+      assert.equal((await s.replayJobItem(job, 2))?.deliveryKey, refs[1].key);
+      assert.equal(await s.replayJobItem(job, 3), undefined);
+
+      await s.recordReplayJobItem(job, 1, { state: 'replayed', runId: 'run-r' });
+      await s.recordReplayJobItem(job, 2, { state: 'refused', reason: 'running now' });
+      assert.deepEqual(await s.replayJobItem(job, 2), {
+        deliveryKey: refs[1].key,
+        state: 'refused',
+        runId: null,
+        reason: 'running now',
+      });
+      await s.markReplayed(refs[0].key, 'run-r');
+      const counts = {
+        processed: 2,
+        replayed: 1,
+        refused: 1,
+        succeeded: 0,
+        failed: 0,
+        running: 1,
+        refusals: [{ deliveryId: refs[1].deliveryId, reason: 'running now' }],
+      };
+      assert.deepEqual(await s.replayJobCounts(job, 20), counts);
+      await s.finishDelivery(refs[0].key, 'completed', 'ok', 'run-r');
+      assert.deepEqual(await s.replayJobCounts(job, 20), { ...counts, succeeded: 1, running: 0 });
+      assert.deepEqual((await s.replayJobCounts(job, 0)).refusals, []);
+    });
+
     test('ignored deliveries keep no body', async () => {
       const s = await open();
       const r = ref({ event: 'star' });

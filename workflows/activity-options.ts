@@ -1,6 +1,6 @@
 // Every activity option preset the workflows use, in one place, so each activity's timeouts and
 // retry policy are in plain sight.
-import type { ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
 import { FAILURE } from '../lib/contracts/failure-types';
 
 /** Delivery activities touch only hookflow's own storage: short, retried a few times, then the delivery fails visibly. */
@@ -56,3 +56,24 @@ export function syncPagesActivityOptions(activityTimeoutMs: number): ActivityOpt
     heartbeatTimeout: activityTimeoutMs,
   };
 }
+
+/**
+ * A replay job's steps touch hookflow's storage and Temporal: retried until they go through (at least
+ * once a minute), since a job that gave up half way would leave its selection half replayed.
+ */
+export const REPLAY_JOB_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+};
+
+/**
+ * A replay job's batch: two seconds of starts at the job's rate, plus room for slow ones; heartbeats
+ * after each delivery, so a cancel reaches it before its next one and a lost worker is noticed soon.
+ * A cancelled batch is waited for, so the job's counts include what it started.
+ */
+export const REPLAY_BATCH_ACTIVITY: ActivityOptions = {
+  ...REPLAY_JOB_ACTIVITY,
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '5 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+};

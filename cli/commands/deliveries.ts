@@ -17,7 +17,8 @@ import {
   parseTime,
 } from '../options';
 
-interface ListOptions {
+/** The ledger filters `deliveries list` and a bulk `replay` share. */
+export interface DeliveryFilterOptions {
   status?: DeliveryOutcome;
   event?: string;
   action?: string;
@@ -25,8 +26,30 @@ interface ListOptions {
   repository?: string;
   since?: Date;
   until?: Date;
+}
+
+interface ListOptions extends DeliveryFilterOptions {
   limit: number;
   json: boolean;
+}
+
+export function addDeliveryFilters(command: Command, prefix = ''): Command {
+  return command
+    .option(
+      '--status <status>',
+      `${prefix}only this ledger outcome (received, accepted, queued, ignored, completed, failed, dead)`,
+      parseStatus,
+    )
+    .option('--event <event>', `${prefix}only this event (issues, pull_request…)`, parseName)
+    .option('--action <action>', `${prefix}only this action (opened, closed…)`, parseName)
+    .option('--installation <id>', `${prefix}only this installation`, parseInstallation)
+    .option('--repository <owner/repo>', `${prefix}only this repository`, parseRepository)
+    .option(
+      '--since <when>',
+      `${prefix}received at or after: 30m, 24h, 3d, 2w back from now, or an ISO time`,
+      (v) => parseTime(v),
+    )
+    .option('--until <when>', `${prefix}received before: the same forms as --since`, (v) => parseTime(v));
 }
 
 interface Run {
@@ -42,22 +65,7 @@ export function deliveriesCommand(program: Command): void {
     .command('deliveries')
     .description('the delivery ledger: what arrived, and what became of it');
 
-  deliveries
-    .command('list')
-    .description('deliveries from the ledger, newest first')
-    .option(
-      '--status <status>',
-      'only this ledger outcome (received, accepted, queued, ignored, completed, failed, dead)',
-      parseStatus,
-    )
-    .option('--event <event>', 'only this event (issues, pull_request…)', parseName)
-    .option('--action <action>', 'only this action (opened, closed…)', parseName)
-    .option('--installation <id>', 'only this installation', parseInstallation)
-    .option('--repository <owner/repo>', 'only this repository', parseRepository)
-    .option('--since <when>', 'received at or after: 30m, 24h, 3d, 2w back from now, or an ISO time', (v) =>
-      parseTime(v),
-    )
-    .option('--until <when>', 'received before: the same forms as --since', (v) => parseTime(v))
+  addDeliveryFilters(deliveries.command('list').description('deliveries from the ledger, newest first'))
     .option('--limit <n>', 'at most this many', parseLimit, 50)
     .option('--json', 'print a JSON array', false)
     .action(async (o: ListOptions) => {
@@ -183,7 +191,7 @@ function printShow(d: DeliverySummary, runs: Run[] | undefined, payload: unknown
   if (payload !== undefined) process.stdout.write(`payload\n${JSON.stringify(payload, null, 2)}\n`);
 }
 
-function printTable(header: string[], rows: string[][]): void {
+export function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const format = (cells: string[]) =>
     cells

@@ -38,7 +38,7 @@ export interface DeliverySummary {
   runId: string | null;
 }
 
-interface SummaryRow extends DeliveryRow {
+export interface SummaryRow extends DeliveryRow {
   outcome: DeliveryOutcome;
   reason: string | null;
   received_at: Date;
@@ -49,10 +49,10 @@ interface SummaryRow extends DeliveryRow {
   run_id: string | null;
 }
 
-const COLUMNS = `delivery_key, provider, source, hook_id, delivery_id, event, action, installation, repository,
+export const COLUMNS = `delivery_key, provider, source, hook_id, delivery_id, event, action, installation, repository,
   outcome, reason, received_at, finished_at, finished_runs, receive_count, workflow_type, run_id`;
 
-const toSummary = (r: SummaryRow): DeliverySummary => ({
+export const toSummary = (r: SummaryRow): DeliverySummary => ({
   deliveryId: r.delivery_id,
   workflowId: r.delivery_key,
   event: r.event,
@@ -71,9 +71,9 @@ const toSummary = (r: SummaryRow): DeliverySummary => ({
   runId: r.run_id,
 });
 
-export async function listDeliveries(q: Queryable, f: DeliveryFilter): Promise<DeliverySummary[]> {
+/** The filter as a WHERE clause (empty when there is none) over `params`, which it appends to. */
+export function filterWhere(f: Omit<DeliveryFilter, 'limit'>, params: unknown[]): string {
   const where: string[] = [];
-  const params: unknown[] = [];
   const add = (sql: string, value: unknown) => {
     params.push(value);
     where.push(sql.replace('?', `$${params.length}`));
@@ -85,9 +85,15 @@ export async function listDeliveries(q: Queryable, f: DeliveryFilter): Promise<D
   if (f.repository !== undefined) add('repository = ?', f.repository);
   if (f.since !== undefined) add('received_at >= ?', f.since);
   if (f.until !== undefined) add('received_at < ?', f.until);
+  return where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+}
+
+export async function listDeliveries(q: Queryable, f: DeliveryFilter): Promise<DeliverySummary[]> {
+  const params: unknown[] = [];
+  const where = filterWhere(f, params);
   params.push(f.limit);
   const { rows } = await q.query<SummaryRow>(
-    `SELECT ${COLUMNS} FROM deliveries ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    `SELECT ${COLUMNS} FROM deliveries ${where}
      ORDER BY received_at DESC, delivery_key LIMIT $${params.length}`,
     params,
   );

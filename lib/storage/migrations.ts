@@ -183,6 +183,28 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_received_at ON deliveries (received_at DESC);
   CREATE INDEX deliveries_delivery_id ON deliveries (delivery_id)
   `,
+  // 5: bulk replay jobs. A job's selection is frozen when the job starts (one row per delivery, in
+  // replay order), so deliveries that arrive or fail later are not swept in; each row records what
+  // became of its delivery. The ledger notes the run a replay started, so the run's end can be
+  // counted as a replay's.
+  `
+  CREATE TABLE replay_jobs (
+    job text PRIMARY KEY,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    selection jsonb NOT NULL,
+    matched integer NOT NULL
+  );
+  CREATE TABLE replay_job_items (
+    job text NOT NULL REFERENCES replay_jobs ON DELETE CASCADE,
+    position integer NOT NULL,
+    delivery_key text NOT NULL,
+    state text NOT NULL DEFAULT 'pending',
+    run_id text,
+    reason text,
+    PRIMARY KEY (job, position)
+  );
+  ALTER TABLE deliveries ADD COLUMN replay_run_id text
+  `,
 ];
 
 const LOCK_ID = 0x686f6f6b; // "hook"

@@ -6,6 +6,8 @@ import { findDeliveries, listDeliveries, type DeliveryFilter } from './delivery-
 import * as installations from './installations';
 import * as ledger from './ledger';
 import * as outbox from './outbox';
+import * as replayJobs from './replay-jobs';
+import type { ReplaySelection } from '../contracts/replay-job';
 
 export type { LedgerInsert } from './ledger';
 export type { DeliveryFilter } from './delivery-listing';
@@ -37,6 +39,18 @@ export function createStore(db: Db, options: { retentionDays: number }) {
     listDeliveries: (filter: DeliveryFilter) => listDeliveries(db, filter),
     findDeliveries: (id: string) => findDeliveries(db, id),
     purgeExpired: () => ledger.purgeExpired(db),
+
+    previewReplay: (selection: ReplaySelection, max: number | null, sampleSize: number) =>
+      replayJobs.previewSelection(db, selection, max, sampleSize),
+    freezeReplaySelection: (job: string, selection: ReplaySelection, max: number | null) =>
+      replayJobs.freezeSelection(db, job, selection, max),
+    replayJobItem: (job: string, position: number) => replayJobs.getItem(db, job, position),
+    recordReplayJobItem: (
+      job: string,
+      position: number,
+      outcome: Parameters<typeof replayJobs.recordItem>[3],
+    ) => replayJobs.recordItem(db, job, position, outcome),
+    replayJobCounts: (job: string, maxRefusals: number) => replayJobs.jobCounts(db, job, maxRefusals),
 
     enqueue: (key: string, error: string, rerunFailed = false, traceContext?: Record<string, string>) =>
       outbox.enqueue(db, key, error, rerunFailed, traceContext),

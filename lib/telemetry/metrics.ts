@@ -40,6 +40,9 @@ const REFUSALS: Record<number, string> = {
   503: 'storage-unavailable',
 };
 
+const REPLAY_RESULTS = ['started', 'refused', 'completed', 'failed'] as const;
+type ReplayResult = (typeof REPLAY_RESULTS)[number];
+
 export function createMetrics(serviceName: string, otlp?: MetricExport, sourceDeadlineMs?: number) {
   const exporter = new PrometheusExporter({ preventServerStart: true });
   const provider = new MeterProvider({
@@ -98,6 +101,10 @@ export function createMetrics(serviceName: string, otlp?: MetricExport, sourceDe
   const deadLetters = meter.createCounter('hookflow_dead_letters', {
     description: 'Deliveries whose workflow start Temporal kept refusing, given up as dead (replayable)',
   });
+  const replays = meter.createCounter('hookflow_replays', {
+    description:
+      'Replays: runs started by bulk replay jobs, deliveries they refused, and replayed runs (single or bulk) that ended, by result',
+  });
   // Series an alert watches exist from the start, at zero: an alert on `increase()` needs a first sample.
   for (const result of ['ok', 'failed']) tokenRefreshes.add(0, { result });
   for (const reason of ['unauthorized', 'forbidden']) authFailures.add(0, { reason });
@@ -108,6 +115,7 @@ export function createMetrics(serviceName: string, otlp?: MetricExport, sourceDe
     rateLimitWaits.add(0, { kind });
   for (const kind of ['issues', 'pulls', 'comments']) syncItems.add(0, { kind });
   deadLetters.add(0);
+  for (const result of REPLAY_RESULTS) replays.add(0, { result });
 
   // Gauges are written as text at each scrape, not kept by the SDK: scrape-gauges.ts says why.
   const gauges = createScrapeGauges(sourceDeadlineMs);
@@ -182,6 +190,10 @@ export function createMetrics(serviceName: string, otlp?: MetricExport, sourceDe
     /** A delivery given up as dead: Temporal refused its start (not an outage) too many times. */
     recordDeadLetter() {
       deadLetters.add(1);
+    },
+
+    recordReplay(result: ReplayResult) {
+      replays.add(1, { result });
     },
 
     /** Sync jobs running now, read (from Temporal's visibility) at each scrape. */

@@ -17,11 +17,13 @@ const SA = {
   // Keyword, not Int: other providers' installations (locations) are strings.
   installation: defineSearchAttributeKey('HookflowInstallation', SearchAttributeType.KEYWORD),
   repository: defineSearchAttributeKey('HookflowRepository', SearchAttributeType.KEYWORD),
+  // The bulk replay job that started a run: `HookflowReplayJob="<job>"` lists a job's runs.
+  replayJob: defineSearchAttributeKey('HookflowReplayJob', SearchAttributeType.KEYWORD),
 } as const;
 
 export const SEARCH_ATTRIBUTE_KEYS = Object.values(SA);
 
-export function searchAttributesFor(ref: DeliveryRef): SearchAttributePair[] {
+export function searchAttributesFor(ref: DeliveryRef, replayJob?: string): SearchAttributePair[] {
   const pairs: SearchAttributePair[] = [
     { key: SA.provider, value: ref.provider },
     { key: SA.deliveryId, value: ref.deliveryId },
@@ -30,6 +32,7 @@ export function searchAttributesFor(ref: DeliveryRef): SearchAttributePair[] {
   if (ref.action !== null) pairs.push({ key: SA.action, value: ref.action });
   if (ref.installation !== null) pairs.push({ key: SA.installation, value: ref.installation });
   if (ref.repository !== null) pairs.push({ key: SA.repository, value: ref.repository });
+  if (replayJob !== undefined) pairs.push({ key: SA.replayJob, value: replayJob });
   return pairs;
 }
 

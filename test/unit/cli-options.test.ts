@@ -3,13 +3,17 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InvalidArgumentError } from 'commander';
 import {
+  parseDuration,
   parseInstallation,
   parseLimit,
   parseName,
+  parseReplayJob,
   parseRepository,
+  parseRps,
   parseStatus,
   parseTime,
 } from '../../cli/options';
+import { newReplayJobId } from '../../lib/replay-job-client';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
 
@@ -42,5 +46,24 @@ describe('CLI option values', () => {
     assert.throws(() => parseRepository('not a repo'), /not a repository name: not a repo/);
     assert.equal(parseName('pull_request'), 'pull_request');
     assert.throws(() => parseName('Issues; DROP'), InvalidArgumentError);
+  });
+
+  test('replay rates, durations and job IDs', () => {
+    assert.equal(parseRps('5'), 5);
+    assert.equal(parseRps('0.5'), 0.5);
+    assert.equal(parseRps('100'), 100);
+    for (const bad of ['0', '0.05', '101', '-1', 'fast', '1e2', ''])
+      assert.throws(() => parseRps(bad), /from 0.1 to 100/, bad);
+    assert.equal(parseDuration('30s'), 30_000);
+    assert.equal(parseDuration('10m'), 600_000);
+    assert.equal(parseDuration('2h'), 7_200_000);
+    for (const bad of ['0m', '10', 'm', '1w', '1.5h'])
+      assert.throws(() => parseDuration(bad), InvalidArgumentError, bad);
+    const job = newReplayJobId(new Date('2026-12-01T17:42:12.345Z'));
+    assert.match(job, /^20261201-174212-[0-9a-f]{6}$/);
+    assert.equal(parseReplayJob(job), job);
+    assert.equal(parseReplayJob(`replay:${job}`), job);
+    for (const bad of ['', 'replay:', 'a b', '../x', 'x'.repeat(101)])
+      assert.throws(() => parseReplayJob(bad), InvalidArgumentError, bad);
   });
 });
