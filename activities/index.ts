@@ -5,6 +5,7 @@
 import type { ActivityDeps } from './activity-deps';
 import { createDeliveryActivities } from './delivery-activities';
 import { createInstallationActivities } from './installation-activities';
+import { createReconcileActivities } from './reconcile-activities';
 import { createRepositoryEventActivities } from './repository-event-activities';
 import { createSyncActivities } from './sync-activities';
 import { createWelcomeActivities } from './welcome-activities';
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWelcomeActivities(deps),
     ...createDeliveryActivities(deps),
     ...createInstallationActivities(deps),
+    ...createReconcileActivities(deps),
   };
 }
 

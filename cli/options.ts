@@ -56,3 +56,10 @@ export function parseName(value: string): string {
     throw new InvalidArgumentError('expected a name such as issues or pull_request (lower case, digits, _).');
   return value;
 }
+
+/** Where a pass starts (`reconcile --since`): the forms of parseTime, and not in the future. */
+export function parsePastTime(value: string, now: () => number = Date.now): Date {
+  const t = parseTime(value, now);
+  if (t.getTime() > now()) throw new InvalidArgumentError('expected a time in the past.');
+  return t;
+}

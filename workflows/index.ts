@@ -10,3 +10,4 @@ export { onPush } from './on-push';
 export { onProviderEvent } from './on-provider-event';
 export { syncRepository } from './sync-repository';
 export { reconcileRepository } from './reconcile-repository';
+export { reconcileDeliveries } from './reconcile-deliveries';

@@ -6,6 +6,7 @@ import {
   parseInstallation,
   parseLimit,
   parseName,
+  parsePastTime,
   parseRepository,
   parseStatus,
   parseTime,
@@ -42,5 +43,12 @@ describe('CLI option values', () => {
     assert.throws(() => parseRepository('not a repo'), /not a repository name: not a repo/);
     assert.equal(parseName('pull_request'), 'pull_request');
     assert.throws(() => parseName('Issues; DROP'), InvalidArgumentError);
+  });
+
+  test('a pass starts in the past (reconcile --since)', () => {
+    assert.equal(parsePastTime('3d', () => NOW).toISOString(), '2026-11-28T12:00:00.000Z');
+    assert.equal(parsePastTime('2026-11-30T08:00:00Z', () => NOW).toISOString(), '2026-11-30T08:00:00.000Z');
+    assert.throws(() => parsePastTime('2026-12-02T00:00:00Z', () => NOW), /expected a time in the past/);
+    assert.throws(() => parsePastTime('soon', () => NOW), InvalidArgumentError);
   });
 });
