@@ -52,8 +52,8 @@ export function createReconcileActivities(
 
   return {
     /** The hooks this worker's configuration lets it list. */
-    async reconcileSources(): Promise<ReconcileSource[]> {
-      return deps.reconcileSources ?? [];
+    reconcileSources(): Promise<ReconcileSource[]> {
+      return Promise.resolve(deps.reconcileSources ?? []);
     },
 
     /** Lists one hook's log newest first down to the floor, and judges each GUID in it. */
