@@ -4,7 +4,10 @@
 // pass as a workflow on the real Temporal, which lists that log through the one API client, judges
 // each GUID against the ledger in PostgreSQL and asks for each missed delivery once.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
@@ -143,10 +146,21 @@ describe("hookflow reconcile: GitHub's delivery log against the ledger", () => {
     assert.equal(redeliveries.length, 30);
     assert.ok(redeliveries.every((e) => e.status === 'OK'));
 
+    const [mark] = (
+      await h.store.db.query<{ source: string; t: Date }>(
+        'SELECT source, processed_before AS t FROM reconcile_watermarks',
+      )
+    ).rows;
+    assert.equal(mark?.source, 'app');
+    assert.ok(
+      new Date(mark.t).getTime() > Date.parse(failing.delivered_at),
+      'the watermark moved past the pass',
+    );
+
     const second = await reconcile();
     assert.equal(second.missed, 0);
     assert.equal(second.redelivered, 0);
-    assert.equal(second.unrecoverable, 0, 'the watermark moved past the old one');
+    assert.equal(second.unrecoverable, 0);
     assert.equal(hook.attemptRequests.length, 30, 'nothing asked for again');
 
     const metrics = await (await fetch(`${h.url}/metrics`)).text();
@@ -252,5 +266,82 @@ describe('the reconciliation schedule', () => {
     h.config.api.reconcileIntervalMinutes = 0;
     await h.startWorker();
     await assert.rejects(handle.describe(), ScheduleNotFoundError);
+  });
+});
+
+describe("a repository's hook (token mode)", () => {
+  let fake: FakeGitHub;
+  let h: Harness;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-reconcile-'));
+  before(async () => {
+    fake = await startFake({ staticTokens: { ghp_repo_token_for_tests: 'pat:repo' } });
+    const sourcesFile = path.join(dir, 'sources.json');
+    writeFileSync(
+      sourcesFile,
+      JSON.stringify({ hooks: [{ hookId: '77', secrets: ['hook-secret'], repository: 'acme/api' }] }),
+    );
+    h = await startHookflow({
+      env: {
+        GITHUB_TOKEN: 'ghp_repo_token_for_tests',
+        GITHUB_API_URL: fake.url,
+        HOOKFLOW_SOURCES_FILE: sourcesFile,
+        HOOKFLOW_MUTATION_SPACING_MS: String(SPACING_MS),
+        HOOKFLOW_RECONCILE_INTERVAL_MINUTES: '0',
+      },
+    });
+  });
+  after(async () => {
+    await h?.close();
+    await fake?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("its log is listed with the token and what it missed is asked for; the App's hook is not listed", async () => {
+    const hook = fake.addHook(
+      { kind: 'repository', repository: 'acme/api' },
+      { id: '77', url: await deadUrl(), secret: 'hook-secret' },
+    );
+    // A repository hook's deliveries name no installation.
+    const payload = (n: number) => ({
+      action: 'edited',
+      issue: { number: n },
+      repository: { id: 77, full_name: 'acme/api' },
+    });
+    const missed = [
+      (await hook.send('issues', payload(1))).guid,
+      (await hook.send('issues', payload(2))).guid,
+    ];
+    hook.url = h.webhookUrl;
+    assert.equal((await hook.send('issues', payload(3))).status, 'OK');
+
+    const run = await runCli(['reconcile', '--json'], cliEnv(h));
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(run.stdout) as ReconcileSummary;
+    assert.deepEqual(
+      summary.sources.map((s) => [s.source, s.scanned, s.missed, s.redelivered]),
+      [['hook:77', 3, 2, 2]],
+    );
+    const listed = fake.requests.filter((r) => r.path.includes('/deliveries'));
+    assert.ok(listed.length > 0 && listed.every((r) => r.credential === 'pat:repo'));
+    assert.ok(listed.some((r) => r.path === '/repos/acme/api/hooks/77/deliveries'));
+    await fake.hookDeliveriesSettled();
+    for (const guid of missed)
+      await waitFor(`${guid} to complete`, async () => {
+        const [d] = await h.store.findDeliveries(guid);
+        return d?.status === 'completed' && d.workflowId === `github:77:${guid}`;
+      });
+  });
+});
+
+describe('without a hook to list', () => {
+  test('hookflow reconcile says what to configure, and fails', async () => {
+    const h = await startHookflow();
+    try {
+      const run = await runCli(['reconcile'], cliEnv(h));
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /no hook to reconcile: .*APP_ID and PRIVATE_KEY.*GITHUB_TOKEN/);
+    } finally {
+      await h.close();
+    }
   });
 });
