@@ -71,25 +71,31 @@ export function createReconcileActivities(
       const seen: LoggedAttempt[] = [];
       let url: string | undefined = `${source.deliveriesPath}?per_page=100`;
       let pages = 0;
-      while (url !== undefined) {
-        const pageUrl: string = url;
-        const res = await call(() =>
-          github().request<unknown[]>({
-            url: pageUrl,
-            route: source.route,
-            installation: callerOf(source),
-            asApp: source.asApp,
-            requestId: `reconcile:${source.key}`,
-            signal,
-          }),
-        );
-        const page = (Array.isArray(res.data) ? res.data : [])
-          .map(loggedAttempt)
-          .filter((a): a is LoggedAttempt => a !== undefined);
-        seen.push(...page.filter((a) => a.deliveredAt >= floor));
-        pages += 1;
-        beat({ pages });
-        url = listBelow(page, floor) ? undefined : res.next;
+      // Heartbeat while a page is waited for too (its turn, pacing, a slow answer), not only between pages.
+      const beating = setInterval(() => beat({ pages }), 1_000);
+      try {
+        while (url !== undefined) {
+          const pageUrl: string = url;
+          const res = await call(() =>
+            github().request<unknown[]>({
+              url: pageUrl,
+              route: source.route,
+              installation: callerOf(source),
+              asApp: source.asApp,
+              requestId: `reconcile:${source.key}`,
+              signal,
+            }),
+          );
+          const page = (Array.isArray(res.data) ? res.data : [])
+            .map(loggedAttempt)
+            .filter((a): a is LoggedAttempt => a !== undefined);
+          seen.push(...page.filter((a) => a.deliveredAt >= floor));
+          pages += 1;
+          beat({ pages });
+          url = listBelow(page, floor) ? undefined : res.next;
+        }
+      } finally {
+        clearInterval(beating);
       }
 
       const groups = groupByGuid(seen);
