@@ -3,6 +3,7 @@
 // of their own.
 import type { Client } from '@temporalio/client';
 import type { ApiConfig } from '../lib/config';
+import type { ReconcileSource } from '../lib/contracts/reconcile';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/telemetry/metrics';
 import type { Store } from '../lib/storage';
@@ -15,7 +16,18 @@ export interface ActivityDeps {
   github: GitHubClient | undefined;
   api: ApiConfig;
   githubApiUrl: string;
-  metrics?: Pick<Metrics, 'recordSyncItems' | 'recordReplay'> | undefined;
+  metrics?:
+    | Pick<
+        Metrics,
+        | 'recordSyncItems'
+        | 'recordReplay'
+        | 'recordReconcileMissed'
+        | 'recordReconcileRedelivered'
+        | 'recordReconcileUnrecoverable'
+      >
+    | undefined;
+  /** The hooks whose delivery logs the reconciliation lists (activities/reconcile/sources.ts). */
+  reconcileSources?: ReconcileSource[] | undefined;
   /** For the reconciliation schedule and its starts; absent in tests that do not need them. */
   temporal?: { client: Client; taskQueue: string } | undefined;
 }

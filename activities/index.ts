@@ -6,6 +6,7 @@ import type { ActivityDeps } from './activity-deps';
 import { createDeliveryActivities } from './delivery-activities';
 import { createInstallationActivities } from './installation-activities';
 import { createReplayJobActivities } from './replay-job-activities';
+import { createReconcileActivities } from './reconcile-activities';
 import { createRepositoryEventActivities } from './repository-event-activities';
 import { createSyncActivities } from './sync-activities';
 import { createWelcomeActivities } from './welcome-activities';
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDeliveryActivities(deps),
     ...createInstallationActivities(deps),
     ...createReplayJobActivities(deps),
+    ...createReconcileActivities(deps),
   };
 }
 

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config';
 import { deliveriesCommand } from './commands/deliveries';
+import { reconcileCommand } from './commands/reconcile';
 import { replayCommand } from './commands/replay';
 import { syncCommand } from './commands/sync';
 import { CliError } from './connect';
@@ -21,6 +22,7 @@ function program(): Command {
   syncCommand(p);
   deliveriesCommand(p);
   replayCommand(p);
+  reconcileCommand(p);
   // Every sub-command reports its errors the same way.
   for (const c of p.commands) {
     c.exitOverride();

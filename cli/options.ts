@@ -82,3 +82,10 @@ export function parseReplayJob(value: string): string {
     );
   return job;
 }
+
+/** Where a pass starts (`reconcile --since`): the forms of parseTime, and not in the future. */
+export function parsePastTime(value: string, now: () => number = Date.now): Date {
+  const t = parseTime(value, now);
+  if (t.getTime() > now()) throw new InvalidArgumentError('expected a time in the past.');
+  return t;
+}

@@ -83,6 +83,12 @@ export interface ApiConfig {
   reservePercent: number;
   tokenRefreshMarginMs: number;
   resyncIntervalMinutes: number;
+  /**
+   * How often a pass compares GitHub's delivery log with the ledger and asks for what hookflow
+   * missed; 0 turns the schedule off. At most GitHub's 3-day redelivery window, or a gap could open
+   * between two passes that no pass can close.
+   */
+  reconcileIntervalMinutes: number;
   syncPagesPerRun: number;
   syncPagesPerActivity: number;
   welcome: { label: string | undefined; comment: string | undefined };
@@ -188,6 +194,21 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     if (dup) problems.push(`HOOKFLOW_SOURCES_FILE: path ${dup} is used by two providers`);
   }
   // A provider's name keys its workflow IDs, installations and source: it must be its own.
+  // A hook's delivery log is listed with a token that can read the hook (token mode): an App's
+  // installation tokens are not what an operator configured for it.
+  for (const [i, hook] of sources.hooks.entries()) {
+    const where =
+      hook.repository !== undefined
+        ? 'repository'
+        : hook.organization !== undefined
+          ? 'organization'
+          : undefined;
+    if (where && !present.GITHUB_TOKEN) {
+      problems.push(
+        `HOOKFLOW_SOURCES_FILE: hooks.${i}.${where}: listing hook ${hook.hookId}'s deliveries needs GITHUB_TOKEN (a token that can read the hook's settings)`,
+      );
+    }
+  }
   const names = ['github', ...sources.providers.map((p) => p.name)];
   const taken = names.find((n, i) => names.indexOf(n) !== i);
   if (taken) problems.push(`HOOKFLOW_SOURCES_FILE: provider name ${taken} is taken (github is built in)`);
@@ -231,6 +252,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
       reservePercent: e.HOOKFLOW_RATE_RESERVE_PERCENT,
       tokenRefreshMarginMs: e.HOOKFLOW_TOKEN_REFRESH_MARGIN_MS,
       resyncIntervalMinutes: e.HOOKFLOW_RESYNC_INTERVAL_MINUTES,
+      reconcileIntervalMinutes: e.HOOKFLOW_RECONCILE_INTERVAL_MINUTES,
       syncPagesPerRun: e.HOOKFLOW_SYNC_PAGES_PER_RUN,
       syncPagesPerActivity: e.HOOKFLOW_SYNC_PAGES_PER_ACTIVITY,
       welcome: { label: e.HOOKFLOW_WELCOME_LABEL, comment: e.HOOKFLOW_WELCOME_COMMENT },

@@ -91,6 +91,21 @@ export const envSchema = z.object({
   HOOKFLOW_RATE_RESERVE_PERCENT: intString(0, 50).default(2),
   HOOKFLOW_TOKEN_REFRESH_MARGIN_MS: intString(1_000, 3_000_000).default(10 * 60_000),
   HOOKFLOW_RESYNC_INTERVAL_MINUTES: intString(0, 525_600).default(360),
+  // Two days at most: a pass must come well within GitHub's 3-day redelivery window.
+  HOOKFLOW_RECONCILE_INTERVAL_MINUTES: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of minutes')
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .max(
+          2_880,
+          "must be at most 2880 (2 days), so passes come well within GitHub's 3-day redelivery window",
+        ),
+    )
+    .default(60),
   HOOKFLOW_SYNC_PAGES_PER_RUN: intString(1, 10_000).default(200),
   HOOKFLOW_SYNC_PAGES_PER_ACTIVITY: intString(1, 1_000).default(10),
   HOOKFLOW_WORKER_METRICS_PORT: intString(0, 65535).default(9464),

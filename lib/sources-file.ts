@@ -1,6 +1,7 @@
 // The optional sources file (HOOKFLOW_SOURCES_FILE, JSON): GitHub hooks that have their own
 // secrets, and declaratively described providers. See README "Sources".
 import { z } from 'zod';
+import { REPOSITORY_NAME } from './sync-client';
 
 const secrets = z
   .array(z.string().min(1, 'a secret must not be empty'))
@@ -15,11 +16,31 @@ const fieldPath = z
   .string()
   .regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'must be a dotted field path such as installation.id');
 
-const githubHookSchema = z.object({
-  hookId: z.string().regex(/^\d+$/, 'must be the numeric X-GitHub-Hook-ID'),
-  secrets,
-  allowSha1: z.boolean().default(false),
-});
+const githubHookSchema = z
+  .object({
+    hookId: z.string().regex(/^\d+$/, 'must be the numeric X-GitHub-Hook-ID'),
+    secrets,
+    allowSha1: z.boolean().default(false),
+    // Where the hook is configured, so its delivery log can be listed (GET
+    // /repos/{owner}/{repo}/hooks/{hook_id}/deliveries or /orgs/{org}/hooks/{hook_id}/deliveries)
+    // and compared with the ledger.
+    repository: z
+      .string()
+      .regex(REPOSITORY_NAME, 'must be the repository the hook is configured on, as owner/repo')
+      .optional(),
+    organization: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/,
+        'must be the organization the hook is configured on (its login, such as octo-org)',
+      )
+      .optional(),
+  })
+  .strict()
+  .refine((h) => h.repository === undefined || h.organization === undefined, {
+    message:
+      'a hook is configured on a repository or on an organization: give repository or organization, not both',
+  });
 
 export const declarativeProviderSchema = z
   .object({

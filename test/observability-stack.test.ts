@@ -201,7 +201,7 @@ describe('alert rules', () => {
     assert.deepEqual(names, [...new Set(names)], 'alert names are unique');
   });
 
-  test('covers deliveries, API errors, authentication, token refresh, the outbox, dead letters and sync jobs', () => {
+  test('covers deliveries, API errors, authentication, token refresh, the outbox, dead letters, sync jobs and reconciliation', () => {
     assert.deepEqual(
       [
         'HookflowDeliveryRejectionRate',
@@ -213,6 +213,8 @@ describe('alert rules', () => {
         'HookflowOutboxNotDraining',
         'HookflowDeadLetters',
         'HookflowSyncJobsFailing',
+        'HookflowMissedDeliveries',
+        'HookflowUnrecoverableDeliveryGap',
       ].filter((name) => !alerts.some((r) => r.alert === name)),
       [],
     );

@@ -22,6 +22,9 @@ import { hookflowActivityInterceptor } from './activity-interceptor';
 import { createActivities } from '../activities';
 import { githubClientFrom } from '../activities/github/from-config';
 import type { Config } from '../lib/config';
+import { reconcileArgs } from '../lib/reconcile-client';
+import { keepReconcileSchedule, reconcileScheduleId } from '../activities/reconcile/schedule';
+import { reconcileSourcesOf } from '../activities/reconcile/sources';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/telemetry/metrics';
 import type { Store } from '../lib/storage';
@@ -29,7 +32,7 @@ import type { Store } from '../lib/storage';
 /** The part of the configuration a worker reads. */
 export type WorkerConfig = Pick<
   Config,
-  'env' | 'temporal' | 'appId' | 'privateKey' | 'api' | 'githubApiUrl' | 'dataDir'
+  'env' | 'temporal' | 'appId' | 'privateKey' | 'api' | 'githubApiUrl' | 'dataDir' | 'sources'
 >;
 
 export interface WorkerDeps {
@@ -94,7 +97,7 @@ export function workflowSinks(tracing: Tracing | undefined): InjectedSinks<OpenT
   };
 }
 
-export function createWorker(deps: WorkerDeps): Promise<Worker> {
+export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const bundle =
     deps.workflowBundle ??
     (RUNNING_COMPILED && existsSync(PREBUILT_WORKFLOW_BUNDLE)
@@ -107,6 +110,22 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
   // Read from Temporal's visibility at each scrape: the truth across every worker, restarts included.
   const running = `WorkflowType = "syncRepository" AND ExecutionStatus = "Running" AND TaskQueue = "${deps.taskQueue}"`;
   deps.metrics?.observeSyncJobsRunning(async () => (await deps.client.workflow.count(running)).count);
+  const reconcileSources = reconcileSourcesOf(deps.config);
+  // Every worker keeps the reconciliation schedule to its configuration; without a hook to list there is nothing to schedule.
+  const change = await keepReconcileSchedule(
+    { client: deps.client, taskQueue: deps.taskQueue },
+    reconcileSources.length > 0 ? deps.config.api.reconcileIntervalMinutes : 0,
+    reconcileArgs(deps.config),
+  );
+  deps.logger.info(
+    {
+      schedule: reconcileScheduleId(deps.taskQueue),
+      change,
+      everyMinutes: deps.config.api.reconcileIntervalMinutes,
+      sources: reconcileSources.map((s) => s.key),
+    },
+    'reconciliation schedule kept',
+  );
   const options: WorkerOptions = {
     connection: deps.connection,
     namespace: deps.namespace,
@@ -119,6 +138,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
       githubApiUrl: deps.config.githubApiUrl,
       temporal: { client: deps.client, taskQueue: deps.taskQueue },
       metrics: deps.metrics,
+      reconcileSources,
     }),
     ...(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH }),
     interceptors: {

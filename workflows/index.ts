@@ -11,3 +11,4 @@ export { onProviderEvent } from './on-provider-event';
 export { syncRepository } from './sync-repository';
 export { reconcileRepository } from './reconcile-repository';
 export { replayDeliveries } from './replay-deliveries';
+export { reconcileDeliveries } from './reconcile-deliveries';

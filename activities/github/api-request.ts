@@ -12,6 +12,11 @@ export interface ApiRequest {
   route: string;
   /** The installation whose token, budget and turn the call uses (ignored for the budget in token mode). */
   installation: string;
+  /**
+   * Call as the App itself, with its JWT (App mode only): the App's own endpoints, such as its
+   * hook's delivery log. Such calls take the App's turn and budget, `installation` `APP_CALLER`.
+   */
+  asApp?: boolean;
   /** The delivery or job the call is made for, sent as X-Hookflow-Request-Id. */
   requestId: string;
   body?: unknown;

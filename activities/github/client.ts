@@ -9,6 +9,7 @@ import type { Queryable } from '../../lib/storage/db';
 import { LockTimeoutError, type WithLock } from '../../lib/storage/locks';
 import { ApiError, answerError } from './api-error';
 import type { ApiRequest, ApiResponse } from './api-request';
+import { appJwt } from './app-jwt';
 import { createTokenIssuer } from './app-token-issuer';
 import { createClientTelemetry, type ClientMetrics } from './client-telemetry';
 import { createInstallationTurn, tokenTurnKey, type TurnPolicy } from './installation-turn';
@@ -39,6 +40,9 @@ export interface ClientDeps {
 }
 
 export const PROVIDER = 'github';
+
+/** The `installation` of the App's own calls (`asApp`): installation IDs are numeric, so it is no installation's. */
+export const APP_CALLER = 'app';
 
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -84,6 +88,22 @@ export function createGitHubClient(deps: ClientDeps) {
 
   const credential = (installation: string, rejected?: string): Promise<string> =>
     auth.kind === 'token' ? Promise.resolve(auth.token) : tokens.get(installation, rejected);
+
+  /** The App's JWT, made fresh for each call (it lasts minutes): there is nothing to refresh. */
+  function appCredential(req: ApiRequest, method: string): string {
+    const refused = (providerMessage: string, cause?: unknown) =>
+      new ApiError(
+        'client',
+        { method, route: req.route, status: undefined, installation: req.installation, providerMessage },
+        { cause },
+      );
+    if (auth.kind !== 'app') throw refused('this call needs App mode (APP_ID and PRIVATE_KEY)');
+    try {
+      return appJwt(auth.appId, auth.privateKey, now());
+    } catch (err) {
+      throw refused(`cannot sign the App JWT with PRIVATE_KEY (${(err as Error).message})`, err);
+    }
+  }
   const authorization = (token: string) => `${auth.kind === 'token' ? 'token' : 'Bearer'} ${token}`;
 
   async function call<T>(
@@ -92,10 +112,10 @@ export function createGitHubClient(deps: ClientDeps) {
     started: number,
     span: Span,
   ): Promise<ApiResponse<T>> {
-    let token = await credential(req.installation);
+    let token = req.asApp ? appCredential(req, method) : await credential(req.installation);
     let a = await inTurn(req, method, authorization(token));
     telemetry.observe(req, a, span);
-    if (a.verdict.kind === 'unauthorized' && auth.kind === 'app') {
+    if (a.verdict.kind === 'unauthorized' && auth.kind === 'app' && !req.asApp) {
       // An installation token can be revoked before it expires: one refresh and one retry. A second
       // 401 means the installation lost access.
       logger.warn({ installation: req.installation, route: req.route }, 'token refused: refreshing once');

@@ -192,3 +192,19 @@ export async function purgeExpired(q: Queryable): Promise<number> {
   );
   return Number(rows[0].n);
 }
+
+/** The ledger outcome of each of `deliveryIds` that reached hookflow through `source`. */
+export async function outcomesOf(
+  q: Queryable,
+  provider: string,
+  source: string,
+  deliveryIds: string[],
+): Promise<Map<string, DeliveryOutcome>> {
+  if (deliveryIds.length === 0) return new Map();
+  const { rows } = await q.query<{ delivery_id: string; outcome: DeliveryOutcome }>(
+    `SELECT delivery_id, outcome FROM deliveries
+     WHERE delivery_id = ANY($3::text[]) AND provider = $1 AND source = $2`,
+    [provider, source, deliveryIds],
+  );
+  return new Map(rows.map((r) => [r.delivery_id, r.outcome]));
+}

@@ -205,6 +205,26 @@ export const MIGRATIONS: readonly string[] = [
   );
   ALTER TABLE deliveries ADD COLUMN replay_run_id text
   `,
+  // 6: reconciliation against GitHub's delivery log. Per hook (`source`): the time before which
+  // every delivery in the log was processed, and each GUID hookflow asked GitHub to send again
+  // (asked once, never twice; `state` says whether the request was answered).
+  `
+  CREATE TABLE reconcile_watermarks (
+    source           text PRIMARY KEY,
+    processed_before timestamptz NOT NULL,
+    updated_at       timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE TABLE reconcile_redeliveries (
+    source      text NOT NULL,
+    guid        text NOT NULL,
+    attempt_id  text NOT NULL,
+    state       text NOT NULL CHECK (state IN ('sending', 'sent', 'refused')),
+    reason      text,
+    asked_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (source, guid)
+  );
+  CREATE INDEX reconcile_redeliveries_asked_at ON reconcile_redeliveries (asked_at)
+  `,
 ];
 
 const LOCK_ID = 0x686f6f6b; // "hook"

@@ -105,6 +105,16 @@ export function createMetrics(serviceName: string, otlp?: MetricExport, sourceDe
     description:
       'Replays: runs started by bulk replay jobs, deliveries they refused, and replayed runs (single or bulk) that ended, by result',
   });
+  const reconcileMissed = meter.createCounter('hookflow_reconcile_missed', {
+    description: "Deliveries found in GitHub's delivery log that hookflow never received (none delivered OK)",
+  });
+  const reconcileRedelivered = meter.createCounter('hookflow_reconcile_redelivered', {
+    description: 'Missed deliveries hookflow asked GitHub to send again, and GitHub accepted the request',
+  });
+  const reconcileUnrecoverable = meter.createCounter('hookflow_reconcile_unrecoverable', {
+    description:
+      "Missed deliveries past GitHub's redelivery window (expired), and passes that found the log no longer reaching back to the last one (gap)",
+  });
   // Series an alert watches exist from the start, at zero: an alert on `increase()` needs a first sample.
   for (const result of ['ok', 'failed']) tokenRefreshes.add(0, { result });
   for (const reason of ['unauthorized', 'forbidden']) authFailures.add(0, { reason });
@@ -116,6 +126,9 @@ export function createMetrics(serviceName: string, otlp?: MetricExport, sourceDe
   for (const kind of ['issues', 'pulls', 'comments']) syncItems.add(0, { kind });
   deadLetters.add(0);
   for (const result of REPLAY_RESULTS) replays.add(0, { result });
+  reconcileMissed.add(0);
+  reconcileRedelivered.add(0);
+  for (const reason of ['expired', 'gap']) reconcileUnrecoverable.add(0, { reason });
 
   // Gauges are written as text at each scrape, not kept by the SDK: scrape-gauges.ts says why.
   const gauges = createScrapeGauges(sourceDeadlineMs);
@@ -194,6 +207,18 @@ export function createMetrics(serviceName: string, otlp?: MetricExport, sourceDe
 
     recordReplay(result: ReplayResult) {
       replays.add(1, { result });
+    },
+
+    recordReconcileMissed(n: number) {
+      if (n > 0) reconcileMissed.add(n);
+    },
+
+    recordReconcileRedelivered(n: number) {
+      if (n > 0) reconcileRedelivered.add(n);
+    },
+
+    recordReconcileUnrecoverable(reason: 'expired' | 'gap', n: number) {
+      if (n > 0) reconcileUnrecoverable.add(n, { reason });
     },
 
     /** Sync jobs running now, read (from Temporal's visibility) at each scrape. */

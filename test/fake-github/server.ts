@@ -8,6 +8,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { REQUEST_ID_HEADER } from '../../activities/github/transport';
 import { makeRepo, type FakeIssue, type FakeRepo, type RepoShape } from './data';
+import { createHookDeliveries, type FakeHook, type HookPlace } from './hook-deliveries';
+
+export type { FakeHook } from './hook-deliveries';
 
 export interface FakeOptions {
   /** Requests per window per credential. */
@@ -25,6 +28,8 @@ export interface FakeOptions {
   enforceSecondary?: boolean;
   latencyMs?: number;
   host?: string;
+  /** How long a hook waits for the receiver's answer (GitHub: 10 s). */
+  hookTimeoutMs?: number;
 }
 
 interface Recorded {
@@ -81,6 +86,10 @@ export interface FakeGitHub {
   refuseTokens(status: number | undefined): void;
   /** The issue as GitHub's API and webhooks show it. */
   issueJson(fullName: string, number: number): Record<string, unknown>;
+  /** A webhook that sends signed deliveries to `url`, with its delivery log and deliveries API. */
+  addHook(place: HookPlace, c: { id: string; url: string; secret: string }): FakeHook;
+  /** Resolves when every redelivery asked for through the API so far has been attempted. */
+  hookDeliveriesSettled(): Promise<void>;
   /** A non-API route answered with `fn` (a redirect target, say). */
   route(path: string, fn: (req: http.IncomingMessage) => Reply): void;
   close(): Promise<void>;
@@ -106,6 +115,7 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
   const cursors = new Map<string, number>();
   let refuseTokensWith: number | undefined;
   let base = '';
+  const hookDeliveries = createHookDeliveries({ timeoutMs: o.hookTimeoutMs });
 
   const windowOf = (now: number) => Math.floor(now / windowMs);
   function rateHeaders(credential: string, now: number): Record<string, string> {
@@ -301,6 +311,8 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
     const who = credentialOf(req, now);
     if (who.bad) return { status: 401, body: { message: who.bad } };
     if (!who.credential) return { status: 401, body: { message: 'Requires authentication' } };
+    const hookReply = hookDeliveries.route(method, url, base, { jwt: who.jwt === true });
+    if (hookReply) return hookReply;
 
     const tokenRoute = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
     if (tokenRoute && method === 'POST') {
@@ -410,7 +422,9 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
           let reply: Reply;
           const mutating = method !== 'GET' && method !== 'HEAD';
           const isContent = method === 'POST' && /\/comments$/.test(url.pathname);
-          if (credential && credential !== 'app' && mutating) {
+          // The App's token requests are not paced; its redelivery requests are mutations like any other.
+          const isAttempt = method === 'POST' && /\/deliveries\/\d+\/attempts$/.test(url.pathname);
+          if (credential && (credential !== 'app' || isAttempt) && mutating) {
             const last = lastMutation.get(credential);
             lastMutation.set(credential, start);
             if (last !== undefined && start - last < (o.mutationSpacingMs ?? 1000)) {
@@ -497,6 +511,8 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
     refuseTokens(status) {
       refuseTokensWith = status;
     },
+    addHook: (place, c) => hookDeliveries.addHook(place, c),
+    hookDeliveriesSettled: () => hookDeliveries.settled(),
     route: (path, fn) => extraRoutes.set(path, fn),
     close: () =>
       new Promise<void>((r) => {

@@ -90,6 +90,8 @@ export function apiEnv(fake: FakeGitHub, extra: Record<string, string> = {}): Re
     HOOKFLOW_SECONDARY_WAIT_MS: '200',
     HOOKFLOW_INLINE_WAIT_MS: '2000',
     HOOKFLOW_RESYNC_INTERVAL_MINUTES: '0',
+    // Tests that run passes run them on demand; test/reconcile.test.ts checks the schedule itself.
+    HOOKFLOW_RECONCILE_INTERVAL_MINUTES: '0',
     ...extra,
   };
 }

@@ -8,6 +8,7 @@ import {
   parseLimit,
   parseName,
   parseReplayJob,
+  parsePastTime,
   parseRepository,
   parseRps,
   parseStatus,
@@ -65,5 +66,12 @@ describe('CLI option values', () => {
     assert.equal(parseReplayJob(`replay:${job}`), job);
     for (const bad of ['', 'replay:', 'a b', '../x', 'x'.repeat(101)])
       assert.throws(() => parseReplayJob(bad), InvalidArgumentError, bad);
+  });
+
+  test('a pass starts in the past (reconcile --since)', () => {
+    assert.equal(parsePastTime('3d', () => NOW).toISOString(), '2026-11-28T12:00:00.000Z');
+    assert.equal(parsePastTime('2026-11-30T08:00:00Z', () => NOW).toISOString(), '2026-11-30T08:00:00.000Z');
+    assert.throws(() => parsePastTime('2026-12-02T00:00:00Z', () => NOW), /expected a time in the past/);
+    assert.throws(() => parsePastTime('soon', () => NOW), InvalidArgumentError);
   });
 });

@@ -1,0 +1,101 @@
+// Reconciliation against GitHub's delivery log: the pass's arguments, what one hook's scan found,
+// and the summary the workflow returns (the CLI prints it). Shared by the workflow, its activities
+// and the CLI.
+// A contract: deterministic, no imports, so workflow code may use it.
+
+/** GitHub redelivers deliveries of the past 3 days only (7 on GitHub Enterprise Server). */
+export const REDELIVERY_WINDOW_MS = 3 * 24 * 3_600_000;
+
+/**
+ * Each pass lists this far below the last pass's watermark: the log can show a delivery a little
+ * after its `delivered_at`, and a delivery seen twice costs nothing.
+ */
+export const WATERMARK_OVERLAP_MS = 10 * 60_000;
+
+/** One hook whose deliveries GitHub lists. */
+export interface ReconcileSource {
+  /** `app` for the App's hook, `hook:<id>` for a repository's or organization's: the key of its state. */
+  key: string;
+  /** The hook's delivery log under the API base (`app/hook/deliveries`, `repos/o/r/hooks/1/deliveries`). */
+  deliveriesPath: string;
+  /** That path's route template, for logs and metrics. */
+  route: string;
+  /** Listed with the App's JWT (the App's hook), else with the token. */
+  asApp: boolean;
+  /** The ledger's source of the deliveries this hook sends (`github`, `github:hook:<id>`). */
+  ledgerSource: string;
+}
+
+export interface ReconcileArgs {
+  /** ISO time: list down to it instead of the watermark (`hookflow reconcile --since`). */
+  since?: string | undefined;
+  /** Find and report only: ask for nothing, and leave the watermarks where they are. */
+  dryRun: boolean;
+  activityTimeoutMs: number;
+}
+
+/** A GUID to ask for: `attemptId` is the log entry (a failed attempt) whose redelivery is asked. */
+export interface MissedDelivery {
+  guid: string;
+  attemptId: string;
+}
+
+/** What one hook's scan found; GUID lists are samples, kept short so workflow histories stay small. */
+export interface ScanResult {
+  source: string;
+  /** Distinct deliveries (GUIDs) in the listed part of the log. */
+  scanned: number;
+  /** Never recorded by hookflow, never delivered OK, not asked for yet, still redeliverable: asked now. */
+  missed: MissedDelivery[];
+  /** Recorded by hookflow, but its run failed (or it is a dead letter): `hookflow replay` runs it again. */
+  failedInHookflow: string[];
+  failedInHookflowCount: number;
+  /** GitHub marks it failed, but hookflow has it (a slow answer after the ack): reported only. */
+  answeredLate: number;
+  /** Asked for by an earlier pass and still not delivered OK: reported, never asked again. */
+  stillFailing: string[];
+  stillFailingCount: number;
+  /** Missed, but older than GitHub's redelivery window: lost. */
+  unrecoverable: string[];
+  unrecoverableCount: number;
+  /**
+   * The watermark is older than the redelivery window (no pass ran for that long): whatever was
+   * missed between it and the window's start can no longer be seen or asked for.
+   */
+  gap: { from: string; to: string } | null;
+  /** Missed deliveries past the per-pass cap: the next pass asks for them. */
+  truncated: boolean;
+  /** Where the watermark moves when every request of this pass is done; null: it stays. */
+  advanceTo: string | null;
+  /** Where the listing stopped (the oldest time it covered). */
+  listedFrom: string;
+}
+
+export interface SourceSummary {
+  source: string;
+  scanned: number;
+  missed: number;
+  redelivered: number;
+  failedInHookflow: number;
+  answeredLate: number;
+  stillFailing: number;
+  unrecoverable: number;
+  /** Redelivery requests GitHub refused (4xx), or whose answer was lost, or that failed after retries. */
+  notRedelivered: number;
+  gap: { from: string; to: string } | null;
+  watermarkAdvanced: boolean;
+  samples: { failedInHookflow: string[]; stillFailing: string[]; unrecoverable: string[] };
+}
+
+export interface ReconcileSummary {
+  dryRun: boolean;
+  scanned: number;
+  missed: number;
+  redelivered: number;
+  failedInHookflow: number;
+  unrecoverable: number;
+  answeredLate: number;
+  stillFailing: number;
+  notRedelivered: number;
+  sources: SourceSummary[];
+}

@@ -1,0 +1,238 @@
+// The fake's webhooks: hooks that really send signed deliveries to a URL (X-GitHub-Delivery,
+// X-GitHub-Event, X-GitHub-Hook-ID, X-Hub-Signature-256), a delivery log with one entry per attempt
+// as GitHub keeps it (a refused connection or a non-2xx answer is a failed attempt, worded as GitHub
+// words it), and the deliveries API over that log: list (newest first, `cursor` in a `Link`
+// rel="next"), one delivery, and `POST …/attempts`, which sends the same GUID again.
+// https://docs.github.com/en/rest/apps/webhooks and /rest/repos/webhooks
+import { createHmac, randomUUID } from 'node:crypto';
+
+export type HookPlace =
+  | { kind: 'app' }
+  | { kind: 'repository'; repository: string }
+  | { kind: 'organization'; organization: string };
+
+interface LogEntry {
+  id: number;
+  guid: string;
+  delivered_at: string;
+  redelivery: boolean;
+  duration: number;
+  status: string;
+  status_code: number;
+  event: string;
+  action: string | null;
+  installation_id: number | null;
+  repository_id: number | null;
+  throttled_at: null;
+  /** What was sent, for `POST …/attempts` and the detail view. */
+  request: { headers: Record<string, string>; payload: string };
+}
+
+export interface FakeHook {
+  id: string;
+  place: HookPlace;
+  /** Where deliveries go; change it to make them fail (nothing listening) or succeed. */
+  url: string;
+  secret: string;
+  /** Every attempt, oldest first. */
+  log: LogEntry[];
+  /** The attempt IDs `POST …/attempts` was asked for, in order. */
+  attemptRequests: string[];
+  /**
+   * Sends a delivery now and logs the attempt. `deliveredAt` backdates the log entry (a delivery
+   * from days ago); `guid` reuses one.
+   */
+  send(
+    event: string,
+    payload: Record<string, unknown>,
+    o?: { guid?: string; deliveredAt?: Date },
+  ): Promise<LogEntry>;
+  /** Sends the delivery of one log entry again (what `POST …/attempts` and the UI's "Redeliver" do). */
+  redeliver(attemptId: number): Promise<LogEntry>;
+}
+
+type Reply = { status: number; headers?: Record<string, string>; body?: unknown };
+
+export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
+  const hooks: FakeHook[] = [];
+  let nextId = 1_000_000;
+  const pending = new Set<Promise<unknown>>();
+
+  async function attempt(
+    hook: FakeHook,
+    request: LogEntry['request'],
+    meta: Pick<LogEntry, 'guid' | 'event' | 'action' | 'installation_id' | 'repository_id' | 'redelivery'>,
+    deliveredAt?: Date,
+  ): Promise<LogEntry> {
+    const started = Date.now();
+    let status: string;
+    let code = 0;
+    try {
+      const res = await fetch(hook.url, {
+        method: 'POST',
+        headers: request.headers,
+        body: request.payload,
+        signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
+      });
+      await res.arrayBuffer();
+      code = res.status;
+      status = code >= 200 && code < 300 ? 'OK' : `Invalid HTTP Response: ${code}`;
+    } catch (err) {
+      status = (err as Error).name === 'TimeoutError' ? 'timed out' : 'failed to connect to host';
+    }
+    const entry: LogEntry = {
+      id: nextId++,
+      ...meta,
+      delivered_at: (deliveredAt ?? new Date(started)).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      duration: (Date.now() - started) / 1000,
+      status,
+      status_code: code,
+      throttled_at: null,
+      request,
+    };
+    hook.log.push(entry);
+    return entry;
+  }
+
+  function addHook(place: HookPlace, c: { id: string; url: string; secret: string }): FakeHook {
+    const hook: FakeHook = {
+      ...c,
+      place,
+      log: [],
+      attemptRequests: [],
+      send(event, payload, s = {}) {
+        const text = JSON.stringify(payload);
+        const guid = s.guid ?? randomUUID();
+        const headers: Record<string, string> = {
+          'content-type': 'application/json',
+          'user-agent': 'GitHub-Hookshot/fake',
+          'x-github-event': event,
+          'x-github-delivery': guid,
+          'x-github-hook-id': hook.id,
+          'x-github-hook-installation-target-type': place.kind === 'app' ? 'integration' : place.kind,
+          'x-hub-signature-256': `sha256=${createHmac('sha256', hook.secret).update(text).digest('hex')}`,
+        };
+        const installation = (payload.installation as { id?: unknown } | undefined)?.id;
+        const repository = (payload.repository as { id?: unknown } | undefined)?.id;
+        return attempt(
+          hook,
+          { headers, payload: text },
+          {
+            guid,
+            event,
+            action: typeof payload.action === 'string' ? payload.action : null,
+            installation_id: typeof installation === 'number' ? installation : null,
+            repository_id: typeof repository === 'number' ? repository : null,
+            redelivery: false,
+          },
+          s.deliveredAt,
+        );
+      },
+      async redeliver(attemptId) {
+        const original = hook.log.find((e) => e.id === attemptId);
+        if (!original) throw new Error(`no delivery ${attemptId} in hook ${hook.id}'s log`);
+        const { request, guid, event, action, installation_id, repository_id } = original;
+        return attempt(hook, request, {
+          guid,
+          event,
+          action,
+          installation_id,
+          repository_id,
+          redelivery: true,
+        });
+      },
+    };
+    hooks.push(hook);
+    return hook;
+  }
+
+  /** A log entry as the list shows it: without the request sent. */
+  function summary(entry: LogEntry): Omit<LogEntry, 'request'> {
+    const { request, ...listed } = entry;
+    void request;
+    return listed;
+  }
+
+  /** The deliveries API of the hook at `pathname`, or undefined when `pathname` is no such route. */
+  function route(method: string, url: URL, base: string, caller: { jwt: boolean }): Reply | undefined {
+    const m =
+      /^\/app\/hook\/deliveries(?:\/(\d+)(\/attempts)?)?$/.exec(url.pathname) ??
+      /^\/repos\/([^/]+\/[^/]+)\/hooks\/(\d+)\/deliveries(?:\/(\d+)(\/attempts)?)?$/.exec(url.pathname) ??
+      /^\/orgs\/([^/]+)\/hooks\/(\d+)\/deliveries(?:\/(\d+)(\/attempts)?)?$/.exec(url.pathname);
+    if (!m) return undefined;
+    let hook: FakeHook | undefined;
+    let rest: (string | undefined)[];
+    if (url.pathname.startsWith('/app/')) {
+      // The App's own endpoints answer only its JWT, as GitHub's do.
+      if (!caller.jwt) return { status: 401, body: { message: 'A JSON web token could not be decoded' } };
+      hook = hooks.find((h) => h.place.kind === 'app');
+      rest = [m[1], m[2]];
+    } else {
+      if (caller.jwt) return { status: 401, body: { message: 'an App JWT cannot call this' } };
+      const [, where, id] = m;
+      hook = hooks.find(
+        (h) =>
+          h.id === id &&
+          ((h.place.kind === 'repository' && h.place.repository.toLowerCase() === where.toLowerCase()) ||
+            (h.place.kind === 'organization' && h.place.organization.toLowerCase() === where.toLowerCase())),
+      );
+      rest = [m[3], m[4]];
+    }
+    if (!hook) return { status: 404, body: { message: 'Not Found' } };
+    const [deliveryId, attempts] = rest;
+
+    if (deliveryId === undefined) {
+      if (method !== 'GET') return { status: 404, body: { message: 'Not Found' } };
+      const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
+      const newestFirst = [...hook.log].sort(
+        (a, b) => Date.parse(b.delivered_at) - Date.parse(a.delivered_at) || b.id - a.id,
+      );
+      const cursor = url.searchParams.get('cursor');
+      let start = 0;
+      if (cursor !== null) {
+        const id = /^v1_(\d+)$/.exec(cursor)?.[1];
+        start = newestFirst.findIndex((e) => String(e.id) === id);
+        if (start < 0) return { status: 422, body: { message: 'Validation Failed: unknown cursor' } };
+      }
+      const slice = newestFirst.slice(start, start + perPage);
+      const headers: Record<string, string> = {};
+      const following = newestFirst[start + perPage];
+      if (following) {
+        const next = new URL(url.pathname, base);
+        next.searchParams.set('per_page', String(perPage));
+        next.searchParams.set('cursor', `v1_${following.id}`);
+        headers.link = `<${next.href}>; rel="next"`;
+      }
+      return { status: 200, headers, body: slice.map(summary) };
+    }
+    const entry = hook.log.find((e) => String(e.id) === deliveryId);
+    if (!entry) return { status: 404, body: { message: 'Not Found' } };
+    if (attempts === undefined) {
+      if (method !== 'GET') return { status: 404, body: { message: 'Not Found' } };
+      return {
+        status: 200,
+        body: {
+          ...summary(entry),
+          request: { headers: entry.request.headers, payload: JSON.parse(entry.request.payload) as unknown },
+        },
+      };
+    }
+    if (method !== 'POST') return { status: 404, body: { message: 'Not Found' } };
+    hook.attemptRequests.push(deliveryId);
+    // GitHub accepts the request and sends the delivery on its own time.
+    const sending = hook.redeliver(entry.id).catch(() => undefined);
+    pending.add(sending);
+    void sending.finally(() => pending.delete(sending));
+    return { status: 202, body: {} };
+  }
+
+  return {
+    hooks,
+    addHook,
+    route,
+    /** Resolves when every redelivery asked for so far has been attempted. */
+    async settled(): Promise<void> {
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
+  };
+}
