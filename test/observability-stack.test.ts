@@ -201,7 +201,7 @@ describe('alert rules', () => {
     assert.deepEqual(names, [...new Set(names)], 'alert names are unique');
   });
 
-  test('covers deliveries, API errors, authentication, token refresh, the outbox, dead letters, sync jobs and reconciliation', () => {
+  test('covers deliveries, API errors, authentication, token refresh, the outbox, dead letters, sync jobs, replays and reconciliation', () => {
     assert.deepEqual(
       [
         'HookflowDeliveryRejectionRate',
@@ -215,6 +215,7 @@ describe('alert rules', () => {
         'HookflowSyncJobsFailing',
         'HookflowMissedDeliveries',
         'HookflowUnrecoverableDeliveryGap',
+        'HookflowReplaysFailing',
       ].filter((name) => !alerts.some((r) => r.alert === name)),
       [],
     );
@@ -262,6 +263,11 @@ describe('Grafana dashboard', () => {
         'hookflow_sync_jobs_total',
         'hookflow_token_refreshes_total',
         'hookflow_outbox_depth',
+        'hookflow_replays_total',
+        'hookflow_reconcile_missed_total',
+        'hookflow_reconcile_redelivered_total',
+        'hookflow_reconcile_unrecoverable_total',
+        'hookflow_dead_letters_total',
       ].filter((m) => !used.has(m)),
       [],
     );
