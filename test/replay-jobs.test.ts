@@ -4,6 +4,7 @@
 // GitHub answering 422 until the cause is removed.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { ReplayJobProgress } from '../lib/contracts/replay-job';
 import { replayJobWorkflowId } from '../lib/contracts/replay-job';
 import { newReplayJobId, startReplayJob } from '../lib/replay-job-client';
@@ -206,6 +207,24 @@ describe('bulk replay', () => {
       return runs.count >= 1;
     });
     assert.deepEqual(await handle.query(replayProgressQuery), final, 'a closed job still answers its query');
+
+    // The UI shows what each activity did: the job's batches and a delivery run's ledger write.
+    const summaries = async (workflowId: string, runId?: string) => {
+      const history = await h.client.workflow.getHandle(workflowId, runId).fetchHistory();
+      return (history.events ?? [])
+        .filter((e) => e.activityTaskScheduledEventAttributes)
+        .map((e) =>
+          e.userMetadata?.summary
+            ? defaultPayloadConverter.fromPayload<string>(e.userMetadata.summary)
+            : null,
+        );
+    };
+    assert.deepEqual(await summaries(replayJobWorkflowId(jobId), handle.firstExecutionRunId), [
+      null, // freezing the selection
+      'replay 1–2 of 3',
+      null, // counting
+    ]);
+    assert.deepEqual((await summaries(keys[0])).slice(-1), ['ledger: failed']);
 
     const status = await hookflow<ReplayJobProgress & { workflowStatus: string }>(
       'replay',

@@ -10,7 +10,8 @@ import { runDelivery, SYNC_TABLES_PATCH } from './run-delivery';
 import { withRateLimitWaits } from './with-rate-limit-waits';
 
 const { describeDelivery, applyIssueEvent } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
-const { addWelcomeLabel, postWelcomeComment } = proxyActivities<Activities>(apiActivityOptions(60_000));
+const WRITE_BACK = apiActivityOptions(60_000);
+const { addWelcomeLabel, postWelcomeComment } = proxyActivities<Activities>(WRITE_BACK);
 
 export async function onIssues(ref: DeliveryRef): Promise<string> {
   return runDelivery(ref, async () => {
@@ -19,8 +20,19 @@ export async function onIssues(ref: DeliveryRef): Promise<string> {
     if (!patched(SYNC_TABLES_PATCH)) return parts[0];
     parts.push(await applyIssueEvent(ref));
     if (ref.action === 'opened') {
-      parts.push(await withRateLimitWaits(() => addWelcomeLabel(ref)));
-      parts.push(await withRateLimitWaits(() => postWelcomeComment(ref)));
+      const on = ref.repository ?? 'the repository';
+      parts.push(
+        await withRateLimitWaits(() =>
+          addWelcomeLabel.executeWithOptions({ ...WRITE_BACK, summary: `welcome label in ${on}` }, [ref]),
+        ),
+      );
+      parts.push(
+        await withRateLimitWaits(() =>
+          postWelcomeComment.executeWithOptions({ ...WRITE_BACK, summary: `welcome comment in ${on}` }, [
+            ref,
+          ]),
+        ),
+      );
     }
     return parts.filter((p) => p.length > 0).join('; ');
   });

@@ -12,22 +12,31 @@ import { withRateLimitWaits } from './with-rate-limit-waits';
 export async function reconcileDeliveries(args: ReconcileArgs): Promise<ReconcileSummary> {
   const { reconcileSources, finishReconcileSource } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
   // A scan pages through the log in one activity, heartbeating after each page.
-  const { scanDeliveries } = proxyActivities<Activities>({
-    ...apiActivityOptions(30 * 60_000),
-    heartbeatTimeout: args.activityTimeoutMs,
-  });
-  const { requestRedelivery } = proxyActivities<Activities>(apiActivityOptions(args.activityTimeoutMs));
+  const scanOptions = { ...apiActivityOptions(30 * 60_000), heartbeatTimeout: args.activityTimeoutMs };
+  const { scanDeliveries } = proxyActivities<Activities>(scanOptions);
+  const requestOptions = apiActivityOptions(args.activityTimeoutMs);
+  const { requestRedelivery } = proxyActivities<Activities>(requestOptions);
 
   const sources: SourceSummary[] = [];
   for (const source of await reconcileSources()) {
-    const scan = await withRateLimitWaits(() => scanDeliveries({ source, since: args.since }));
+    const scan = await withRateLimitWaits(() =>
+      scanDeliveries.executeWithOptions(
+        { ...scanOptions, summary: `scan the delivery log of ${source.key}` },
+        [{ source, since: args.since }],
+      ),
+    );
     let redelivered = 0;
     let notRedelivered = 0;
     let failed = 0;
     if (!args.dryRun) {
       for (const missed of scan.missed) {
         try {
-          const outcome = await withRateLimitWaits(() => requestRedelivery({ source, missed }));
+          const outcome = await withRateLimitWaits(() =>
+            requestRedelivery.executeWithOptions(
+              { ...requestOptions, summary: `ask GitHub to redeliver ${missed.guid}` },
+              [{ source, missed }],
+            ),
+          );
           if (outcome === 'sent') redelivered += 1;
           else if (outcome !== 'already') notRedelivered += 1;
         } catch (err) {

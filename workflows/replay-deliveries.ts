@@ -77,14 +77,11 @@ export async function replayDeliveries(
         await continueAsNew<typeof replayDeliveries>(args, state);
       if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('replay job cancelled');
       const to = Math.min(p.matched, p.processed + batchSize);
-      const batch = await replayJobBatch({
-        job: args.job,
-        from: p.processed + 1,
-        to,
-        force: args.force,
-        intervalMs,
-        lastStartAt: state.lastStartAt,
-      });
+      const from = p.processed + 1;
+      const batch = await replayJobBatch.executeWithOptions(
+        { ...REPLAY_BATCH_ACTIVITY, summary: `replay ${from}–${to} of ${p.matched}` },
+        [{ job: args.job, from, to, force: args.force, intervalMs, lastStartAt: state.lastStartAt }],
+      );
       state.lastStartAt = batch.lastStartAt;
       inThisRun += to - p.processed;
       await recount();

@@ -16,12 +16,19 @@ export async function runDelivery(ref: DeliveryRef, work: () => Promise<string>)
   } catch (err) {
     const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
     const message = cause instanceof Error ? cause.message : String(cause);
-    await finishDelivery(ref.key, 'failed', message);
+    await record(ref, 'failed', message);
     throw ApplicationFailure.nonRetryable(`delivery ${ref.key} failed: ${message}`, FAILURE.deliveryFailed);
   }
-  await finishDelivery(ref.key, 'completed', summary);
+  await record(ref, 'completed', summary);
   return summary;
 }
+
+const record = (ref: DeliveryRef, outcome: 'completed' | 'failed', reason: string) =>
+  finishDelivery.executeWithOptions({ ...FINISH_DELIVERY_ACTIVITY, summary: `ledger: ${outcome}` }, [
+    ref.key,
+    outcome,
+    reason,
+  ]);
 
 /** The patch that added the synced tables' updates (and the write-back) to the delivery workflows. */
 export const SYNC_TABLES_PATCH = 'sync-tables';

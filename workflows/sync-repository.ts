@@ -65,7 +65,8 @@ export async function syncRepository(args: SyncArgs, carried?: SyncState): Promi
   };
   state.runs += 1;
   const { prepareSync, finishSync } = proxyActivities<Activities>(apiActivityOptions(args.activityTimeoutMs));
-  const { syncPages } = proxyActivities<Activities>(syncPagesActivityOptions(args.activityTimeoutMs));
+  const pagesOptions = syncPagesActivityOptions(args.activityTimeoutMs);
+  const { syncPages } = proxyActivities<Activities>(pagesOptions);
   const c = state.counters;
   const onWait = (ms: number) => {
     c.rateLimitWaits += 1;
@@ -110,14 +111,19 @@ export async function syncRepository(args: SyncArgs, carried?: SyncState): Promi
     const started = Date.now();
     const batch: PagesResult = await withRateLimitWaits(
       () =>
-        syncPages({
-          repository: args.repository,
-          installation: target.installation,
-          kind,
-          url,
-          maxPages: args.pagesPerActivity,
-          maxMs: args.activityTimeoutMs,
-        }),
+        syncPages.executeWithOptions(
+          { ...pagesOptions, summary: `${kind} of ${args.repository}, up to ${args.pagesPerActivity} pages` },
+          [
+            {
+              repository: args.repository,
+              installation: target.installation,
+              kind,
+              url,
+              maxPages: args.pagesPerActivity,
+              maxMs: args.activityTimeoutMs,
+            },
+          ],
+        ),
       onWait,
     );
     state.pageMs += Date.now() - started;
