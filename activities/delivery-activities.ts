@@ -15,14 +15,20 @@ export function createDeliveryActivities(deps: Pick<ActivityDeps, 'store' | 'log
       return summary;
     },
 
-    async finishDelivery(key: string, outcome: 'completed' | 'failed', reason: string | null): Promise<void> {
-      const { replayEnded } = await store.finishDelivery(
+    /** `replay`: the run was started by a replay (histories from before it was passed say nothing). */
+    async finishDelivery(
+      key: string,
+      outcome: 'completed' | 'failed',
+      reason: string | null,
+      replay?: boolean,
+    ): Promise<void> {
+      const { firstRecord } = await store.finishDelivery(
         key,
         outcome,
         reason,
         Context.current().info.workflowExecution?.runId ?? null,
       );
-      if (replayEnded) metrics?.recordReplay(outcome);
+      if (replay === true && firstRecord) metrics?.recordReplay(outcome);
     },
   };
 }

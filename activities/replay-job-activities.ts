@@ -42,6 +42,12 @@ export function createReplayJobActivities(
     }
   }
 
+  /** A run this job started, found again: the ledger learns of it as if the start had returned. */
+  async function adopt(deliveryKey: string, runId: string): Promise<ItemOutcome> {
+    await store.markReplayed(deliveryKey, runId);
+    return { state: 'replayed', runId };
+  }
+
   async function replayOne(job: string, deliveryKey: string, force: boolean): Promise<ItemOutcome> {
     const [delivery] = await store.findDeliveries(deliveryKey);
     if (!delivery) return { state: 'refused', reason: 'no longer in the ledger (past its retention)' };
@@ -51,8 +57,9 @@ export function createReplayJobActivities(
       return { state: 'replayed', runId: r.runId };
     } catch (err) {
       if (!(err instanceof ReplayRefused)) throw err;
+      // Refused because of a run this job started (a lost attempt's, still running or ended)?
       const runId = await startedByThisJob(delivery.workflowId, job);
-      return runId === undefined ? { state: 'refused', reason: err.message } : { state: 'replayed', runId };
+      return runId === undefined ? { state: 'refused', reason: err.message } : adopt(deliveryKey, runId);
     }
   }
 
@@ -71,23 +78,39 @@ export function createReplayJobActivities(
      */
     async replayJobBatch(b: ReplayBatch): Promise<{ lastStartAt: number | null }> {
       const ctx = Context.current();
+      let position = b.from;
+      // Heartbeats all along (waits and slow starts too): an attempt is given up only when its
+      // worker is gone, and a cancel reaches it within a heartbeat.
+      const beating = setInterval(() => ctx.heartbeat(position), 500);
       let lastStartAt = b.lastStartAt;
-      for (let position = b.from; position <= b.to; position++) {
-        ctx.heartbeat(position);
-        if (ctx.cancellationSignal.aborted) throw new CancelledFailure('replay job cancelled');
-        const item = await store.replayJobItem(b.job, position);
-        if (!item) throw new Error(`replay job ${b.job} has no delivery at position ${position}`);
-        if (item.state !== 'pending') continue; // done by an earlier attempt of this batch
-        const wait = lastStartAt === null ? 0 : lastStartAt + b.intervalMs - Date.now();
-        if (wait > 0) await ctx.sleep(wait);
-        const outcome = await replayOne(b.job, item.deliveryKey, b.force);
-        if (outcome.state === 'replayed') lastStartAt = Date.now();
-        await store.recordReplayJobItem(b.job, position, outcome);
-        metrics?.recordReplay(outcome.state === 'replayed' ? 'started' : 'refused');
-        logger.info(
-          { job: b.job, delivery: item.deliveryKey, ...outcome },
-          outcome.state === 'replayed' ? 'delivery replayed' : 'delivery not replayed',
-        );
+      try {
+        for (; position <= b.to; position++) {
+          if (ctx.cancellationSignal.aborted) throw new CancelledFailure('replay job cancelled');
+          const item = await store.replayJobItem(b.job, position);
+          if (!item) throw new Error(`replay job ${b.job} has no delivery at position ${position}`);
+          if (item.state === 'replayed' || item.state === 'refused') continue; // an earlier attempt's
+          if (item.state === 'starting') {
+            // An earlier attempt was lost about to start it: if it did, that run is the replay.
+            const runId = await startedByThisJob(item.deliveryKey, b.job);
+            if (runId !== undefined) {
+              await store.recordReplayJobItem(b.job, position, await adopt(item.deliveryKey, runId));
+              continue;
+            }
+          }
+          const wait = lastStartAt === null ? 0 : lastStartAt + b.intervalMs - Date.now();
+          if (wait > 0) await ctx.sleep(wait);
+          await store.recordReplayJobItem(b.job, position, { state: 'starting' });
+          const outcome = await replayOne(b.job, item.deliveryKey, b.force);
+          if (outcome.state === 'replayed') lastStartAt = Date.now();
+          await store.recordReplayJobItem(b.job, position, outcome);
+          metrics?.recordReplay(outcome.state === 'replayed' ? 'started' : 'refused');
+          logger.info(
+            { job: b.job, delivery: item.deliveryKey, ...outcome },
+            outcome.state === 'replayed' ? 'delivery replayed' : 'delivery not replayed',
+          );
+        }
+      } finally {
+        clearInterval(beating);
       }
       return { lastStartAt };
     },

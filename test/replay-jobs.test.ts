@@ -5,6 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createReplayJobActivities } from '../activities/replay-job-activities';
+import { createLogger } from '../lib/logger';
+import { replayDelivery } from '../lib/replay';
 import type { ReplayJobProgress } from '../lib/contracts/replay-job';
 import { replayJobWorkflowId } from '../lib/contracts/replay-job';
 import { newReplayJobId, startReplayJob } from '../lib/replay-job-client';
@@ -17,8 +21,8 @@ import { githubDelivery } from './helpers/deliveries';
 import { testEnv, waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
 
-const REPO = 'octo/bulk';
-const INSTALLATION = 7001;
+// Four repositories of four installations, so the first runs (each one API call) go in parallel.
+const REPOS = [0, 1, 2, 3].map((i) => ({ name: `octo/bulk-${i}`, installation: 7001 + i }));
 
 describe('bulk replay', () => {
   let fake: FakeGitHub;
@@ -36,7 +40,12 @@ describe('bulk replay', () => {
         HOOKFLOW_CONTENT_PER_HOUR: '100000',
       }),
     });
-    await installRepo(h, fake, REPO, { id: INSTALLATION, installation: String(INSTALLATION), issues: 100 });
+    for (const r of REPOS)
+      await installRepo(h, fake, r.name, {
+        id: r.installation,
+        installation: String(r.installation),
+        issues: 25,
+      });
     env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -64,10 +73,14 @@ describe('bulk replay', () => {
 
   /** Waits until Temporal has closed this many failed runs matching `where` (the ledger knows a moment earlier). */
   const failedRuns = (where: string, n: number) =>
-    waitFor(`${n} failed runs (${where})`, async () => {
-      const { count } = await h.client.workflow.count(`${where} AND ExecutionStatus = "Failed"`);
-      return count === n;
-    });
+    waitFor(
+      `${n} failed runs (${where})`,
+      async () => {
+        const { count } = await h.client.workflow.count(`${where} AND ExecutionStatus = "Failed"`);
+        return count === n;
+      },
+      180_000,
+    );
 
   test('100 failed deliveries, the cause removed, one job: all complete, each once, at the rate asked', async () => {
     fake.script({
@@ -77,19 +90,21 @@ describe('bulk replay', () => {
       status: 422,
       body: { message: 'Validation Failed' },
     });
-    for (let start = 1; start <= 100; start += 20) {
-      const batch = Array.from({ length: 20 }, (_, i) => issueOpened(fake, REPO, start + i, INSTALLATION));
+    const since = new Date(Date.now() - 1_000).toISOString();
+    for (let n = 1; n <= 25; n += 5) {
+      const batch = REPOS.flatMap((r) =>
+        [0, 1, 2, 3, 4].map((i) => issueOpened(fake, r.name, n + i, r.installation)),
+      );
       const answers = await Promise.all(batch.map((d) => h.post(d)));
       for (const a of answers) assert.equal(a.status, 202, JSON.stringify(a.body));
     }
-    await failedRuns(`HookflowRepository = "${REPO}"`, 100); // The 422s are used up: the cause is gone.
+    const ours = `HookflowEvent = "issues" AND StartTime >= "${since}"`;
+    await failedRuns(ours, 100); // The 422s are used up: the cause is gone.
+    const filter = ['--status', 'failed', '--event', 'issues', '--since', since];
 
     const dry = await hookflow<{ matched: number; sample: DeliverySummary[] }>(
       'replay',
-      '--status',
-      'failed',
-      '--repository',
-      REPO,
+      ...filter,
       '--dry-run',
       '--json',
     );
@@ -99,7 +114,7 @@ describe('bulk replay', () => {
     const times = dry.out.sample.map((d) => d.receivedAt);
     assert.deepEqual(times, [...times].sort(), 'the sample is in replay order, oldest first');
     assert.equal(
-      (await h.client.workflow.count(`HookflowRepository = "${REPO}" AND ExecutionStatus = "Running"`)).count,
+      (await h.client.workflow.count(`${ours} AND ExecutionStatus = "Running"`)).count,
       0,
       'a dry run starts nothing',
     );
@@ -107,10 +122,7 @@ describe('bulk replay', () => {
     const rps = 50;
     const run = await hookflow<ReplayJobProgress>(
       'replay',
-      '--status',
-      'failed',
-      '--repository',
-      REPO,
+      ...filter,
       '--yes',
       '--rps',
       String(rps),
@@ -147,7 +159,8 @@ describe('bulk replay', () => {
       Math.min(...gaps) >= 1_000 / rps - 1,
       `starts at most ${rps}/s: smallest gap ${Math.min(...gaps)} ms`,
     );
-    const all = await h.store.listDeliveries({ repository: REPO, limit: 200 });
+    const all = await h.store.listDeliveries({ event: 'issues', since: new Date(since), limit: 200 });
+    assert.equal(all.length, 100);
     assert.deepEqual(
       [...new Set(all.map((d) => `${d.status} after ${d.attempts} runs`))],
       ['completed after 2 runs'],
@@ -266,14 +279,91 @@ describe('bulk replay', () => {
     assert.equal(cancelled.code, 0, cancelled.stderr);
     assert.equal(cancelled.out.state, 'cancelled');
     assert.ok(cancelled.out.processed < 6, JSON.stringify(cancelled.out));
-    assert.equal((await handle.describe()).status.name, 'CANCELLED');
-    await waitFor('the job runs to be listed', async () => {
-      const { count } = await h.client.workflow.count(`HookflowReplayJob = "${job}"`);
-      return count === cancelled.out.replayed;
+    const closed = await handle.describe();
+    assert.equal(closed.status.name, 'CANCELLED');
+    // Nothing started after the job closed, and the deliveries it did not reach are untouched.
+    const starts = await waitFor('the job runs to be listed', async () => {
+      const runs: number[] = [];
+      for await (const w of h.client.workflow.list({ query: `HookflowReplayJob = "${job}"` }))
+        runs.push(w.startTime.getTime());
+      return runs.length === cancelled.out.replayed ? runs : undefined;
     });
+    for (const t of starts) assert.ok(t <= closed.closeTime!.getTime());
+    const { rows } = await h.store.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM replay_job_items WHERE job = $1 AND state = 'pending'`,
+      [job],
+    );
+    assert.equal(Number(rows[0].n), 6 - cancelled.out.processed);
+    assert.equal(cancelled.out.processed, cancelled.out.replayed + cancelled.out.refused);
     const again = await runCli(['replay', 'cancel', job], env);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /is not running \(cancelled\)/);
+  });
+
+  test('a job that continues as new stops on cancel too', async () => {
+    const since = new Date(Date.now() - 1_000).toISOString();
+    for (let i = 0; i < 6; i++) await postFailing();
+    await failedRuns(`HookflowEvent = "installation" AND StartTime >= "${since}"`, 6);
+    // Two deliveries per batch at 1/s and two per run: the first batch ends in a continue-as-new.
+    const handle = await startReplayJob(h.client, h.taskQueue, {
+      job: newReplayJobId(),
+      selection: { status: 'failed', event: 'installation', since },
+      max: null,
+      rps: 1,
+      force: false,
+      settleTimeoutMs: 60_000,
+      itemsPerRun: 2,
+    });
+    await waitFor('a first replay', async () => {
+      const p = await handle.query(replayProgressQuery).catch(() => undefined);
+      return p !== undefined && p.replayed >= 1;
+    });
+    await handle.cancel();
+    await assert.rejects(handle.result());
+    const final = await handle.query(replayProgressQuery);
+    assert.equal(final.state, 'cancelled', JSON.stringify(final));
+    assert.ok(final.processed < 6, JSON.stringify(final));
+  });
+
+  test('a batch retried after a lost attempt adopts the run that attempt started, and starts no other', async () => {
+    const since = new Date(Date.now() - 1_000).toISOString();
+    const key = await postFailing();
+    await failedRuns(`WorkflowId = "${key}"`, 1);
+    const job = newReplayJobId();
+    assert.equal(
+      await h.store.freezeReplaySelection(job, { status: 'failed', event: 'installation', since }, null),
+      1,
+    );
+    // The lost attempt: it marked the delivery as starting, started its run, and died before
+    // recording it; the run has failed again since, so the ledger would let a second one start.
+    await h.store.recordReplayJobItem(job, 1, { state: 'starting' });
+    const [delivery] = await h.store.findDeliveries(key);
+    const lost = await replayDelivery(
+      { client: h.client, taskQueue: h.taskQueue, store: h.store },
+      delivery,
+      {
+        force: false,
+        job,
+      },
+    );
+    await failedRuns(`WorkflowId = "${key}"`, 2);
+
+    const activities = createReplayJobActivities({
+      store: h.store,
+      logger: createLogger('silent'),
+      metrics: undefined,
+      temporal: { client: h.client, taskQueue: h.taskQueue },
+    });
+    const batch = { job, from: 1, to: 1, force: false, intervalMs: 1, lastStartAt: null };
+    await new MockActivityEnvironment().run(() => activities.replayJobBatch(batch));
+    assert.deepEqual(await h.store.replayJobItem(job, 1), {
+      deliveryKey: key,
+      state: 'replayed',
+      runId: lost.runId,
+      reason: null,
+    });
+    assert.equal((await h.client.workflow.count(`WorkflowId = "${key}"`)).count, 2, 'no third run');
+    assert.equal((await h.store.replayJobCounts(job, 20)).failed, 1, 'counted by the ledger outcome');
   });
 
   test('argument errors exit 2 with the reason; an unknown job is an error', async () => {
@@ -281,7 +371,8 @@ describe('bulk replay', () => {
       [['replay', '--status', 'failed'], /exactly one of --dry-run .* and --yes/],
       [['replay', '--status', 'failed', '--dry-run', '--yes'], /exactly one of --dry-run/],
       [['replay', '--yes'], /needs --status/],
-      [['replay', 'abc', '--status', 'failed', '--yes'], /either one delivery ID or bulk filters/],
+      [['replay', 'abc', '--status', 'failed', '--yes'], /either one delivery ID or bulk options/],
+      [['replay', 'abc', '--rps', '2'], /either one delivery ID or bulk options/],
       [['replay', '--status', 'failed', '--yes', '--rps', '500'], /from 0.1 to 100/],
       [['replay', '--status', 'failed', '--yes', '--max', '0'], /whole number/],
       [['replay', '--status', 'failed', '--yes', '--settle', 'soon'], /duration such as 30s/],

@@ -117,21 +117,20 @@ for (const kind of ['postgres', 'embedded'] as const) {
       assert.equal(listed.find((d) => d.workflowId === r.key)?.attempts, 2, 'listed on this store too');
     });
 
-    test("a replay's run ending is counted once, and only for the run the replay started", async () => {
+    test("a run's end is recorded first once, however often its last activity is retried", async () => {
       const s = await open();
       const r = ref();
       await record(s, r);
       await s.markAccepted([{ key: r.key, workflowId: r.key, runId: 'run-1' }]);
-      assert.deepEqual(await s.finishDelivery(r.key, 'failed', 'boom', 'run-1'), { replayEnded: false });
-      await s.markReplayed(r.key, 'run-2');
-      assert.deepEqual(await s.finishDelivery(r.key, 'completed', 'ok', 'run-2'), { replayEnded: true });
+      assert.deepEqual(await s.finishDelivery(r.key, 'failed', 'boom', 'run-1'), { firstRecord: true });
       assert.deepEqual(
-        await s.finishDelivery(r.key, 'completed', 'ok', 'run-2'),
-        { replayEnded: false },
+        await s.finishDelivery(r.key, 'failed', 'boom', 'run-1'),
+        { firstRecord: false },
         'retried',
       );
-      await s.markAccepted([{ key: r.key, workflowId: r.key, runId: 'run-3' }]); // completed: not over it
-      assert.deepEqual(await s.finishDelivery(r.key, 'completed', 'ok', 'run-3'), { replayEnded: false });
+      await s.markReplayed(r.key, 'run-2');
+      assert.deepEqual(await s.finishDelivery(r.key, 'completed', 'ok', 'run-2'), { firstRecord: true });
+      assert.deepEqual(await s.finishDelivery(r.key, 'completed', 'ok', 'run-2'), { firstRecord: false });
     });
 
     test('a replay selection is frozen once, oldest first, capped, and matches its preview', async () => {

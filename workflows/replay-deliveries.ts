@@ -73,9 +73,10 @@ export async function replayDeliveries(
     const batchSize = Math.min(MAX_BATCH, Math.max(1, Math.ceil(BATCH_MS / intervalMs)));
     let inThisRun = 0;
     while (p.processed < p.matched) {
+      // A cancel first: the next run would not inherit the request.
+      if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('replay job cancelled');
       if (inThisRun >= args.itemsPerRun || workflowInfo().continueAsNewSuggested)
         await continueAsNew<typeof replayDeliveries>(args, state);
-      if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('replay job cancelled');
       const to = Math.min(p.matched, p.processed + batchSize);
       const from = p.processed + 1;
       const batch = await replayJobBatch.executeWithOptions(

@@ -1,7 +1,7 @@
 // Every delivery workflow ends by writing its outcome to the ledger, success or failure; a failed
 // delivery also fails its workflow, so `ExecutionStatus="Failed"` in the Temporal UI is the truth
 // and a redelivery (or replay) may run it again.
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { FAILURE } from '../lib/contracts/failure-types';
@@ -23,11 +23,15 @@ export async function runDelivery(ref: DeliveryRef, work: () => Promise<string>)
   return summary;
 }
 
+/** A run started by `hookflow replay` carries the run it replays in its memo (lib/replay.ts). */
+const isReplay = () => Object.hasOwn(workflowInfo().memo ?? {}, 'hookflowReplayOf');
+
 const record = (ref: DeliveryRef, outcome: 'completed' | 'failed', reason: string) =>
   finishDelivery.executeWithOptions({ ...FINISH_DELIVERY_ACTIVITY, summary: `ledger: ${outcome}` }, [
     ref.key,
     outcome,
     reason,
+    isReplay(),
   ]);
 
 /** The patch that added the synced tables' updates (and the write-back) to the delivery workflows. */

@@ -74,9 +74,10 @@ export function replayCommand(program: Command): void {
       const config = loadConfig(process.env, 'cli');
       const selection = selectionOf(o);
       if (id !== undefined) {
-        if (Object.keys(selection).length > 0 || o.dryRun || o.yes || o.max !== undefined)
+        const bulkOnly = ['rps', 'settle', 'wait'].some((k) => cmd.getOptionValueSource(k) === 'cli');
+        if (Object.keys(selection).length > 0 || o.dryRun || o.yes || o.max !== undefined || bulkOnly)
           cmd.error(
-            'error: give either one delivery ID or bulk filters (--status …, --dry-run/--yes), not both',
+            'error: give either one delivery ID or bulk options (--status …, --dry-run/--yes, --rps, --max, --settle, --no-wait), not both',
             {
               exitCode: 2,
             },

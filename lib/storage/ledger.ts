@@ -106,7 +106,7 @@ export async function markAccepted(
 /** A replay's new run: the delivery is running again, whatever its last run's outcome was. */
 export async function markReplayed(q: Queryable, key: string, runId: string): Promise<void> {
   await q.query(
-    `UPDATE deliveries SET outcome = 'accepted', run_id = $2, replay_run_id = $2, reason = NULL, finished_at = NULL
+    `UPDATE deliveries SET outcome = 'accepted', run_id = $2, reason = NULL, finished_at = NULL
      WHERE delivery_key = $1 AND run_id IS DISTINCT FROM $2 AND outcome <> 'accepted'`,
     [key, runId],
   );
@@ -116,7 +116,7 @@ export async function markReplayed(q: Queryable, key: string, runId: string): Pr
  * The workflow's own record of how it ended. A delivery of an installation removed meanwhile gives
  * up its payload now (uninstall kept it only while the workflow needed it). The reason may quote the
  * payload (an error message naming a field's value), so it is made storable first. Returns whether
- * this is the first record of a replay's run ending (a retried write is not counted twice).
+ * this is the first record of this run's end (its last activity may be retried).
  */
 export async function finishDelivery(
   q: Queryable,
@@ -124,10 +124,10 @@ export async function finishDelivery(
   outcome: 'completed' | 'failed',
   reason: string | null,
   runId: string | null,
-): Promise<{ replayEnded: boolean }> {
-  const { rows } = await q.query<{ replay_ended: boolean }>(
+): Promise<{ firstRecord: boolean }> {
+  const { rows } = await q.query<{ first_record: boolean }>(
     `WITH before AS (
-       SELECT last_finished_run IS NOT DISTINCT FROM $4::text AS counted, replay_run_id
+       SELECT last_finished_run IS NOT DISTINCT FROM $4::text AS recorded
        FROM deliveries WHERE delivery_key = $1 FOR UPDATE)
      UPDATE deliveries d SET outcome = $2, reason = $3, finished_at = now(), run_id = coalesce($4, d.run_id),
        finished_runs = d.finished_runs + CASE
@@ -139,10 +139,10 @@ export async function finishDelivery(
        THEN NULL ELSE d.raw_body END
      FROM before
      WHERE delivery_key = $1
-     RETURNING ($4::text IS NOT NULL AND before.replay_run_id = $4::text AND NOT before.counted) AS replay_ended`,
+     RETURNING ($4::text IS NULL OR NOT before.recorded) AS first_record`,
     [key, outcome, storableTextOrNull(reason), runId],
   );
-  return { replayEnded: rows[0]?.replay_ended ?? false };
+  return { firstRecord: rows[0]?.first_record ?? false };
 }
 
 export interface LedgerEntry {

@@ -185,8 +185,7 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 5: bulk replay jobs. A job's selection is frozen when the job starts (one row per delivery, in
   // replay order), so deliveries that arrive or fail later are not swept in; each row records what
-  // became of its delivery. The ledger notes the run a replay started, so the run's end can be
-  // counted as a replay's.
+  // became of its delivery.
   `
   CREATE TABLE replay_jobs (
     job text PRIMARY KEY,
@@ -202,8 +201,7 @@ export const MIGRATIONS: readonly string[] = [
     run_id text,
     reason text,
     PRIMARY KEY (job, position)
-  );
-  ALTER TABLE deliveries ADD COLUMN replay_run_id text
+  )
   `,
   // 6: reconciliation against GitHub's delivery log. Per hook (`source`): the time before which
   // every delivery in the log was processed, and each GUID hookflow asked GitHub to send again

@@ -87,7 +87,8 @@ export async function freezeSelection(
 
 export interface ReplayJobItem {
   deliveryKey: string;
-  state: 'pending' | 'replayed' | 'refused';
+  /** `starting`: an attempt was about to start its run (it may have, before it was lost). */
+  state: 'pending' | 'starting' | 'replayed' | 'refused';
   runId: string | null;
   reason: string | null;
 }
@@ -114,10 +115,13 @@ export async function recordItem(
   q: Queryable,
   job: string,
   position: number,
-  outcome: { state: 'replayed'; runId: string } | { state: 'refused'; reason: string },
+  outcome:
+    { state: 'starting' } | { state: 'replayed'; runId: string } | { state: 'refused'; reason: string },
 ): Promise<void> {
+  // What became of a delivery is written once: a late attempt does not overwrite it.
   await q.query(
-    `UPDATE replay_job_items SET state = $3, run_id = $4, reason = $5 WHERE job = $1 AND position = $2`,
+    `UPDATE replay_job_items SET state = $3, run_id = $4, reason = $5
+     WHERE job = $1 AND position = $2 AND state IN ('pending', 'starting')`,
     [
       job,
       position,
@@ -144,7 +148,7 @@ export interface ReplayJobCounts {
  */
 export async function jobCounts(q: Queryable, job: string, maxRefusals: number): Promise<ReplayJobCounts> {
   const { rows } = await q.query<Record<Exclude<keyof ReplayJobCounts, 'refusals'>, string>>(
-    `SELECT count(*) FILTER (WHERE i.state <> 'pending') AS processed,
+    `SELECT count(*) FILTER (WHERE i.state IN ('replayed', 'refused')) AS processed,
             count(*) FILTER (WHERE i.state = 'replayed') AS replayed,
             count(*) FILTER (WHERE i.state = 'refused') AS refused,
             count(*) FILTER (WHERE i.state = 'replayed' AND d.outcome = 'completed') AS succeeded,
