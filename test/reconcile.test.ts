@@ -238,7 +238,7 @@ describe("hookflow reconcile: GitHub's delivery log against the ledger", () => {
     await came;
     await h.stopWorker();
     release();
-    await waitFor('GitHub to act on the request', async () => askedPerGuid().get(lost.guid) === 1);
+    await waitFor('GitHub to act on the request', () => Promise.resolve(askedPerGuid().get(lost.guid) === 1));
     await h.startWorker();
     const summary = await pass;
     assert.equal(summary.redelivered, 0);
