@@ -89,6 +89,8 @@ export interface ApiConfig {
    * between two passes that no pass can close.
    */
   reconcileIntervalMinutes: number;
+  /** A pass replays each delivery that failed in hookflow, once (else it only reports them). */
+  reconcileReplayFailed: boolean;
   syncPagesPerRun: number;
   syncPagesPerActivity: number;
   welcome: { label: string | undefined; comment: string | undefined };
@@ -253,6 +255,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
       tokenRefreshMarginMs: e.HOOKFLOW_TOKEN_REFRESH_MARGIN_MS,
       resyncIntervalMinutes: e.HOOKFLOW_RESYNC_INTERVAL_MINUTES,
       reconcileIntervalMinutes: e.HOOKFLOW_RECONCILE_INTERVAL_MINUTES,
+      reconcileReplayFailed: e.HOOKFLOW_RECONCILE_REPLAY_FAILED,
       syncPagesPerRun: e.HOOKFLOW_SYNC_PAGES_PER_RUN,
       syncPagesPerActivity: e.HOOKFLOW_SYNC_PAGES_PER_ACTIVITY,
       welcome: { label: e.HOOKFLOW_WELCOME_LABEL, comment: e.HOOKFLOW_WELCOME_COMMENT },

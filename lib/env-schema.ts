@@ -106,6 +106,7 @@ export const envSchema = z.object({
         ),
     )
     .default(60),
+  HOOKFLOW_RECONCILE_REPLAY_FAILED: boolString.default(false),
   HOOKFLOW_SYNC_PAGES_PER_RUN: intString(1, 10_000).default(200),
   HOOKFLOW_SYNC_PAGES_PER_ACTIVITY: intString(1, 1_000).default(10),
   HOOKFLOW_WORKER_METRICS_PORT: intString(0, 65535).default(9464),

@@ -2,7 +2,7 @@
 // arguments from configuration, and a pass run now whose summary the caller waits for.
 import type { Client } from '@temporalio/client';
 import type { Config } from './config';
-import type { ReconcileArgs, ReconcileSummary } from './contracts/reconcile';
+import { DEFAULT_MAX_PAGES_PER_SCAN, type ReconcileArgs, type ReconcileSummary } from './contracts/reconcile';
 import type { WorkflowType } from './temporal/workflow-type';
 
 export function reconcileArgs(
@@ -14,6 +14,8 @@ export function reconcileArgs(
     dryRun: o.dryRun ?? false,
     // Room for the client's own waits: its turn, its pacing, and the request's timeout.
     activityTimeoutMs: 2 * config.api.timeoutMs + 2 * config.api.inlineWaitMs + 5_000,
+    maxPagesPerScan: DEFAULT_MAX_PAGES_PER_SCAN,
+    replayFailed: config.api.reconcileReplayFailed,
   };
 }
 

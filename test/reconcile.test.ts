@@ -12,7 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { reconcileScheduleId } from '../activities/reconcile/schedule';
-import type { ReconcileSummary } from '../lib/contracts/reconcile';
+import type { ReconcileArgs, ReconcileSummary } from '../lib/contracts/reconcile';
+import { reconcileArgs, runReconcilePass } from '../lib/reconcile-client';
 import { apiEnv, startFake } from './helpers/api';
 import { runCli } from './helpers/cli';
 import { testEnv, waitFor } from './helpers/env';
@@ -222,6 +223,203 @@ describe("hookflow reconcile: GitHub's delivery log against the ledger", () => {
       assert.match(run.stderr, /error: /);
     }
   });
+
+  test('a request cut off by a worker shutdown may have reached GitHub: it counts as asked, and is never asked again', async () => {
+    hook.url = down;
+    const lost = await hook.send('issues', issueEdited(60));
+    hook.url = h.webhookUrl;
+    let release = () => {};
+    let arrived = () => {};
+    const until = new Promise<void>((r) => (release = r));
+    const came = new Promise<void>((r) => (arrived = r));
+    // GitHub receives the request, and acts on it after the worker that sent it is gone.
+    fake.script({ method: 'POST', path: /\/deliveries\/\d+\/attempts$/, times: 1, hold: { until, arrived } });
+    const pass = runReconcilePass(h.client, h.taskQueue, reconcileArgs(h.config));
+    await came;
+    await h.stopWorker();
+    release();
+    await waitFor('GitHub to act on the request', () => Promise.resolve(askedPerGuid().get(lost.guid) === 1));
+    await h.startWorker();
+    const summary = await pass;
+    assert.equal(summary.redelivered, 0);
+    assert.equal(summary.notRedelivered, 1, 'counted as asked, without an answer');
+    assert.equal(askedPerGuid().get(lost.guid), 1, 'asked once');
+    const { rows } = await h.store.db.query<{ state: string }>(
+      `SELECT state FROM reconcile_redeliveries WHERE guid = $1`,
+      [lost.guid],
+    );
+    assert.deepEqual(rows, [{ state: 'unconfirmed' }]);
+    await fake.hookDeliveriesSettled();
+    await waitFor('the redelivered one to complete', async () => (await statusOf(lost.guid)) === 'completed');
+  });
+
+  test("a dead worker's claim is taken again; a claim another pass is sending holds the watermark; gaps and expired GUIDs are counted once", async () => {
+    hook.url = down;
+    const orphaned = await hook.send('issues', issueEdited(61));
+    const sending = await hook.send('issues', issueEdited(62));
+    hook.url = h.webhookUrl;
+    // Claims as workers leave them: one of a worker that died an hour ago before it asked, one of a
+    // pass asking right now.
+    await h.store.db.query(
+      `INSERT INTO reconcile_redeliveries (source, guid, attempt_id, state, claimed_by, asked_at)
+       VALUES ('app', $1, $2, 'sending', 'dead-pass/1', now() - interval '1 hour'),
+              ('app', $3, $4, 'sending', 'live-pass/1', now())`,
+      [orphaned.guid, String(orphaned.id), sending.guid, String(sending.id)],
+    );
+    // And no pass ran for five days: a gap, and the expired GUID of the first test listed again.
+    const fiveDaysAgo = new Date(Date.now() - 5 * DAY);
+    await h.store.db.query(`UPDATE reconcile_watermarks SET processed_before = $1 WHERE source = 'app'`, [
+      fiveDaysAgo,
+    ]);
+    const watermark = async () =>
+      (
+        await h.store.db.query<{ t: Date }>(`SELECT processed_before AS t FROM reconcile_watermarks`)
+      ).rows.map((r) => new Date(r.t).getTime());
+
+    const first = await reconcile();
+    const [app] = first.sources;
+    assert.equal(app.redelivered, 1, "the dead worker's claim is asked for");
+    assert.equal(app.alreadyAsked, 1, 'the claim being sent is counted, not asked');
+    assert.equal(app.watermarkAdvanced, false);
+    assert.ok(app.gap);
+    assert.ok(app.unrecoverable >= 1);
+    assert.deepEqual(await watermark(), [fiveDaysAgo.getTime()]);
+    assert.equal(askedPerGuid().get(orphaned.guid), 1);
+    assert.equal(askedPerGuid().get(sending.guid), undefined);
+
+    const second = await reconcile();
+    assert.equal(second.sources[0].alreadyAsked, 1);
+    assert.ok(second.sources[0].gap, 'the gap is still there');
+    assert.equal(second.redelivered, 0);
+    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    assert.equal(
+      sample(metrics, /hookflow_reconcile_unrecoverable_total\{reason="gap"\}/),
+      1,
+      'counted once',
+    );
+    assert.equal(
+      sample(metrics, /hookflow_reconcile_unrecoverable_total\{reason="expired"\}/),
+      1,
+      'counted once',
+    );
+
+    // The other pass got a 5xx and released its claim: since the watermark stayed, a pass asks.
+    await h.store.db.query(`DELETE FROM reconcile_redeliveries WHERE guid = $1`, [sending.guid]);
+    const third = await reconcile();
+    assert.equal(third.redelivered, 1);
+    assert.equal(third.sources[0].watermarkAdvanced, true);
+    assert.equal(askedPerGuid().get(sending.guid), 1);
+    await fake.hookDeliveriesSettled();
+    for (const guid of [orphaned.guid, sending.guid])
+      await waitFor(`${guid} to complete`, async () => (await statusOf(guid)) === 'completed');
+  });
+
+  test('with HOOKFLOW_RECONCILE_REPLAY_FAILED, a delivery that failed in hookflow is replayed once', async () => {
+    const failing = await hook.send('installation', { action: 'created' });
+    await waitFor('the delivery to fail', async () => (await statusOf(failing.guid)) === 'failed');
+    const replaying = async () => {
+      const run = await runCli(['reconcile', '--json'], {
+        ...cliEnv(h),
+        HOOKFLOW_RECONCILE_REPLAY_FAILED: 'true',
+      });
+      assert.equal(run.code, 0, run.stderr);
+      return JSON.parse(run.stdout) as ReconcileSummary;
+    };
+    const first = await replaying();
+    // The first test's failing delivery is within this pass's overlap too: each is replayed.
+    assert.ok(first.sources[0].samples.failedInHookflow.includes(failing.guid));
+    assert.equal(first.replayed, first.failedInHookflow);
+    // It runs again, and fails again (its cause is still there).
+    await waitFor('the replayed run to fail', async () => {
+      const [d] = await h.store.findDeliveries(failing.guid);
+      return d?.status === 'failed' && d.attempts === 2;
+    });
+    const second = await replaying();
+    assert.ok(second.sources[0].samples.failedInHookflow.includes(failing.guid));
+    assert.equal(second.replayed, 0, 'never replayed twice');
+    const [d] = await h.store.findDeliveries(failing.guid);
+    assert.equal(d?.attempts, 2);
+  });
+});
+
+describe('a delivery log of many pages', () => {
+  let fake: FakeGitHub;
+  let h: Harness;
+  let hook: FakeHook;
+  const pass = (over: Partial<ReconcileArgs> = {}) =>
+    runReconcilePass(h.client, h.taskQueue, { ...reconcileArgs(h.config), ...over });
+  const listings = () =>
+    fake.requests.filter((r) => r.method === 'GET' && r.path === '/app/hook/deliveries').length;
+  const watermark = async () =>
+    (await h.store.db.query<{ t: Date }>(`SELECT processed_before AS t FROM reconcile_watermarks`)).rows.map(
+      (r) => new Date(r.t).getTime(),
+    );
+
+  before(async () => {
+    fake = await startFake({ mutationSpacingMs: SPACING_MS });
+    h = await startHookflow({ env: apiEnv(fake, { HOOKFLOW_MUTATION_SPACING_MS: String(SPACING_MS) }) });
+    hook = fake.addHook({ kind: 'app' }, { id: '9003', url: h.webhookUrl, secret: 'test-secret' });
+    fake.deliveriesListing.pageSize = 10;
+  });
+  after(async () => {
+    await h?.close();
+    await fake?.close();
+  });
+
+  test("is paged through GitHub's Link cursor; a later pass stops at the page that reaches below its floor", async () => {
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    hook.url = await deadUrl();
+    // The oldest entry, on the last page.
+    const missed = await hook.send('issues', issueEdited(1), { deliveredAt: twoHoursAgo });
+    hook.url = h.webhookUrl;
+    for (let i = 2; i <= 35; i++) await hook.send('issues', issueEdited(i), { deliveredAt: twoHoursAgo });
+
+    let before = listings();
+    const first = await pass({ since: new Date(Date.now() - 5 * DAY).toISOString() });
+    assert.equal(listings() - before, 4, '35 entries, 10 a page');
+    assert.deepEqual([first.scanned, first.missed, first.redelivered], [35, 1, 1]);
+    assert.equal(first.sources[0].watermarkAdvanced, true);
+    await fake.hookDeliveriesSettled();
+    await waitFor('the missed one to complete', async () => {
+      const [d] = await h.store.findDeliveries(missed.guid);
+      return d?.status === 'completed';
+    });
+
+    // 25 new deliveries and the redelivery: two pages and a third that reaches below the floor.
+    for (let i = 36; i <= 60; i++) await hook.send('issues', issueEdited(i));
+    before = listings();
+    const second = await pass();
+    assert.equal(listings() - before, 3);
+    assert.deepEqual([second.scanned, second.missed], [26, 0]);
+    assert.equal(second.sources[0].watermarkAdvanced, true);
+  });
+
+  test('a next page already listed, empty pages that name a next one, and the page cap end the listing; the watermark stays', async () => {
+    const mark = await watermark();
+    const cases: [string, () => Promise<ReconcileSummary>, number][] = [
+      ['repeat-cursor', () => pass(), 2],
+      ['empty-pages', () => pass(), 1],
+      [
+        'page cap',
+        () => pass({ maxPagesPerScan: 2, since: new Date(Date.now() - 5 * DAY).toISOString() }),
+        2,
+      ],
+    ];
+    for (const [fault, run, pages] of cases) {
+      fake.deliveriesListing.fault =
+        fault === 'page cap' ? undefined : (fault as 'repeat-cursor' | 'empty-pages');
+      const before = listings();
+      const summary = await run();
+      assert.equal(listings() - before, pages, fault);
+      assert.equal(summary.sources[0].truncated, true, fault);
+      assert.equal(summary.sources[0].watermarkAdvanced, false, fault);
+      assert.deepEqual(await watermark(), mark, fault);
+    }
+    fake.deliveriesListing.fault = undefined;
+    const healed = await pass();
+    assert.equal(healed.sources[0].truncated, false);
+    assert.equal(healed.sources[0].watermarkAdvanced, true);
+  });
 });
 
 describe('the reconciliation schedule', () => {
@@ -278,7 +476,13 @@ describe("a repository's hook (token mode)", () => {
     const sourcesFile = path.join(dir, 'sources.json');
     writeFileSync(
       sourcesFile,
-      JSON.stringify({ hooks: [{ hookId: '77', secrets: ['hook-secret'], repository: 'acme/api' }] }),
+      JSON.stringify({
+        hooks: [
+          { hookId: '77', secrets: ['hook-secret'], repository: 'acme/api' },
+          // A hook the token cannot read: GitHub answers 404.
+          { hookId: '78', secrets: ['other-secret'], repository: 'acme/secret' },
+        ],
+      }),
     );
     h = await startHookflow({
       env: {
@@ -296,7 +500,7 @@ describe("a repository's hook (token mode)", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test("its log is listed with the token and what it missed is asked for; the App's hook is not listed", async () => {
+  test("its log is listed with the token and what it missed is asked for; the App's hook is not listed; a hook it cannot list is reported, the others reconciled", async () => {
     const hook = fake.addHook(
       { kind: 'repository', repository: 'acme/api' },
       { id: '77', url: await deadUrl(), secret: 'hook-secret' },
@@ -315,12 +519,24 @@ describe("a repository's hook (token mode)", () => {
     assert.equal((await hook.send('issues', payload(3))).status, 'OK');
 
     const run = await runCli(['reconcile', '--json'], cliEnv(h));
-    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(
+      run.stderr,
+      /the delivery log of hook:78 could not be listed; the other hooks were reconciled/,
+    );
     const summary = JSON.parse(run.stdout) as ReconcileSummary;
     assert.deepEqual(
       summary.sources.map((s) => [s.source, s.scanned, s.missed, s.redelivered]),
       [['hook:77', 3, 2, 2]],
     );
+    assert.deepEqual(
+      summary.failedSources.map((f) => f.source),
+      ['hook:78'],
+    );
+    assert.match(summary.failedSources[0].error, /404/);
+    const human = await runCli(['reconcile'], cliEnv(h));
+    assert.equal(human.code, 1);
+    assert.match(human.stdout, /hook:78: its delivery log could not be listed: .*404/);
     const listed = fake.requests.filter((r) => r.path.includes('/deliveries'));
     assert.ok(listed.length > 0 && listed.every((r) => r.credential === 'pat:repo'));
     assert.ok(listed.some((r) => r.path === '/repos/acme/api/hooks/77/deliveries'));

@@ -10,6 +10,22 @@ import { deliveryKey, type DeliveryRef } from '../lib/contracts/delivery-ref';
 import { openStore, type Store } from '../lib/storage';
 import { openPostgres } from '../lib/storage/db';
 import { migrate, MIGRATIONS } from '../lib/storage/migrations';
+import { outcomesOf } from '../lib/storage/ledger';
+import {
+  advanceWatermark,
+  askedFor,
+  claimRedelivery,
+  claimReplay,
+  noteGap,
+  purgeRedeliveries,
+  readWatermark,
+  recordExpired,
+  releaseRedelivery,
+  releaseReplay,
+  replayedFor,
+  settleRedelivery,
+  settleReplay,
+} from '../lib/storage/reconcile-state';
 import { upsertIssues } from '../lib/storage/repo-data';
 import { freshSchemaUrl } from './helpers/harness';
 
@@ -346,6 +362,151 @@ for (const kind of ['postgres', 'embedded'] as const) {
         `SELECT title, author FROM repo_issues WHERE provider = 'github' AND repository = 'acme/a' AND number = 1`,
       );
       assert.deepEqual(rows, [{ title: 'nul \uFFFD here', author: 'ac\uFFFDme' }]);
+    });
+
+    test("the ledger's outcomes of a hook's GUIDs: only that provider's and source's", async () => {
+      const s = await open();
+      const [a, b] = [ref(), ref()];
+      const other = ref({
+        source: 'github:hook:9',
+        key: deliveryKey('github', '9', a.deliveryId),
+        hookId: '9',
+        deliveryId: a.deliveryId,
+      });
+      for (const r of [a, b, other]) await record(s, r);
+      await s.finishDelivery(b.key, 'failed', 'boom');
+      await s.finishDelivery(other.key, 'completed', 'done');
+      const outcomes = await outcomesOf(s.db, 'github', 'github', [a.deliveryId, b.deliveryId, 'never-seen']);
+      assert.deepEqual(
+        [...outcomes].sort(),
+        [
+          [a.deliveryId, 'received'],
+          [b.deliveryId, 'failed'],
+        ].sort(),
+      );
+      assert.deepEqual(
+        await outcomesOf(s.db, 'github', 'github:hook:9', [a.deliveryId]),
+        new Map([[a.deliveryId, 'completed']]),
+      );
+      assert.deepEqual(await outcomesOf(s.db, 'github', 'github', []), new Map());
+    });
+
+    test('reconciliation: the watermark only moves forward; a gap is noted once per watermark', async () => {
+      const s = await open();
+      const source = `hook:${randomUUID()}`;
+      assert.equal(await readWatermark(s.db, source), undefined);
+      await advanceWatermark(s.db, source, new Date('2026-01-02T00:00:00Z'));
+      await advanceWatermark(s.db, source, new Date('2026-01-01T00:00:00Z'));
+      assert.equal((await readWatermark(s.db, source))?.toISOString(), '2026-01-02T00:00:00.000Z');
+      const from = new Date('2026-01-02T00:00:00Z');
+      assert.equal(await noteGap(s.db, source, from), true);
+      assert.equal(await noteGap(s.db, source, from), false, 'the same gap again');
+      await advanceWatermark(s.db, source, new Date('2026-01-03T00:00:00Z'));
+      assert.equal(await noteGap(s.db, source, new Date('2026-01-03T00:00:00Z')), true, 'a new gap');
+    });
+
+    test('reconciliation: a GUID is claimed once; settled, released, or taken again only when stale or by its own activity', async () => {
+      const s = await open();
+      const source = `hook:${randomUUID()}`;
+      const claim = (guid: string, claimant: string, staleAfterMs = 60_000) =>
+        claimRedelivery(s.db, { source, guid, attemptId: '11', claimant, staleAfterMs });
+      assert.deepEqual(await claim('g1', 'pass-a/act-1'), { taken: true });
+      assert.deepEqual(await claim('g1', 'pass-b/act-1'), { taken: false, state: 'sending', mine: false });
+      // The same activity's retry, its earlier attempt dead before asking: it takes its claim again.
+      assert.deepEqual(await claim('g1', 'pass-a/act-1'), { taken: true });
+      // A claim older than the bound is a dead worker's: anyone takes it.
+      assert.deepEqual(await claim('g1', 'pass-b/act-1', 0), { taken: true });
+      assert.deepEqual(await claim('g1', 'pass-a/act-1'), { taken: false, state: 'sending', mine: false });
+
+      await settleRedelivery(s.db, source, 'g1', 'unconfirmed', 'aborted');
+      assert.deepEqual(await claim('g1', 'pass-b/act-1', 0), {
+        taken: false,
+        state: 'unconfirmed',
+        mine: true,
+      });
+      assert.deepEqual(await claim('g1', 'pass-c/act-1', 0), {
+        taken: false,
+        state: 'unconfirmed',
+        mine: false,
+      });
+
+      assert.deepEqual(await claim('g2', 'pass-a/act-2'), { taken: true });
+      await releaseRedelivery(s.db, source, 'g2');
+      assert.deepEqual(await claim('g2', 'pass-b/act-2'), { taken: true });
+      await settleRedelivery(s.db, source, 'g2', 'sent');
+      await releaseRedelivery(s.db, source, 'g2');
+      assert.equal((await askedFor(s.db, source, ['g2'])).get('g2')?.state, 'sent', 'a settled claim stays');
+
+      const asked = await askedFor(s.db, source, ['g1', 'g2', 'g3']);
+      assert.deepEqual([...asked].map(([g, a]) => [g, a.state]).sort(), [
+        ['g1', 'unconfirmed'],
+        ['g2', 'sent'],
+      ]);
+      assert.ok(
+        [...asked.values()].every((a) => a.askedAt instanceof Date && !Number.isNaN(a.askedAt.getTime())),
+      );
+      assert.deepEqual(await askedFor(s.db, source, []), new Map());
+
+      await purgeRedeliveries(s.db, 60_000);
+      assert.equal((await askedFor(s.db, source, ['g1'])).size, 1, 'young requests are kept');
+      await purgeRedeliveries(s.db, 0);
+      assert.equal((await askedFor(s.db, source, ['g1', 'g2'])).size, 0);
+    });
+
+    test('reconciliation: a GUID past the window is counted once, however often a pass lists it', async () => {
+      const s = await open();
+      const source = `hook:${randomUUID()}`;
+      const expired = [
+        { guid: 'old-1', attemptId: '1' },
+        { guid: 'old-2', attemptId: '2' },
+      ];
+      assert.equal(await recordExpired(s.db, source, expired, 'pass-a'), 2);
+      assert.equal(
+        await recordExpired(s.db, source, expired, 'pass-a'),
+        2,
+        "a retry of the same pass's scan",
+      );
+      assert.equal(
+        await recordExpired(s.db, source, [...expired, { guid: 'old-3', attemptId: '3' }], 'pass-b'),
+        1,
+      );
+      assert.equal(await recordExpired(s.db, source, [], 'pass-c'), 0);
+      assert.equal((await askedFor(s.db, source, ['old-1'])).get('old-1')?.state, 'expired');
+      // A GUID asked for is not turned into an expired one.
+      await claimRedelivery(s.db, { source, guid: 'asked', attemptId: '4', claimant: 'x', staleAfterMs: 1 });
+      await settleRedelivery(s.db, source, 'asked', 'sent');
+      assert.equal(await recordExpired(s.db, source, [{ guid: 'asked', attemptId: '4' }], 'pass-d'), 0);
+      assert.equal((await askedFor(s.db, source, ['asked'])).get('asked')?.state, 'sent');
+    });
+
+    test('reconciliation: a failed delivery is replayed once; a retry of the same activity may take it again', async () => {
+      const s = await open();
+      const source = `hook:${randomUUID()}`;
+      assert.equal(await claimReplay(s.db, source, 'f1', 'pass-a/act-1'), true);
+      assert.equal(await claimReplay(s.db, source, 'f1', 'pass-b/act-1'), false);
+      assert.equal(await claimReplay(s.db, source, 'f1', 'pass-a/act-1'), true);
+      await settleReplay(s.db, source, 'f1', { state: 'replayed', runId: 'run-1' });
+      assert.equal(await claimReplay(s.db, source, 'f1', 'pass-a/act-1'), false, 'replayed: never again');
+      assert.equal(await claimReplay(s.db, source, 'f2', 'pass-a/act-1'), true);
+      await releaseReplay(s.db, source, 'f2');
+      assert.equal(await claimReplay(s.db, source, 'f3', 'pass-a/act-1'), true);
+      await settleReplay(s.db, source, 'f3', { state: 'refused', reason: 'running now' });
+      assert.deepEqual([...(await replayedFor(s.db, source, ['f1', 'f2', 'f3', 'f4']))].sort(), ['f1', 'f3']);
+      assert.deepEqual(await replayedFor(s.db, source, []), new Set());
+      const { rows } = await s.db.query<{
+        guid: string;
+        state: string;
+        run_id: string | null;
+        reason: string | null;
+      }>('SELECT guid, state, run_id, reason FROM reconcile_replays WHERE source = $1 ORDER BY guid', [
+        source,
+      ]);
+      assert.deepEqual(rows, [
+        { guid: 'f1', state: 'replayed', run_id: 'run-1', reason: null },
+        { guid: 'f3', state: 'refused', run_id: null, reason: 'running now' },
+      ]);
+      await purgeRedeliveries(s.db, 0);
+      assert.equal((await replayedFor(s.db, source, ['f1', 'f3'])).size, 0);
     });
   });
 }

@@ -41,14 +41,21 @@ export function groupByGuid(attempts: Iterable<LoggedAttempt>): Map<string, Logg
 }
 
 export type Verdict =
-  'done' | 'missed' | 'failed-in-hookflow' | 'answered-late' | 'still-failing' | 'unrecoverable';
+  | 'done'
+  | 'missed'
+  | 'failed-in-hookflow'
+  | 'answered-late'
+  | 'in-flight'
+  | 'still-failing'
+  | 'unrecoverable';
 
 /** A request this close to the window's edge could reach GitHub after the delivery left it. */
 export const WINDOW_MARGIN_MS = 10 * 60_000;
 
 /**
  * The verdict on one GUID. `outcome` is the ledger's, undefined when hookflow never recorded it;
- * `asked` is how hookflow's own earlier request for it went, undefined when it never asked.
+ * `asked` is how hookflow's own earlier request for it went, undefined when it never asked (or when
+ * its claim was left `sending` so long ago that no request of it can still be on its way).
  */
 export function verdictOf(
   attempts: LoggedAttempt[],
@@ -61,6 +68,9 @@ export function verdictOf(
   if (known.outcome === 'failed' || known.outcome === 'dead') return 'failed-in-hookflow';
   if (attempts.some((a) => a.ok)) return 'done';
   if (known.outcome !== undefined) return 'answered-late';
+  // Being asked for right now by another pass: its answer (a 5xx may release it) is not known yet.
+  if (known.asked === 'sending') return 'in-flight';
+  if (known.asked === 'expired') return 'unrecoverable';
   if (known.asked !== undefined) return 'still-failing';
   const first = Math.min(...attempts.map((a) => a.deliveredAt));
   if (first < now - windowMs + WINDOW_MARGIN_MS) return 'unrecoverable';

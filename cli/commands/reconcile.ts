@@ -26,7 +26,11 @@ function report(s: ReconcileSummary): string {
   ];
   if (s.notRedelivered > 0)
     lines.push(`  not sent again:            ${s.notRedelivered} (see the worker's log)`);
-  lines.push(`  failed in hookflow:        ${s.failedInHookflow}`);
+  if (s.alreadyAsked > 0)
+    lines.push(`  asked by another pass:     ${s.alreadyAsked} (being asked now, or asked already)`);
+  lines.push(
+    `  failed in hookflow:        ${s.failedInHookflow}${s.replayed > 0 ? `, replayed now: ${s.replayed}` : ''}`,
+  );
   lines.push(`  unrecoverable (> 3 days):  ${s.unrecoverable}`);
   if (s.stillFailing > 0) lines.push(`  asked before, still failing: ${s.stillFailing} (never asked twice)`);
   if (s.answeredLate > 0) lines.push(`  answered late (hookflow has them): ${s.answeredLate}`);
@@ -35,9 +39,15 @@ function report(s: ReconcileSummary): string {
       lines.push(
         `  ${src.source}: no pass ran between ${src.gap.from} and ${src.gap.to}; GitHub no longer lists or redelivers what was missed then`,
       );
+    if (src.truncated)
+      lines.push(
+        `  ${src.source}: not everything was listed or asked for in this pass (see the worker's log); the watermark stays, the next pass goes on`,
+      );
     for (const guid of src.samples.failedInHookflow) lines.push(`  npx hookflow replay ${guid}`);
     for (const guid of src.samples.unrecoverable) lines.push(`  lost (past the window): ${guid}`);
   }
+  for (const f of s.failedSources)
+    lines.push(`  ${f.source}: its delivery log could not be listed: ${f.error}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -68,7 +78,11 @@ export function reconcileCommand(program: Command): void {
           throw new CliError(`the reconciliation pass failed: ${(cause as Error).message}`);
         }
       });
-      if (summary.sources.length === 0) throw new CliError(NO_SOURCE);
+      if (summary.sources.length === 0 && summary.failedSources.length === 0) throw new CliError(NO_SOURCE);
       process.stdout.write(o.json ? `${JSON.stringify(summary, null, 2)}\n` : report(summary));
+      if (summary.failedSources.length > 0)
+        throw new CliError(
+          `the delivery log of ${summary.failedSources.map((f) => f.source).join(', ')} could not be listed; the other hooks were reconciled`,
+        );
     });
 }

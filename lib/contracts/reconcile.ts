@@ -32,7 +32,14 @@ export interface ReconcileArgs {
   /** Find and report only: ask for nothing, and leave the watermarks where they are. */
   dryRun: boolean;
   activityTimeoutMs: number;
+  /** Pages of the log one scan reads at most (absent in schedules made before it: 300). */
+  maxPagesPerScan?: number | undefined;
+  /** Replay each failed-in-hookflow delivery once (HOOKFLOW_RECONCILE_REPLAY_FAILED). */
+  replayFailed?: boolean | undefined;
 }
+
+/** Pages one scan reads when the pass does not say: 30,000 attempts at 100 a page. */
+export const DEFAULT_MAX_PAGES_PER_SCAN = 300;
 
 /** A GUID to ask for: `attemptId` is the log entry (a failed attempt) whose redelivery is asked. */
 export interface MissedDelivery {
@@ -52,18 +59,28 @@ export interface ScanResult {
   failedInHookflowCount: number;
   /** GitHub marks it failed, but hookflow has it (a slow answer after the ack): reported only. */
   answeredLate: number;
+  /** Failed in hookflow and not replayed by the reconciler yet: replayed now when the pass is told to. */
+  toReplay: string[];
+  /** Being asked for by another pass right now: this pass leaves the watermark where it is. */
+  inFlight: number;
   /** Asked for by an earlier pass and still not delivered OK: reported, never asked again. */
   stillFailing: string[];
   stillFailingCount: number;
   /** Missed, but older than GitHub's redelivery window: lost. */
   unrecoverable: string[];
   unrecoverableCount: number;
+  /** Of those, the ones no earlier pass had found: what the metric counts. */
+  unrecoverableNew: number;
   /**
    * The watermark is older than the redelivery window (no pass ran for that long): whatever was
    * missed between it and the window's start can no longer be seen or asked for.
    */
   gap: { from: string; to: string } | null;
-  /** Missed deliveries past the per-pass cap: the next pass asks for them. */
+  /**
+   * The pass did not cover everything down to its floor: more missed deliveries than one pass asks
+   * for, or a listing stopped early (the page cap, a cursor GitHub gave before, an empty page that
+   * still names a next one). The watermark stays, so the next pass lists this part again.
+   */
   truncated: boolean;
   /** Where the watermark moves when every request of this pass is done; null: it stays. */
   advanceTo: string | null;
@@ -82,7 +99,12 @@ export interface SourceSummary {
   unrecoverable: number;
   /** Redelivery requests GitHub refused (4xx), or whose answer was lost, or that failed after retries. */
   notRedelivered: number;
+  /** Missed, but claimed by another pass (asked by it, or being asked right now): not asked by this one. */
+  alreadyAsked: number;
+  /** Failed-in-hookflow deliveries this pass replayed (HOOKFLOW_RECONCILE_REPLAY_FAILED). */
+  replayed: number;
   gap: { from: string; to: string } | null;
+  truncated: boolean;
   watermarkAdvanced: boolean;
   samples: { failedInHookflow: string[]; stillFailing: string[]; unrecoverable: string[] };
 }
@@ -97,5 +119,9 @@ export interface ReconcileSummary {
   answeredLate: number;
   stillFailing: number;
   notRedelivered: number;
+  alreadyAsked: number;
+  replayed: number;
   sources: SourceSummary[];
+  /** Hooks whose log could not be listed (no access, say): their watermarks stay. */
+  failedSources: { source: string; error: string }[];
 }

@@ -223,6 +223,29 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX reconcile_redeliveries_asked_at ON reconcile_redeliveries (asked_at)
   `,
+  // 7: reconciliation, made safe to retry and to repeat. A request names the activity that claimed
+  // it (so a retry of that activity may take it again), a request whose answer was lost is kept as
+  // `unconfirmed`, a GUID past GitHub's window as `expired` (counted once); the watermark notes the
+  // gap it was last counted for; each failed-in-hookflow delivery the reconciler replayed is kept, so
+  // it replays none twice.
+  `
+  ALTER TABLE reconcile_redeliveries DROP CONSTRAINT reconcile_redeliveries_state_check;
+  ALTER TABLE reconcile_redeliveries ADD CONSTRAINT reconcile_redeliveries_state_check
+    CHECK (state IN ('sending', 'sent', 'refused', 'unconfirmed', 'expired'));
+  ALTER TABLE reconcile_redeliveries ADD COLUMN claimed_by text;
+  ALTER TABLE reconcile_watermarks ADD COLUMN gap_counted_from timestamptz;
+  CREATE TABLE reconcile_replays (
+    source      text NOT NULL,
+    guid        text NOT NULL,
+    state       text NOT NULL CHECK (state IN ('replaying', 'replayed', 'refused')),
+    claimed_by  text NOT NULL,
+    run_id      text,
+    reason      text,
+    replayed_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (source, guid)
+  );
+  CREATE INDEX reconcile_replays_replayed_at ON reconcile_replays (replayed_at)
+  `,
 ];
 
 const LOCK_ID = 0x686f6f6b; // "hook"

@@ -53,7 +53,19 @@ export interface FakeHook {
 
 type Reply = { status: number; headers?: Record<string, string>; body?: unknown };
 
+/** How the fake lists a delivery log; tests change it to page through long logs or to misbehave. */
+export interface DeliveriesListing {
+  /** The most entries a page holds, below the `per_page` asked for (GitHub: 100). */
+  pageSize?: number | undefined;
+  /**
+   * `repeat-cursor`: every page names itself as the next; `empty-pages`: every page is empty and
+   * names a new next one.
+   */
+  fault?: 'repeat-cursor' | 'empty-pages' | undefined;
+}
+
 export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
+  const listing: DeliveriesListing = {};
   const hooks: FakeHook[] = [];
   let nextId = 1_000_000;
   const pending = new Set<Promise<unknown>>();
@@ -183,7 +195,18 @@ export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
 
     if (deliveryId === undefined) {
       if (method !== 'GET') return { status: 404, body: { message: 'Not Found' } };
-      const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
+      const asked = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
+      const perPage = Math.min(asked, listing.pageSize ?? 100);
+      const linkTo = (cursor: string) => {
+        const next = new URL(url.pathname, base);
+        next.searchParams.set('per_page', String(asked));
+        next.searchParams.set('cursor', cursor);
+        return `<${next.href}>; rel="next"`;
+      };
+      if (listing.fault === 'empty-pages') {
+        const n = Number(/^e(\d+)$/.exec(url.searchParams.get('cursor') ?? '')?.[1] ?? 0);
+        return { status: 200, headers: { link: linkTo(`e${n + 1}`) }, body: [] };
+      }
       const newestFirst = [...hook.log].sort(
         (a, b) => Date.parse(b.delivered_at) - Date.parse(a.delivered_at) || b.id - a.id,
       );
@@ -197,12 +220,8 @@ export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
       const slice = newestFirst.slice(start, start + perPage);
       const headers: Record<string, string> = {};
       const following = newestFirst[start + perPage];
-      if (following) {
-        const next = new URL(url.pathname, base);
-        next.searchParams.set('per_page', String(perPage));
-        next.searchParams.set('cursor', `v1_${following.id}`);
-        headers.link = `<${next.href}>; rel="next"`;
-      }
+      if (following)
+        headers.link = linkTo(listing.fault === 'repeat-cursor' ? `v1_${slice[0].id}` : `v1_${following.id}`);
       return { status: 200, headers, body: slice.map(summary) };
     }
     const entry = hook.log.find((e) => String(e.id) === deliveryId);
@@ -228,6 +247,7 @@ export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
 
   return {
     hooks,
+    listing,
     addHook,
     route,
     /** Resolves when every redelivery asked for so far has been attempted. */

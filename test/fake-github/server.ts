@@ -8,7 +8,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { REQUEST_ID_HEADER } from '../../activities/github/transport';
 import { makeRepo, type FakeIssue, type FakeRepo, type RepoShape } from './data';
-import { createHookDeliveries, type FakeHook, type HookPlace } from './hook-deliveries';
+import {
+  createHookDeliveries,
+  type DeliveriesListing,
+  type FakeHook,
+  type HookPlace,
+} from './hook-deliveries';
 
 export type { FakeHook } from './hook-deliveries';
 
@@ -61,6 +66,11 @@ interface Scripted {
   body?: unknown;
   /** Drop the connection instead of answering. */
   reset?: boolean;
+  /**
+   * Hold the request until this settles, then answer as usual (GitHub acting on it even when the
+   * caller is gone by then); `arrived` says when it came.
+   */
+  hold?: { until: Promise<unknown>; arrived: () => void };
 }
 
 interface Reply {
@@ -90,6 +100,8 @@ export interface FakeGitHub {
   addHook(place: HookPlace, c: { id: string; url: string; secret: string }): FakeHook;
   /** Resolves when every redelivery asked for through the API so far has been attempted. */
   hookDeliveriesSettled(): Promise<void>;
+  /** How delivery logs are listed (page size, faults); change it at any time. */
+  deliveriesListing: DeliveriesListing;
   /** A non-API route answered with `fn` (a redirect target, say). */
   route(path: string, fn: (req: http.IncomingMessage) => Reply): void;
   close(): Promise<void>;
@@ -398,7 +410,11 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
           const scripted = scripts.find(
             (s) => s.times > 0 && s.path.test(url.pathname) && (!s.method || s.method === method),
           );
-          if (scripted) {
+          if (scripted?.hold) {
+            scripted.times--;
+            scripted.hold.arrived();
+            await scripted.hold.until;
+          } else if (scripted) {
             scripted.times--;
             if (scripted.reset) {
               record(0);
@@ -513,6 +529,7 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
     },
     addHook: (place, c) => hookDeliveries.addHook(place, c),
     hookDeliveriesSettled: () => hookDeliveries.settled(),
+    deliveriesListing: hookDeliveries.listing,
     route: (path, fn) => extraRoutes.set(path, fn),
     close: () =>
       new Promise<void>((r) => {

@@ -104,9 +104,18 @@ describe('the verdict on a GUID', () => {
   });
 
   test('asked for before and still not delivered: still failing, never asked twice', () => {
-    for (const asked of ['sending', 'sent', 'refused'] as const)
+    for (const asked of ['sent', 'refused', 'unconfirmed'] as const)
       assert.equal(verdict([at(HOUR, false)], { asked }), 'still-failing');
     assert.equal(verdict([at(HOUR, true)], { asked: 'sent' }), 'done');
+  });
+
+  test('being asked for by another pass right now: in flight, not yet still failing', () => {
+    assert.equal(verdict([at(HOUR, false)], { asked: 'sending' }), 'in-flight');
+    assert.equal(verdict([at(HOUR, true)], { asked: 'sending' }), 'done');
+  });
+
+  test('recorded as past the window by an earlier pass: unrecoverable still', () => {
+    assert.equal(verdict([at(4 * 24 * HOUR, false)], { asked: 'expired' }), 'unrecoverable');
   });
 
   test("past GitHub's 3-day window (less a margin): unrecoverable, not asked", () => {
@@ -210,6 +219,16 @@ describe('reconciled hooks', () => {
         /HOOKFLOW_RECONCILE_INTERVAL_MINUTES: must be/,
         bad,
       );
+  });
+
+  test('HOOKFLOW_RECONCILE_REPLAY_FAILED: off by default, a boolean', () => {
+    assert.equal(loadConfig({}).api.reconcileReplayFailed, false);
+    assert.equal(loadConfig({ HOOKFLOW_RECONCILE_REPLAY_FAILED: 'true' }).api.reconcileReplayFailed, true);
+    assert.equal(loadConfig({ HOOKFLOW_RECONCILE_REPLAY_FAILED: '0' }).api.reconcileReplayFailed, false);
+    assert.throws(
+      () => loadConfig({ HOOKFLOW_RECONCILE_REPLAY_FAILED: 'sometimes' }),
+      /HOOKFLOW_RECONCILE_REPLAY_FAILED: must be true or false/,
+    );
   });
 
   test('one schedule per task queue; the default queue keeps the plain name', () => {
