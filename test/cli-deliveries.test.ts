@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { runCli } from './helpers/cli';
+import { cliEnv, runCli } from './helpers/cli';
 import { githubDelivery } from './helpers/deliveries';
-import { testEnv, waitFor } from './helpers/env';
+import { waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
 
 const hookflow = runCli;
@@ -30,14 +30,7 @@ describe('hookflow deliveries (CLI)', () => {
 
   before(async () => {
     h = await startHookflow();
-    env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DATABASE_URL: h.config.databaseUrl,
-      TEMPORAL_ADDRESS: testEnv.temporalAddress,
-      TEMPORAL_NAMESPACE: h.config.temporal.namespace,
-      TEMPORAL_TASK_QUEUE: h.taskQueue,
-    };
+    env = cliEnv(h);
     beforeAll = new Date(Date.now() - 1_000).toISOString();
     const completed = await h.post(
       githubDelivery({

@@ -15,8 +15,8 @@ import { reconcileScheduleId } from '../activities/reconcile/schedule';
 import type { ReconcileArgs, ReconcileSummary } from '../lib/contracts/reconcile';
 import { reconcileArgs, runReconcilePass } from '../lib/reconcile-client';
 import { apiEnv, startFake } from './helpers/api';
-import { runCli } from './helpers/cli';
-import { testEnv, waitFor } from './helpers/env';
+import { cliEnv, runCli } from './helpers/cli';
+import { waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
 import type { FakeGitHub, FakeHook } from './fake-github/server';
 
@@ -38,16 +38,6 @@ const issueEdited = (n: number) => ({
   repository: { id: 77, full_name: 'acme/api' },
   installation: { id: 42 },
 });
-
-function cliEnv(h: Harness): Record<string, string | undefined> {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    TEMPORAL_ADDRESS: testEnv.temporalAddress,
-    TEMPORAL_NAMESPACE: h.config.temporal.namespace,
-    TEMPORAL_TASK_QUEUE: h.taskQueue,
-  };
-}
 
 /** The value of a sample line of the Prometheus text (exact labels). */
 function sample(text: string, line: RegExp): number | undefined {

@@ -16,9 +16,9 @@ import type { DeliverySummary } from '../lib/storage/delivery-listing';
 import { replayProgressQuery } from '../workflows/replay-deliveries';
 import type { FakeGitHub } from './fake-github/server';
 import { apiEnv, installRepo, issueOpened, startFake } from './helpers/api';
-import { runCli } from './helpers/cli';
+import { cliEnv, runCli } from './helpers/cli';
 import { githubDelivery } from './helpers/deliveries';
-import { testEnv, waitFor } from './helpers/env';
+import { waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
 
 // Four repositories of four installations, so the first runs (each one API call) go in parallel.
@@ -46,14 +46,7 @@ describe('bulk replay', () => {
         installation: String(r.installation),
         issues: 25,
       });
-    env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DATABASE_URL: h.config.databaseUrl,
-      TEMPORAL_ADDRESS: testEnv.temporalAddress,
-      TEMPORAL_NAMESPACE: h.config.temporal.namespace,
-      TEMPORAL_TASK_QUEUE: h.taskQueue,
-    };
+    env = cliEnv(h);
   });
   after(async () => {
     await h.close();

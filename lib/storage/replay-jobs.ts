@@ -1,7 +1,7 @@
 // Bulk replay jobs in the ledger's database. A job's selection is frozen into rows when it starts
 // (the dry run counts with the same filter and order, so its count is what a job would run), and
 // each row records what became of its delivery, so a retried step never replays a delivery twice.
-import type { ReplaySelection } from '../contracts/replay-job';
+import type { ReplayJobProgress, ReplaySelection } from '../contracts/replay-job';
 import type { Db, Queryable } from './db';
 import {
   COLUMNS,
@@ -132,15 +132,10 @@ export async function recordItem(
   );
 }
 
-export interface ReplayJobCounts {
-  processed: number;
-  replayed: number;
-  refused: number;
-  succeeded: number;
-  failed: number;
-  running: number;
-  refusals: { deliveryId: string; reason: string }[];
-}
+export type ReplayJobCounts = Pick<
+  ReplayJobProgress,
+  'processed' | 'replayed' | 'refused' | 'succeeded' | 'failed' | 'running' | 'refusals'
+>;
 
 /**
  * The job's counts from its rows: what it reached, replayed and refused, and how the deliveries it

@@ -1,6 +1,8 @@
 // `npx hookflow …` as a real process (bin/hookflow.cjs), with the environment given.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { testEnv } from './env';
+import type { Harness } from './harness';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'hookflow.cjs');
 
@@ -21,4 +23,16 @@ export function runCli(args: string[], env: Record<string, string | undefined>):
     child.on('error', reject);
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** The CLI's environment for the hookflow `h`: its Temporal namespace and task queue, and its ledger. */
+export function cliEnv(h: Pick<Harness, 'config' | 'taskQueue'>): Record<string, string | undefined> {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATABASE_URL: h.config.databaseUrl,
+    TEMPORAL_ADDRESS: testEnv.temporalAddress,
+    TEMPORAL_NAMESPACE: h.config.temporal.namespace,
+    TEMPORAL_TASK_QUEUE: h.taskQueue,
+  };
 }
