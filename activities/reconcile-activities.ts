@@ -3,6 +3,8 @@
 // ask GitHub to send one missed delivery again (one activity per request, so a retry repeats no
 // other); then move the watermark over what the pass fully processed and count the findings.
 // https://docs.github.com/en/webhooks/using-webhooks/handling-failed-webhook-deliveries
+// One file over 300 lines on purpose: its four activities share the claim protocol (claim, send,
+// settle or release) and the caller set-up; the pure parts already live in reconcile/.
 import { Context, log, type Info } from '@temporalio/activity';
 import {
   DEFAULT_MAX_PAGES_PER_SCAN,

@@ -1,7 +1,8 @@
 // Configuration is read once, here, from an env-like record. Every problem is collected and
 // reported together, so a bad deployment fails at start-up with the whole list, not one at a time.
 // Names follow Probot where they overlap (WEBHOOK_SECRET, WEBHOOK_PATH, PORT, LOG_LEVEL, APP_ID,
-// PRIVATE_KEY / PRIVATE_KEY_PATH) so Probot users feel at home.
+// PRIVATE_KEY / PRIVATE_KEY_PATH) so Probot users feel at home. One file over 300 lines on purpose:
+// the whole mapping from variables to settings is read in one place (the schema is env-schema.ts).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { envSchema, type LogLevel, type LogFormat } from './env-schema';

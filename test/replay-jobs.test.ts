@@ -175,14 +175,10 @@ describe('bulk replay', () => {
     return String(a.body.workflowId);
   };
 
-  test('the selection is frozen when the job starts; progress is a query; long jobs continue as new', async () => {
-    const since = new Date(Date.now() - 1_000).toISOString();
-    const keys = [await postFailing(), await postFailing(), await postFailing()];
-    const where = `HookflowEvent = "installation" AND StartTime >= "${since}"`;
-    await failedRuns(where, 3);
-    const jobId = newReplayJobId();
-    const handle = await startReplayJob(h.client, h.taskQueue, {
-      job: jobId,
+  /** A job over the failed `installation` deliveries since `since`: 1/s, two per batch, two per run. */
+  const startInstallationJob = (job: string, since: string) =>
+    startReplayJob(h.client, h.taskQueue, {
+      job,
       selection: { status: 'failed', event: 'installation', since },
       max: null,
       rps: 1,
@@ -190,6 +186,14 @@ describe('bulk replay', () => {
       settleTimeoutMs: 60_000,
       itemsPerRun: 2,
     });
+
+  test('the selection is frozen when the job starts; progress is a query; long jobs continue as new', async () => {
+    const since = new Date(Date.now() - 1_000).toISOString();
+    const keys = [await postFailing(), await postFailing(), await postFailing()];
+    const where = `HookflowEvent = "installation" AND StartTime >= "${since}"`;
+    await failedRuns(where, 3);
+    const jobId = newReplayJobId();
+    const handle = await startInstallationJob(jobId, since);
     await waitFor('the selection to be frozen', async () => {
       const p = await handle.query(replayProgressQuery).catch(() => undefined);
       return p !== undefined && p.state !== 'selecting';
@@ -298,15 +302,7 @@ describe('bulk replay', () => {
     for (let i = 0; i < 6; i++) await postFailing();
     await failedRuns(`HookflowEvent = "installation" AND StartTime >= "${since}"`, 6);
     // Two deliveries per batch at 1/s and two per run: the first batch ends in a continue-as-new.
-    const handle = await startReplayJob(h.client, h.taskQueue, {
-      job: newReplayJobId(),
-      selection: { status: 'failed', event: 'installation', since },
-      max: null,
-      rps: 1,
-      force: false,
-      settleTimeoutMs: 60_000,
-      itemsPerRun: 2,
-    });
+    const handle = await startInstallationJob(newReplayJobId(), since);
     await waitFor('a first replay', async () => {
       const p = await handle.query(replayProgressQuery).catch(() => undefined);
       return p !== undefined && p.replayed >= 1;
