@@ -91,7 +91,7 @@ describe('bulk replay', () => {
       const answers = await Promise.all(batch.map((d) => h.post(d)));
       for (const a of answers) assert.equal(a.status, 202, JSON.stringify(a.body));
     }
-    const ours = `HookflowEvent = "issues" AND StartTime >= "${since}"`;
+    const ours = `HookflowEvent = "issues" AND StartTime >= "${since}" AND TaskQueue = "${h.taskQueue}"`;
     await failedRuns(ours, 100); // The 422s are used up: the cause is gone.
     const filter = ['--status', 'failed', '--event', 'issues', '--since', since];
 
@@ -190,7 +190,7 @@ describe('bulk replay', () => {
   test('the selection is frozen when the job starts; progress is a query; long jobs continue as new', async () => {
     const since = new Date(Date.now() - 1_000).toISOString();
     const keys = [await postFailing(), await postFailing(), await postFailing()];
-    const where = `HookflowEvent = "installation" AND StartTime >= "${since}"`;
+    const where = `HookflowEvent = "installation" AND StartTime >= "${since}" AND TaskQueue = "${h.taskQueue}"`;
     await failedRuns(where, 3);
     const jobId = newReplayJobId();
     const handle = await startInstallationJob(jobId, since);
@@ -250,7 +250,10 @@ describe('bulk replay', () => {
   test('a cancelled job stops before its next delivery; the runs it started are all it started', async () => {
     const since = new Date(Date.now() - 1_000).toISOString();
     for (let i = 0; i < 6; i++) await postFailing();
-    await failedRuns(`HookflowEvent = "installation" AND StartTime >= "${since}"`, 6);
+    await failedRuns(
+      `HookflowEvent = "installation" AND StartTime >= "${since}" AND TaskQueue = "${h.taskQueue}"`,
+      6,
+    );
     const started = await hookflow<{ job: string; workflowId: string }>(
       'replay',
       '--status',
@@ -300,7 +303,10 @@ describe('bulk replay', () => {
   test('a job that continues as new stops on cancel too', async () => {
     const since = new Date(Date.now() - 1_000).toISOString();
     for (let i = 0; i < 6; i++) await postFailing();
-    await failedRuns(`HookflowEvent = "installation" AND StartTime >= "${since}"`, 6);
+    await failedRuns(
+      `HookflowEvent = "installation" AND StartTime >= "${since}" AND TaskQueue = "${h.taskQueue}"`,
+      6,
+    );
     // Two deliveries per batch at 1/s and two per run: the first batch ends in a continue-as-new.
     const handle = await startInstallationJob(newReplayJobId(), since);
     await waitFor('a first replay', async () => {
