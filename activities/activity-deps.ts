@@ -2,7 +2,8 @@
 // (samples-typescript activities-dependency-injection), so tests hand them a real store and a client
 // of their own.
 import type { Client } from '@temporalio/client';
-import type { ApiConfig } from '../lib/config';
+import type { LoadedApp } from '../app/load-app';
+import type { ApiConfig, AppConfig } from '../lib/config';
 import type { ReconcileSource } from '../lib/contracts/reconcile';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/telemetry/metrics';
@@ -28,6 +29,10 @@ export interface ActivityDeps {
     | undefined;
   /** The hooks whose delivery logs the reconciliation lists (activities/reconcile/sources.ts). */
   reconcileSources?: ReconcileSource[] | undefined;
+  /** The user's app, whose handlers the worker runs; absent: none. */
+  app?: LoadedApp | undefined;
+  /** How long a handler may run; the defaults when absent. */
+  appConfig?: AppConfig | undefined;
   /** For the reconciliation schedule and its starts; absent in tests that do not need them. */
   temporal?: { client: Client; taskQueue: string } | undefined;
 }

@@ -4,6 +4,7 @@
 // record: renaming one breaks the replay of every history that scheduled it.
 import type { ActivityDeps } from './activity-deps';
 import { createDeliveryActivities } from './delivery-activities';
+import { createHandlerActivities } from './handler-activities';
 import { createInstallationActivities } from './installation-activities';
 import { createReplayJobActivities } from './replay-job-activities';
 import { createReconcileActivities } from './reconcile-activities';
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInstallationActivities(deps),
     ...createReplayJobActivities(deps),
     ...createReconcileActivities(deps),
+    ...createHandlerActivities(deps),
   };
 }
 

@@ -50,6 +50,8 @@ export interface Config {
   workerMetricsPort: number;
   /** Calling the provider API: every duration is an input so tests run in milliseconds. */
   api: ApiConfig;
+  /** A user's app: its module, and how long one of its handlers may run (app/README.md). */
+  app: AppConfig;
   temporal: {
     /** Undefined means: run the embedded dev server (only `npm start` does that). */
     address: string | undefined;
@@ -62,6 +64,14 @@ export interface Config {
   telemetry: TelemetryConfig;
   /** The untouched env, for `@temporalio/envconfig` (TLS, API key, profiles). */
   env: Env;
+}
+
+export interface AppConfig {
+  /** The module to load (HOOKFLOW_APP, or `hookflow run <app>`); undefined: no app. */
+  path: string | undefined;
+  handlerTimeoutMs: number;
+  /** A handler's worker is declared lost after this long without a heartbeat (its handler is then retried). */
+  handlerHeartbeatMs: number;
 }
 
 export interface ApiConfig {
@@ -260,6 +270,11 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
       syncPagesPerRun: e.HOOKFLOW_SYNC_PAGES_PER_RUN,
       syncPagesPerActivity: e.HOOKFLOW_SYNC_PAGES_PER_ACTIVITY,
       welcome: { label: e.HOOKFLOW_WELCOME_LABEL, comment: e.HOOKFLOW_WELCOME_COMMENT },
+    },
+    app: {
+      path: e.HOOKFLOW_APP,
+      handlerTimeoutMs: e.HOOKFLOW_HANDLER_TIMEOUT_MS,
+      handlerHeartbeatMs: e.HOOKFLOW_HANDLER_HEARTBEAT_MS,
     },
     temporal: {
       address: e.TEMPORAL_ADDRESS,

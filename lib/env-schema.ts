@@ -89,6 +89,10 @@ export const envSchema = z.object({
   HOOKFLOW_INLINE_WAIT_MS: intString(0, 60_000).default(5_000),
   HOOKFLOW_RETRY_WAIT_MS: intString(1, 3_600_000).default(60_000),
   HOOKFLOW_RATE_RESERVE_PERCENT: intString(0, 50).default(2),
+  // A user's app (handler module); its handlers run as activities on the worker.
+  HOOKFLOW_APP: z.string().min(1).optional(),
+  HOOKFLOW_HANDLER_TIMEOUT_MS: intString(1_000, 24 * 3_600_000).default(10 * 60_000),
+  HOOKFLOW_HANDLER_HEARTBEAT_MS: intString(500, 3_600_000).default(30_000),
   HOOKFLOW_TOKEN_REFRESH_MARGIN_MS: intString(1_000, 3_000_000).default(10 * 60_000),
   HOOKFLOW_RESYNC_INTERVAL_MINUTES: intString(0, 525_600).default(360),
   // Two days at most: a pass must come well within GitHub's 3-day redelivery window.

@@ -1,6 +1,7 @@
 // Shared by the entry points: print configuration problems as a list (not a stack trace), and turn
 // SIGINT/SIGTERM into one orderly shutdown (a second Ctrl-C forces the exit).
 import { inspect } from 'node:util';
+import { AppLoadError } from '../app/load-app';
 import { ConfigError } from './config';
 
 /** Registers how to release something just acquired; releases run in reverse order. */
@@ -38,8 +39,11 @@ export function runMain(main: (defer: Defer) => Promise<void>): void {
     process.stderr.write(
       err instanceof ConfigError
         ? `${err.message}\n`
-        : // inspect() writes the stack, the error's own fields and its causes, each with its stack.
-          `hookflow failed to start: ${inspect(err)}\n`,
+        : // The app's own problem, said in one line (its cause, a syntax error say, is in the message).
+          err instanceof AppLoadError
+          ? `hookflow failed to start: ${err.message}\n`
+          : // inspect() writes the stack, the error's own fields and its causes, each with its stack.
+            `hookflow failed to start: ${inspect(err)}\n`,
     );
     if (!stopping) await releaseAll();
     process.exit(1);

@@ -3,6 +3,7 @@
 // store (PGlite under the data folder), the worker and the Koa server. With TEMPORAL_ADDRESS it
 // connects to that cluster instead, and with DATABASE_URL it uses PostgreSQL. Restarting keeps the data.
 import path from 'node:path';
+import { loadApp } from '../app/load-app';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { runMain } from '../lib/main';
@@ -22,6 +23,8 @@ runMain(async (defer) => {
   // One process, one set of metrics: the server's /metrics shows the worker's and the Temporal SDK's too.
   const { metrics, tracing } = await startProcessTelemetry(config, 'hookflow', defer, { logger });
   const say = (line: string) => process.stdout.write(`${line}\n`);
+  // Loaded before anything starts, so an app that cannot load stops hookflow at once.
+  const app = config.app.path ? await loadApp(config.app.path, logger) : undefined;
 
   let devServer: SupervisedDevServer | undefined;
   let address = config.temporal.address;
@@ -44,9 +47,13 @@ runMain(async (defer) => {
   }
   const store = await openStore(config, WORKER_POOL_SIZE);
   defer(() => store.db.close());
-  const worker = await runWorker(config, store, address, logger, metrics, tracing);
+  const worker = await runWorker(config, store, address, logger, metrics, tracing, app);
   defer(() => worker.stop());
-  const server = await serve(config, store, address, logger, { metrics, traced: tracing !== undefined });
+  const server = await serve(config, store, address, logger, {
+    metrics,
+    traced: tracing !== undefined,
+    app,
+  });
   defer(() => server.close());
   worker.done.catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));
 
@@ -55,6 +62,7 @@ runMain(async (defer) => {
     `hookflow is running (${store.db.kind === 'embedded' ? `embedded store in ${config.dataDir}` : 'PostgreSQL'})`,
   );
   say(`  Webhook URL:  ${server.url}${config.webhookPath}`);
+  if (app) say(`  App:          ${app.file} (${app.app.registrations.map((r) => r.id).join(', ')})`);
   for (const p of config.sources.providers) say(`  ${p.name} URL: ${server.url}${p.path}`);
   say(`  Temporal UI:  ${devServer?.uiUrl ?? `(the UI of the cluster at ${address})`}`);
   say(`  Health:       ${server.url}/healthz  ${server.url}/readyz`);

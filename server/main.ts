@@ -1,4 +1,5 @@
 // Production entry point: the front door only (run workers with worker/main.ts).
+import { loadApp } from '../app/load-app';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { runMain } from '../lib/main';
@@ -14,6 +15,8 @@ runMain(async (defer) => {
   const address = config.temporal.address;
   const logger = createLogger(config.logLevel, 'hookflow-server', logDestination(config.logFormat));
   const { metrics, tracing } = await startProcessTelemetry(config, 'hookflow-server', defer);
+  // The server runs no handler: it loads the app to know which events it takes, and ignores the rest.
+  const app = config.app.path ? await loadApp(config.app.path, logger) : undefined;
   const store = await openStore(config);
   defer(() => store.db.close());
   // Best effort: on a cluster the operator may have registered them already, or withheld the right to.
@@ -24,7 +27,11 @@ runMain(async (defer) => {
       logger.warn({ err }, 'could not check hookflow search attributes; register them (see README)'),
     )
     .finally(() => admin.close());
-  const server = await serve(config, store, address, logger, { metrics, traced: tracing !== undefined });
+  const server = await serve(config, store, address, logger, {
+    metrics,
+    traced: tracing !== undefined,
+    app,
+  });
   defer(() => server.close());
   logger.info({ url: `${server.url}${config.webhookPath}` }, 'hookflow server listening');
 });

@@ -53,9 +53,17 @@ export const GITHUB_WORKFLOWS: Readonly<Record<string, WorkflowType>> = {
 };
 
 export const DECLARATIVE_WORKFLOW: WorkflowType = 'onProviderEvent';
+/** Events only the user's app handles. */
+const APP_WORKFLOW: WorkflowType = 'onAppEvent';
+
+/** Which events the user's app handles (app/load-app.ts), as the front door needs to know it. */
+export interface AppEvents {
+  handles(event: string, action: string | null): boolean;
+}
 
 export function githubProvider(
   config: Pick<Config, 'webhookPath' | 'webhookSecrets' | 'webhookAllowSha1' | 'sources'>,
+  app?: AppEvents,
 ): Provider {
   const schemesFor = (allowSha1: boolean) => [
     { header: 'x-hub-signature-256', scheme: GITHUB_SHA256 },
@@ -89,9 +97,16 @@ export function githubProvider(
     sourceFor: (hookId) => (hookId !== undefined && hooks.get(hookId)) || defaultSource,
     route(event, payload) {
       if (event === 'ping') return { kind: 'ping' };
+      const action = typeof payload.action === 'string' ? payload.action : null;
+      // The app's handlers see every delivery of the events they name, pushes to any branch included.
+      const forApp = app?.handles(event, action) === true;
       const workflowType = ownValue(GITHUB_WORKFLOWS, event);
-      if (!workflowType) return { kind: 'ignored', reason: `no workflow handles ${event} events` };
-      if (event === 'push') {
+      if (!workflowType) {
+        return forApp
+          ? { kind: 'workflow', workflowType: APP_WORKFLOW }
+          : { kind: 'ignored', reason: `no workflow handles ${event} events` };
+      }
+      if (event === 'push' && !forApp) {
         const ref = typeof payload.ref === 'string' ? payload.ref : '';
         const repo = payload.repository as { default_branch?: unknown } | undefined;
         const defaultBranch = typeof repo?.default_branch === 'string' ? repo.default_branch : undefined;
@@ -135,8 +150,9 @@ export function declarativeProvider(p: DeclarativeProviderConfig): Provider {
 
 export function providersFrom(
   config: Pick<Config, 'webhookPath' | 'webhookSecrets' | 'webhookAllowSha1' | 'sources'>,
+  app?: AppEvents,
 ): Provider[] {
-  return [githubProvider(config), ...config.sources.providers.map(declarativeProvider)];
+  return [githubProvider(config, app), ...config.sources.providers.map(declarativeProvider)];
 }
 
 /**

@@ -8,7 +8,7 @@ import { createMetrics, type Metrics } from '../lib/telemetry/metrics';
 import { acceptedWriter } from './accepted-writer';
 import { createApp, createHttpServer } from './app';
 import { startOutboxRelay } from './outbox-relay';
-import { providersFrom } from './providers';
+import { providersFrom, type AppEvents } from './providers';
 import { temporalStarter } from './starter';
 import { temporalHealth } from './temporal-health';
 
@@ -46,6 +46,8 @@ export async function serve(
     metrics?: Metrics | false | undefined;
     /** Trace each request and the workflow start it makes. */
     traced?: boolean;
+    /** The user's app: its events are routed to its handlers, not ignored. */
+    app?: AppEvents | undefined;
   } = {},
 ): Promise<RunningServer> {
   const { metrics: shared, traced = false } = o;
@@ -53,7 +55,7 @@ export async function serve(
   const client = createClient(connection, config.temporal.namespace, traced);
   const starter = temporalStarter(client, config.temporal.taskQueue, config.startTimeoutMs);
   const health = temporalHealth();
-  const providers = providersFrom(config);
+  const providers = providersFrom(config, o.app);
   if (config.webhookSecrets.length === 0) {
     logger.warn('WEBHOOK_SECRET is not set: every GitHub delivery to the default hook will be refused (401)');
   }

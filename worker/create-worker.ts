@@ -18,6 +18,7 @@ import {
 import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Tracing } from '../lib/telemetry/tracing';
+import type { LoadedApp } from '../app/load-app';
 import { hookflowActivityInterceptor } from './activity-interceptor';
 import { createActivities } from '../activities';
 import { githubClientFrom } from '../activities/github/from-config';
@@ -32,7 +33,7 @@ import type { Store } from '../lib/storage';
 /** The part of the configuration a worker reads. */
 export type WorkerConfig = Pick<
   Config,
-  'env' | 'temporal' | 'appId' | 'privateKey' | 'api' | 'githubApiUrl' | 'dataDir' | 'sources'
+  'env' | 'temporal' | 'appId' | 'privateKey' | 'api' | 'githubApiUrl' | 'dataDir' | 'sources' | 'app'
 >;
 
 export interface WorkerDeps {
@@ -50,6 +51,8 @@ export interface WorkerDeps {
   maxConcurrentActivityTaskExecutions?: number;
   /** Where workflow and activity spans go; undefined: tracing is off. */
   tracing?: Tracing | undefined;
+  /** The user's app, whose handlers this worker runs. */
+  app?: LoadedApp | undefined;
 }
 
 /** Activity slots per worker, and the PostgreSQL connections it opens: more than its slots (see openStore). */
@@ -139,6 +142,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       temporal: { client: deps.client, taskQueue: deps.taskQueue },
       metrics: deps.metrics,
       reconcileSources,
+      app: deps.app,
+      appConfig: deps.config.app,
     }),
     ...(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH }),
     interceptors: {

@@ -1,4 +1,5 @@
 import type { Worker } from '@temporalio/worker';
+import type { LoadedApp } from '../app/load-app';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/telemetry/metrics';
 import type { Tracing } from '../lib/telemetry/tracing';
@@ -20,6 +21,7 @@ export async function runWorker(
   logger: Logger,
   metrics?: Metrics,
   tracing?: Tracing,
+  app?: LoadedApp,
 ): Promise<RunningWorker> {
   const connection = await workerConnection(config, temporalAddress);
   const clientConn = clientConnection(config, temporalAddress);
@@ -34,6 +36,7 @@ export async function runWorker(
     taskQueue: config.temporal.taskQueue,
     store,
     logger,
+    app,
   });
   const done = worker.run().finally(async () => {
     await connection.close();

@@ -1,6 +1,10 @@
 // Every activity option preset the workflows use, in one place, so each activity's timeouts and
 // retry policy are in plain sight.
-import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 import { FAILURE } from '../lib/contracts/failure-types';
 
 /** Delivery activities touch only hookflow's own storage: short, retried a few times, then the delivery fails visibly. */
@@ -78,3 +82,29 @@ export const REPLAY_BATCH_ACTIVITY: ActivityOptions = {
   heartbeatTimeout: '2 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 };
+
+/** Naming a delivery's handlers reads only the worker's loaded app: a local activity, quick. */
+export const PLAN_HANDLERS_ACTIVITY: LocalActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+};
+
+/**
+ * A user's handler: the API activities' retries (5xx, short rate limits), its own timeout, and
+ * heartbeats so a lost worker is noticed within `heartbeatMs`. Its own error is final.
+ */
+export function handlerActivityOptions(timeoutMs: number, heartbeatMs: number): ActivityOptions {
+  const api = apiActivityOptions(timeoutMs);
+  return {
+    ...api,
+    heartbeatTimeout: heartbeatMs,
+    retry: {
+      ...api.retry,
+      nonRetryableErrorTypes: [
+        ...(api.retry?.nonRetryableErrorTypes ?? []),
+        FAILURE.handlerFailed,
+        FAILURE.handlerMissing,
+      ],
+    },
+  };
+}

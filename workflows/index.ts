@@ -8,6 +8,7 @@ export { onIssueComment } from './on-issue-comment';
 export { onPullRequest } from './on-pull-request';
 export { onPush } from './on-push';
 export { onProviderEvent } from './on-provider-event';
+export { onAppEvent } from './on-app-event';
 export { syncRepository } from './sync-repository';
 export { reconcileRepository } from './reconcile-repository';
 export { replayDeliveries } from './replay-deliveries';

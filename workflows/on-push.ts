@@ -1,5 +1,5 @@
-// `push` to the default branch (the front door ignores the rest): checks and summarises the
-// delivery.
+// `push` to the default branch (the front door ignores the rest, unless the user's app handles
+// pushes): checks and summarises the delivery.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';

@@ -1,11 +1,19 @@
-// Every delivery workflow ends by writing its outcome to the ledger, success or failure; a failed
+// Every delivery workflow runs its own work, then the user's app's handlers for the event
+// (app-handlers.ts), and ends by writing its outcome to the ledger, success or failure; a failed
 // delivery also fails its workflow, so `ExecutionStatus="Failed"` in the Temporal UI is the truth
 // and a redelivery (or replay) may run it again.
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  patched,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { FAILURE } from '../lib/contracts/failure-types';
 import { FINISH_DELIVERY_ACTIVITY } from './activity-options';
+import { APP_HANDLERS_PATCH, runAppHandlers } from './app-handlers';
 
 const { finishDelivery } = proxyActivities<Activities>(FINISH_DELIVERY_ACTIVITY);
 
@@ -13,6 +21,11 @@ export async function runDelivery(ref: DeliveryRef, work: () => Promise<string>)
   let summary: string;
   try {
     summary = await work();
+    // Deliveries started before apps existed replay without the step.
+    if (patched(APP_HANDLERS_PATCH)) {
+      const handled = await runAppHandlers(ref);
+      if (handled.length > 0) summary = summary.length > 0 ? `${summary}; ${handled}` : handled;
+    }
   } catch (err) {
     const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
     const message = cause instanceof Error ? cause.message : String(cause);

@@ -20,6 +20,8 @@ export interface ApiRequest {
   /** The delivery or job the call is made for, sent as X-Hookflow-Request-Id. */
   requestId: string;
   body?: unknown;
+  /** Another media type than GitHub's JSON (`application/vnd.github.raw` for a file's text). */
+  accept?: string;
   /** Use the ETag / Last-Modified cache (GET only). */
   conditional?: boolean;
   /**
@@ -40,6 +42,8 @@ export interface ApiResponse<T = unknown> {
   /** Where a permanent redirect said the resource now lives. */
   movedTo: string | undefined;
   rateLimit: RateLimit | undefined;
+  /** The answer's media type (a raw file's is not JSON). */
+  contentType: string | undefined;
   /** Time this call waited for its turn's pacing before it was sent. */
   waitedMs: number;
 }

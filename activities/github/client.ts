@@ -144,6 +144,7 @@ export function createGitHubClient(deps: ClientDeps) {
       next: nextPageUrl(sent.headers.get('link')),
       fromCache: a.fromCache,
       movedTo: sent.movedTo,
+      contentType: sent.headers.get('content-type') ?? undefined,
       rateLimit: a.rateLimit,
       waitedMs: a.waitedMs,
     };

@@ -119,9 +119,11 @@ export function createInstallationTurn(d: TurnDeps) {
     const key = d.turnKey(req.installation);
     const mutating = MUTATING_METHODS.has(method);
     const createsContent = req.createsContent === true;
-    const conditional = req.conditional === true && method === 'GET';
+    // The cache keeps one body per URL, in GitHub's JSON: another media type is never cached.
+    const conditional = req.conditional === true && method === 'GET' && !req.accept;
     const url = transport.resolve(req.url);
     const headers = baseHeaders(authorization, req.requestId);
+    if (req.accept) headers.accept = req.accept;
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     if (body !== undefined) headers['content-type'] = 'application/json';
 
@@ -171,7 +173,9 @@ export function createInstallationTurn(d: TurnDeps) {
       }
       const at = now();
       const rateLimit = readRateLimit(sent.headers);
-      let data = parseBody(sent.text);
+      // Another media type asked for (a file's raw text) is handed back as text, as Octokit does.
+      const asText = req.accept !== undefined && !/json/i.test(sent.headers.get('content-type') ?? '');
+      let data = asText ? sent.text : parseBody(sent.text);
       const verdict = classify({ status: sent.status, headers: sent.headers, message: messageOf(data) }, at, {
         waitMs: policy.secondaryWaitMs,
         strikes: budget.secondaryStrikes,

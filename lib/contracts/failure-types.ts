@@ -23,6 +23,11 @@ export const FAILURE = {
   installationOwnedElsewhere: 'InstallationOwnedElsewhere',
   /** What a delivery workflow fails with, after writing the failure to the ledger. */
   deliveryFailed: 'DeliveryFailed',
+  // Users' handlers (app/README.md).
+  /** A handler threw its own error (not a transient API failure): the delivery fails visibly. */
+  handlerFailed: 'HandlerFailed',
+  /** The worker's app has no handler by the planned name (another app, or a changed one, was deployed). */
+  handlerMissing: 'HandlerMissing',
   // Storage.
   /** A storage error the same statement would meet again (bad data, a violated constraint). */
   storageRejected: 'StorageRejected',

@@ -246,6 +246,24 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX reconcile_replays_replayed_at ON reconcile_replays (replayed_at)
   `,
+  // 8: the journal of the mutating API requests users' handlers completed, per delivery, run and
+  // handler: a retried handler's identical request (method, URL, body digest, and which of several
+  // identical ones it is) is answered from here instead of being sent again. Purged with its delivery.
+  `
+  CREATE TABLE handler_requests (
+    delivery_key text NOT NULL REFERENCES deliveries (delivery_key) ON DELETE CASCADE,
+    run_id       text NOT NULL,
+    handler      text NOT NULL,
+    request      text NOT NULL,
+    occurrence   integer NOT NULL,
+    method       text NOT NULL,
+    url          text NOT NULL,
+    status       integer NOT NULL,
+    response     jsonb NOT NULL,
+    recorded_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (delivery_key, run_id, handler, request, occurrence)
+  )
+  `,
 ];
 
 const LOCK_ID = 0x686f6f6b; // "hook"

@@ -14,6 +14,7 @@ import {
   type Worker,
 } from '@temporalio/worker';
 import pg from 'pg';
+import { loadApp } from '../../app/load-app';
 import { loadConfig, type Config } from '../../lib/config';
 import type { DeliveryOutcome } from '../../lib/contracts/delivery-ref';
 import { createLogger, type Logger } from '../../lib/logger';
@@ -52,6 +53,8 @@ export interface HarnessOptions {
   sharedMetrics?: boolean;
   /** Trace the server and the worker into this (a test's in-memory exporter, see startTracing). */
   tracing?: Tracing;
+  /** A user's app module, loaded as HOOKFLOW_APP would be: the server routes by it, the worker runs it. */
+  app?: string;
 }
 
 export interface Harness {
@@ -102,9 +105,11 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
   const logger = o.logger ?? createLogger('silent');
   const store = await openStore(config);
   const metrics = o.sharedMetrics ? createMetrics('hookflow') : undefined;
+  const app = o.app ? await loadApp(o.app, logger) : undefined;
   const server: RunningServer = await serve(config, store, address, logger, {
     metrics,
     traced: o.tracing !== undefined,
+    app,
   });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
@@ -124,6 +129,7 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
       tracing: o.tracing,
       workflowBundle: { codePath: testEnv.workflowBundle },
       maxConcurrentActivityTaskExecutions: 10,
+      app,
     });
     worker = { worker: w, running: w.run(), connection: nativeConnection };
   };

@@ -25,6 +25,8 @@ test('every failure type keeps its released value', () => {
     malformedPayload: 'MalformedPayload',
     installationOwnedElsewhere: 'InstallationOwnedElsewhere',
     deliveryFailed: 'DeliveryFailed',
+    handlerFailed: 'HandlerFailed',
+    handlerMissing: 'HandlerMissing',
     storageRejected: 'StorageRejected',
   });
   assert.equal(new Set(Object.values(FAILURE)).size, Object.keys(FAILURE).length, 'no two share a value');

@@ -1,0 +1,192 @@
+// Users' handlers (app/README.md), as activities. `planHandlers` names the app's handlers for a
+// delivery, once, into the workflow's history; `runHandler` runs one of them with its context. The
+// handler's requests go through hookflow's client; its completed mutations are journaled, so a
+// retry (after a 5xx, a rate limit, a lost worker) is answered from the journal instead of sending
+// them again. A handler's own error fails it for good: the delivery fails visibly and can be replayed.
+import { ApplicationFailure, Context as ActivityContext } from '@temporalio/activity';
+import { createContext } from '../app/context';
+import type { LoadedApp } from '../app/load-app';
+import { createOctokit, refusal, type OctokitAnswer, type OctokitCall } from '../app/octokit';
+import type { HandlerError } from '../app/app';
+import type { DeliveryRef } from '../lib/contracts/delivery-ref';
+import { FAILURE } from '../lib/contracts/failure-types';
+import * as journal from '../lib/storage/handler-journal';
+import type { ActivityDeps } from './activity-deps';
+import { beat } from './attempt-state';
+import { githubCaller } from './github-call';
+import { ApiError } from './github/api-error';
+import { loadPayload } from './payload';
+import { toTemporalFailure } from './to-temporal-failure';
+
+/** What the workflow runs for a delivery, and how long each handler may take. */
+export interface HandlerPlan {
+  handlers: string[];
+  timeoutMs: number;
+  heartbeatMs: number;
+}
+
+/** API answers that are the handler's to deal with (Octokit raises them as RequestError); the rest are retried. */
+const REFUSALS = new Set(['validation', 'not-found', 'client', 'unauthorized', 'forbidden']);
+const READS = new Set(['GET', 'HEAD']);
+
+/** Requests that create content people are notified of: paced further by the client. */
+const CREATES_CONTENT = /\/(comments|issues|reviews|discussions|replies)$/;
+
+export function createHandlerActivities(
+  deps: Pick<ActivityDeps, 'store' | 'api' | 'github' | 'logger' | 'githubApiUrl' | 'app' | 'appConfig'>,
+) {
+  const { store } = deps;
+  const { github, policy } = githubCaller(deps);
+
+  function missing(id: string, ref: DeliveryRef): never {
+    throw ApplicationFailure.create({
+      type: FAILURE.handlerMissing,
+      message: deps.app
+        ? `handler ${id} is not in the app ${deps.app.file} this worker runs (was another version deployed?): run the same app on every worker, then replay ${ref.key}`
+        : `handler ${id} was planned, but this worker runs no app: start every worker with the same HOOKFLOW_APP, then replay ${ref.key}`,
+      nonRetryable: true,
+    });
+  }
+
+  return {
+    // Local and quick; async because activities return promises.
+    // eslint-disable-next-line @typescript-eslint/require-await
+    async planHandlers(ref: DeliveryRef): Promise<HandlerPlan> {
+      const handlers = deps.app?.handlersFor(ref.event, ref.action).map((r) => r.id) ?? [];
+      return {
+        handlers,
+        timeoutMs: deps.appConfig?.handlerTimeoutMs ?? 600_000,
+        heartbeatMs: deps.appConfig?.handlerHeartbeatMs ?? 30_000,
+      };
+    },
+
+    async runHandler(ref: DeliveryRef, id: string): Promise<string> {
+      const registration = deps.app?.handler(id);
+      if (!deps.app || !registration) missing(id, ref);
+      const payload = await loadPayload(store, ref.key);
+      const info = ActivityContext.current().info;
+      const scope: journal.JournalScope = {
+        deliveryKey: ref.key,
+        runId: info.workflowExecution?.runId ?? info.activityId,
+        handler: id,
+      };
+      const installation = ref.installation ?? (deps.api.token ? 'token' : undefined);
+      const log = deps.logger.child({ handler: id, event: ref.event, action: ref.action });
+      const seen = new Map<string, number>();
+      const counts = { sent: 0, fromJournal: 0 };
+      // The first failure that is not the handler's own: it decides the retry, whatever the handler made of it.
+      let transient: unknown;
+
+      const send = async (call: OctokitCall): Promise<OctokitAnswer> => {
+        const method = call.method.toUpperCase();
+        const mutation = !READS.has(method);
+        const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+        const digest = journal.requestDigest({ method, url: call.url, body });
+        const occurrence = seen.get(digest) ?? 0;
+        seen.set(digest, occurrence + 1);
+        const request: journal.JournalRequest = { method, url: call.url, body, occurrence };
+        try {
+          if (mutation) {
+            const done = await journal.lookUp(store.db, scope, request);
+            if (done) {
+              counts.fromJournal++;
+              log.info(
+                { method, route: call.route },
+                'answered from the journal: this request was completed by an earlier attempt',
+              );
+              return { ...done, url: call.url };
+            }
+          }
+          if (!installation) {
+            throw ApplicationFailure.nonRetryable(
+              `${ref.key} names no installation and hookflow has no GITHUB_TOKEN: there is no one to call GitHub as`,
+              FAILURE.notConfigured,
+            );
+          }
+          const res = await github().request({
+            method,
+            url: call.url,
+            route: call.route,
+            installation,
+            requestId: ref.deliveryId,
+            body: call.body,
+            ...(call.accept ? { accept: call.accept } : {}),
+            conditional: !mutation,
+            createsContent: method === 'POST' && CREATES_CONTENT.test(call.route),
+          });
+          counts.sent++;
+          const answer: OctokitAnswer = {
+            status: res.status,
+            url: res.url,
+            data: res.data,
+            link: res.next ? `<${res.next}>; rel="next"` : undefined,
+            contentType: res.contentType,
+          };
+          if (mutation) await journal.record(store.db, scope, request, answer);
+          return answer;
+        } catch (err) {
+          if (err instanceof ApiError && REFUSALS.has(err.kind)) {
+            throw refusal(call, err.details.status ?? 400, err.details.providerMessage ?? err.message);
+          }
+          transient ??= err;
+          throw err;
+        }
+      };
+
+      const octokit = await createOctokit(deps.githubApiUrl, send);
+      const context = createContext({
+        deliveryId: ref.deliveryId,
+        deliveryKey: ref.key,
+        event: ref.event,
+        payload,
+        log,
+        octokit,
+      });
+      // A handler may run for minutes: heartbeats tell Temporal its worker is alive (and carry the 5xx count).
+      const heartbeats = setInterval(
+        () => beat({}),
+        Math.max(100, Math.floor(info.heartbeatTimeoutMs ? info.heartbeatTimeoutMs / 3 : 10_000)),
+      );
+      try {
+        await registration.handler(context);
+      } catch (err) {
+        if (transient !== undefined) throw toTemporalFailure(transient, policy);
+        log.error({ err }, 'handler failed');
+        await tellErrorHandlers(deps.app, err, id, ref, payload, log);
+        const message = err instanceof Error ? err.message : String(err);
+        throw ApplicationFailure.create({
+          type: FAILURE.handlerFailed,
+          message: `handler ${id} failed: ${message}`,
+          nonRetryable: true,
+          ...(err instanceof Error ? { cause: err } : {}),
+        });
+      } finally {
+        clearInterval(heartbeats);
+      }
+      const journaled = counts.fromJournal > 0 ? `, ${counts.fromJournal} answered from the journal` : '';
+      return `handler ${id}: done (${counts.sent} requests${journaled})`;
+    },
+  };
+}
+
+/** `app.onError` handlers hear of every handler failure, as in Probot; their own failures are only logged. */
+async function tellErrorHandlers(
+  app: LoadedApp,
+  err: unknown,
+  id: string,
+  ref: DeliveryRef,
+  payload: unknown,
+  log: ActivityDeps['logger'],
+): Promise<void> {
+  if (app.app.errorHandlers.length === 0) return;
+  const error = (err instanceof Error ? err : new Error(String(err))) as HandlerError;
+  error.event = { id: ref.deliveryId, name: ref.event, payload };
+  error.handler = id;
+  for (const onError of app.app.errorHandlers) {
+    try {
+      await onError(error);
+    } catch (inner) {
+      log.error({ err: inner }, 'an app.onError handler failed');
+    }
+  }
+}

@@ -1,0 +1,115 @@
+// Loads a user's app: a module (CommonJS or ESM, .js or .ts) or a package folder whose export is the
+// app function `(app) => { app.on(…) }`, as `probot run` takes it. Every way it can be wrong — not
+// found, not loadable, not a function, an unknown event, a handler that is not a function, no
+// handler at all — stops the start with an AppLoadError that names the file and the problem.
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Logger } from '../lib/logger';
+import { App, appFunctionOptions, describe, matching, type AppFunction, type Registration } from './app';
+
+export class AppLoadError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AppLoadError';
+  }
+}
+
+/** An app, loaded and registered: what the worker runs and the server routes by. */
+export interface LoadedApp {
+  /** The module as given, for messages. */
+  file: string;
+  app: App;
+  /** The handlers for an event with its action, in registration order. */
+  handlersFor(event: string, action: string | null): Registration[];
+  /** Whether any handler takes the event (what the front door routes by). */
+  handles(event: string, action: string | null): boolean;
+  handler(id: string): Registration | undefined;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a real import() in the CommonJS build (app/octokit.ts says why)
+const importModule = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
+
+/** The module's path: a file, or a package folder's entry. */
+function resolveModule(file: string): string {
+  const absolute = path.resolve(file);
+  if (!existsSync(absolute)) {
+    throw new AppLoadError(
+      `cannot load the app ${file}: no such file or folder (give a .js, .cjs, .mjs or .ts file, or a package folder)`,
+    );
+  }
+  try {
+    return statSync(absolute).isDirectory() ? require.resolve(absolute) : absolute;
+  } catch (err) {
+    throw new AppLoadError(
+      `cannot load the app ${file}: the folder has no entry point Node can find (package.json "main" or index.js): ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
+async function importApp(file: string, resolved: string): Promise<unknown> {
+  try {
+    // require() first: it takes CommonJS, TypeScript (through tsx) and ES modules without top-level await.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(resolved) as unknown;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    // An ES module with top-level await, or one Node will not require(): import() takes it.
+    if (code === 'ERR_REQUIRE_ASYNC_MODULE' || code === 'ERR_REQUIRE_ESM') {
+      try {
+        return await importModule(pathToFileURL(resolved).href);
+      } catch (importErr) {
+        throw new AppLoadError(`cannot load the app ${file}: ${(importErr as Error).message}`, {
+          cause: importErr,
+        });
+      }
+    }
+    throw new AppLoadError(`cannot load the app ${file}: ${String((err as Error)?.message ?? err)}`, {
+      cause: err,
+    });
+  }
+}
+
+/** The app function among a module's exports: `module.exports`, `export default`, or a transpiled default. */
+function appFunction(file: string, exported: unknown): AppFunction {
+  let value = exported;
+  for (let i = 0; i < 2 && typeof value !== 'function'; i++) {
+    if (value === null || typeof value !== 'object' || !('default' in value)) break;
+    value = value.default;
+  }
+  if (typeof value === 'function') return value as AppFunction;
+  const keys = value !== null && typeof value === 'object' ? Object.keys(value) : [];
+  throw new AppLoadError(
+    `the app ${file} exports ${describe(value)}${keys.length ? ` (${keys.join(', ')})` : ''}, not an app function: export one, as module.exports = (app) => { app.on(…) } or export default (app) => { … }`,
+  );
+}
+
+export async function loadApp(file: string, logger: Logger): Promise<LoadedApp> {
+  const resolved = resolveModule(file);
+  const fn = appFunction(file, await importApp(file, resolved));
+  const { validateEventName } = (await importModule(
+    '@octokit/webhooks',
+  )) as typeof import('@octokit/webhooks');
+  const app = new App(logger.child({ app: path.basename(file) }), validateEventName);
+  try {
+    await fn(app, appFunctionOptions());
+  } catch (err) {
+    throw new AppLoadError(`the app ${file} failed to start: ${(err as Error)?.message ?? String(err)}`, {
+      cause: err,
+    });
+  }
+  if (app.registrations.length === 0) {
+    throw new AppLoadError(
+      `the app ${file} registers no handler: call app.on('<event>', handler) or app.onAny(handler) in its app function`,
+    );
+  }
+  const byId = new Map(app.registrations.map((r) => [r.id, r]));
+  return {
+    file,
+    app,
+    handlersFor: (event, action) => matching(app.registrations, event, action),
+    handles: (event, action) => matching(app.registrations, event, action).length > 0,
+    handler: (id) => byId.get(id),
+  };
+}

@@ -1,0 +1,44 @@
+// The user's handlers for a delivery (app/README.md): named once by the worker's app (a local
+// activity, so the plan is in the history and a replay runs the same handlers), then each run as
+// its own activity, side by side as Probot runs them. One handler's failure neither stops nor
+// repeats another: all of them settle, then the delivery fails if any failed.
+import { ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { DeliveryRef } from '../lib/contracts/delivery-ref';
+import { FAILURE } from '../lib/contracts/failure-types';
+import { handlerActivityOptions, PLAN_HANDLERS_ACTIVITY } from './activity-options';
+import { withRateLimitWaits } from './with-rate-limit-waits';
+
+const { planHandlers } = proxyLocalActivities<Activities>(PLAN_HANDLERS_ACTIVITY);
+
+/** The patch that added users' handlers to the built-in delivery workflows. */
+export const APP_HANDLERS_PATCH = 'app-handlers';
+
+/** Runs the app's handlers for `ref`; the summary of each, or '' when the app has none for it. */
+export async function runAppHandlers(ref: DeliveryRef): Promise<string> {
+  const plan = await planHandlers(ref);
+  if (plan.handlers.length === 0) return '';
+  const options = handlerActivityOptions(plan.timeoutMs, plan.heartbeatMs);
+  const { runHandler } = proxyActivities<Activities>(options);
+  const results = await Promise.allSettled(
+    plan.handlers.map((id) =>
+      withRateLimitWaits(() =>
+        runHandler.executeWithOptions({ ...options, summary: `handler ${id}` }, [ref, id]),
+      ),
+    ),
+  );
+  const failed = results.flatMap((r) => (r.status === 'rejected' ? [messageOf(r.reason)] : []));
+  if (failed.length > 0) {
+    throw ApplicationFailure.nonRetryable(
+      `${failed.length} of ${results.length} handlers failed: ${failed.join('; ')}`,
+      FAILURE.handlerFailed,
+    );
+  }
+  return results.map((r) => (r.status === 'fulfilled' ? r.value : '')).join('; ');
+}
+
+function messageOf(err: unknown): string {
+  const cause = (err as { cause?: unknown }).cause;
+  const inner = cause instanceof Error ? cause : err;
+  return inner instanceof Error ? inner.message : String(inner);
+}
