@@ -27,6 +27,9 @@ export default tseslint.config(
       'eslint.config.mjs',
       'bin/**',
       'dist/**',
+      // Published apps, vendored unmodified: their own style, not ours.
+      'test/fixtures/probot-apps/**',
+      'index.cjs',
     ],
   },
   js.configs.recommended,
