@@ -5,6 +5,7 @@ import { ConfigError } from '../lib/config';
 import { deliveriesCommand } from './commands/deliveries';
 import { reconcileCommand } from './commands/reconcile';
 import { replayCommand } from './commands/replay';
+import { runCommand } from './commands/run';
 import { syncCommand } from './commands/sync';
 import { CliError } from './connect';
 
@@ -23,6 +24,7 @@ function program(): Command {
   deliveriesCommand(p);
   replayCommand(p);
   reconcileCommand(p);
+  runCommand(p);
   // Every sub-command reports its errors the same way.
   for (const c of p.commands) {
     c.exitOverride();

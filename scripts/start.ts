@@ -6,7 +6,7 @@ import path from 'node:path';
 import { loadApp } from '../app/load-app';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { runMain } from '../lib/main';
+import { runMain, type Defer } from '../lib/main';
 import { openStore } from '../lib/storage';
 import { WORKER_POOL_SIZE } from '../worker/create-worker';
 import { findTemporalCli } from '../lib/temporal/cli';
@@ -17,8 +17,9 @@ import { startProcessTelemetry } from '../lib/telemetry/process';
 import { serve } from '../server/serve';
 import { runWorker } from '../worker/run-worker';
 
-runMain(async (defer) => {
-  const config = loadConfig(process.env, 'all');
+/** Starts everything in this process; `hookflow run <app>` calls it too. */
+export async function startEmbedded(defer: Defer, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const config = loadConfig(env, 'all');
   const logger = createLogger(config.logLevel, 'hookflow', logDestination(config.logFormat));
   // One process, one set of metrics: the server's /metrics shows the worker's and the Temporal SDK's too.
   const { metrics, tracing } = await startProcessTelemetry(config, 'hookflow', defer, { logger });
@@ -67,4 +68,6 @@ runMain(async (defer) => {
   say(`  Temporal UI:  ${devServer?.uiUrl ?? `(the UI of the cluster at ${address})`}`);
   say(`  Health:       ${server.url}/healthz  ${server.url}/readyz`);
   say('Press Ctrl-C to stop.');
-});
+}
+
+if (require.main === module) runMain((defer) => startEmbedded(defer));

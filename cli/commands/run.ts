@@ -1,0 +1,26 @@
+// `hookflow run <app>`: hookflow on its embedded default (as `npm start`) with a user's app loaded —
+// a module or package folder exporting `(app) => { app.on(…) }`, a Probot app included. The same as
+// HOOKFLOW_APP=<app> npm start; the split deployment sets HOOKFLOW_APP on the server and the workers.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { runMain } from '../../lib/main';
+import { startEmbedded } from '../../scripts/start';
+
+export function runCommand(program: Command): void {
+  program
+    .command('run')
+    .description("start hookflow (embedded default, as `npm start`) with an app's handlers loaded")
+    .argument(
+      '<app>',
+      'the app: a .js/.cjs/.mjs/.ts module or a package folder (a Probot app runs unmodified)',
+    )
+    .addHelpText(
+      'after',
+      '\nConfiguration comes from the environment as for `npm start` (WEBHOOK_SECRET, APP_ID, PRIVATE_KEY, …).',
+    )
+    .action(async (app: string) => {
+      const env = { ...process.env, HOOKFLOW_APP: path.resolve(app) };
+      // Runs until a signal stops it; runMain exits the process then (or when the start fails).
+      await new Promise<never>(() => runMain((defer) => startEmbedded(defer, env)));
+    });
+}
