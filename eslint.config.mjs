@@ -29,6 +29,10 @@ export default tseslint.config(
       'dist/**',
       // Published apps, vendored unmodified: their own style, not ours.
       'test/fixtures/probot-apps/**',
+      // Apps in plain JavaScript, as users write them: outside the typed project typed lint reads.
+      'test/fixtures/apps/unit/**/*.{js,mjs}',
+      // Apps that are wrong on purpose (syntax errors, misused API) for test/unit/load-app.test.ts.
+      'test/fixtures/apps/bad/**',
       'index.cjs',
     ],
   },

@@ -3,6 +3,7 @@
 // found, not loadable, not a function, an unknown event, a handler that is not a function, no
 // handler at all — stops the start with an AppLoadError that names the file and the problem.
 import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from '../lib/logger';
@@ -50,9 +51,10 @@ function resolveModule(file: string): string {
 
 async function importApp(file: string, resolved: string): Promise<unknown> {
   try {
-    // require() first: it takes CommonJS, TypeScript (through tsx) and ES modules without top-level await.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(resolved) as unknown;
+    // require() first: it takes CommonJS, TypeScript (through tsx) and ES modules without top-level
+    // await. A require of the module's own, so the file named is the file loaded: required from a
+    // .ts file, tsx would take a neighbouring x.ts for x.js.
+    return createRequire(resolved)(resolved) as unknown;
   } catch (err) {
     const code = (err as { code?: string }).code;
     // An ES module with top-level await, or one Node will not require(): import() takes it.
@@ -80,8 +82,14 @@ function appFunction(file: string, exported: unknown): AppFunction {
   }
   if (typeof value === 'function') return value as AppFunction;
   const keys = value !== null && typeof value === 'object' ? Object.keys(value) : [];
+  const what =
+    keys.length > 0
+      ? `${describe(value)} (${keys.join(', ')})`
+      : describe(value) === 'an object'
+        ? 'nothing (an empty object)'
+        : describe(value);
   throw new AppLoadError(
-    `the app ${file} exports ${describe(value)}${keys.length ? ` (${keys.join(', ')})` : ''}, not an app function: export one, as module.exports = (app) => { app.on(…) } or export default (app) => { … }`,
+    `the app ${file} exports ${what}, not an app function: export one, as module.exports = (app) => { app.on(…) } or export default (app) => { … }`,
   );
 }
 

@@ -35,6 +35,8 @@ export async function startTracedHookflow(o: {
   env?: Record<string, string>;
   logger?: Logger;
   repo: [fullName: string, shape: RepoShape];
+  /** A user's app module, as HOOKFLOW_APP. */
+  app?: string;
 }): Promise<TracedHookflow> {
   const { tracing, exporter } = memoryTracing();
   const fake = await startFake(o.fake);
@@ -42,6 +44,7 @@ export async function startTracedHookflow(o: {
     tracing,
     env: apiEnv(fake, o.env),
     ...(o.logger ? { logger: o.logger } : {}),
+    ...(o.app ? { app: o.app } : {}),
   });
   await installRepo(h, fake, ...o.repo);
   return {
