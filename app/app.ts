@@ -89,24 +89,27 @@ export class App {
 
 export type AppFunction = (app: App, options: AppFunctionOptions) => unknown;
 
-/** The second argument Probot passes to an app function. */
+/**
+ * The second argument Probot passes to an app function. `getRouter` is left undefined, as Probot
+ * leaves it when it runs without its own server (createNodeMiddleware): apps check for it.
+ */
 export interface AppFunctionOptions {
   cwd: string;
-  getRouter(): never;
+  getRouter?: undefined;
   addHandler(): never;
 }
 
 export function appFunctionOptions(): AppFunctionOptions {
   return {
     cwd: process.cwd(),
-    getRouter: () => {
-      throw new Error(noServer('getRouter()'));
-    },
     addHandler: () => {
       throw new Error(noServer('addHandler()'));
     },
   };
 }
+
+/** The message when an app calls getRouter() all the same (it then fails with a TypeError). */
+export const NO_ROUTER = () => noServer('getRouter()');
 
 const noServer = (what: string) =>
   `${what} is not available on hookflow: hookflow's own server receives the webhooks and has no routes for apps; serve other HTTP routes from a server of your own`;

@@ -44,7 +44,8 @@ export interface Context<E extends EmitterWebhookEventName = EmitterWebhookEvent
   ): { owner: string; repo: string; pull_number: number } & T;
   /**
    * The repository's `.github/<fileName>` (YAML or JSON) merged over `defaultConfig`, following
-   * `_extends`, with the organisation's `.github` repository as fallback; null when there is no such file.
+   * `_extends`, with the organisation's `.github` repository as fallback; null when there is no
+   * such file and no default.
    */
   config<T extends object>(
     fileName: string,
@@ -100,7 +101,8 @@ export function createContext(input: ContextInput): Context {
           merge.all([defaultConfig ?? {}, ...configs], deepMergeOptions) as Record<string, unknown>,
       });
       const { config, files } = await input.octokit.config.get(params);
-      if (files.every((file) => file.config === null)) return null;
+      // As Probot: null only when there is no file and no default to fall back on.
+      if (!defaultConfig && files.every((file) => file.config === null)) return null;
       return config as T;
     },
   };

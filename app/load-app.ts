@@ -7,7 +7,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from '../lib/logger';
-import { App, appFunctionOptions, describe, matching, type AppFunction, type Registration } from './app';
+import {
+  App,
+  appFunctionOptions,
+  describe,
+  matching,
+  NO_ROUTER,
+  type AppFunction,
+  type Registration,
+} from './app';
 
 export class AppLoadError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -103,9 +111,9 @@ export async function loadApp(file: string, logger: Logger): Promise<LoadedApp> 
   try {
     await fn(app, appFunctionOptions());
   } catch (err) {
-    throw new AppLoadError(`the app ${file} failed to start: ${(err as Error)?.message ?? String(err)}`, {
-      cause: err,
-    });
+    const message = (err as Error)?.message ?? String(err);
+    const why = /getRouter is not a function/.test(message) ? `${message}: ${NO_ROUTER()}` : message;
+    throw new AppLoadError(`the app ${file} failed to start: ${why}`, { cause: err });
   }
   if (app.registrations.length === 0) {
     throw new AppLoadError(

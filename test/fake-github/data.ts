@@ -1,5 +1,6 @@
 // The fake provider's repositories: issues, pull requests and comments shaped like GitHub's REST
-// answers (the fields hookflow reads, plus enough noise to be realistic).
+// answers (the fields hookflow reads, plus enough noise to be realistic), and what apps read besides:
+// files, commits, the paths a pull request changes. Those start empty; a test fills them in.
 
 export interface FakeIssue {
   id: number;
@@ -25,6 +26,14 @@ interface FakeComment {
   updated_at: string;
 }
 
+/** A commit on the default branch: `author` is the GitHub login it is attributed to. */
+export interface FakeCommit {
+  sha: string;
+  author: string;
+  message: string;
+  date: string;
+}
+
 export interface FakeRepo {
   id: number;
   fullName: string;
@@ -32,6 +41,12 @@ export interface FakeRepo {
   issues: FakeIssue[];
   pulls: FakeIssue[];
   comments: FakeComment[];
+  /** The default branch's files by path, as the contents API serves them. */
+  files: Map<string, string>;
+  /** The default branch's history, newest first. */
+  commits: FakeCommit[];
+  /** The paths each pull request changes, by its number. */
+  pullFiles: Map<number, string[]>;
 }
 
 export interface RepoShape {
@@ -91,5 +106,15 @@ export function makeRepo(fullName: string, shape: RepoShape): FakeRepo {
       body: `Change ${number}`,
     });
   }
-  return { id: shape.id, fullName, installation: shape.installation, issues, pulls, comments };
+  return {
+    id: shape.id,
+    fullName,
+    installation: shape.installation,
+    issues,
+    pulls,
+    comments,
+    files: new Map(),
+    commits: [],
+    pullFiles: new Map(),
+  };
 }

@@ -2,12 +2,15 @@
 // of) a primary limit with a short window, the secondary rules (concurrent requests of one
 // credential, mutation spacing, content creation pace), answers with ETags and opaque Link cursors,
 // redirects renamed repositories with a 301, and plays scripted failures (5xx bursts, Retry-After,
-// connection resets). It records every request so tests can assert on overlaps and spacing.
+// connection resets). Besides what hookflow syncs it serves what apps read: files (raw or as JSON),
+// commits by author, a pull request and its files. It records every request so tests can assert on
+// overlaps and spacing.
 import { createHash, createVerify, randomBytes } from 'node:crypto';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { REQUEST_ID_HEADER } from '../../activities/github/transport';
-import { makeRepo, type FakeIssue, type FakeRepo, type RepoShape } from './data';
+import { makeRepo, type FakeCommit, type FakeIssue, type FakeRepo, type RepoShape } from './data';
 import {
   createHookDeliveries,
   type DeliveriesListing,
@@ -77,6 +80,8 @@ interface Reply {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** An answer that is not JSON (a file's raw text), sent as it is. */
+  text?: string;
   counted?: boolean;
 }
 
@@ -88,6 +93,8 @@ export interface FakeGitHub {
   /** Every installation token handed out, for tests that look for them where they must not be. */
   issuedTokens: string[];
   addRepo(fullName: string, shape: RepoShape): FakeRepo;
+  /** A repository added before, to give it files, commits or a pull request's changed paths. */
+  repo(fullName: string): FakeRepo;
   rename(from: string, to: string): void;
   script(s: Scripted): void;
   /** Every issued installation token stops working (as after a key rotation). */
@@ -96,6 +103,8 @@ export interface FakeGitHub {
   refuseTokens(status: number | undefined): void;
   /** The issue as GitHub's API and webhooks show it. */
   issueJson(fullName: string, number: number): Record<string, unknown>;
+  /** The pull request as GitHub's API (`GET /pulls/{n}`) and webhooks show it. */
+  pullJson(fullName: string, number: number): Record<string, unknown>;
   /** A webhook that sends signed deliveries to `url`, with its delivery log and deliveries API. */
   addHook(place: HookPlace, c: { id: string; url: string; secret: string }): FakeHook;
   /** Resolves when every redelivery asked for through the API so far has been attempted. */
@@ -209,6 +218,22 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
     url: `${base}/repos/${r.fullName}/pulls/${p.number}`,
     body: p.body,
   });
+  // One pull request carries more than the listing shows of it.
+  const pullDetailJson = (r: FakeRepo, p: FakeIssue) => ({
+    ...pullJson(r, p),
+    html_url: `https://github.example/${r.fullName}/pull/${p.number}`,
+    head: { ref: `feature-${p.number}`, sha: createHash('sha1').update(`${r.id}:${p.number}`).digest('hex') },
+    labels: p.labels,
+    merged: false,
+    merge_commit_sha: null,
+    changed_files: r.pullFiles.get(p.number)?.length ?? 0,
+  });
+  const commitJson = (r: FakeRepo, c: FakeCommit) => ({
+    sha: c.sha,
+    url: `${base}/repos/${r.fullName}/commits/${c.sha}`,
+    commit: { message: c.message, author: { name: c.author, date: c.date } },
+    author: { login: c.author, type: 'User' },
+  });
 
   function page(listing: string, items: unknown[], url: URL): Reply {
     const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
@@ -234,9 +259,16 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
     return items;
   };
 
-  function repoRoute(r: FakeRepo, rest: string, method: string, url: URL, body: unknown): Reply | undefined {
+  function repoRoute(
+    r: FakeRepo,
+    rest: string,
+    method: string,
+    url: URL,
+    body: unknown,
+    accept: string | undefined,
+  ): Reply | undefined {
     if (method === 'GET' && rest === '/issues') {
-      const items = listing(`${r.id}:issues`, () => {
+      const all = listing(`${r.id}:issues`, () => {
         const pulls = new Set(r.pulls);
         return [...r.issues, ...r.pulls]
           .sort((a, b) => b.number - a.number)
@@ -246,7 +278,58 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
               : issueJson(r, i),
           );
       });
-      return page(`${r.id}:issues:${url.searchParams.get('state')}`, items, url);
+      // Newest first unless asked otherwise; `creator` narrows to one author's, as GitHub's does.
+      const creator = url.searchParams.get('creator');
+      const ascending = url.searchParams.get('direction') === 'asc';
+      let items = creator ? all.filter((i) => (i as FakeIssue).user.login === creator) : all;
+      if (ascending) items = [...items].reverse();
+      const narrowed = creator || ascending ? `:${creator}:asc=${ascending}` : '';
+      return page(`${r.id}:issues:${url.searchParams.get('state')}${narrowed}`, items, url);
+    }
+    if (method === 'GET' && rest === '/commits') {
+      const author = url.searchParams.get('author');
+      const commits = author ? r.commits.filter((c) => c.author === author) : r.commits;
+      return page(
+        `${r.id}:commits:${author}`,
+        commits.map((c) => commitJson(r, c)),
+        url,
+      );
+    }
+    const file = /^\/contents\/(.+)$/.exec(rest);
+    if (method === 'GET' && file) {
+      // Octokit sends the path's slashes encoded (`.github%2Fconfig.yml`); GitHub takes either.
+      const filePath = decodeURIComponent(file[1]);
+      const text = r.files.get(filePath);
+      if (text === undefined) return { status: 404, body: { message: 'Not Found' } };
+      if (accept && /\.raw\b/.test(accept))
+        return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, text };
+      return {
+        status: 200,
+        body: {
+          type: 'file',
+          encoding: 'base64',
+          size: Buffer.byteLength(text),
+          name: path.posix.basename(filePath),
+          path: filePath,
+          content: Buffer.from(text).toString('base64'),
+          sha: createHash('sha1').update(text).digest('hex'),
+        },
+      };
+    }
+    const pull = /^\/pulls\/(\d+)(\/files)?$/.exec(rest);
+    if (method === 'GET' && pull) {
+      const p = r.pulls.find((x) => x.number === Number(pull[1]));
+      if (!p) return { status: 404, body: { message: 'Not Found' } };
+      if (!pull[2]) return { status: 200, body: pullDetailJson(r, p) };
+      const files = (r.pullFiles.get(p.number) ?? []).map((filename) => ({
+        sha: createHash('sha1').update(filename).digest('hex'),
+        filename,
+        status: 'modified',
+        additions: 1,
+        deletions: 0,
+        changes: 1,
+      }));
+      return page(`${r.id}:pull-files:${p.number}`, files, url);
     }
     if (method === 'GET' && rest === '/pulls') {
       const items = listing(`${r.id}:pulls`, () =>
@@ -276,7 +359,8 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
     if (method === 'GET' && rest === '/installation')
       return { status: 200, body: { id: Number(r.installation) } };
     const m = /^\/issues\/(\d+)\/(labels|comments)$/.exec(rest);
-    const issue = m ? r.issues.find((i) => i.number === Number(m[1])) : undefined;
+    // A pull request is an issue too: its labels and comments are the issue's.
+    const issue = m ? [...r.issues, ...r.pulls].find((i) => i.number === Number(m[1])) : undefined;
     if (m && !issue) return { status: 404, body: { message: 'Not Found' } };
     if (m && issue && method === 'GET' && m[2] === 'comments') {
       return page(
@@ -371,7 +455,12 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
     if (!who.jwt && who.credential !== `installation:${repo.installation}` && !o.staticTokens) {
       return { status: 404, body: { message: 'Not Found' } };
     }
-    return repoRoute(repo, m[2] ?? '', method, url, body) ?? { status: 404, body: { message: 'Not Found' } };
+    return (
+      repoRoute(repo, m[2] ?? '', method, url, body, req.headers.accept) ?? {
+        status: 404,
+        body: { message: 'Not Found' },
+      }
+    );
   }
 
   const server = http.createServer((req, res) => {
@@ -464,7 +553,7 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
           }
           const counted = reply.counted !== false && credential !== undefined && credential !== 'app';
           let headers: Record<string, string> = { 'content-type': 'application/json', ...reply.headers };
-          let text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+          let text = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
           if (counted && credential) {
             const etag = `W/"${createHash('sha1').update(text).digest('hex')}"`;
             const notModified =
@@ -521,6 +610,17 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
       const i = r?.issues.find((x) => x.number === number);
       if (!r || !i) throw new Error(`no issue ${fullName}#${number}`);
       return issueJson(r, i);
+    },
+    repo(fullName) {
+      const r = repos.get(fullName.toLowerCase());
+      if (!r) throw new Error(`no repository ${fullName}`);
+      return r;
+    },
+    pullJson(fullName, number) {
+      const r = repos.get(fullName.toLowerCase());
+      const p = r?.pulls.find((x) => x.number === number);
+      if (!r || !p) throw new Error(`no pull request ${fullName}#${number}`);
+      return pullDetailJson(r, p);
     },
     script: (s) => scripts.push({ ...s }),
     revokeTokens: () => tokens.clear(),

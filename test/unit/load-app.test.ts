@@ -128,6 +128,14 @@ describe('loadApp: an app function that fails', () => {
     );
   });
 
+  test('getRouter is absent, as under Probot without its server: an app that checks for it loads', async () => {
+    const loaded = await loadApp(good('checks-router.js'), logger);
+    assert.deepEqual(
+      loaded.app.registrations.map((r) => r.id),
+      ['issues.opened#1'],
+    );
+  });
+
   test('app.route() names the alternative', async () => {
     await assertLoadError(
       bad('route.js'),
