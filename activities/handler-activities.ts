@@ -6,7 +6,7 @@
 import { ApplicationFailure, Context as ActivityContext } from '@temporalio/activity';
 import { createContext } from '../app/context';
 import type { LoadedApp } from '../app/load-app';
-import { createOctokit, refusal, type OctokitAnswer, type OctokitCall } from '../app/octokit';
+import { createOctokit, createsContent, refusal, type OctokitAnswer, type OctokitCall } from '../app/octokit';
 import type { HandlerError } from '../app/app';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { FAILURE } from '../lib/contracts/failure-types';
@@ -21,6 +21,8 @@ import { toTemporalFailure } from './to-temporal-failure';
 /** What the workflow runs for a delivery, and how long each handler may take. */
 export interface HandlerPlan {
   handlers: string[];
+  /** The app's workflows to run as children (absent in plans recorded before apps had workflows). */
+  workflows?: { id: string; workflowType: string }[];
   timeoutMs: number;
   heartbeatMs: number;
 }
@@ -28,9 +30,6 @@ export interface HandlerPlan {
 /** API answers that are the handler's to deal with (Octokit raises them as RequestError); the rest are retried. */
 const REFUSALS = new Set(['validation', 'not-found', 'client', 'unauthorized', 'forbidden']);
 const READS = new Set(['GET', 'HEAD']);
-
-/** Requests that create content people are notified of: paced further by the client. */
-const CREATES_CONTENT = /\/(comments|issues|reviews|discussions|replies)$/;
 
 export function createHandlerActivities(
   deps: Pick<ActivityDeps, 'store' | 'api' | 'github' | 'logger' | 'githubApiUrl' | 'app' | 'appConfig'>,
@@ -52,9 +51,12 @@ export function createHandlerActivities(
     // Local and quick; async because activities return promises.
     // eslint-disable-next-line @typescript-eslint/require-await
     async planHandlers(ref: DeliveryRef): Promise<HandlerPlan> {
-      const handlers = deps.app?.handlersFor(ref.event, ref.action).map((r) => r.id) ?? [];
+      const matched = deps.app?.handlersFor(ref.event, ref.action) ?? [];
       return {
-        handlers,
+        handlers: matched.flatMap((r) => (r.kind === 'handler' ? [r.id] : [])),
+        workflows: matched.flatMap((r) =>
+          r.kind === 'workflow' ? [{ id: r.id, workflowType: r.workflowType }] : [],
+        ),
         timeoutMs: deps.appConfig?.handlerTimeoutMs ?? 600_000,
         heartbeatMs: deps.appConfig?.handlerHeartbeatMs ?? 30_000,
       };
@@ -112,7 +114,7 @@ export function createHandlerActivities(
             body: call.body,
             ...(call.accept ? { accept: call.accept } : {}),
             conditional: !mutation,
-            createsContent: method === 'POST' && CREATES_CONTENT.test(call.route),
+            createsContent: createsContent(method, call.route),
           });
           counts.sent++;
           const answer: OctokitAnswer = {

@@ -3,6 +3,7 @@
 // of their own. The keys of the returned object are the activity names that workflow histories
 // record: renaming one breaks the replay of every history that scheduled it.
 import type { ActivityDeps } from './activity-deps';
+import { createAppApiActivities } from './app-api-activities';
 import { createDeliveryActivities } from './delivery-activities';
 import { createHandlerActivities } from './handler-activities';
 import { createInstallationActivities } from './installation-activities';
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReplayJobActivities(deps),
     ...createReconcileActivities(deps),
     ...createHandlerActivities(deps),
+    ...createAppApiActivities(deps),
   };
 }
 

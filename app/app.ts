@@ -18,18 +18,25 @@ export interface HandlerError extends Error {
   handler: string;
 }
 
-/** One `app.on` (or `app.onAny`) call: the events it names, and its handler. */
-export interface Registration {
-  /** Stable within an app: `issues.opened#1` is the first handler registered for exactly `issues.opened`. */
+/** One `app.on` / `app.onAny` call (a handler) or `app.runWorkflow` call (a workflow of the app's). */
+export type Registration = {
+  /** Stable within an app: `issues.opened#1` is the first registered for exactly `issues.opened`. */
   id: string;
   events: readonly string[] | 'any';
-  handler: Handler;
+} & ({ kind: 'handler'; handler: Handler } | { kind: 'workflow'; workflowType: string });
+
+/** The app's own Temporal workflows (app/README.md): their module, and its own activities. */
+export interface AppWorkflows {
+  /** As given to `app.workflows`: absolute, or relative to the app's file. */
+  module: string;
+  activities: Record<string, (...args: never[]) => unknown>;
 }
 
 /** Probot's app API, as hookflow offers it (see app/README.md for what differs). */
 export class App {
   readonly registrations: Registration[] = [];
   readonly errorHandlers: ErrorHandler[] = [];
+  workflowModule: AppWorkflows | undefined;
 
   /**
    * `validateEventName` is @octokit/webhooks' own check (what Probot's `app.on` runs), handed in
@@ -45,14 +52,53 @@ export class App {
   /** Several events: the payload is typed as any event's (check `context.name` and the action). */
   on(events: EmitterWebhookEventName[], handler: Handler): void;
   on(events: string | string[], handler: (context: never) => unknown): void {
-    const names = Array.isArray(events) ? events : [events];
-    if (names.length === 0) throw new TypeError('app.on([], …): name at least one event');
-    for (const name of names) this.validateEventName(name);
-    this.add(names, handler as Handler, `app.on(${names.map((n) => JSON.stringify(n)).join(', ')}, …)`);
+    const names = this.eventNames(events, 'app.on');
+    const h = handler as Handler;
+    this.add(
+      names,
+      { kind: 'handler', handler: h },
+      `app.on(${names.map((n) => JSON.stringify(n)).join(', ')}, …)`,
+      h,
+    );
   }
 
   onAny(handler: Handler): void {
-    this.add('any', handler, 'app.onAny(…)');
+    this.add('any', { kind: 'handler', handler }, 'app.onAny(…)', handler);
+  }
+
+  /**
+   * The app's Temporal workflows, for long or multi-step work: the module exporting them (bundled
+   * with hookflow's), and the app's own activities they call beside hookflow's.
+   */
+  workflows(module: string, activities: AppWorkflows['activities'] = {}): void {
+    if (typeof module !== 'string' || module.length === 0)
+      throw new TypeError(`app.workflows(…): the module is ${describe(module)}, not a path`);
+    if (this.workflowModule)
+      throw new Error('app.workflows(…) is called twice: an app has one workflows module');
+    if (activities === null || typeof activities !== 'object')
+      throw new TypeError(
+        `app.workflows(…, activities): the activities are ${describe(activities)}, not an object`,
+      );
+    for (const [name, fn] of Object.entries(activities)) {
+      if (typeof fn !== 'function')
+        throw new TypeError(
+          `app.workflows(…, activities): activity ${name} is ${describe(fn)}, not a function`,
+        );
+    }
+    this.workflowModule = { module, activities };
+  }
+
+  /** Runs the workflow `workflowType` of the app's module for each delivery of `events`, as a child of the delivery's workflow. */
+  runWorkflow(events: EmitterWebhookEventName | EmitterWebhookEventName[], workflowType: string): void {
+    const names = this.eventNames(events, 'app.runWorkflow');
+    if (typeof workflowType !== 'string' || workflowType.length === 0)
+      throw new TypeError(`app.runWorkflow(…): the workflow type is ${describe(workflowType)}, not a name`);
+    this.add(
+      names,
+      { kind: 'workflow', workflowType },
+      `app.runWorkflow(${names.join(', ')}, …)`,
+      workflowType,
+    );
   }
 
   onError(handler: ErrorHandler): void {
@@ -76,14 +122,26 @@ export class App {
     throw new Error(noServer('app.route()'));
   }
 
-  private add(events: readonly string[] | 'any', handler: Handler, call: string): void {
-    if (typeof handler !== 'function')
-      throw new TypeError(`${call}: the handler is ${describe(handler)}, not a function`);
+  private eventNames(events: string | string[], call: string): string[] {
+    const names = Array.isArray(events) ? events : [events];
+    if (names.length === 0) throw new TypeError(`${call}([], …): name at least one event`);
+    for (const name of names) this.validateEventName(name);
+    return names;
+  }
+
+  private add(
+    events: readonly string[] | 'any',
+    what: { kind: 'handler'; handler: Handler } | { kind: 'workflow'; workflowType: string },
+    call: string,
+    given: unknown,
+  ): void {
+    if (what.kind === 'handler' && typeof given !== 'function')
+      throw new TypeError(`${call}: the handler is ${describe(given)}, not a function`);
     const key = events === 'any' ? '*' : events.join(',');
     const n = this.registrations.filter(
       (r) => (r.events === 'any' ? '*' : r.events.join(',')) === key,
     ).length;
-    this.registrations.push({ id: `${key}#${n + 1}`, events, handler });
+    this.registrations.push({ id: `${key}#${n + 1}`, events, ...what });
   }
 }
 

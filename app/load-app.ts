@@ -14,8 +14,12 @@ import {
   matching,
   NO_ROUTER,
   type AppFunction,
+  type AppWorkflows,
   type Registration,
 } from './app';
+import { WORKFLOW_TYPES } from '../lib/temporal/workflow-type';
+
+type HandlerRegistration = Extract<Registration, { kind: 'handler' }>;
 
 export class AppLoadError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -33,7 +37,9 @@ export interface LoadedApp {
   handlersFor(event: string, action: string | null): Registration[];
   /** Whether any handler takes the event (what the front door routes by). */
   handles(event: string, action: string | null): boolean;
-  handler(id: string): Registration | undefined;
+  handler(id: string): HandlerRegistration | undefined;
+  /** The app's workflows module (resolved) and activities, when it has one (`app.workflows`). */
+  workflows: { path: string; activities: AppWorkflows['activities'] } | undefined;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a real import() in the CommonJS build (app/octokit.ts says why)
@@ -120,12 +126,52 @@ export async function loadApp(file: string, logger: Logger): Promise<LoadedApp> 
       `the app ${file} registers no handler: call app.on('<event>', handler) or app.onAny(handler) in its app function`,
     );
   }
-  const byId = new Map(app.registrations.map((r) => [r.id, r]));
+  const byId = new Map(app.registrations.flatMap((r) => (r.kind === 'handler' ? [[r.id, r] as const] : [])));
   return {
     file,
     app,
     handlersFor: (event, action) => matching(app.registrations, event, action),
     handles: (event, action) => matching(app.registrations, event, action).length > 0,
     handler: (id) => byId.get(id),
+    workflows: checkWorkflows(file, resolved, app),
   };
+}
+
+/**
+ * The app's workflows module, checked at start: it loads, exports every workflow the app runs, and
+ * takes no name of hookflow's own workflows (its exports are bundled beside them, by name).
+ */
+function checkWorkflows(file: string, appPath: string, app: App): LoadedApp['workflows'] {
+  const wanted = app.registrations.flatMap((r) => (r.kind === 'workflow' ? [r.workflowType] : []));
+  const given = app.workflowModule;
+  if (!given) {
+    if (wanted.length > 0)
+      throw new AppLoadError(
+        `the app ${file} runs workflow ${wanted[0]} but names no workflows module: call app.workflows(require.resolve('./workflows')) first`,
+      );
+    return undefined;
+  }
+  const modulePath = path.resolve(path.dirname(appPath), given.module);
+  let exported: Record<string, unknown>;
+  try {
+    // Loaded here only to list its exports; it runs in the worker's workflow sandbox.
+    exported = createRequire(appPath)(modulePath) as Record<string, unknown>;
+  } catch (err) {
+    throw new AppLoadError(
+      `the app ${file}: cannot load its workflows module ${given.module}: ${(err as Error)?.message ?? String(err)}`,
+      { cause: err },
+    );
+  }
+  const taken = Object.keys(exported).filter((name) => WORKFLOW_TYPES.includes(name));
+  if (taken.length > 0)
+    throw new AppLoadError(
+      `the app ${file}: its workflows module ${given.module} exports ${taken.join(', ')}, a name of hookflow's own workflows: rename it`,
+    );
+  for (const type of wanted) {
+    if (typeof exported[type] !== 'function')
+      throw new AppLoadError(
+        `the app ${file} runs workflow ${type}, but its workflows module ${given.module} exports ${type === '' ? 'no such name' : describe(exported[type])} by that name (it exports ${Object.keys(exported).join(', ') || 'nothing'})`,
+      );
+  }
+  return { path: modulePath, activities: given.activities };
 }

@@ -80,9 +80,15 @@ export async function createOctokit(baseUrl: string, send: (call: OctokitCall) =
  * The route of a request: its template, or for a URL handed out whole (a next page) its path with
  * the numbers left out, so logs and spans never carry IDs.
  */
-function routeOf(template: string): string {
-  if (!/^https?:\/\//i.test(template)) return template.replace(/^[A-Z]+ /, '');
-  return new URL(template).pathname.replace(/\/\d+(?=\/|$)/g, '/{id}');
+export function routeOf(template: string): string {
+  const route = template.replace(/^[A-Z]+ /, '');
+  if (!/^https?:\/\//i.test(route)) return route;
+  return new URL(route).pathname.replace(/\/\d+(?=\/|$)/g, '/{id}');
+}
+
+/** Requests that create content people are notified of: the client paces them further. */
+export function createsContent(method: string, route: string): boolean {
+  return method === 'POST' && /\/(comments|issues|reviews|discussions|replies)$/.test(route);
 }
 
 /** The error Octokit would raise for GitHub's refusal, so an app's `err.status === 404` checks work. */

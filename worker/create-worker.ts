@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   bundleWorkflowCode,
@@ -18,7 +19,7 @@ import {
 import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Tracing } from '../lib/telemetry/tracing';
-import type { LoadedApp } from '../app/load-app';
+import { AppLoadError, type LoadedApp } from '../app/load-app';
 import { hookflowActivityInterceptor } from './activity-interceptor';
 import { createActivities } from '../activities';
 import { githubClientFrom } from '../activities/github/from-config';
@@ -67,6 +68,8 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
  */
 export const PREBUILT_WORKFLOW_BUNDLE = path.join(__dirname, '..', 'workflow-bundle.js');
 const RUNNING_COMPILED = __filename.endsWith('.js');
+/** The node_modules folder hookflow's own packages come from. */
+const HOOKFLOW_MODULES = path.resolve(require.resolve('@temporalio/workflow/package.json'), '..', '..', '..');
 /**
  * Temporal's OpenTelemetry workflow interceptors are always in the workflow code, traced or not, so
  * every deployment runs (and replays) the same code; untraced, their spans go nowhere.
@@ -75,16 +78,46 @@ const WORKFLOW_INTERCEPTOR_MODULES = [
   require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
 ];
 
-/** The workflow code as every worker runs it (interceptors included), bundled once: the build's and the tests'. */
+/**
+ * The workflow code as every worker runs it (interceptors included), bundled once: the build's and
+ * the tests'. With a user's app that has workflows, theirs are bundled beside hookflow's.
+ */
 export async function bundleWorkflows(
   logger?: Parameters<typeof bundleWorkflowCode>[0]['logger'],
+  appWorkflowsPath?: string,
 ): Promise<string> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
-    ...(logger ? { logger } : {}),
-  });
-  return code;
+  // One entry exporting both modules' workflows (the app's names were checked not to clash).
+  const dir = appWorkflowsPath ? mkdtempSync(path.join(os.tmpdir(), 'hookflow-workflows-')) : undefined;
+  try {
+    let workflowsPath = WORKFLOWS_PATH;
+    if (dir && appWorkflowsPath) {
+      workflowsPath = path.join(dir, 'workflows.js');
+      writeFileSync(
+        workflowsPath,
+        `export * from ${JSON.stringify(WORKFLOWS_PATH)};\nexport * from ${JSON.stringify(appWorkflowsPath)};\n`,
+      );
+    }
+    const { code } = await bundleWorkflowCode({
+      workflowsPath,
+      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+      ...(logger ? { logger } : {}),
+      // The generated entry sits in a temporary folder: packages resolve from hookflow's node_modules too.
+      ...(dir
+        ? {
+            webpackConfigHook: (config) => ({
+              ...config,
+              resolve: {
+                ...config.resolve,
+                modules: [...(config.resolve?.modules ?? ['node_modules']), HOOKFLOW_MODULES],
+              },
+            }),
+          }
+        : {}),
+    });
+    return code;
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -100,15 +133,41 @@ export function workflowSinks(tracing: Tracing | undefined): InjectedSinks<OpenT
   };
 }
 
+/** hookflow's activities and the app's own, whose names must not take one of hookflow's. */
+function withAppActivities(
+  own: Record<string, unknown>,
+  app: LoadedApp | undefined,
+): Record<string, unknown> {
+  const theirs = app?.workflows?.activities ?? {};
+  const taken = Object.keys(theirs).filter((name) => Object.hasOwn(own, name));
+  if (taken.length > 0) {
+    throw new AppLoadError(
+      `the app ${app?.file}: its activities ${taken.join(', ')} take a name of hookflow's own activities: rename them`,
+    );
+  }
+  return { ...own, ...theirs };
+}
+
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
-  const bundle =
-    deps.workflowBundle ??
-    (RUNNING_COMPILED && existsSync(PREBUILT_WORKFLOW_BUNDLE)
-      ? { codePath: PREBUILT_WORKFLOW_BUNDLE }
-      : undefined);
+  const appWorkflows = deps.app?.workflows;
+  const bundle: { code: string } | { codePath: string } | undefined = appWorkflows
+    ? // No prebuilt bundle holds the app's workflows: bundled at start, with hookflow's.
+      { code: await bundleWorkflows(undefined, appWorkflows.path) }
+    : (deps.workflowBundle ??
+      (RUNNING_COMPILED && existsSync(PREBUILT_WORKFLOW_BUNDLE)
+        ? { codePath: PREBUILT_WORKFLOW_BUNDLE }
+        : undefined));
   deps.logger.info(
-    bundle ? { workflowBundle: bundle.codePath } : { workflowsPath: WORKFLOWS_PATH },
-    bundle ? 'workflow code: a prebuilt bundle' : 'workflow code: bundled at start',
+    appWorkflows
+      ? { workflowsPath: WORKFLOWS_PATH, appWorkflows: appWorkflows.path }
+      : bundle && 'codePath' in bundle
+        ? { workflowBundle: bundle.codePath }
+        : { workflowsPath: WORKFLOWS_PATH },
+    appWorkflows
+      ? "workflow code: hookflow's and the app's, bundled at start"
+      : bundle
+        ? 'workflow code: a prebuilt bundle'
+        : 'workflow code: bundled at start',
   );
   // Read from Temporal's visibility at each scrape: the truth across every worker, restarts included.
   const running = `WorkflowType = "syncRepository" AND ExecutionStatus = "Running" AND TaskQueue = "${deps.taskQueue}"`;
@@ -133,18 +192,21 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({
-      store: deps.store,
-      logger: deps.logger,
-      github: githubClientFrom(deps.config, deps.store, deps.logger, deps.metrics),
-      api: deps.config.api,
-      githubApiUrl: deps.config.githubApiUrl,
-      temporal: { client: deps.client, taskQueue: deps.taskQueue },
-      metrics: deps.metrics,
-      reconcileSources,
-      app: deps.app,
-      appConfig: deps.config.app,
-    }),
+    activities: withAppActivities(
+      createActivities({
+        store: deps.store,
+        logger: deps.logger,
+        github: githubClientFrom(deps.config, deps.store, deps.logger, deps.metrics),
+        api: deps.config.api,
+        githubApiUrl: deps.config.githubApiUrl,
+        temporal: { client: deps.client, taskQueue: deps.taskQueue },
+        metrics: deps.metrics,
+        reconcileSources,
+        app: deps.app,
+        appConfig: deps.config.app,
+      }),
+      deps.app,
+    ),
     ...(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH }),
     interceptors: {
       ...(bundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),

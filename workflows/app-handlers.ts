@@ -1,8 +1,14 @@
 // The user's handlers for a delivery (app/README.md): named once by the worker's app (a local
 // activity, so the plan is in the history and a replay runs the same handlers), then each run as
-// its own activity, side by side as Probot runs them. One handler's failure neither stops nor
-// repeats another: all of them settle, then the delivery fails if any failed.
-import { ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+// its own activity, and each of the app's workflows for the event as a child workflow, side by side
+// as Probot runs handlers. One's failure neither stops nor repeats another: all of them settle,
+// then the delivery fails if any failed.
+import {
+  ApplicationFailure,
+  executeChild,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { FAILURE } from '../lib/contracts/failure-types';
@@ -17,16 +23,26 @@ export const APP_HANDLERS_PATCH = 'app-handlers';
 /** Runs the app's handlers for `ref`; the summary of each, or '' when the app has none for it. */
 export async function runAppHandlers(ref: DeliveryRef): Promise<string> {
   const plan = await planHandlers(ref);
-  if (plan.handlers.length === 0) return '';
+  const children = plan.workflows ?? [];
+  if (plan.handlers.length === 0 && children.length === 0) return '';
   const options = handlerActivityOptions(plan.timeoutMs, plan.heartbeatMs);
   const { runHandler } = proxyActivities<Activities>(options);
-  const results = await Promise.allSettled(
-    plan.handlers.map((id) =>
+  const results = await Promise.allSettled([
+    ...plan.handlers.map((id) =>
       withRateLimitWaits(() =>
         runHandler.executeWithOptions({ ...options, summary: `handler ${id}` }, [ref, id]),
       ),
     ),
-  );
+    ...children.map(async (w) => {
+      // One child per delivery and registration; a replay of the delivery (a new run) runs it anew.
+      const result: unknown = await executeChild(w.workflowType, {
+        args: [ref],
+        workflowId: `${ref.key}/${w.id}`,
+        staticSummary: `${w.workflowType} for ${ref.event}${ref.action ? `.${ref.action}` : ''}`,
+      });
+      return `workflow ${w.workflowType}: ${typeof result === 'string' ? result : 'done'}`;
+    }),
+  ]);
   const failed = results.flatMap((r) => (r.status === 'rejected' ? [messageOf(r.reason)] : []));
   if (failed.length > 0) {
     throw ApplicationFailure.nonRetryable(

@@ -4,3 +4,22 @@
 import type * as workflows from '../../workflows';
 
 export type WorkflowType = keyof typeof workflows;
+
+/**
+ * Every workflow type, at run time (a user's app may not export workflows by these names). The
+ * compiler keeps the list whole: a workflow added to workflows/index.ts and missing here fails `tsc`.
+ */
+export const WORKFLOW_TYPES: readonly string[] = Object.keys({
+  onInstallation: true,
+  onInstallationRepositories: true,
+  onIssues: true,
+  onIssueComment: true,
+  onPullRequest: true,
+  onPush: true,
+  onProviderEvent: true,
+  onAppEvent: true,
+  syncRepository: true,
+  reconcileRepository: true,
+  replayDeliveries: true,
+  reconcileDeliveries: true,
+} satisfies Record<WorkflowType, true>);

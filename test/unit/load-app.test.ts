@@ -32,7 +32,7 @@ async function assertLoadError(file: string, ...problem: RegExp[]): Promise<AppL
 
 const ids = (loaded: LoadedApp) => loaded.app.registrations.map((r) => r.id);
 const handlersOf = (loaded: LoadedApp, event: string, action: string | null) =>
-  loaded.handlersFor(event, action).map((r) => r.handler);
+  loaded.handlersFor(event, action).map((r) => (r.kind === 'handler' ? r.handler : r.workflowType));
 
 describe('loadApp: a module that cannot load', () => {
   test('a .js file with a syntax error', async () => {
