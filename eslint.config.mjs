@@ -34,6 +34,7 @@ export default tseslint.config(
       // Apps that are wrong on purpose (syntax errors, misused API) for test/unit/load-app.test.ts.
       'test/fixtures/apps/bad/**',
       'index.cjs',
+      'testing.cjs',
     ],
   },
   js.configs.recommended,

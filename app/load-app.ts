@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from '../lib/logger';
+import { importModule, validateEventNameFn } from './import-module';
 import {
   App,
   appFunctionOptions,
@@ -41,9 +42,6 @@ export interface LoadedApp {
   /** The app's workflows module (resolved) and activities, when it has one (`app.workflows`). */
   workflows: { path: string; activities: AppWorkflows['activities'] } | undefined;
 }
-
-// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a real import() in the CommonJS build (app/octokit.ts says why)
-const importModule = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
 
 /** The module's path: a file, or a package folder's entry. */
 function resolveModule(file: string): string {
@@ -110,10 +108,7 @@ function appFunction(file: string, exported: unknown): AppFunction {
 export async function loadApp(file: string, logger: Logger): Promise<LoadedApp> {
   const resolved = resolveModule(file);
   const fn = appFunction(file, await importApp(file, resolved));
-  const { validateEventName } = (await importModule(
-    '@octokit/webhooks',
-  )) as typeof import('@octokit/webhooks');
-  const app = new App(logger.child({ app: path.basename(file) }), validateEventName);
+  const app = new App(logger.child({ app: path.basename(file) }), await validateEventNameFn());
   try {
     await fn(app, appFunctionOptions());
   } catch (err) {

@@ -9,6 +9,7 @@ import { paginateRest } from '@octokit/plugin-paginate-rest';
 import { legacyRestEndpointMethods } from '@octokit/plugin-rest-endpoint-methods';
 import { RequestError } from '@octokit/request-error';
 import type { config as configPlugin } from '@probot/octokit-plugin-config';
+import { importModule } from './import-module';
 
 /** A request as Octokit built it, for hookflow's client. */
 export interface OctokitCall {
@@ -33,11 +34,6 @@ export interface OctokitAnswer {
 
 /** The media type Octokit asks for unless told otherwise: hookflow's client asks for the same. */
 const OCTOKIT_DEFAULT_ACCEPT = 'application/vnd.github.v3+json';
-
-// The config plugin is published as an ES module only (no `require` entry); `import()` reaches it.
-// Written through Function so the CommonJS build does not turn it into a require().
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
-const importModule = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
 
 async function buildClass() {
   const { config } = (await importModule('@probot/octokit-plugin-config')) as { config: typeof configPlugin };
