@@ -8,6 +8,9 @@ import type { FakeGitHub } from './fake-github/server';
 import { apiEnv, installRepo, startFake } from './helpers/api';
 import { githubDelivery } from './helpers/deliveries';
 import { startHookflow, type Harness } from './helpers/harness';
+import { testEnv } from './helpers/env';
+import { workflowSinks } from '../worker/create-worker';
+import { Worker } from '@temporalio/worker';
 
 const APP = path.join(__dirname, 'fixtures', 'apps', 'triage.ts');
 const REPO = { id: 91, full_name: 'octo/app', name: 'app', owner: { login: 'octo' } };
@@ -101,5 +104,25 @@ describe('a plain-handler app', () => {
     );
     assert.equal(answer.status, 202);
     assert.equal(answer.body.status, 'ignored');
+  });
+
+  test("the deliveries' histories, handlers and their retries included, replay against the workers' bundle", async () => {
+    const query = `TaskQueue = "${h.taskQueue}" AND ExecutionStatus != "Running"`;
+    const results = [];
+    for await (const r of Worker.runReplayHistories(
+      {
+        workflowBundle: { codePath: testEnv.workflowBundle },
+        replayName: 'app-handlers-replay',
+        sinks: workflowSinks(undefined),
+      },
+      h.client.workflow.list({ query }).intoHistories(),
+    )) {
+      results.push(r);
+    }
+    assert.ok(results.length >= 4, `${results.length} histories replayed`);
+    assert.deepEqual(
+      results.filter((r) => r.error).map((r) => `${r.workflowId}: ${String(r.error)}`),
+      [],
+    );
   });
 });
