@@ -9,6 +9,7 @@ import { apiEnv, installRepo, startFake } from './helpers/api';
 import { githubDelivery } from './helpers/deliveries';
 import { startHookflow, type Harness } from './helpers/harness';
 import { testEnv } from './helpers/env';
+import { heardErrors } from './fixtures/apps/triage';
 import { workflowSinks } from '../worker/create-worker';
 import { Worker } from '@temporalio/worker';
 
@@ -89,6 +90,9 @@ describe('a plain-handler app', () => {
       (r) => r.method === 'POST' && r.path === '/repos/octo/app/issues/3/labels',
     );
     assert.equal(labelAttempts.length, 1, 'not retried');
+    assert.deepEqual(heardErrors, [
+      { handler: 'issues.opened#1', delivery: row.ref.deliveryId, message: 'scripted' },
+    ]);
     assert.equal(comments(3).length, 1);
   });
 
