@@ -13,6 +13,8 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY cli ./cli
 COPY scripts ./scripts
+COPY app ./app
+COPY index.ts ./
 RUN npm run build
 
 FROM node:24-bookworm-slim
@@ -21,6 +23,10 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY bin ./bin
+COPY index.cjs testing.cjs workflow.cjs load-entry.cjs ./
+# The sources an app's workflows import (`hookflow/workflow`): bundled with them when a worker starts.
+COPY workflows ./workflows
+COPY lib/contracts ./lib/contracts
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000

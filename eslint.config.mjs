@@ -35,6 +35,8 @@ export default tseslint.config(
       'test/fixtures/apps/bad/**',
       'index.cjs',
       'testing.cjs',
+      'workflow.cjs',
+      'load-entry.cjs',
     ],
   },
   js.configs.recommended,

@@ -1,14 +1,2 @@
-// `require('hookflow')`: a development install (tsx present) runs the sources, as bin/hookflow.cjs
-// does; a production install runs the compiled dist/ that `npm run build` made.
-let fromSources = true;
-try {
-  require.resolve('tsx/cjs');
-} catch {
-  fromSources = false;
-}
-if (fromSources) {
-  require('tsx/cjs');
-  module.exports = require('./index.ts');
-} else {
-  module.exports = require('./dist/index.js');
-}
+// `require('hookflow')`: the public entry point (index.ts), from the sources or dist/ (load-entry.cjs).
+module.exports = require('./load-entry.cjs')('index.ts', 'index.js');

@@ -2,8 +2,10 @@
 // Octokit's route syntax, through hookflow's one client, its failures in the vocabulary every
 // workflow already handles (a long rate limit comes back as a wait for the workflow's timer); and
 // the delivery's payload, read from the ledger.
+import { ApplicationFailure } from '@temporalio/activity';
 import { Octokit } from '@octokit/core';
-import { createsContent, routeOf } from '../app/octokit';
+import { FAILURE } from '../lib/contracts/failure-types';
+import { createsContent, OCTOKIT_DEFAULT_ACCEPT, routeOf } from '../app/octokit';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import type { ActivityDeps } from './activity-deps';
 import { githubCaller } from './github-call';
@@ -34,7 +36,14 @@ export function createAppApiActivities(
     ): Promise<AppApiAnswer> {
       const req = endpoint(route, parameters);
       const method = req.method.toUpperCase();
-      const installation = ref.installation ?? (deps.api.token ? 'token' : 'none');
+      const installation = ref.installation ?? (deps.api.token ? 'token' : undefined);
+      if (!installation) {
+        throw ApplicationFailure.nonRetryable(
+          `${ref.key} names no installation and hookflow has no GITHUB_TOKEN: there is no one to call GitHub as`,
+          FAILURE.notConfigured,
+        );
+      }
+      const accept = req.headers.accept;
       const template = routeOf(route);
       const res = await call(() =>
         github().request({
@@ -44,6 +53,8 @@ export function createAppApiActivities(
           installation,
           requestId: ref.deliveryId,
           body: req.body,
+          // A media type asked for with `mediaType` (Octokit's default is GitHub's JSON, as the client's).
+          ...(accept && accept !== OCTOKIT_DEFAULT_ACCEPT ? { accept } : {}),
           conditional: READS.has(method),
           createsContent: createsContent(method, template),
         }),

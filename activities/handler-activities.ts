@@ -21,6 +21,8 @@ import { toTemporalFailure } from './to-temporal-failure';
 /** What the workflow runs for a delivery, and how long each handler may take. */
 export interface HandlerPlan {
   handlers: string[];
+  /** Each handler's code digest when planned (absent in plans recorded before it was). */
+  fingerprints?: Record<string, string>;
   /** The app's workflows to run as children (absent in plans recorded before apps had workflows). */
   workflows?: { id: string; workflowType: string }[];
   timeoutMs: number;
@@ -51,9 +53,13 @@ export function createHandlerActivities(
     // Local and quick; async because activities return promises.
     // eslint-disable-next-line @typescript-eslint/require-await
     async planHandlers(ref: DeliveryRef): Promise<HandlerPlan> {
-      const matched = deps.app?.handlersFor(ref.event, ref.action) ?? [];
+      // The app's handlers are GitHub's: a declarative provider's deliveries are not theirs.
+      const matched = ref.provider === 'github' ? (deps.app?.handlersFor(ref.event, ref.action) ?? []) : [];
       return {
         handlers: matched.flatMap((r) => (r.kind === 'handler' ? [r.id] : [])),
+        fingerprints: Object.fromEntries(
+          matched.flatMap((r) => (r.kind === 'handler' ? [[r.id, r.fingerprint] as const] : [])),
+        ),
         workflows: matched.flatMap((r) =>
           r.kind === 'workflow' ? [{ id: r.id, workflowType: r.workflowType }] : [],
         ),
@@ -62,9 +68,16 @@ export function createHandlerActivities(
       };
     },
 
-    async runHandler(ref: DeliveryRef, id: string): Promise<string> {
+    async runHandler(ref: DeliveryRef, id: string, fingerprint?: string): Promise<string> {
       const registration = deps.app?.handler(id);
       if (!deps.app || !registration) missing(id, ref);
+      if (fingerprint !== undefined && registration.fingerprint !== fingerprint) {
+        throw ApplicationFailure.create({
+          type: FAILURE.handlerMissing,
+          message: `handler ${id} is not the code planned for ${ref.key} (another version of the app ${deps.app.file} was deployed while it ran): replay the delivery`,
+          nonRetryable: true,
+        });
+      }
       const payload = await loadPayload(store, ref.key);
       const info = ActivityContext.current().info;
       const scope: journal.JournalScope = {
@@ -74,8 +87,18 @@ export function createHandlerActivities(
       };
       const installation = ref.installation ?? (deps.api.token ? 'token' : undefined);
       const log = deps.logger.child({ handler: id, event: ref.event, action: ref.action });
-      const seen = new Map<string, number>();
+      const occurrences = new Map<string, { next: number; free: number[] }>();
+      /** Which of several identical requests this is; a request that did not complete gives its number back. */
+      const take = (digest: string) => {
+        const o = occurrences.get(digest) ?? { next: 0, free: [] };
+        occurrences.set(digest, o);
+        o.free.sort((a, b) => a - b);
+        return o.free.shift() ?? o.next++;
+      };
+      const giveBack = (digest: string, n: number) => occurrences.get(digest)?.free.push(n);
       const counts = { sent: 0, fromJournal: 0 };
+      // A lost or timed-out attempt stops making requests: its retry is making them.
+      const signal = ActivityContext.current().cancellationSignal;
       // The first failure that is not the handler's own: it decides the retry, whatever the handler made of it.
       let transient: unknown;
 
@@ -83,11 +106,17 @@ export function createHandlerActivities(
         const method = call.method.toUpperCase();
         const mutation = !READS.has(method);
         const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-        const digest = journal.requestDigest({ method, url: call.url, body });
-        const occurrence = seen.get(digest) ?? 0;
-        seen.set(digest, occurrence + 1);
-        const request: journal.JournalRequest = { method, url: call.url, body, occurrence };
+        const request: journal.JournalRequest = {
+          method,
+          url: call.url,
+          body,
+          accept: call.accept,
+          occurrence: 0,
+        };
+        const digest = journal.requestDigest(request);
+        request.occurrence = take(digest);
         try {
+          signal.throwIfAborted();
           if (mutation) {
             const done = await journal.lookUp(store.db, scope, request);
             if (done) {
@@ -115,10 +144,12 @@ export function createHandlerActivities(
             ...(call.accept ? { accept: call.accept } : {}),
             conditional: !mutation,
             createsContent: createsContent(method, call.route),
+            signal,
           });
           counts.sent++;
           const answer: OctokitAnswer = {
-            status: res.status,
+            // A read served from hookflow's cache is GitHub's 200 to the handler, as Octokit would show it.
+            status: res.fromCache ? 200 : res.status,
             url: res.url,
             data: res.data,
             link: res.next ? `<${res.next}>; rel="next"` : undefined,
@@ -127,6 +158,7 @@ export function createHandlerActivities(
           if (mutation) await journal.record(store.db, scope, request, answer);
           return answer;
         } catch (err) {
+          giveBack(digest, request.occurrence);
           if (err instanceof ApiError && REFUSALS.has(err.kind)) {
             throw refusal(call, err.details.status ?? 400, err.details.providerMessage ?? err.message);
           }
@@ -165,6 +197,8 @@ export function createHandlerActivities(
       } finally {
         clearInterval(heartbeats);
       }
+      // A transient failure the handler caught (and went on without) still means its work is not done.
+      if (transient !== undefined) throw toTemporalFailure(transient, policy);
       const journaled = counts.fromJournal > 0 ? `, ${counts.fromJournal} answered from the journal` : '';
       return `handler ${id}: done (${counts.sent} requests${journaled})`;
     },

@@ -2,6 +2,7 @@
 // Probot's has them, so a Probot app's `(app) => { app.on(…) }` runs unchanged. It only records what
 // the app registers; hookflow's workflows decide when each handler runs (app/README.md). What
 // Probot's app object offers that has no meaning here fails at once, naming what to use instead.
+import { createHash } from 'node:crypto';
 import type { EmitterWebhookEventName } from '@octokit/webhooks';
 import type { Logger } from '../lib/logger';
 import type { Context } from './context';
@@ -23,7 +24,15 @@ export type Registration = {
   /** Stable within an app: `issues.opened#1` is the first registered for exactly `issues.opened`. */
   id: string;
   events: readonly string[] | 'any';
-} & ({ kind: 'handler'; handler: Handler } | { kind: 'workflow'; workflowType: string });
+} & (
+  | {
+      kind: 'handler';
+      handler: Handler;
+      /** A digest of the handler's code: a retry checks it runs what was planned. */
+      fingerprint: string;
+    }
+  | { kind: 'workflow'; workflowType: string }
+);
 
 /** The app's own Temporal workflows (app/README.md): their module, and its own activities. */
 export interface AppWorkflows {
@@ -141,7 +150,17 @@ export class App {
     const n = this.registrations.filter(
       (r) => (r.events === 'any' ? '*' : r.events.join(',')) === key,
     ).length;
-    this.registrations.push({ id: `${key}#${n + 1}`, events, ...what });
+    const id = `${key}#${n + 1}`;
+    this.registrations.push(
+      what.kind === 'handler'
+        ? {
+            id,
+            events,
+            ...what,
+            fingerprint: createHash('sha256').update(String(what.handler)).digest('hex').slice(0, 16),
+          }
+        : { id, events, ...what },
+    );
   }
 }
 

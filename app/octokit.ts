@@ -33,7 +33,7 @@ export interface OctokitAnswer {
 }
 
 /** The media type Octokit asks for unless told otherwise: hookflow's client asks for the same. */
-const OCTOKIT_DEFAULT_ACCEPT = 'application/vnd.github.v3+json';
+export const OCTOKIT_DEFAULT_ACCEPT = 'application/vnd.github.v3+json';
 
 async function buildClass() {
   const { config } = (await importModule('@probot/octokit-plugin-config')) as { config: typeof configPlugin };

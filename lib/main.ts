@@ -35,6 +35,11 @@ export function runMain(main: (defer: Defer) => Promise<void>): void {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A user's handler that forgets an `await` (a request whose failure nobody waits for) must not
+  // bring down the worker and every activity it runs: said, not fatal.
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(`unhandled promise rejection (an un-awaited call?): ${inspect(reason)}\n`);
+  });
   main((release) => void releases.push(release)).catch(async (err: unknown) => {
     process.stderr.write(
       err instanceof ConfigError

@@ -96,6 +96,18 @@ describe('a plain-handler app', () => {
     assert.equal(comments(3).length, 1);
   });
 
+  test('a transient failure the handler caught still runs it again; a cached read is a 200 to it', async () => {
+    fake.script({ method: 'POST', path: /^\/repos\/octo\/app\/issues\/5\/comments$/, times: 1, status: 502 });
+    const row = await deliver(5, 'completed', 'labeled');
+    assert.equal(comments(5).length, 1, 'the comment the first attempt missed was posted');
+    const reads = fake.requests.filter((r) => r.method === 'GET' && r.path === '/repos/octo/app');
+    assert.ok(
+      reads.some((r) => r.status === 304),
+      'the repository read was answered from the cache',
+    );
+    assert.match(row.reason ?? '', /handler issues\.labeled#1: done/);
+  });
+
   test('events the app does not handle: built-in ones run as before, others are ignored', async () => {
     const closed = await deliver(4, 'completed', 'closed');
     assert.doesNotMatch(closed.reason ?? '', /handler/);

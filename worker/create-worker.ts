@@ -68,6 +68,28 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
  */
 export const PREBUILT_WORKFLOW_BUNDLE = path.join(__dirname, '..', 'workflow-bundle.js');
 const RUNNING_COMPILED = __filename.endsWith('.js');
+/** hookflow's own folder (where package.json is), from the sources or from dist/. */
+const HOOKFLOW_ROOT = (() => {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'workflows'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(__dirname, '..');
+  }
+})();
+
+/**
+ * The bundler compiles TypeScript outside node_modules only; an app's workflows import
+ * `hookflow/workflow` (TypeScript sources), which sits in node_modules when hookflow is installed.
+ */
+function compileHookflowSources<R>(rule: R): R {
+  const r = rule as { test?: unknown; exclude?: unknown };
+  if (!(r.test instanceof RegExp) || !r.test.test('x.ts') || !(r.exclude instanceof RegExp)) return rule;
+  const excluded = r.exclude;
+  return {
+    ...rule,
+    exclude: (file: string) => excluded.test(file) && !file.startsWith(HOOKFLOW_ROOT + path.sep),
+  };
+}
+
 /** The node_modules folder hookflow's own packages come from. */
 const HOOKFLOW_MODULES = path.resolve(require.resolve('@temporalio/workflow/package.json'), '..', '..', '..');
 /**
@@ -110,6 +132,7 @@ export async function bundleWorkflows(
                 ...config.resolve,
                 modules: [...(config.resolve?.modules ?? ['node_modules']), HOOKFLOW_MODULES],
               },
+              module: { ...config.module, rules: (config.module?.rules ?? []).map(compileHookflowSources) },
             }),
           }
         : {}),
@@ -133,6 +156,18 @@ export function workflowSinks(tracing: Tracing | undefined): InjectedSinks<OpenT
   };
 }
 
+/** The app's workflows with hookflow's; a module that does not bundle stops the start, naming it. */
+async function bundleAppWorkflows(file: string, modulePath: string): Promise<string> {
+  try {
+    return await bundleWorkflows(undefined, modulePath);
+  } catch (err) {
+    throw new AppLoadError(
+      `the app ${file}: its workflows module ${modulePath} does not bundle as workflow code (the log above says why): ${(err as Error)?.message ?? String(err)}`,
+      { cause: err },
+    );
+  }
+}
+
 /** hookflow's activities and the app's own, whose names must not take one of hookflow's. */
 function withAppActivities(
   own: Record<string, unknown>,
@@ -152,7 +187,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const appWorkflows = deps.app?.workflows;
   const bundle: { code: string } | { codePath: string } | undefined = appWorkflows
     ? // No prebuilt bundle holds the app's workflows: bundled at start, with hookflow's.
-      { code: await bundleWorkflows(undefined, appWorkflows.path) }
+      { code: await bundleAppWorkflows(deps.app!.file, appWorkflows.path) }
     : (deps.workflowBundle ??
       (RUNNING_COMPILED && existsSync(PREBUILT_WORKFLOW_BUNDLE)
         ? { codePath: PREBUILT_WORKFLOW_BUNDLE }

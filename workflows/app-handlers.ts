@@ -30,7 +30,10 @@ export async function runAppHandlers(ref: DeliveryRef): Promise<string> {
   const results = await Promise.allSettled([
     ...plan.handlers.map((id) =>
       withRateLimitWaits(() =>
-        runHandler.executeWithOptions({ ...options, summary: `handler ${id}` }, [ref, id]),
+        runHandler.executeWithOptions(
+          { ...options, summary: `handler ${id}` },
+          plan.fingerprints?.[id] === undefined ? [ref, id] : [ref, id, plan.fingerprints[id]],
+        ),
       ),
     ),
     ...children.map(async (w) => {

@@ -4,7 +4,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { runMain } from '../../lib/main';
-import { startEmbedded } from '../../scripts/start';
 
 export function runCommand(program: Command): void {
   program
@@ -20,6 +19,8 @@ export function runCommand(program: Command): void {
     )
     .action(async (app: string) => {
       const env = { ...process.env, HOOKFLOW_APP: path.resolve(app) };
+      // Loaded here, not with the CLI: the other commands need neither the server nor the worker.
+      const { startEmbedded } = await import('../../scripts/start');
       // Runs until a signal stops it; runMain exits the process then (or when the start fails).
       await new Promise<never>(() => runMain((defer) => startEmbedded(defer, env)));
     });

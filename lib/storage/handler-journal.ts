@@ -18,6 +18,8 @@ export interface JournalRequest {
   url: string;
   /** The body as sent (JSON text), or undefined. */
   body: string | undefined;
+  /** The media type asked for, when not GitHub's JSON: the same URL answers differently. */
+  accept: string | undefined;
   /** 0 for the first of identical requests in one attempt, 1 for the second… */
   occurrence: number;
 }
@@ -31,9 +33,9 @@ export interface JournalAnswer {
 }
 
 /** The request's identity: a digest of its method, URL and body (the body may be large). */
-export function requestDigest(r: Pick<JournalRequest, 'method' | 'url' | 'body'>): string {
+export function requestDigest(r: Pick<JournalRequest, 'method' | 'url' | 'body' | 'accept'>): string {
   return createHash('sha256')
-    .update(`${r.method.toUpperCase()} ${r.url}\n${r.body ?? ''}`)
+    .update(`${r.method.toUpperCase()} ${r.url}\n${r.accept ?? ''}\n${r.body ?? ''}`)
     .digest('hex');
 }
 
