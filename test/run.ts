@@ -2,9 +2,9 @@
 // then the integration tier (test/*.test.ts) against one Temporal dev server and one PostgreSQL
 // database for the whole run, shared by the test files (node:test runs them two at a time, in child
 // processes that inherit the env set here). `npm run test:unit` (`--unit`) runs the unit tier alone
-// and starts nothing. Arguments filter files by name. Prints `N passed, N failed, N skipped` last;
-// exits non-zero on any failure.
-import { readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+// (test/unit/ and the example apps' own tests) and starts nothing. Arguments filter files by name.
+// Prints `N passed, N failed, N skipped` last; exits non-zero on any failure.
+import { existsSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { run } from 'node:test';
@@ -24,11 +24,21 @@ function testFiles(dir: string, only: string[]): string[] {
     .map((f) => path.join(dir, f));
 }
 
+/** The example apps' own tests (examples/<app>/test/): like the unit tier's, they start no services. */
+function exampleTestFiles(only: string[]): string[] {
+  const examples = path.join(__dirname, '..', 'examples');
+  return readdirSync(examples)
+    .sort()
+    .map((e) => path.join(examples, e, 'test'))
+    .filter((dir) => existsSync(dir))
+    .flatMap((dir) => testFiles(dir, only));
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const unitOnly = args.includes('--unit');
   const only = args.filter((a) => a !== '--unit');
-  const unitFiles = testFiles(path.join(__dirname, 'unit'), only);
+  const unitFiles = [...testFiles(path.join(__dirname, 'unit'), only), ...exampleTestFiles(only)];
   const integrationFiles = unitOnly ? [] : testFiles(__dirname, only);
   const counts = { passed: 0, failed: 0, skipped: 0 };
 
