@@ -1,10 +1,16 @@
 // The example app (examples/triage-bot), as its user runs it with `hookflow run ./app.ts`, against
 // the fake GitHub: its plain handler welcomes and labels a new issue as the repository's config
-// says, and its own workflow comments a summary of a new pull request's files.
+// says, and its own workflow (bundled with hookflow's, run as a child of the delivery's workflow,
+// calling GitHub through hookflow's API activity and its own activity) comments a summary of a new
+// pull request's files; that workflow's history replays against the same bundle.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Worker } from '@temporalio/worker';
+import { loadApp } from '../app/load-app';
 import { DEFAULT_CONFIG } from '../examples/triage-bot/app';
+import { createLogger } from '../lib/logger';
+import { bundleWorkflows, workflowSinks } from '../worker/create-worker';
 import type { FakeGitHub } from './fake-github/server';
 import { apiEnv, installRepo, startFake } from './helpers/api';
 import { githubDelivery } from './helpers/deliveries';
@@ -97,7 +103,21 @@ describe('the example app (examples/triage-bot)', () => {
         .filter((r) => r.path.startsWith('/repos/octo/triage'))
         .every((r) => r.credential === 'installation:950'),
     );
-    assert.equal(await h.client.workflow.getHandle(`${key}/pull_request.opened#1`).result(), expected);
+    const child = h.client.workflow.getHandle(`${key}/pull_request.opened#1`);
+    assert.equal(await child.result(), expected);
     assert.equal(fake.violations.length, 0, JSON.stringify(fake.violations));
+
+    // The app's workflow, bundled with hookflow's as workers bundle it, replays its recorded history.
+    const loaded = await loadApp(APP, createLogger('silent'));
+    const code = await bundleWorkflows(undefined, loaded.workflows!.path);
+    const results = [];
+    for await (const r of Worker.runReplayHistories(
+      { workflowBundle: { code }, replayName: 'example-app-replay', sinks: workflowSinks(undefined) },
+      [{ workflowId: child.workflowId, history: await child.fetchHistory() }],
+    )) {
+      results.push(r);
+    }
+    assert.equal(results.length, 1);
+    assert.equal(results[0].error, undefined, String(results[0].error));
   });
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { receive } from '../../app/testing';
 import triage from '../fixtures/apps/triage';
-import review from '../fixtures/apps/review/app';
+import triageBot from '../../examples/triage-bot/app';
 
 const payload = {
   action: 'opened',
@@ -39,6 +39,6 @@ test('an answer the handler does not expect fails it as GitHub would (a RequestE
 test('other events run nothing; an app workflow is named, not run', async () => {
   const closed = await receive(triage, { event: 'issues', payload: { ...payload, action: 'closed' } });
   assert.deepEqual(closed.requests, []);
-  const pr = await receive(review, { event: 'pull_request', payload: { action: 'opened' } });
-  assert.deepEqual(pr, { requests: [], workflows: ['reviewPullRequest'] });
+  const pr = await receive(triageBot, { event: 'pull_request', payload: { action: 'opened' } });
+  assert.deepEqual(pr, { requests: [], workflows: ['summarisePullRequest'] });
 });
