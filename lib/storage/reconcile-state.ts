@@ -51,7 +51,8 @@ export type Claim = { taken: true } | { taken: false; state: RedeliveryState; mi
  * Claims the one request for a GUID before it is sent. Not taken when it is claimed already: asked
  * before, or being asked right now by another pass. A claim still `sending` is taken again by the
  * activity that made it (its earlier attempt died before the request) and by anyone once it is
- * older than `staleAfterMs` (its worker died: no attempt of it can still be running).
+ * `staleAfterMs` old or more (its worker died: no attempt of it can still be running; the embedded
+ * store's clock may give two statements the same time, so 0 means any claim).
  */
 export async function claimRedelivery(
   q: Queryable,
@@ -64,7 +65,7 @@ export async function claimRedelivery(
        SET attempt_id = excluded.attempt_id, claimed_by = excluded.claimed_by, asked_at = now()
        WHERE reconcile_redeliveries.state = 'sending'
          AND (reconcile_redeliveries.claimed_by = excluded.claimed_by
-              OR reconcile_redeliveries.asked_at < now() - ($5::bigint * interval '1 millisecond'))
+              OR reconcile_redeliveries.asked_at <= now() - ($5::bigint * interval '1 millisecond'))
      RETURNING guid`,
     [c.source, c.guid, c.attemptId, c.claimant, c.staleAfterMs],
   );
