@@ -20,7 +20,9 @@ export function runCommand(program: Command): void {
     .action(async (app: string) => {
       const env = { ...process.env, HOOKFLOW_APP: path.resolve(app) };
       // Loaded here, not with the CLI: the other commands need neither the server nor the worker.
-      const { startEmbedded } = await import('../../scripts/start');
+      // require(), as the CLI runs as CommonJS (under tsx, import() would bypass its loader).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { startEmbedded } = require('../../scripts/start') as typeof import('../../scripts/start');
       // Runs until a signal stops it; runMain exits the process then (or when the start fails).
       await new Promise<never>(() => runMain((defer) => startEmbedded(defer, env)));
     });
