@@ -108,6 +108,16 @@ describe('a plain-handler app', () => {
     assert.match(row.reason ?? '', /handler issues\.labeled#1: done/);
   });
 
+  test('a request the handler retried itself: its retry (after the caught 502) answers the comment from the journal', async () => {
+    fake.script({ method: 'POST', path: /^\/repos\/octo\/app\/issues\/6\/comments$/, times: 1, status: 502 });
+    const row = await deliver(6, 'completed', 'reopened');
+    assert.equal(comments(6).length, 1, 'one comment');
+    assert.match(
+      row.reason ?? '',
+      /handler issues\.reopened#1: done \(0 requests, 1 answered from the journal\)/,
+    );
+  });
+
   test('events the app does not handle: built-in ones run as before, others are ignored', async () => {
     const closed = await deliver(4, 'completed', 'closed');
     assert.doesNotMatch(closed.reason ?? '', /handler/);

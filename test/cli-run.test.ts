@@ -67,7 +67,7 @@ describe('hookflow run', () => {
         () => Promise.resolve(stdout.includes('Press Ctrl-C')),
         120_000,
       );
-      assert.match(stdout, /App: +.*triage\.ts \(issues\.opened#1, issues\.labeled#1\)/);
+      assert.match(stdout, /App: +.*triage\.ts \(issues\.opened#1, issues\.labeled#1, issues\.reopened#1\)/);
     } finally {
       child.kill('SIGTERM');
     }
