@@ -1,5 +1,5 @@
-// How the package's entry points (index.cjs, testing.cjs, workflow.cjs) load: a development install
-// (tsx present) runs the TypeScript sources, as bin/hookflow.cjs does, so an edit is live at once; a
+// How the package's entry points (bin/hookflow.cjs, index.cjs, testing.cjs, workflow.cjs) load: a
+// development install (tsx present) runs the TypeScript sources, so an edit is live at once; a
 // production install runs the compiled dist/ that `npm run build` made.
 const path = require('node:path');
 
