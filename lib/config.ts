@@ -43,6 +43,8 @@ export interface Config {
   bodyTimeoutMs: number;
   ledgerRetentionDays: number;
   startTimeoutMs: number;
+  /** Workflow starts in flight at once, from the front door's launcher and from the outbox relay. */
+  startConcurrency: number;
   outboxIntervalMs: number;
   /** Refused starts of a parked delivery before it is given up as dead (an outage never counts). */
   deadLetterAfter: number;
@@ -248,6 +250,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     bodyTimeoutMs: e.HOOKFLOW_BODY_TIMEOUT_MS,
     ledgerRetentionDays: e.HOOKFLOW_LEDGER_RETENTION_DAYS,
     startTimeoutMs: e.HOOKFLOW_START_TIMEOUT_MS,
+    startConcurrency: e.HOOKFLOW_START_CONCURRENCY,
     outboxIntervalMs: e.HOOKFLOW_OUTBOX_INTERVAL_MS,
     deadLetterAfter: e.HOOKFLOW_DEAD_LETTER_AFTER,
     workerMetricsPort: e.HOOKFLOW_WORKER_METRICS_PORT,

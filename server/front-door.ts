@@ -1,9 +1,10 @@
 // The front door: one POST per delivery. It is verified (content type, size, headers, signature,
-// JSON), its source and installation are checked, and it is routed; then it gets a ledger row and its
-// workflow is started — or it waits in the outbox while Temporal is away. Every answer is a short JSON
+// JSON), its source and installation are checked, and it is routed; then it gets a ledger row, and
+// once that row is committed it is acknowledged and its workflow is started off the request's path
+// (the launcher) — or it waits in the outbox while Temporal is away. Every answer is a short JSON
 // body a person can read in the provider's "Recent deliveries" view, and nothing is stored or started
 // before the signature is verified. README "How a delivery is handled" lists the answers.
-import { context, propagation, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import type { Context } from 'koa';
 import type { DeliveryOutcome, DeliveryRef } from '../lib/contracts/delivery-ref';
 import type { Logger } from '../lib/logger';
@@ -12,9 +13,10 @@ import { deliveryDetails, summariseDelivery } from '../lib/delivery-summary';
 import { isStorageUnavailable, type Store } from '../lib/storage';
 import type { AcceptedWriter } from './accepted-writer';
 import { checkInstallation } from './check-installation';
+import { parkDelivery, type Launcher } from './launcher';
 import type { Provider, Route } from './providers';
 import { Refusal } from './refusal';
-import { isTemporalUnavailable, type StartResult, type WorkflowStarter } from './starter';
+import type { StartResult, WorkflowStarter } from './starter';
 import type { TemporalHealth } from './temporal-health';
 import { verifyDelivery, type VerifiedDelivery } from './verify-delivery';
 
@@ -26,6 +28,7 @@ export interface FrontDoorDeps {
   starter: WorkflowStarter;
   health: TemporalHealth;
   accepted: AcceptedWriter;
+  launcher: Launcher;
   logger: Logger;
   bodyLimitBytes: number;
   /** Seconds in the Retry-After of a 503. */
@@ -53,15 +56,18 @@ const duplicate = (workflowId: string): Answer => ({
 
 /**
  * A repeat the ledger can answer alone: completed once already (maybe beyond Temporal's retention),
- * waiting in the outbox, or being started right now by the copy that recorded it (which starts or
- * queues it; a crash there is caught by the relay's sweep). Accepted and failed ones ask Temporal,
- * which knows whether the run failed and may run again.
+ * waiting in the outbox, being started right now by the copy that recorded it (which starts or
+ * parks it; a crash there is caught by the relay's sweep), or started (its run goes on, or ended
+ * and will record how; either way no new run may start). Failed and dead ones ask Temporal, which
+ * knows whether the run failed and may run again.
  */
-const LEDGER_ANSWERS: readonly DeliveryOutcome[] = ['completed', 'queued', 'received'];
+const LEDGER_ANSWERS: readonly DeliveryOutcome[] = ['completed', 'queued', 'received', 'accepted'];
 
 export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
-  const { store, starter, health, accepted, logger } = deps;
+  const { store, starter, health, accepted, launcher, logger } = deps;
   const retryAfter = String(deps.retryAfterSeconds ?? 30);
+  /** Keys of repeats whose start (a failed run's rerun) is under way here. */
+  const restarting = new Set<string>();
 
   function record({ ref, body }: VerifiedDelivery, route: Exclude<Route, { kind: 'ping' }>) {
     const handled = route.kind === 'workflow';
@@ -76,19 +82,8 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
     });
   }
 
-  async function queue(ref: DeliveryRef, err: unknown, rerunFailed: boolean, log: Logger): Promise<Answer> {
-    if (isTemporalUnavailable(err)) {
-      health.reportFailure(err);
-      log.warn({ err }, 'Temporal unreachable: delivery queued in the outbox');
-    } else {
-      // Temporal answered, and refused: a configuration problem, not an outage. The delivery is
-      // kept in the outbox (nothing is lost) while someone fixes it.
-      log.error({ err }, 'Temporal refused the workflow start: delivery kept in the outbox');
-    }
-    // The request's trace context goes with it: the relay's later start continues this trace.
-    const traceContext: Record<string, string> = {};
-    propagation.inject(context.active(), traceContext);
-    await store.enqueue(ref.key, String(err).slice(0, 500), rerunFailed, traceContext);
+  async function queue(ref: DeliveryRef, err: unknown, rerunFailed: boolean, log: Logger, since: number) {
+    await parkDelivery({ store, health }, ref, err, rerunFailed, log, since);
     return queued(ref);
   }
 
@@ -100,13 +95,14 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
     log: Logger,
     describe: { summary: string; details: string },
   ): Promise<Answer> {
-    if (!health.isUp()) return queue(ref, health.lastError(), rerunFailed, log);
+    const since = health.mark();
+    if (!health.isUp()) return queue(ref, health.lastError(), rerunFailed, log, since);
     let started: StartResult;
     try {
       started = await starter.start(ref, workflowType, rerunFailed, describe);
       health.reportSuccess();
     } catch (err) {
-      return queue(ref, err, rerunFailed, log);
+      return queue(ref, err, rerunFailed, log, since);
     }
     accepted.add(ref.key, started.workflowId, started.kind === 'started' ? started.runId : null);
     if (started.kind === 'duplicate') return duplicate(started.workflowId);
@@ -131,12 +127,26 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
       log.debug({ reason: route.reason }, 'delivery ignored');
       return { status: 202, body: { status: 'ignored', reason: route.reason } };
     }
-    if (!recorded.inserted && LEDGER_ANSWERS.includes(recorded.outcome)) return duplicate(ref.key);
-    const rerunFailed = !recorded.inserted && recorded.outcome === 'failed';
-    return startOrQueue(ref, route.workflowType, rerunFailed, log, {
+    const describe = {
       summary: summariseDelivery(ref, delivery.payload),
       details: deliveryDetails(ref, delivery.payload, new Date()),
-    });
+    };
+    if (recorded.inserted) {
+      // Known to be away: parked now, and the answer says so.
+      if (!health.isUp()) return queue(ref, health.lastError(), false, log, health.mark());
+      launcher.launch({ ref, workflowType: route.workflowType, describe, log });
+      log.debug('delivery acknowledged: its workflow starts next');
+      return { status: 202, body: { status: 'accepted', workflowId: ref.key } };
+    }
+    // A copy of a delivery being started by another copy in this process asks no one (a burst of
+    // redeliveries costs one start, not one each).
+    if (LEDGER_ANSWERS.includes(recorded.outcome) || restarting.has(ref.key)) return duplicate(ref.key);
+    restarting.add(ref.key);
+    try {
+      return await startOrQueue(ref, route.workflowType, recorded.outcome === 'failed', log, describe);
+    } finally {
+      restarting.delete(ref.key);
+    }
   }
 
   /** Refusals and an unreachable ledger are answers too; anything else is a bug, for the app's 500. */

@@ -17,6 +17,8 @@ export interface RelayOptions {
   /** The start deadline: a lease must outlast a whole batch of slow starts. */
   startTimeoutMs: number;
   batchSize?: number;
+  /** Starts in flight at once (each a round trip to Temporal; the server handles many together). */
+  concurrency?: number;
   /** A ledger row still `received` this long after arrival lost its start to a crash. */
   strandedAfterMs?: number;
   purgeEveryMs?: number;
@@ -42,7 +44,9 @@ export function startOutboxRelay(
 ): OutboxRelay {
   const { store, starter, health, logger } = deps;
   const batch = options.batchSize ?? 20;
-  // Long enough for every start of a batch to take its whole deadline, so no item's lease runs out
+  const concurrency = options.concurrency ?? 8;
+  // Long enough for every start of a batch to take its whole deadline one after another (as if
+  // concurrency were 1), so no item's lease runs out
   // while this relay still means to start it (another replica would then start it too).
   const leaseMs = Math.max(30_000, batch * (options.startTimeoutMs + 1_000));
   let lastPurge = 0;
@@ -60,46 +64,55 @@ export function startOutboxRelay(
     for (;;) {
       const items = await store.leaseOutbox(batch, leaseMs);
       if (items.length === 0) return done;
-      for (const item of items) {
-        const { ref, workflowType, rerunFailed, attempts, traceContext } = item;
-        let started: StartResult;
-        try {
-          // Started in the parked request's trace, so the delivery stays one trace across the outage.
-          const parent = traceContext ? propagation.extract(ROOT_CONTEXT, traceContext) : ROOT_CONTEXT;
-          const describe = describeParked(item);
-          started = await context.with(parent, () => starter.start(ref, workflowType, rerunFailed, describe));
-          health.reportSuccess();
-        } catch (err) {
-          if (!isTemporalUnavailable(err) && attempts >= (options.deadLetterAfter ?? 10)) {
-            // Temporal answered, and keeps saying no (an unknown namespace, a bad search attribute):
-            // retrying forever would hide it. Dead, it is listed, alerted on, and replayable.
-            await store.deadLetter(ref.key, String(err).slice(0, 500));
-            deps.metrics?.recordDeadLetter();
-            logger.error(
-              { delivery: ref.key, attempts, err },
-              'outbox: Temporal refused the start again: delivery is dead',
-            );
-            continue;
-          }
-          const delay = Math.min(60_000, options.intervalMs * 2 ** Math.min(attempts, 10));
-          await store.outboxRetryLater(ref.key, String(err).slice(0, 500), delay);
-          if (!isTemporalUnavailable(err)) {
-            logger.error({ delivery: ref.key, attempts, err }, 'outbox: Temporal refused the start');
-            continue;
-          }
-          health.reportFailure(err);
-          logger.debug({ delivery: ref.key, err }, 'outbox: Temporal still unreachable');
-          return done; // Temporal is away: the rest waits for the next pass.
+      let away = false;
+      // A few at a time; once Temporal turns out to be away the rest of the batch waits for a later pass.
+      const next = items.values();
+      const lane = async () => {
+        for (let item = next.next(); !item.done && !away; item = next.next()) {
+          const result = await relayOne(item.value);
+          if (result === 'started') done++;
+          if (result === 'away') away = true;
         }
-        await store.outboxDone(
-          ref.key,
-          started.workflowId,
-          started.kind === 'started' ? started.runId : null,
-        );
-        done++;
-      }
-      if (stopped) return done;
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+      if (away || stopped) return done;
     }
+  }
+
+  async function relayOne(item: OutboxItem): Promise<'started' | 'refused' | 'away'> {
+    const { ref, workflowType, rerunFailed, attempts, traceContext } = item;
+    const since = health.mark();
+    let started: StartResult;
+    try {
+      // Started in the parked request's trace, so the delivery stays one trace across the outage.
+      const parent = traceContext ? propagation.extract(ROOT_CONTEXT, traceContext) : ROOT_CONTEXT;
+      const describe = describeParked(item);
+      started = await context.with(parent, () => starter.start(ref, workflowType, rerunFailed, describe));
+      health.reportSuccess();
+    } catch (err) {
+      if (!isTemporalUnavailable(err) && attempts >= (options.deadLetterAfter ?? 10)) {
+        // Temporal answered, and keeps saying no (an unknown namespace, a bad search attribute):
+        // retrying forever would hide it. Dead, it is listed, alerted on, and replayable.
+        await store.deadLetter(ref.key, String(err).slice(0, 500));
+        deps.metrics?.recordDeadLetter();
+        logger.error(
+          { delivery: ref.key, attempts, err },
+          'outbox: Temporal refused the start again: delivery is dead',
+        );
+        return 'refused';
+      }
+      const delay = Math.min(60_000, options.intervalMs * 2 ** Math.min(attempts, 10));
+      await store.outboxRetryLater(ref.key, String(err).slice(0, 500), delay);
+      if (!isTemporalUnavailable(err)) {
+        logger.error({ delivery: ref.key, attempts, err }, 'outbox: Temporal refused the start');
+        return 'refused';
+      }
+      logger.debug({ delivery: ref.key, err }, 'outbox: Temporal still unreachable');
+      // One slow start while others succeed is not an outage: only then does the pass stop.
+      return health.reportFailure(err, since) ? 'away' : 'refused';
+    }
+    await store.outboxDone(ref.key, started.workflowId, started.kind === 'started' ? started.runId : null);
+    return 'started';
   }
 
   function tick(): Promise<number> {

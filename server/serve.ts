@@ -7,6 +7,7 @@ import { clientConnection, createClient } from '../lib/temporal/connect';
 import { createMetrics, type Metrics } from '../lib/telemetry/metrics';
 import { acceptedWriter } from './accepted-writer';
 import { createApp, createHttpServer } from './app';
+import { startLauncher } from './launcher';
 import { startOutboxRelay } from './outbox-relay';
 import { providersFrom, type AppEvents } from './providers';
 import { temporalStarter } from './starter';
@@ -18,6 +19,7 @@ export type ServerConfig = Pick<
   | 'env'
   | 'temporal'
   | 'startTimeoutMs'
+  | 'startConcurrency'
   | 'webhookPath'
   | 'webhookSecrets'
   | 'webhookAllowSha1'
@@ -33,6 +35,8 @@ export type ServerConfig = Pick<
 
 export interface RunningServer {
   url: string;
+  /** Settles once every delivery acknowledged so far has its workflow started or its outbox row. */
+  launched(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,6 +64,7 @@ export async function serve(
     logger.warn('WEBHOOK_SECRET is not set: every GitHub delivery to the default hook will be refused (401)');
   }
   const accepted = acceptedWriter(store, logger);
+  const launcher = startLauncher({ store, starter, health, accepted, logger }, config.startConcurrency);
   const metrics = shared === false ? undefined : (shared ?? createMetrics('hookflow-server'));
   metrics?.observeOutboxDepth(() => store.outboxDepth());
   const app = createApp({
@@ -70,6 +75,7 @@ export async function serve(
     starter,
     health,
     accepted,
+    launcher,
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
   });
@@ -83,6 +89,7 @@ export async function serve(
     {
       intervalMs: config.outboxIntervalMs,
       startTimeoutMs: config.startTimeoutMs,
+      concurrency: config.startConcurrency,
       deadLetterAfter: config.deadLetterAfter,
     },
   );
@@ -90,12 +97,15 @@ export async function serve(
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   return {
     url: `${config.tls ? 'https' : 'http'}://${host}:${port}`,
+    launched: () => launcher.drain(),
     async close() {
       await relay.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      // Acknowledged deliveries get their starts (or outbox rows) before the connection goes.
+      await launcher.drain();
       await accepted.flush();
       await starter.drain();
       await connection.close();

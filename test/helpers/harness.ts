@@ -64,6 +64,7 @@ export interface Harness {
   webhookUrl: string;
   url: string;
   taskQueue: string;
+  /** Posts a delivery, and waits for the start (or parking) that follows its acknowledgement. */
   post(d: Delivery, pathName?: string): Promise<Answer>;
   waitForOutcome(key: string, outcome: DeliveryOutcome, timeoutMs?: number): Promise<void>;
   startWorker(): Promise<void>;
@@ -150,7 +151,13 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
     url: server.url,
     webhookUrl: `${server.url}${config.webhookPath}`,
     taskQueue,
-    post: (d, pathName) => post(`${server.url}${pathName ?? config.webhookPath}`, d),
+    // The answer comes once the delivery is recorded, its start just after: tests go on from there,
+    // so what they ask Temporal next does not depend on how soon the start ran.
+    post: async (d, pathName) => {
+      const answer = await post(`${server.url}${pathName ?? config.webhookPath}`, d);
+      await server.launched();
+      return answer;
+    },
     async waitForOutcome(key, outcome, timeoutMs = 30_000) {
       await waitFor(
         `${key} to be ${outcome}`,

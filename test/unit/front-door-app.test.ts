@@ -11,6 +11,7 @@ import type { Installation, LedgerInsert } from '../../lib/storage/store';
 import { createApp, createHttpServer } from '../../server/app';
 import { declarativeProvider, githubProvider } from '../../server/providers';
 import { GITHUB_SHA256, sign } from '../../server/signature';
+import { startLauncher } from '../../server/launcher';
 import type { StartResult, WorkflowStarter } from '../../server/starter';
 import { temporalHealth } from '../../server/temporal-health';
 import { deliveryKeyOf, githubDelivery, githubKeyOf, post, type Delivery } from '../helpers/deliveries';
@@ -59,20 +60,48 @@ function fakeLedger(installations: Installation[] = []) {
   };
 }
 
-/** A Temporal stand-in: remembers every start, and answers a second start of an ID as a duplicate. */
+/** A gRPC error as the Temporal client throws it (the shape `isGrpcServiceError` checks). */
+const grpcError = (code: number, message: string): Error =>
+  Object.assign(new Error(message), { code, details: message, metadata: {} });
+
+/**
+ * A Temporal stand-in: remembers every start, and answers a second start of an ID as a duplicate.
+ * `hold(key)` keeps that key's starts waiting until `release(key, err?)`.
+ */
 function fakeStarter() {
   const starts: { ref: DeliveryRef; workflowType: string }[] = [];
+  const calls: string[] = [];
+  const held = new Map<string, { waiting: (() => void)[]; err?: Error | undefined }>();
   let refuse: Error | undefined;
   const starter: WorkflowStarter & {
     starts: typeof starts;
+    calls: typeof calls;
     refuseWith(err: Error | undefined): void;
+    hold(key: string): void;
+    release(key: string, err?: Error): void;
   } = {
     starts,
+    calls,
     refuseWith(err) {
       refuse = err;
     },
+    hold(key) {
+      held.set(key, { waiting: [] });
+    },
+    release(key, err) {
+      const h = held.get(key);
+      held.delete(key);
+      if (h) h.err = err;
+      for (const go of h?.waiting ?? []) go();
+    },
     async start(ref, workflowType): Promise<StartResult> {
+      calls.push(ref.key);
       await Promise.resolve();
+      const h = held.get(ref.key);
+      if (h) {
+        await new Promise<void>((resolve) => h.waiting.push(resolve));
+        if (h.err) throw h.err;
+      }
       if (refuse) throw refuse;
       assert.equal(typeof workflowType, 'string', 'a workflow type is a name');
       if (starts.some((s) => s.ref.key === ref.key)) return { kind: 'duplicate', workflowId: ref.key };
@@ -90,6 +119,12 @@ function fakeStarter() {
 }
 
 const TRULINKS = declarativeProviderSchema.parse(TRULINKS_CONFIG);
+
+/** Waits for a condition the stand-ins make true within a few turns of the event loop. */
+async function waitUntil(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 1_000 && !check(); i++) await new Promise((r) => setImmediate(r));
+  assert.ok(check(), 'condition never became true');
+}
 
 function trulinks(event: string, payload: unknown): Delivery {
   const body = Buffer.from(JSON.stringify(payload));
@@ -111,10 +146,25 @@ describe('the front door app, with in-memory stand-ins', () => {
   const starter = fakeStarter();
   const health = temporalHealth();
   const accepted: { key: string; runId: string | null }[] = [];
+  const acceptedWriter = {
+    add(key: string, _workflowId: string, runId: string | null) {
+      accepted.push({ key, runId });
+      const row = ledger.rows.get(key);
+      if (row) row.outcome = 'accepted';
+    },
+    flush: () => Promise.resolve(),
+  };
   // Warnings and errors the front door logs, parsed.
   const logged: { msg: string; err?: { type?: string; message?: string; stack?: string } }[] = [];
   let url = '';
   let close: () => Promise<void> = () => Promise.resolve();
+  const log = createLogger('warn', 'test', {
+    write: (line: string) => void logged.push(JSON.parse(line) as (typeof logged)[number]),
+  });
+  const launcher = startLauncher(
+    { store: ledger, starter, health, accepted: acceptedWriter, logger: log },
+    4,
+  );
 
   before(async () => {
     const app = createApp({
@@ -130,17 +180,9 @@ describe('the front door app, with in-memory stand-ins', () => {
       store: ledger,
       starter,
       health,
-      accepted: {
-        add(key, _workflowId, runId) {
-          accepted.push({ key, runId });
-          const row = ledger.rows.get(key);
-          if (row) row.outcome = 'accepted';
-        },
-        flush: () => Promise.resolve(),
-      },
-      logger: createLogger('warn', 'test', {
-        write: (line: string) => void logged.push(JSON.parse(line) as (typeof logged)[number]),
-      }),
+      accepted: acceptedWriter,
+      launcher,
+      logger: log,
       bodyLimitBytes: 4096,
     });
     const server = createHttpServer(app, 5_000, undefined);
@@ -260,18 +302,29 @@ describe('the front door app, with in-memory stand-ins', () => {
     assert.equal(startedKeys().includes(githubKeyOf(d)), false);
   });
 
-  test('202 accepted starts the workflow, then the same delivery is a duplicate', async () => {
+  test('202 accepted once recorded, the workflow starts after the answer, then the same delivery is a duplicate', async () => {
     const d = githubDelivery({ event: 'issues', payload: issue });
+    const key = githubKeyOf(d);
+    // Held: the answer comes while the start has not even finished.
+    starter.hold(key);
     const res = await github(d);
     assert.equal(res.status, 202);
-    const key = githubKeyOf(d);
-    assert.deepEqual(res.body, { status: 'accepted', workflowId: key, runId: res.body.runId });
+    assert.deepEqual(res.body, { status: 'accepted', workflowId: key });
+    assert.equal(ledger.rows.get(key)?.outcome, 'received');
+    assert.equal(
+      starter.starts.some((s) => s.ref.key === key),
+      false,
+    );
+    starter.release(key);
+    await launcher.drain();
     assert.equal(starter.starts.find((s) => s.ref.key === key)?.workflowType, 'onIssues');
-    assert.deepEqual(accepted.at(-1), { key, runId: res.body.runId });
+    assert.equal(accepted.at(-1)?.key, key);
 
-    // Marked accepted: Temporal is asked, and answers that the run exists.
+    // Started and marked accepted: the ledger answers, Temporal is not asked.
+    const calls = starter.calls.length;
     const again = await github(d);
     assert.deepEqual([again.status, again.body], [200, { status: 'duplicate', workflowId: key }]);
+    assert.equal(starter.calls.length, calls);
 
     // Still `received` in the ledger (the copy that recorded it is starting it): the ledger answers alone.
     const other = githubDelivery({ event: 'issues', payload: issue });
@@ -281,19 +334,94 @@ describe('the front door app, with in-memory stand-ins', () => {
       [repeat.status, repeat.body],
       [200, { status: 'duplicate', workflowId: githubKeyOf(other) }],
     );
-    assert.equal(startedKeys().includes(githubKeyOf(other)), false);
+    assert.equal(starter.calls.includes(githubKeyOf(other)), false);
   });
 
-  test('202 queued when Temporal refuses the start: the delivery waits in the outbox', async () => {
+  test('many copies of a delivery whose run is in flight are answered from the ledger, with no start', async () => {
+    const d = githubDelivery({ event: 'issues', payload: issue });
+    const key = githubKeyOf(d);
+    await github(d);
+    await launcher.drain();
+    const calls = starter.calls.length;
+    const copies = await Promise.all(Array.from({ length: 64 }, () => github(d)));
+    assert.deepEqual(
+      new Set(copies.map((c) => `${c.status} ${String(c.body.status)}`)),
+      new Set(['200 duplicate']),
+    );
+    assert.equal(starter.calls.length, calls);
+    assert.equal(health.isUp(), true);
+    assert.equal(ledger.rows.get(key)?.outcome, 'accepted');
+  });
+
+  test('concurrent redeliveries of a failed delivery make one start between them', async () => {
+    const d = githubDelivery({ event: 'issues', payload: issue });
+    const key = githubKeyOf(d);
+    ledger.rows.set(key, { outcome: 'failed', workflowType: 'onIssues' });
+    starter.hold(key);
+    const copies = Array.from({ length: 20 }, () => github(d));
+    await waitUntil(() => starter.calls.includes(key));
+    starter.release(key);
+    const answers = await Promise.all(copies);
+    assert.equal(starter.calls.filter((k) => k === key).length, 1);
+    assert.equal(answers.filter((a) => a.body.status === 'accepted').length, 1);
+    assert.equal(answers.filter((a) => a.body.status === 'duplicate').length, 19);
+  });
+
+  test('a start that fails after the answer parks the delivery in the outbox', async () => {
     starter.refuseWith(new Error('namespace not found'));
     try {
       const d = githubDelivery({ event: 'issues', payload: issue });
       const res = await github(d);
-      assert.deepEqual([res.status, res.body], [202, { status: 'queued', workflowId: githubKeyOf(d) }]);
+      assert.deepEqual([res.status, res.body], [202, { status: 'accepted', workflowId: githubKeyOf(d) }]);
+      await launcher.drain();
       assert.ok(ledger.enqueued.includes(githubKeyOf(d)));
+      // Temporal answered (and refused): not an outage.
+      assert.equal(health.isUp(), true);
     } finally {
       starter.refuseWith(undefined);
     }
+  });
+
+  test('202 queued while Temporal is known to be away: parked at once, nothing tried', async () => {
+    health.reportFailure(grpcError(14, 'connect ECONNREFUSED'));
+    try {
+      const d = githubDelivery({ event: 'issues', payload: issue });
+      const calls = starter.calls.length;
+      const res = await github(d);
+      assert.deepEqual([res.status, res.body], [202, { status: 'queued', workflowId: githubKeyOf(d) }]);
+      assert.ok(ledger.enqueued.includes(githubKeyOf(d)));
+      assert.equal(starter.calls.length, calls);
+    } finally {
+      health.reportSuccess();
+    }
+  });
+
+  test('one start past its deadline while others succeed is not an outage', async () => {
+    const slow = githubDelivery({ event: 'issues', payload: issue });
+    starter.hold(githubKeyOf(slow));
+    await github(slow);
+    // Others start and succeed while the slow one waits…
+    const others = Array.from({ length: 5 }, () => githubDelivery({ event: 'issues', payload: issue }));
+    for (const o of others) await github(o);
+    await waitUntil(() => others.every((o) => starter.starts.some((s) => s.ref.key === githubKeyOf(o))));
+    // …then it hits its deadline.
+    starter.release(githubKeyOf(slow), grpcError(4, 'deadline exceeded'));
+    await launcher.drain();
+    assert.ok(ledger.enqueued.includes(githubKeyOf(slow)), 'the slow one waits in the outbox');
+    assert.equal(health.isUp(), true);
+    const next = await github(githubDelivery({ event: 'issues', payload: issue }));
+    assert.equal(next.body.status, 'accepted');
+
+    // With no success meanwhile, the same failure is an outage.
+    const alone = githubDelivery({ event: 'issues', payload: issue });
+    await launcher.drain();
+    starter.hold(githubKeyOf(alone));
+    await github(alone);
+    await waitUntil(() => starter.calls.includes(githubKeyOf(alone)));
+    starter.release(githubKeyOf(alone), grpcError(4, 'deadline exceeded'));
+    await launcher.drain();
+    assert.equal(health.isUp(), false);
+    health.reportSuccess();
   });
 
   test('a refused start is logged with the whole error: its type, stack and cause', async () => {
@@ -303,6 +431,7 @@ describe('the front door app, with in-memory stand-ins', () => {
     try {
       const res = await github(githubDelivery({ event: 'issues', payload: issue }));
       assert.equal(res.status, 202);
+      await launcher.drain();
       const line = logged.slice(from).find((l) => l.msg.startsWith('Temporal refused the workflow start'));
       assert.ok(line?.err, JSON.stringify(logged));
       assert.equal(line.err.type, 'TypeError');
