@@ -3,8 +3,9 @@
 // Both speak the same SQL, so the schema, the migrations and every query are shared.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
+import type { Reply, Request } from './embedded-thread';
 
 export interface Queryable {
   query<T extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
@@ -87,33 +88,93 @@ export function openPostgres(url: string, max = 10): Db {
   };
 }
 
-/** `dataDir` undefined keeps the database in memory (tests). */
+/**
+ * The embedded store, in a thread of its own (embedded-thread.ts says why). `dataDir` undefined
+ * keeps the database in memory (tests).
+ */
 export async function openEmbedded(dataDir: string | undefined): Promise<Db> {
-  let db: PGlite;
-  if (dataDir === undefined) {
-    db = new PGlite();
-  } else {
-    const dir = path.join(dataDir, 'pglite');
-    mkdirSync(dir, { recursive: true });
-    db = new PGlite(dir);
+  const dir = dataDir === undefined ? undefined : path.join(dataDir, 'pglite');
+  if (dir) mkdirSync(dir, { recursive: true });
+  // The thread's module beside this one: .js in dist/; .ts when running the sources under tsx,
+  // whose loader a thread does not inherit, so the thread registers it first.
+  const entry = path.join(__dirname, `embedded-thread${path.extname(__filename)}`);
+  const workerData = { dataDir: dir };
+  const thread = entry.endsWith('.ts')
+    ? new Worker(
+        `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(entry)});`,
+        { eval: true, workerData },
+      )
+    : new Worker(entry, { workerData });
+  const pending = new Map<number, { resolve: (rows: unknown[]) => void; reject: (err: Error) => void }>();
+  let nextId = 1;
+  let closed = false;
+  let ready!: { resolve: (rows: unknown[]) => void; reject: (err: Error) => void };
+  const started = new Promise<unknown[]>((resolve, reject) => (ready = { resolve, reject }));
+  pending.set(0, ready);
+
+  const failAll = (err: Error) => {
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  thread.on('message', (r: Reply) => {
+    const p = pending.get(r.id);
+    pending.delete(r.id);
+    if (!p) return;
+    if (r.error) p.reject(Object.assign(new Error(String(r.error.message)), r.error));
+    else p.resolve(r.rows ?? []);
+  });
+  thread.on('error', (err) => failAll(err));
+  thread.on('exit', (code) => {
+    closed = true;
+    failAll(new Error(`PGlite is closed (its thread exited with code ${code})`));
+  });
+
+  const call = (m: DistributiveOmit<Request, 'id'>): Promise<unknown[]> => {
+    if (closed) return Promise.reject(new Error('PGlite is closed'));
+    const id = nextId++;
+    return new Promise<unknown[]>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      thread.postMessage({ ...m, id });
+    });
+  };
+  const queryOn =
+    (tx?: number) =>
+    async <T extends object>(sql: string, params?: unknown[]) => ({
+      rows: (await call({ op: 'query', sql, params, ...(tx === undefined ? {} : { tx }) })) as T[],
+    });
+
+  try {
+    await started;
+  } catch (err) {
+    await thread.terminate();
+    throw err;
   }
-  await db.waitReady;
   return {
     kind: 'embedded',
-    query: async <T extends object>(sql: string, params?: unknown[]) => {
-      const res = await db.query<T>(sql, params);
-      return { rows: res.rows };
+    query: queryOn(),
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      if (closed) throw new Error('PGlite is closed');
+      // The transaction is named by its begin message's ID, the next one `call` hands out.
+      const tx = nextId;
+      await call({ op: 'begin' });
+      let result: T;
+      try {
+        result = await fn({ query: queryOn(tx) });
+      } catch (err) {
+        await call({ op: 'end', tx, commit: false }).catch(() => undefined);
+        throw err;
+      }
+      await call({ op: 'end', tx, commit: true });
+      return result;
     },
-    transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
-      db.transaction(async (tx) =>
-        fn({
-          query: async <R extends object>(sql: string, params?: unknown[]) => {
-            const res = await tx.query<R>(sql, params);
-            return { rows: res.rows };
-          },
-        }),
-      ),
-    session: <T>(fn: (q: Queryable) => Promise<T>) => fn({ query: (sql, params) => db.query(sql, params) }),
-    close: () => db.close(),
+    session: <T>(fn: (q: Queryable) => Promise<T>) => fn({ query: queryOn() }),
+    async close() {
+      if (closed) return;
+      await call({ op: 'close' }).catch(() => undefined);
+      closed = true;
+      await thread.terminate();
+    },
   };
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
