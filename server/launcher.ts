@@ -86,7 +86,7 @@ export function startLauncher(
       return;
     }
     accepted.add(ref.key, started.workflowId, started.kind === 'started' ? started.runId : null);
-    log.info({ workflowId: started.workflowId }, 'delivery started');
+    log.info({ workflowId: started.workflowId }, 'delivery accepted');
   }
 
   function pump(): void {

@@ -42,6 +42,21 @@ describe('front door', () => {
     assert.equal(result, row?.reason);
   });
 
+  test("a delivery's storage steps run as local activities, and a write-back that is off is not scheduled", async () => {
+    const d = githubDelivery({ event: 'issues', payload: issue(9) });
+    const res = await h.post(d);
+    const key = String(res.body.workflowId);
+    await h.waitForOutcome(key, 'completed');
+    const { events = [] } = await h.client.workflow.getHandle(key).fetchHistory();
+    // No round trip through the server per step: no activity task at all for this delivery.
+    assert.equal(events.filter((e) => e.activityTaskScheduledEventAttributes).length, 0);
+    const localActivities = events
+      .map((e) => e.markerRecordedEventAttributes)
+      .filter((m) => m?.markerName === 'core_local_activity');
+    // describe, apply to the tables, which write-back steps are on (none), plan the app's handlers, record.
+    assert.equal(localActivities.length, 5);
+  });
+
   test('the workflow carries search attributes to find it by event, action, repository', async () => {
     const d = githubDelivery({ event: 'issues', payload: { ...issue(8), installation: { id: 918273 } } });
     const res = await h.post(d);

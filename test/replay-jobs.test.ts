@@ -218,11 +218,12 @@ describe('bulk replay', () => {
     });
     assert.deepEqual(await handle.query(replayProgressQuery), final, 'a closed job still answers its query');
 
-    // The UI shows what each activity did: the job's batches and a delivery run's ledger write.
+    // The UI shows what each activity did: the job's batches and a delivery run's ledger write (a
+    // local activity: its summary is on its marker).
     const summaries = async (workflowId: string, runId?: string) => {
       const history = await h.client.workflow.getHandle(workflowId, runId).fetchHistory();
       return (history.events ?? [])
-        .filter((e) => e.activityTaskScheduledEventAttributes)
+        .filter((e) => e.activityTaskScheduledEventAttributes ?? e.markerRecordedEventAttributes)
         .map((e) =>
           e.userMetadata?.summary
             ? defaultPayloadConverter.fromPayload<string>(e.userMetadata.summary)

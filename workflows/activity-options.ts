@@ -18,6 +18,14 @@ export const DELIVERY_ACTIVITY: ActivityOptions = {
   },
 };
 
+/** The same timeouts and retries for a local activity (it has no schedule-to-start: it never queues). */
+export function localOptions(o: ActivityOptions): LocalActivityOptions {
+  return {
+    ...(o.startToCloseTimeout === undefined ? {} : { startToCloseTimeout: o.startToCloseTimeout }),
+    ...(o.retry ? { retry: o.retry } : {}),
+  };
+}
+
 /** The ledger must learn every delivery's outcome, so writing it is retried without limit (at least once a minute). */
 export const FINISH_DELIVERY_ACTIVITY: ActivityOptions = {
   startToCloseTimeout: '10 seconds',

@@ -1,13 +1,11 @@
 // `issue_comment`: keeps the comments table current between syncs.
-import { patched, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { patched } from '@temporalio/workflow';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
-import { DELIVERY_ACTIVITY } from './activity-options';
+import { deliverySteps } from './delivery-steps';
 import { runDelivery, SYNC_TABLES_PATCH } from './run-delivery';
 
-const { describeDelivery, applyCommentEvent } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
-
 export async function onIssueComment(ref: DeliveryRef): Promise<string> {
+  const { describeDelivery, applyCommentEvent } = deliverySteps();
   // Deliveries started before the tables existed replay without the new step.
   return runDelivery(ref, async () => {
     const summary = await describeDelivery(ref);

@@ -5,34 +5,43 @@
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
-import { apiActivityOptions, DELIVERY_ACTIVITY } from './activity-options';
+import { apiActivityOptions } from './activity-options';
+import { deliverySteps, localSteps } from './delivery-steps';
 import { runDelivery, SYNC_TABLES_PATCH } from './run-delivery';
 import { withRateLimitWaits } from './with-rate-limit-waits';
 
-const { describeDelivery, applyIssueEvent } = proxyActivities<Activities>(DELIVERY_ACTIVITY);
 const WRITE_BACK = apiActivityOptions(60_000);
 const { addWelcomeLabel, postWelcomeComment } = proxyActivities<Activities>(WRITE_BACK);
 
 export async function onIssues(ref: DeliveryRef): Promise<string> {
+  const { describeDelivery, applyIssueEvent, welcomeSteps } = deliverySteps();
   return runDelivery(ref, async () => {
     const parts = [await describeDelivery(ref)];
     // Deliveries started before the tables and the write-back existed replay without them.
     if (!patched(SYNC_TABLES_PATCH)) return parts[0];
     parts.push(await applyIssueEvent(ref));
     if (ref.action === 'opened') {
-      const on = ref.repository ?? 'the repository';
-      parts.push(
-        await withRateLimitWaits(() =>
-          addWelcomeLabel.executeWithOptions({ ...WRITE_BACK, summary: `welcome label in ${on}` }, [ref]),
-        ),
-      );
-      parts.push(
-        await withRateLimitWaits(() =>
-          postWelcomeComment.executeWithOptions({ ...WRITE_BACK, summary: `welcome comment in ${on}` }, [
-            ref,
-          ]),
-        ),
-      );
+      // Runs with the local steps ask first which write-back steps are on, and schedule only those.
+      const on = localSteps() ? await welcomeSteps() : { label: true, comment: true };
+      const where = ref.repository ?? 'the repository';
+      if (on.label) {
+        parts.push(
+          await withRateLimitWaits(() =>
+            addWelcomeLabel.executeWithOptions({ ...WRITE_BACK, summary: `welcome label in ${where}` }, [
+              ref,
+            ]),
+          ),
+        );
+      }
+      if (on.comment) {
+        parts.push(
+          await withRateLimitWaits(() =>
+            postWelcomeComment.executeWithOptions({ ...WRITE_BACK, summary: `welcome comment in ${where}` }, [
+              ref,
+            ]),
+          ),
+        );
+      }
     }
     return parts.filter((p) => p.length > 0).join('; ');
   });

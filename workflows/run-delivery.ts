@@ -2,20 +2,11 @@
 // (app-handlers.ts), and ends by writing its outcome to the ledger, success or failure; a failed
 // delivery also fails its workflow, so `ExecutionStatus="Failed"` in the Temporal UI is the truth
 // and a redelivery (or replay) may run it again.
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  patched,
-  proxyActivities,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ActivityFailure, ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { FAILURE } from '../lib/contracts/failure-types';
-import { FINISH_DELIVERY_ACTIVITY } from './activity-options';
 import { APP_HANDLERS_PATCH, runAppHandlers } from './app-handlers';
-
-const { finishDelivery } = proxyActivities<Activities>(FINISH_DELIVERY_ACTIVITY);
+import { finishStep } from './delivery-steps';
 
 export async function runDelivery(ref: DeliveryRef, work: () => Promise<string>): Promise<string> {
   let summary: string;
@@ -39,13 +30,15 @@ export async function runDelivery(ref: DeliveryRef, work: () => Promise<string>)
 /** A run started by `hookflow replay` carries the run it replays in its memo (lib/replay.ts). */
 const isReplay = () => Object.hasOwn(workflowInfo().memo ?? {}, 'hookflowReplayOf');
 
-const record = (ref: DeliveryRef, outcome: 'completed' | 'failed', reason: string) =>
-  finishDelivery.executeWithOptions({ ...FINISH_DELIVERY_ACTIVITY, summary: `ledger: ${outcome}` }, [
+const record = (ref: DeliveryRef, outcome: 'completed' | 'failed', reason: string) => {
+  const { finishDelivery, options } = finishStep();
+  return finishDelivery.executeWithOptions({ ...options, summary: `ledger: ${outcome}` }, [
     ref.key,
     outcome,
     reason,
     isReplay(),
   ]);
+};
 
 /** The patch that added the synced tables' updates (and the write-back) to the delivery workflows. */
 export const SYNC_TABLES_PATCH = 'sync-tables';
