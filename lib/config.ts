@@ -45,6 +45,11 @@ export interface Config {
   startTimeoutMs: number;
   /** Workflow starts in flight at once, from the front door's launcher and from the outbox relay. */
   startConcurrency: number;
+  /**
+   * When a new delivery is answered: `record`, once its ledger row is committed (its start follows);
+   * `start`, once its workflow has started too (slower, and the answer names the run).
+   */
+  ackAfter: 'record' | 'start';
   outboxIntervalMs: number;
   /** Refused starts of a parked delivery before it is given up as dead (an outage never counts). */
   deadLetterAfter: number;
@@ -251,6 +256,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     ledgerRetentionDays: e.HOOKFLOW_LEDGER_RETENTION_DAYS,
     startTimeoutMs: e.HOOKFLOW_START_TIMEOUT_MS,
     startConcurrency: e.HOOKFLOW_START_CONCURRENCY,
+    ackAfter: e.HOOKFLOW_ACK_AFTER,
     outboxIntervalMs: e.HOOKFLOW_OUTBOX_INTERVAL_MS,
     deadLetterAfter: e.HOOKFLOW_DEAD_LETTER_AFTER,
     workerMetricsPort: e.HOOKFLOW_WORKER_METRICS_PORT,

@@ -77,6 +77,7 @@ export const envSchema = z.object({
   HOOKFLOW_LEDGER_RETENTION_DAYS: intString(4, 3650).default(14),
   HOOKFLOW_START_TIMEOUT_MS: intString(50, 60_000).default(3_000),
   HOOKFLOW_START_CONCURRENCY: intString(1, 1_000).default(16),
+  HOOKFLOW_ACK_AFTER: z.enum(['record', 'start']).default('record'),
   HOOKFLOW_OUTBOX_INTERVAL_MS: intString(10, 600_000).default(1_000),
   HOOKFLOW_DEAD_LETTER_AFTER: intString(1, 1_000).default(10),
   GITHUB_TOKEN: z.string().min(1).optional(),

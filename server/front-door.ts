@@ -31,6 +31,8 @@ export interface FrontDoorDeps {
   launcher: Launcher;
   logger: Logger;
   bodyLimitBytes: number;
+  /** Answer a new delivery once recorded (default), or once its workflow has started too. */
+  ackAfter?: 'record' | 'start';
   /** Seconds in the Retry-After of a 503. */
   retryAfterSeconds?: number;
 }
@@ -131,13 +133,14 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
       summary: summariseDelivery(ref, delivery.payload),
       details: deliveryDetails(ref, delivery.payload, new Date()),
     };
-    if (recorded.inserted) {
+    if (recorded.inserted && deps.ackAfter !== 'start') {
       // Known to be away: parked now, and the answer says so.
       if (!health.isUp()) return queue(ref, health.lastError(), false, log, health.mark());
       launcher.launch({ ref, workflowType: route.workflowType, describe, log });
       log.debug('delivery acknowledged: its workflow starts next');
       return { status: 202, body: { status: 'accepted', workflowId: ref.key } };
     }
+    if (recorded.inserted) return startOrQueue(ref, route.workflowType, false, log, describe);
     // A copy of a delivery being started by another copy in this process asks no one (a burst of
     // redeliveries costs one start, not one each).
     if (LEDGER_ANSWERS.includes(recorded.outcome) || restarting.has(ref.key)) return duplicate(ref.key);

@@ -20,6 +20,7 @@ export type ServerConfig = Pick<
   | 'temporal'
   | 'startTimeoutMs'
   | 'startConcurrency'
+  | 'ackAfter'
   | 'webhookPath'
   | 'webhookSecrets'
   | 'webhookAllowSha1'
@@ -78,6 +79,7 @@ export async function serve(
     launcher,
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
+    ackAfter: config.ackAfter,
   });
   const server = createHttpServer(app, config.bodyTimeoutMs, config.tls);
   await new Promise<void>((resolve, reject) => {

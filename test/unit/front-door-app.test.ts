@@ -166,8 +166,10 @@ describe('the front door app, with in-memory stand-ins', () => {
     4,
   );
 
-  before(async () => {
-    const app = createApp({
+  /** The app, answering after the ledger write (the default) or after the start too. */
+  const build = (ackAfter?: 'start') =>
+    createApp({
+      ...(ackAfter ? { ackAfter } : {}),
       providers: [
         githubProvider({
           webhookPath: '/api/github/webhooks',
@@ -185,10 +187,20 @@ describe('the front door app, with in-memory stand-ins', () => {
       logger: log,
       bodyLimitBytes: 4096,
     });
-    const server = createHttpServer(app, 5_000, undefined);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  let startUrl = '';
+  before(async () => {
+    const listen = async (ackAfter?: 'start') => {
+      const server = createHttpServer(build(ackAfter), 5_000, undefined);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const stop = () => new Promise<void>((resolve) => server.close(() => resolve()));
+      return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stop };
+    };
+    const [byRecord, byStart] = await Promise.all([listen(), listen('start')]);
+    url = byRecord.url;
+    startUrl = byStart.url;
+    close = async () => {
+      await Promise.all([byRecord.stop(), byStart.stop()]);
+    };
   });
   after(() => close());
 
@@ -335,6 +347,25 @@ describe('the front door app, with in-memory stand-ins', () => {
       [200, { status: 'duplicate', workflowId: githubKeyOf(other) }],
     );
     assert.equal(starter.calls.includes(githubKeyOf(other)), false);
+  });
+
+  test('HOOKFLOW_ACK_AFTER=start answers once the workflow has started, naming its run', async () => {
+    const d = githubDelivery({ event: 'issues', payload: issue });
+    const key = githubKeyOf(d);
+    starter.hold(key);
+    const answer = post(`${startUrl}/api/github/webhooks`, d);
+    await waitUntil(() => starter.calls.includes(key));
+    assert.equal(
+      starter.starts.some((s) => s.ref.key === key),
+      false,
+      'not started yet',
+    );
+    starter.release(key);
+    const res = await answer;
+    assert.equal(res.status, 202);
+    assert.equal(res.body.status, 'accepted');
+    assert.match(String(res.body.runId), /^run-\d+$/);
+    assert.equal(launcher.pending(), 0);
   });
 
   test('many copies of a delivery whose run is in flight are answered from the ledger, with no start', async () => {
