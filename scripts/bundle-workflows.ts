@@ -2,14 +2,22 @@
 // production worker starts without webpack (and without the compiler it needs) and every replica
 // runs byte-for-byte the same workflow code.
 import { writeFileSync } from 'node:fs';
-import { bundleWorkflows, PREBUILT_WORKFLOW_BUNDLE } from '../worker/create-worker';
+import {
+  bundleWorkflows,
+  PREBUILT_UNTRACED_WORKFLOW_BUNDLE,
+  PREBUILT_WORKFLOW_BUNDLE,
+} from '../worker/create-worker';
 
 async function main(): Promise<void> {
-  const code = await bundleWorkflows();
-  writeFileSync(PREBUILT_WORKFLOW_BUNDLE, code);
-  process.stdout.write(
-    `workflow bundle: ${PREBUILT_WORKFLOW_BUNDLE} (${Math.round(code.length / 1024)} KiB)\n`,
-  );
+  // Two: with the tracing interceptors, for workers that trace, and without, for those that do not.
+  for (const [file, traced] of [
+    [PREBUILT_WORKFLOW_BUNDLE, true],
+    [PREBUILT_UNTRACED_WORKFLOW_BUNDLE, false],
+  ] as const) {
+    const code = await bundleWorkflows(undefined, undefined, traced);
+    writeFileSync(file, code);
+    process.stdout.write(`workflow bundle: ${file} (${Math.round(code.length / 1024)} KiB)\n`);
+  }
 }
 
 main().catch((err: unknown) => {

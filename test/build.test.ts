@@ -40,6 +40,7 @@ describe('the compiled build (npm run build)', () => {
 
   test('a compiled server and worker handle a delivery under plain node, with the prebuilt bundle', async () => {
     assert.ok(existsSync(path.join(out, 'workflow-bundle.js')), 'the workflow bundle was prebuilt');
+    assert.ok(existsSync(path.join(out, 'workflow-bundle-untraced.js')), 'and its untraced twin');
     fake.addRepo('octo/built', { id: 901, installation: '9001', issues: 1 });
     const port = await freePort();
     const env = {

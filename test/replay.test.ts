@@ -104,5 +104,23 @@ describe('replaying recorded histories', () => {
     assert.deepEqual(sdkErrors, [], 'the SDK logged no errors (an unregistered sink, say)');
     await t.tracing.flush();
     assert.equal(t.exporter.getFinishedSpans().length, spansBefore, 'a replay exports no spans again');
+
+    // A worker that does not trace runs the bundle without the interceptors: it replays them too.
+    const untraced = [];
+    for await (const r of Worker.runReplayHistories(
+      {
+        workflowBundle: { codePath: testEnv.untracedWorkflowBundle },
+        replayName: 'hookflow-replay-untraced',
+        sinks: workflowSinks(undefined),
+      },
+      t.h.client.workflow.list({ query }).intoHistories(),
+    )) {
+      untraced.push(r);
+    }
+    assert.equal(untraced.length, results.length);
+    assert.deepEqual(
+      untraced.filter((r) => r.error).map((r) => `${r.workflowId}: ${String(r.error)}`),
+      [],
+    );
   });
 });

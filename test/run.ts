@@ -64,19 +64,23 @@ async function runIntegration(files: string[], counts: Counts): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'hookflow-test-'));
   const cli = await findTemporalCli(process.env, (m) => process.stderr.write(`${m}\n`));
   const namespace = 'hookflow-test';
-  const [temporal, bundle, database] = await Promise.all([
+  const [temporal, bundle, untracedBundle, database] = await Promise.all([
     freePort().then((port) => startDevServer({ cli, port, namespace, stdio: 'ignore' })),
     bundleWorkflows(quietLogger),
+    bundleWorkflows(quietLogger, undefined, false),
     createScratchDatabase('hookflow_test'),
   ]);
   const bundlePath = path.join(tmp, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle);
+  const untracedBundlePath = path.join(tmp, 'workflow-bundle-untraced.js');
+  writeFileSync(untracedBundlePath, untracedBundle);
 
   setTestEnv({
     temporalAddress: temporal.address,
     namespace,
     databaseUrl: database.url,
     workflowBundle: bundlePath,
+    untracedWorkflowBundle: untracedBundlePath,
     cli,
   });
 

@@ -67,6 +67,8 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
  * worker bundles the workflows at start, so an edit is never hidden by an old bundle.
  */
 export const PREBUILT_WORKFLOW_BUNDLE = path.join(__dirname, '..', 'workflow-bundle.js');
+/** The same workflow code without the tracing interceptors, for workers that do not trace. */
+export const PREBUILT_UNTRACED_WORKFLOW_BUNDLE = path.join(__dirname, '..', 'workflow-bundle-untraced.js');
 const RUNNING_COMPILED = __filename.endsWith('.js');
 /** hookflow's own folder (where package.json is), from the sources or from dist/. */
 const HOOKFLOW_ROOT = (() => {
@@ -93,8 +95,11 @@ function compileHookflowSources<R>(rule: R): R {
 /** The node_modules folder hookflow's own packages come from. */
 const HOOKFLOW_MODULES = path.resolve(require.resolve('@temporalio/workflow/package.json'), '..', '..', '..');
 /**
- * Temporal's OpenTelemetry workflow interceptors are always in the workflow code, traced or not, so
- * every deployment runs (and replays) the same code; untraced, their spans go nowhere.
+ * Temporal's OpenTelemetry workflow interceptors, in the workflow code of workers that trace. They
+ * cost a worker that does not trace about half of its workflow-task time (their modules load with
+ * every new workflow, and each step opens and ends a span that goes nowhere), so an untraced worker
+ * runs a bundle without them. They add no commands to a history (spans leave through a sink; trace
+ * context rides in headers), so traced and untraced workers replay each other's histories.
  */
 const WORKFLOW_INTERCEPTOR_MODULES = [
   require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
@@ -107,6 +112,7 @@ const WORKFLOW_INTERCEPTOR_MODULES = [
 export async function bundleWorkflows(
   logger?: Parameters<typeof bundleWorkflowCode>[0]['logger'],
   appWorkflowsPath?: string,
+  traced = true,
 ): Promise<string> {
   // One entry exporting both modules' workflows (the app's names were checked not to clash).
   const dir = appWorkflowsPath ? mkdtempSync(path.join(os.tmpdir(), 'hookflow-workflows-')) : undefined;
@@ -121,7 +127,7 @@ export async function bundleWorkflows(
     }
     const { code } = await bundleWorkflowCode({
       workflowsPath,
-      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+      workflowInterceptorModules: traced ? WORKFLOW_INTERCEPTOR_MODULES : [],
       ...(logger ? { logger } : {}),
       // The generated entry sits in a temporary folder: packages resolve from hookflow's node_modules too.
       ...(dir
@@ -157,9 +163,9 @@ export function workflowSinks(tracing: Tracing | undefined): InjectedSinks<OpenT
 }
 
 /** The app's workflows with hookflow's; a module that does not bundle stops the start, naming it. */
-async function bundleAppWorkflows(file: string, modulePath: string): Promise<string> {
+async function bundleAppWorkflows(file: string, modulePath: string, traced: boolean): Promise<string> {
   try {
-    return await bundleWorkflows(undefined, modulePath);
+    return await bundleWorkflows(undefined, modulePath, traced);
   } catch (err) {
     throw new AppLoadError(
       `the app ${file}: its workflows module ${modulePath} does not bundle as workflow code (the log above says why): ${(err as Error)?.message ?? String(err)}`,
@@ -185,13 +191,13 @@ function withAppActivities(
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const appWorkflows = deps.app?.workflows;
+  const traced = deps.tracing !== undefined;
+  const prebuilt = traced ? PREBUILT_WORKFLOW_BUNDLE : PREBUILT_UNTRACED_WORKFLOW_BUNDLE;
   const bundle: { code: string } | { codePath: string } | undefined = appWorkflows
     ? // No prebuilt bundle holds the app's workflows: bundled at start, with hookflow's.
-      { code: await bundleAppWorkflows(deps.app!.file, appWorkflows.path) }
+      { code: await bundleAppWorkflows(deps.app!.file, appWorkflows.path, traced) }
     : (deps.workflowBundle ??
-      (RUNNING_COMPILED && existsSync(PREBUILT_WORKFLOW_BUNDLE)
-        ? { codePath: PREBUILT_WORKFLOW_BUNDLE }
-        : undefined));
+      (RUNNING_COMPILED && existsSync(prebuilt) ? { codePath: prebuilt } : undefined));
   deps.logger.info(
     appWorkflows
       ? { workflowsPath: WORKFLOWS_PATH, appWorkflows: appWorkflows.path }
@@ -244,7 +250,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     ),
     ...(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH }),
     interceptors: {
-      ...(bundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+      ...(bundle || !traced ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
       // Temporal's span first, so hookflow's interceptor runs inside it and can mark it.
       activity: [
         ...(deps.tracing

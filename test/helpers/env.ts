@@ -5,6 +5,7 @@ export function setTestEnv(e: {
   namespace: string;
   databaseUrl: string;
   workflowBundle: string;
+  untracedWorkflowBundle: string;
   cli: string;
 }): void {
   Object.assign(process.env, {
@@ -12,6 +13,7 @@ export function setTestEnv(e: {
     HOOKFLOW_TEST_NAMESPACE: e.namespace,
     HOOKFLOW_TEST_DATABASE_URL: e.databaseUrl,
     HOOKFLOW_TEST_WORKFLOW_BUNDLE: e.workflowBundle,
+    HOOKFLOW_TEST_UNTRACED_WORKFLOW_BUNDLE: e.untracedWorkflowBundle,
     HOOKFLOW_TEST_CLI: e.cli,
   });
 }
@@ -35,8 +37,13 @@ export const testEnv = {
   get databaseUrl() {
     return need('HOOKFLOW_TEST_DATABASE_URL');
   },
+  /** The workflow code with the tracing interceptors. */
   get workflowBundle() {
     return need('HOOKFLOW_TEST_WORKFLOW_BUNDLE');
+  },
+  /** The same without them, as workers that do not trace run it. */
+  get untracedWorkflowBundle() {
+    return need('HOOKFLOW_TEST_UNTRACED_WORKFLOW_BUNDLE');
   },
   get cli() {
     return need('HOOKFLOW_TEST_CLI');

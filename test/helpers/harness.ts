@@ -128,7 +128,7 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
       logger,
       metrics,
       tracing: o.tracing,
-      workflowBundle: { codePath: testEnv.workflowBundle },
+      workflowBundle: { codePath: o.tracing ? testEnv.workflowBundle : testEnv.untracedWorkflowBundle },
       maxConcurrentActivityTaskExecutions: 10,
       app,
     });
