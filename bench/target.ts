@@ -1,6 +1,7 @@
 // One benchmark target per process, so each one's peak RSS is its own:
 //   tsx bench/target.ts <hookflow|octokit|koa-verify|start-loop>
 // Servers print `READY <url>`; the start loop runs itself and prints `RESULT <json>`.
+import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
@@ -52,7 +53,9 @@ async function octokit(): Promise<string> {
   // What Probot runs: @octokit/webhooks' Node middleware, here with a no-op handler.
   const { Webhooks, createNodeMiddleware } = await import('@octokit/webhooks');
   const webhooks = new Webhooks({ secret: SECRET });
-  webhooks.onAny(() => undefined);
+  // With BENCH_MARKS, the handler's first line notes when it started, as the benchmarks' app does.
+  const marks = process.env.BENCH_MARKS;
+  webhooks.onAny(marks ? (event) => appendFileSync(marks, `${event.id} ${Date.now()}\n`) : () => undefined);
   const middleware = createNodeMiddleware(webhooks, {
     path: PATH,
     log: { debug() {}, info() {}, warn() {}, error() {} },

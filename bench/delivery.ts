@@ -1,0 +1,451 @@
+// `npm run bench:delivery`: what a user waits for, with a worker running — hookflow as `npm start`
+// runs it (server, worker and the benchmarks' app in one process, its own Temporal dev server), on
+// the embedded store and on PostgreSQL, beside its peers, in one run:
+//   single      — one delivery at a time: POST to the handler's first line, and to the workflow's completion
+//   paced       — an even BENCH_PACED_RATE/s for BENCH_DURATION_S: the same two figures
+//   burst       — BENCH_BURST deliveries from BENCH_BURST_CONNECTIONS connections as fast as they
+//                 go: every answer (2xx? within GitHub's 10 s?), then how soon all completed
+//   large body  — one signed 25 MiB delivery (GitHub's maximum) while /healthz is asked every 50 ms
+//                 and small deliveries arrive at 10/s: the slowest /healthz, the small ones' answers
+//   octokit     — @octokit/webhooks' middleware with an in-process handler (what Probot runs, not
+//                 durable): POST to the handler's first line, single, paced and burst
+//   start-loop  — a bare client.workflow.start loop at the burst's concurrency (the rate Temporal
+//                 starts workflows at here), on a fresh dev server
+// Results go to bench/results/delivery-<date>.{md,json}.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import examples from '@octokit/webhooks-examples/api.github.com/index.json';
+import { deliveryKey, NO_HOOK_ID } from '../lib/contracts/delivery-ref';
+import { freePort } from '../lib/net';
+import { findTemporalCli } from '../lib/temporal/cli';
+import { startDevServer } from '../lib/temporal/dev-server';
+import { GITHUB_SHA256, sign } from '../server/signature';
+import { createScratchDatabase } from '../test/helpers/scratch-database';
+import { exitOnError, writeResults } from './results';
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 50);
+const BURST = Number(process.env.BENCH_BURST ?? 2000);
+const BURST_CONNECTIONS = Number(process.env.BENCH_BURST_CONNECTIONS ?? 64);
+const SINGLES = Number(process.env.BENCH_SINGLES ?? 25);
+const SECRET = 'bench-secret';
+
+const issuesOpened = (examples as { name: string; examples: { action?: string }[] }[])
+  .find((g) => g.name === 'issues')!
+  .examples.find((e) => e.action === 'opened')!;
+
+interface Sent {
+  id: string;
+  sentAt: number;
+  answeredAt: number;
+  status: number;
+  outcome: string;
+}
+
+async function send(url: string, body: Buffer = Buffer.from(JSON.stringify(issuesOpened))): Promise<Sent> {
+  const id = randomUUID();
+  const sentAt = Date.now();
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'issues',
+        'x-github-delivery': id,
+        'x-hub-signature-256': sign(GITHUB_SHA256, SECRET, body),
+        'user-agent': 'GitHub-Hookshot/bench',
+      },
+    });
+    const answer = (await res.json().catch(() => ({}))) as { status?: string };
+    return { id, sentAt, answeredAt: Date.now(), status: res.status, outcome: answer.status ?? '' };
+  } catch (err) {
+    return { id, sentAt, answeredAt: Date.now(), status: 0, outcome: String(err) };
+  }
+}
+
+const quantile = (values: number[], q: number): number | undefined => {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+};
+
+/** The handler marks: delivery ID → when its handler's first line ran. */
+function readMarks(file: string): Map<string, number> {
+  const marks = new Map<string, number>();
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return marks;
+  }
+  for (const line of text.split('\n')) {
+    const [id, at] = line.split(' ');
+    if (id && at && !marks.has(id)) marks.set(id, Number(at));
+  }
+  return marks;
+}
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 600_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** An open loop: one new delivery every 1000/rate ms for `ms`, whatever the answers do. */
+async function paced(url: string, rate: number, ms: number): Promise<Sent[]> {
+  const sent: Promise<Sent>[] = [];
+  const t0 = Date.now();
+  for (let i = 0; Date.now() - t0 < ms; i++) {
+    const due = t0 + (i * 1000) / rate;
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    sent.push(send(url));
+  }
+  return Promise.all(sent);
+}
+
+/** `total` deliveries over `connections` concurrent senders, as fast as they are answered. */
+async function burst(url: string, total: number, connections: number): Promise<Sent[]> {
+  const sent: Sent[] = [];
+  let left = total;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (left-- > 0) sent.push(await send(url));
+    }),
+  );
+  return sent;
+}
+
+interface Phase {
+  target: string;
+  phase: string;
+  deliveries: number;
+  non2xx: number;
+  ackP50?: number | undefined;
+  ackP99?: number | undefined;
+  ackMax?: number | undefined;
+  handlerP50?: number | undefined;
+  handlerP90?: number | undefined;
+  handlerP99?: number | undefined;
+  doneP50?: number | undefined;
+  doneP90?: number | undefined;
+  doneP99?: number | undefined;
+  /** Deliveries completed per second, from the first POST to the last completion. */
+  completedPerS?: number | undefined;
+  note?: string;
+}
+
+function figures(
+  target: string,
+  phase: string,
+  sent: Sent[],
+  marks: Map<string, number>,
+  done?: Map<string, number>,
+): Phase {
+  const handler = sent.flatMap((s) => (marks.has(s.id) ? [marks.get(s.id)! - s.sentAt] : []));
+  const finished = done ? sent.flatMap((s) => (done.has(s.id) ? [done.get(s.id)! - s.sentAt] : [])) : [];
+  const acks = sent.map((s) => s.answeredAt - s.sentAt);
+  const first = Math.min(...sent.map((s) => s.sentAt));
+  const last = done ? Math.max(...sent.map((s) => done.get(s.id) ?? 0)) : 0;
+  return {
+    target,
+    phase,
+    deliveries: sent.length,
+    non2xx: sent.filter((s) => s.status < 200 || s.status > 299).length,
+    ackP50: quantile(acks, 0.5),
+    ackP99: quantile(acks, 0.99),
+    ackMax: Math.max(...acks),
+    handlerP50: quantile(handler, 0.5),
+    handlerP90: quantile(handler, 0.9),
+    handlerP99: quantile(handler, 0.99),
+    ...(done
+      ? {
+          doneP50: quantile(finished, 0.5),
+          doneP90: quantile(finished, 0.9),
+          doneP99: quantile(finished, 0.99),
+          completedPerS: finished.length === sent.length ? sent.length / ((last - first) / 1000) : undefined,
+        }
+      : {}),
+    ...(handler.length < sent.length ? { note: `${sent.length - handler.length} handlers never ran` } : {}),
+  };
+}
+
+function spawnLine(
+  args: string[],
+  env: Record<string, string>,
+  pattern: RegExp,
+): { child: ChildProcess; match: Promise<RegExpExecArray> } {
+  const child = spawn(process.execPath, [...process.execArgv, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const match = new Promise<RegExpExecArray>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = pattern.exec(out);
+      if (m) resolve(m);
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+  return { child, match };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/** Each delivery's completion time (epoch ms), from the workflows' close times. */
+async function completions(client: Client, sent: Sent[]): Promise<Map<string, number>> {
+  const wanted = new Set(sent.map((s) => deliveryKey('github', NO_HOOK_ID, s.id)));
+  // Phases run one after another, each waiting for its own: what started since its first POST is its own.
+  const since = new Date(Math.min(...sent.map((s) => s.sentAt))).toISOString();
+  const query = `ExecutionStatus = "Completed" AND StartTime >= "${since}"`;
+  await waitFor(`${wanted.size} workflows to complete`, async () => {
+    const { count } = await client.workflow.count(query);
+    return count >= wanted.size ? true : undefined;
+  });
+  const done = new Map<string, number>();
+  for await (const w of client.workflow.list({ query })) {
+    if (wanted.has(w.workflowId) && w.closeTime) done.set(w.workflowId.split(':')[2], w.closeTime.getTime());
+  }
+  return done;
+}
+
+async function benchHookflow(label: string, databaseUrl: string | undefined, cli: string): Promise<Phase[]> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-bench-'));
+  const marks = path.join(dir, 'marks');
+  writeFileSync(marks, '');
+  const temporalPort = await freePort();
+  const { child, match } = spawnLine(
+    [path.join(__dirname, '..', 'scripts', 'start.ts')],
+    {
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      TEMPORAL_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      TEMPORAL_CLI_PATH: cli,
+      HOOKFLOW_DATA_DIR: dir,
+      HOOKFLOW_APP: path.join(__dirname, 'app.ts'),
+      WEBHOOK_SECRET: SECRET,
+      LOG_LEVEL: 'warn',
+      BENCH_MARKS: marks,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    },
+    /Webhook URL:\s+(\S+)/,
+  );
+  const phases: Phase[] = [];
+  try {
+    const url = (await match)[1].replace('localhost', '127.0.0.1');
+    const base = new URL(url).origin;
+    const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+    const client = new Client({ connection });
+    try {
+      const run = async (phase: string, sent: Sent[]) => {
+        const done = await completions(client, sent);
+        phases.push(figures(label, phase, sent, readMarks(marks), done));
+        process.stderr.write(`  ${label} ${phase}: ${JSON.stringify(phases.at(-1))}\n`);
+      };
+      await completions(client, await burst(url, 20, 1)); // warm-up
+      const singles: Sent[] = [];
+      for (let i = 0; i < SINGLES; i++) {
+        const s = await send(url);
+        singles.push(s);
+        // Acknowledged once recorded: its workflow may start a moment later.
+        const handle = client.workflow.getHandle(deliveryKey('github', NO_HOOK_ID, s.id));
+        await waitFor(
+          'the workflow',
+          () =>
+            handle.result().then(
+              () => true,
+              () => undefined,
+            ),
+          30_000,
+        );
+      }
+      await run('single', singles);
+      await run(`paced ${PACED_RATE}/s`, await paced(url, PACED_RATE, DURATION_S * 1000));
+      await run(`burst ${BURST} × ${BURST_CONNECTIONS} conn.`, await burst(url, BURST, BURST_CONNECTIONS));
+      phases.push(await largeBody(label, url, base));
+    } finally {
+      await connection.close();
+    }
+  } finally {
+    await stop(child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return phases;
+}
+
+/** One 25 MiB delivery, with /healthz asked every 50 ms and small deliveries at 10/s meanwhile. */
+async function largeBody(label: string, url: string, base: string): Promise<Phase> {
+  const pad = 'x'.repeat(25 * 1024 * 1024 - 20_000);
+  const big = Buffer.from(JSON.stringify({ ...issuesOpened, pad }));
+  let running = true;
+  const health: number[] = [];
+  const pinger = (async () => {
+    while (running) {
+      const t0 = Date.now();
+      await fetch(`${base}/healthz`).then((r) => r.arrayBuffer());
+      health.push(Date.now() - t0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const small = (async () => {
+    const sent: Promise<Sent>[] = [];
+    while (running) {
+      sent.push(send(url));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return Promise.all(sent);
+  })();
+  const answer = await send(url, big);
+  await new Promise((r) => setTimeout(r, 500));
+  running = false;
+  await pinger;
+  const smalls = await small;
+  const falselyQueued = smalls.filter((s) => s.outcome !== 'accepted').length;
+  return {
+    target: label,
+    phase: `large body (${(big.length / 2 ** 20).toFixed(0)} MiB)`,
+    deliveries: 1 + smalls.length,
+    non2xx: [answer, ...smalls].filter((s) => s.status < 200 || s.status > 299).length,
+    ackP50: answer.answeredAt - answer.sentAt,
+    ackMax: Math.max(...smalls.map((s) => s.answeredAt - s.sentAt)),
+    note: `large one answered ${answer.status} ${answer.outcome} in ${answer.answeredAt - answer.sentAt} ms; slowest /healthz ${Math.max(...health)} ms (${health.length} asked); small ones not accepted: ${falselyQueued} of ${smalls.length}, slowest answer ${Math.max(...smalls.map((s) => s.answeredAt - s.sentAt))} ms`,
+  };
+}
+
+async function benchOctokit(): Promise<Phase[]> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-bench-'));
+  const marks = path.join(dir, 'marks');
+  writeFileSync(marks, '');
+  const { child, match } = spawnLine(
+    [path.join(__dirname, 'target.ts'), 'octokit'],
+    { BENCH_SECRET: SECRET, BENCH_MARKS: marks },
+    /READY (\S+)/,
+  );
+  try {
+    const url = (await match)[1];
+    await burst(url, 20, 1);
+    const singles: Sent[] = [];
+    for (let i = 0; i < SINGLES; i++) singles.push(await send(url));
+    const pacedRun = await paced(url, PACED_RATE, DURATION_S * 1000);
+    const burstRun = await burst(url, BURST, BURST_CONNECTIONS);
+    const m = readMarks(marks);
+    return [
+      figures('octokit (in-process handler)', 'single', singles, m),
+      figures('octokit (in-process handler)', `paced ${PACED_RATE}/s`, pacedRun, m),
+      figures('octokit (in-process handler)', `burst ${BURST} × ${BURST_CONNECTIONS} conn.`, burstRun, m),
+    ];
+  } finally {
+    await stop(child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The rate Temporal starts workflows at here: BURST starts, BURST_CONNECTIONS at a time, no worker. */
+async function startLoop(cli: string): Promise<Phase> {
+  const temporal = await startDevServer({
+    cli,
+    port: await freePort(),
+    namespace: 'default',
+    stdio: 'ignore',
+  });
+  try {
+    const connection = await Connection.connect({ address: temporal.address });
+    const client = new Client({ connection });
+    const sent: Sent[] = [];
+    let left = BURST;
+    const t0 = Date.now();
+    await Promise.all(
+      Array.from({ length: BURST_CONNECTIONS }, async () => {
+        while (left-- > 0) {
+          const id = randomUUID();
+          const sentAt = Date.now();
+          await client.workflow.start('onIssues', {
+            taskQueue: 'bench-loop',
+            workflowId: id,
+            args: [{ key: id }],
+          });
+          sent.push({ id, sentAt, answeredAt: Date.now(), status: 200, outcome: 'started' });
+        }
+      }),
+    );
+    const seconds = (Date.now() - t0) / 1000;
+    await connection.close();
+    const acks = sent.map((s) => s.answeredAt - s.sentAt);
+    return {
+      target: 'start-loop',
+      phase: `${BURST} starts × ${BURST_CONNECTIONS} at a time`,
+      deliveries: BURST,
+      non2xx: 0,
+      ackP50: quantile(acks, 0.5),
+      ackP99: quantile(acks, 0.99),
+      ackMax: Math.max(...acks),
+      completedPerS: BURST / seconds,
+      note: 'started (not completed) per second',
+    };
+  } finally {
+    await temporal.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const cli = await findTemporalCli(process.env, (m) => process.stderr.write(`${m}\n`));
+  const phases: Phase[] = [];
+  process.stderr.write('benchmarking start-loop…\n');
+  phases.push(await startLoop(cli));
+  process.stderr.write('benchmarking hookflow (embedded store)…\n');
+  phases.push(...(await benchHookflow('hookflow, embedded', undefined, cli)));
+  const database = await createScratchDatabase('hookflow_bench');
+  try {
+    process.stderr.write('benchmarking hookflow (PostgreSQL)…\n');
+    phases.push(...(await benchHookflow('hookflow, PostgreSQL', database.url, cli)));
+  } finally {
+    await database.drop();
+  }
+  process.stderr.write('benchmarking octokit…\n');
+  phases.push(...(await benchOctokit()));
+  report(phases);
+}
+
+function report(phases: Phase[]): void {
+  const fmt = (n: number | undefined, d = 0) => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(d));
+  const date = new Date().toISOString().slice(0, 10);
+  const command = `npm run bench:delivery  (BENCH_DURATION_S=${DURATION_S} BENCH_PACED_RATE=${PACED_RATE} BENCH_BURST=${BURST} BENCH_BURST_CONNECTIONS=${BURST_CONNECTIONS} BENCH_SINGLES=${SINGLES})`;
+  const loop = phases.find((p) => p.target === 'start-loop')?.completedPerS;
+  const lines = [
+    `# Delivery benchmark, ${date}`,
+    '',
+    `Command: \`${command}\``,
+    '',
+    `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.`,
+    'hookflow runs as `npm start` does: server, worker and an app with one no-op `issues.opened` handler in one process, with its own `temporal server start-dev` (file database), on the embedded store and on the local PostgreSQL. Times are from the POST leaving the benchmark to the handler\'s first line ("handler") and to the workflow\'s close time in Temporal ("done"), in ms.',
+    '',
+    '| target | phase | deliveries | non-2xx | ack p50 | ack p99 | ack max | handler p50 | handler p90 | handler p99 | done p50 | done p90 | done p99 | completed/s | note |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...phases.map(
+      (p) =>
+        `| ${p.target} | ${p.phase} | ${p.deliveries} | ${p.non2xx} | ${fmt(p.ackP50)} | ${fmt(p.ackP99)} | ${fmt(p.ackMax)} | ${fmt(p.handlerP50)} | ${fmt(p.handlerP90)} | ${fmt(p.handlerP99)} | ${fmt(p.doneP50)} | ${fmt(p.doneP90)} | ${fmt(p.doneP99)} | ${fmt(p.completedPerS, 1)} | ${p.note ?? ''} |`,
+    ),
+    '',
+    `Burst target: completed/s at least half the start loop's (${fmt(loop, 1)}/s → ${fmt(loop === undefined ? undefined : loop / 2, 1)}/s). Single-delivery targets: handler p50 < 50 ms, done p50 < 150 ms.`,
+    '',
+  ];
+  writeResults(`delivery-${date}`, lines, { date, command, phases });
+}
+
+exitOnError(main);
