@@ -115,6 +115,8 @@ export function createReconcileActivities(
             installation: callerOf(source),
             asApp: source.asApp,
             requestId: `reconcile:${source.key}`,
+            // A scan is a job: it stops early, so its work is never known, and it keeps off the reserve.
+            job: { requestsLeft: undefined },
             signal,
           }),
         );

@@ -125,6 +125,8 @@ export function createSyncActivities(deps: ActivityDeps) {
         expect: p.kind === 'issues' ? { pulls: 0, comments: 0 } : undefined,
       };
       let next: string | null = saved ? saved.next : p.url;
+      // This listing's pages still to fetch, once a page has said (page-numbered listings do).
+      let pagesLeft: number | undefined;
       let waitMs = 0;
       // Heartbeat while a page is waited for too (its turn, pacing, a slow answer), not only between pages.
       const beating = setInterval(() => beat({ pages: totals.pages }), 1_000);
@@ -142,6 +144,7 @@ export function createSyncActivities(deps: ActivityDeps) {
               installation: p.installation,
               requestId: workflowId,
               conditional: true,
+              job: { requestsLeft: pagesLeft },
               signal,
             });
           } catch (err) {
@@ -168,6 +171,7 @@ export function createSyncActivities(deps: ActivityDeps) {
             }
           }
           next = res.next ?? null;
+          pagesLeft = res.pagesAfter;
           const cursor = next;
           const stored = await store.db.transaction(async (tx) => {
             const n = await storePage(tx, repository, p.kind, items);

@@ -29,6 +29,12 @@ export interface ApiRequest {
    * such requests without a Retry-After.
    */
   createsContent?: boolean;
+  /**
+   * A job's request (a sync's page, a scan's): `requestsLeft` counts it and those still to come,
+   * when known. A job runs at full speed while its work fits the budget and never spends the
+   * reserve kept for webhook-driven calls (rate-limit.ts).
+   */
+  job?: { requestsLeft: number | undefined };
   signal?: AbortSignal;
 }
 
@@ -46,4 +52,6 @@ export interface ApiResponse<T = unknown> {
   contentType: string | undefined;
   /** Time this call waited for its turn's pacing before it was sent. */
   waitedMs: number;
+  /** Pages after this one, when the listing numbers its pages (link.ts `pagesAfter`). */
+  pagesAfter: number | undefined;
 }

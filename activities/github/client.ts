@@ -13,7 +13,7 @@ import { appJwt } from './app-jwt';
 import { createTokenIssuer } from './app-token-issuer';
 import { createClientTelemetry, type ClientMetrics } from './client-telemetry';
 import { createInstallationTurn, tokenTurnKey, type TurnPolicy } from './installation-turn';
-import { nextPageUrl } from './link';
+import { nextPageUrl, pagesAfter } from './link';
 import { createTokenStore } from './tokens';
 import { createTransport, messageOf } from './transport';
 
@@ -142,6 +142,7 @@ export function createGitHubClient(deps: ClientDeps) {
       data: a.data as T,
       url: sent.url,
       next: nextPageUrl(sent.headers.get('link')),
+      pagesAfter: pagesAfter(sent.headers.get('link')),
       fromCache: a.fromCache,
       movedTo: sent.movedTo,
       contentType: sent.headers.get('content-type') ?? undefined,

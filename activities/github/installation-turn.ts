@@ -130,7 +130,7 @@ export function createInstallationTurn(d: TurnDeps) {
     return d.withLock(turnLockName(provider, key), lockWaitMs, async (q: Queryable) => {
       let budget = await readBudget(q, provider, key);
       if (!budgetKnown(budget, now())) budget = await probeBudget(budget, headers, req.signal);
-      const wait = waitBeforeRequest(budget, { mutating, createsContent }, now(), policy);
+      const wait = waitBeforeRequest(budget, { mutating, createsContent, job: req.job }, now(), policy);
       if (wait.ms > policy.inlineWaitMs) {
         await writeBudget(q, provider, key, budget);
         return {

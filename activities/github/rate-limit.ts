@@ -70,18 +70,27 @@ export function budgetKnown(b: Budget, now: number): boolean {
   return remainingNow(b, now) !== undefined;
 }
 
+/** A request's place in the budget: a job's (a sync, a scan) or a webhook's. */
+export interface RequestKind {
+  mutating: boolean;
+  createsContent: boolean;
+  /**
+   * Set for a job's requests: `requestsLeft` counts this one and those still to come, when known.
+   * Webhooks' calls (unset) may use the reserve; a job's never do.
+   */
+  job?: { requestsLeft: number | undefined } | undefined;
+}
+
 /**
- * How long the next request must wait. The primary budget runs freely while more than half of it
- * remains, then what is left (minus a reserve) is spread evenly until the reset, so calls slow down
- * before they reach zero; mutations keep their spacing and content creation its per-minute and
- * per-hour pace, which GitHub enforces without a Retry-After.
+ * How long the next request must wait. A job runs at full speed while its remaining requests fit
+ * in the budget left until the reset minus a reserve; when they do not (or it cannot tell), it
+ * spreads that budget evenly until the reset — which uses it all by then, so the job finishes no
+ * later than if it had raced, and webhook-driven calls meanwhile find their turn. The reserve is
+ * for webhook-driven calls only; they run freely above it and spread it until the reset, so calls
+ * slow down before they reach zero. Mutations keep their spacing and content creation its
+ * per-minute and per-hour pace, which GitHub enforces without a Retry-After.
  */
-export function waitBeforeRequest(
-  b: Budget,
-  request: { mutating: boolean; createsContent: boolean },
-  now: number,
-  p: PacingPolicy,
-): Wait {
+export function waitBeforeRequest(b: Budget, request: RequestKind, now: number, p: PacingPolicy): Wait {
   const waits: Wait[] = [];
   if (b.blockedUntil !== null && b.blockedUntil > now)
     waits.push({ ms: b.blockedUntil - now, reason: 'blocked' });
@@ -89,10 +98,12 @@ export function waitBeforeRequest(
   const remaining = remainingNow(b, now);
   if (remaining !== undefined && b.limit !== null && b.resetAt !== null && b.resetAt > now) {
     const reserve = Math.ceil((b.limit * p.reservePercent) / 100);
-    const usable = remaining - reserve;
+    const job = request.job;
+    const usable = job ? remaining - reserve : remaining;
+    const fits = job ? job.requestsLeft !== undefined && job.requestsLeft <= usable : remaining > reserve;
     if (usable <= 0) {
       waits.push({ ms: b.resetAt - now + RESET_MARGIN_MS, reason: 'primary-exhausted' });
-    } else if (remaining < b.limit / 2 && b.lastRequestAt !== null) {
+    } else if (!fits && b.lastRequestAt !== null) {
       const spacing = (b.resetAt - now) / usable;
       waits.push({ ms: Math.ceil(b.lastRequestAt + spacing - now), reason: 'primary-pacing' });
     }

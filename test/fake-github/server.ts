@@ -38,6 +38,11 @@ export interface FakeOptions {
   host?: string;
   /** How long a hook waits for the receiver's answer (GitHub: 10 s). */
   hookTimeoutMs?: number;
+  /**
+   * Number listing pages as GitHub does for issues, pulls and comments (`page=`, with `rel="last"`)
+   * instead of opaque cursors.
+   */
+  pageNumbers?: boolean;
 }
 
 interface Recorded {
@@ -237,6 +242,19 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
 
   function page(listing: string, items: unknown[], url: URL): Reply {
     const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
+    if (o.pageNumbers) {
+      const n = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+      const last = Math.max(1, Math.ceil(items.length / perPage));
+      const linkTo = (p: number) => {
+        const to = new URL(url.pathname, base);
+        for (const [k, v] of url.searchParams) if (k !== 'page') to.searchParams.set(k, v);
+        to.searchParams.set('page', String(p));
+        return to.href;
+      };
+      const headers: Record<string, string> =
+        n < last ? { link: `<${linkTo(n + 1)}>; rel="next", <${linkTo(last)}>; rel="last"` } : {};
+      return { status: 200, headers, body: items.slice((n - 1) * perPage, n * perPage) };
+    }
     const after = url.searchParams.get('after');
     const offset = after ? cursors.get(after) : 0;
     if (offset === undefined) return { status: 422, body: { message: 'Validation Failed: unknown cursor' } };

@@ -15,33 +15,42 @@ describe('pacing against the shared budget', () => {
   const policy = { mutationSpacingMs: 1_000, contentPerMinute: 2, contentPerHour: 3, reservePercent: 10 };
   const budget = (b: Partial<Budget>): Budget => ({ ...EMPTY_BUDGET, ...b });
   const get = { mutating: false, createsContent: false };
-  test('runs freely while more than half the budget remains', () => {
-    assert.equal(
-      waitBeforeRequest(
-        budget({ limit: 100, remaining: 60, resetAt: NOW + 10_000, lastRequestAt: NOW }),
-        get,
-        NOW,
-        policy,
-      ).ms,
-      0,
-    );
+  const job = (requestsLeft: number | undefined) => ({ ...get, job: { requestsLeft } });
+  const spent = (remaining: number) =>
+    budget({ limit: 100, remaining, resetAt: NOW + 10_000, lastRequestAt: NOW });
+
+  test('a job whose requests fit in the budget above the reserve runs at full speed, however much it spent', () => {
+    assert.equal(waitBeforeRequest(spent(30), job(20), NOW, policy).ms, 0); // 20 left, 20 usable
+    assert.equal(waitBeforeRequest(spent(95), job(85), NOW, policy).ms, 0);
   });
-  test('then spreads what remains above the reserve evenly until the reset', () => {
-    const w = waitBeforeRequest(
-      budget({ limit: 100, remaining: 30, resetAt: NOW + 10_000, lastRequestAt: NOW }),
-      get,
-      NOW,
-      policy,
-    );
-    assert.deepEqual(w, { ms: 500, reason: 'primary-pacing' }); // 10 s over 20 usable requests
+  test('a job with more to do than the budget (or that cannot tell) spreads it evenly until the reset', () => {
+    // 10 s over the 20 requests above the reserve: one every 500 ms uses them all by the reset.
+    assert.deepEqual(waitBeforeRequest(spent(30), job(21), NOW, policy), {
+      ms: 500,
+      reason: 'primary-pacing',
+    });
+    assert.deepEqual(waitBeforeRequest(spent(30), job(undefined), NOW, policy), {
+      ms: 500,
+      reason: 'primary-pacing',
+    });
   });
-  test('waits for the reset when only the reserve is left, and not once the reset passed', () => {
-    const b = budget({ limit: 100, remaining: 10, resetAt: NOW + 10_000, lastRequestAt: NOW });
-    assert.deepEqual(waitBeforeRequest(b, get, NOW, policy), {
+  test('a job never spends the reserve: with only the reserve left it waits for the reset', () => {
+    const b = spent(10);
+    assert.deepEqual(waitBeforeRequest(b, job(1), NOW, policy), {
       ms: 10_000 + RESET_MARGIN_MS,
       reason: 'primary-exhausted',
     });
-    assert.equal(waitBeforeRequest(b, get, NOW + 10_001, policy).ms, 0);
+    assert.equal(waitBeforeRequest(b, job(1), NOW + 10_001, policy).ms, 0);
+  });
+  test("webhooks' calls run freely above the reserve, spread the reserve, and wait only at zero", () => {
+    assert.equal(waitBeforeRequest(spent(11), get, NOW, policy).ms, 0);
+    // In the reserve: 10 s over the 10 left, so they slow down before zero.
+    assert.deepEqual(waitBeforeRequest(spent(10), get, NOW, policy), { ms: 1_000, reason: 'primary-pacing' });
+    assert.deepEqual(waitBeforeRequest(spent(0), get, NOW, policy), {
+      ms: 10_000 + RESET_MARGIN_MS,
+      reason: 'primary-exhausted',
+    });
+    assert.equal(waitBeforeRequest(spent(0), get, NOW + 10_001, policy).ms, 0);
   });
   test('mutations keep their spacing; content creation its pace per minute and hour', () => {
     const b = budget({ lastMutationAt: NOW - 400 });
