@@ -1,10 +1,13 @@
 // `npm run bench:ingress`: the front door side by side with its peers, one run, same machine, same
 // payload, same concurrency:
-//   hookflow       — the full front door: verify, ledger row in PostgreSQL, workflow start, with
-//                    tracing (every request exported over OTLP to a local sink) and metrics on
-//   hookflow (telemetry off) — the same with neither: what telemetry costs is the difference (the
-//                    two alternate over BENCH_TELEMETRY_ROUNDS rounds, on-off then off-on, so a
-//                    drift of this noisy machine falls on both alike)
+//   hookflow       — the full front door: verify, ledger row in PostgreSQL (the answer), then the
+//                    workflow start off the request's path, with tracing (every request exported
+//                    over OTLP to a local sink) and metrics on
+//   hookflow (telemetry off) — the same with neither: what telemetry costs is the difference
+//   hookflow (ack after start) — telemetry on, answering only after the workflow start too
+//                    (HOOKFLOW_ACK_AFTER=start, the design before): what the ledger-first answer buys
+//                    (the three take turns leading over BENCH_TELEMETRY_ROUNDS rounds, so a drift of
+//                    this noisy machine falls on all alike)
 //   octokit        — @octokit/webhooks' Node middleware with a no-op handler (what Probot runs)
 //   koa-verify     — a bare Koa handler that only verifies the signature (the floor)
 //   start-loop     — a plain loop of client.workflow.start (the ceiling Temporal sets)
@@ -202,13 +205,22 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     for (let round = 1; round <= ROUNDS; round++) {
-      const order: ('on' | 'off')[] = round % 2 === 1 ? ['on', 'off'] : ['off', 'on'];
-      for (const telemetry of order) {
-        const label = telemetry === 'on' ? `hookflow #${round}` : `hookflow (telemetry off) #${round}`;
+      // The three variants take turns leading, so a drift of this noisy machine falls on all alike.
+      const variants = ['on', 'off', 'ack-after-start'] as const;
+      const order = variants.map((_, i) => variants[(i + round - 1) % variants.length]);
+      for (const variant of order) {
+        const label =
+          variant === 'on'
+            ? `hookflow #${round}`
+            : variant === 'off'
+              ? `hookflow (telemetry off) #${round}`
+              : `hookflow (ack after start) #${round}`;
         process.stderr.write(`benchmarking ${label}…\n`);
+        const telemetry = variant === 'off' ? 'off' : 'on';
         const env = {
           BENCH_TELEMETRY: telemetry,
           ...(telemetry === 'on' ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {}),
+          ...(variant === 'ack-after-start' ? { BENCH_ACK_AFTER: 'start' } : {}),
         };
         rows.push(await fresh((e) => benchServer('hookflow', { ...e, ...env }, label)));
       }
@@ -231,7 +243,9 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
   const fmt = (n: number | undefined, d = 1) => (n === undefined ? '—' : n.toFixed(d));
   const mean = (rs: Row[], pick: (r: Row) => number | undefined) =>
     rs.reduce((sum, r) => sum + (pick(r) ?? 0), 0) / rs.length;
-  const on = rows.filter((r) => r.telemetry === 'on');
+  // The telemetry comparison is between the ledger-first runs only.
+  const ackAfterStart = rows.filter((r) => r.target.includes('ack after start'));
+  const on = rows.filter((r) => r.telemetry === 'on' && !ackAfterStart.includes(r));
   const off = rows.filter((r) => r.telemetry === 'off');
   const hookflow: Row = {
     target: 'hookflow',
@@ -271,8 +285,12 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
       `mean p99 @ ${RATE}/s ${fmt(bare.sustainedP99)} ms off, ${fmt(hookflow.sustainedP99)} ms on; ` +
       `hookflow's own CPU per request ${fmt(cpuOff, 2)} ms off → ${fmt(cpuOn, 2)} ms on (+${(100 * (cpuOn / cpuOff - 1)).toFixed(1)}%).`,
     '',
-    `Targets: p99 acknowledgement at ${RATE}/s under 50 ms — hookflow ${fmt(hookflow.sustainedP99)} ms (${(hookflow.sustainedP99 ?? Infinity) < 50 ? 'met' : 'NOT met'}); ` +
-      `throughput at least 80% of the workflow.start ceiling — hookflow ${((100 * hookflow.rps) / ceiling.rps).toFixed(0)}% (${hookflow.rps >= 0.8 * ceiling.rps ? 'met' : 'NOT met'}).`,
+    `Acknowledgement designs (both with telemetry on): answering once the ledger row is committed (the default) — mean req/s ${fmt(hookflow.rps, 0)}, mean p99 @ ${RATE}/s ${fmt(hookflow.sustainedP99)} ms; answering after the workflow start too (\`HOOKFLOW_ACK_AFTER=start\`) — ${fmt(
+      mean(ackAfterStart, (r) => r.rps),
+      0,
+    )} req/s, ${fmt(mean(ackAfterStart, (r) => r.sustainedP99))} ms.`,
+    '',
+    `Targets: p99 acknowledgement at ${RATE}/s at most 1.5× the start loop's (${fmt(ceiling.sustainedP99)} ms) and under 50 ms — hookflow ${fmt(hookflow.sustainedP99)} ms (${(hookflow.sustainedP99 ?? Infinity) < Math.min(50, 1.5 * (ceiling.sustainedP99 ?? 0)) ? 'met' : 'NOT met'}); saturated throughput at least the start loop's — ${((100 * hookflow.rps) / ceiling.rps).toFixed(0)}% (${hookflow.rps >= ceiling.rps ? 'met' : 'NOT met'}).`,
     '',
   ];
   writeResults(`ingress-${date}`, lines, { date, command, rows });

@@ -48,6 +48,16 @@ interface Run {
   items: number;
 }
 
+/**
+ * Waits for the provider's next window to begin (its windows are aligned to the clock, as GitHub's
+ * reset is), so every run starts with a whole window and the whole-window ideal does not depend on
+ * where in a window a run happened to start.
+ */
+async function alignToWindow(): Promise<void> {
+  const next = Math.ceil(Date.now() / WINDOW_MS) * WINDOW_MS + 20;
+  await new Promise((r) => setTimeout(r, next - Date.now()));
+}
+
 function measure(fake: FakeGitHub, credential: string, since: number, started: number, items: number): Run {
   const mine = fake.requests.slice(since).filter((r) => r.credential === credential);
   return {
@@ -99,6 +109,7 @@ async function hookflowRuns(fake: FakeGitHub): Promise<Run[]> {
   const runs: Run[] = [];
   try {
     for (let i = 0; i < 2; i++) {
+      await alignToWindow();
       const since = fake.requests.length;
       const started = Date.now();
       const handle = await startSyncJob(client, config.temporal.taskQueue, syncArgs(config, REPO));
@@ -132,6 +143,7 @@ async function octokitRuns(fake: FakeGitHub): Promise<Run[]> {
   const [owner, repo] = REPO.split('/');
   const runs: Run[] = [];
   for (let i = 0; i < 2; i++) {
+    await alignToWindow();
     const since = fake.requests.length;
     const started = Date.now();
     const issues = await octokit.paginate('GET /repos/{owner}/{repo}/issues', {

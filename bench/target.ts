@@ -37,6 +37,8 @@ async function hookflow(): Promise<string> {
     TEMPORAL_TASK_QUEUE: 'bench',
     DATABASE_URL: process.env.BENCH_DATABASE_URL,
     LOG_LEVEL: 'silent',
+    // `start`: the answer waits for the workflow start too (the design before ledger-first).
+    ...(process.env.BENCH_ACK_AFTER ? { HOOKFLOW_ACK_AFTER: process.env.BENCH_ACK_AFTER } : {}),
     // The OTLP exporter itself reads the endpoint from this process's environment too.
     ...(telemetry ? { OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
   });
