@@ -4,6 +4,7 @@
 // record: renaming one breaks the replay of every history that scheduled it.
 import type { ActivityDeps } from './activity-deps';
 import { createAppApiActivities } from './app-api-activities';
+import { createBeginDelivery } from './begin-delivery';
 import { createDeliveryActivities } from './delivery-activities';
 import { createHandlerActivities } from './handler-activities';
 import { createInstallationActivities } from './installation-activities';
@@ -16,6 +17,7 @@ import { createWelcomeActivities } from './welcome-activities';
 export type { ActivityDeps };
 
 export function createActivities(deps: ActivityDeps) {
+  const handlers = createHandlerActivities(deps);
   return {
     ...createSyncActivities(deps),
     ...createRepositoryEventActivities(deps),
@@ -24,8 +26,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createInstallationActivities(deps),
     ...createReplayJobActivities(deps),
     ...createReconcileActivities(deps),
-    ...createHandlerActivities(deps),
+    ...handlers,
     ...createAppApiActivities(deps),
+    ...createBeginDelivery(deps, (ref) => handlers.planHandlers(ref)),
   };
 }
 

@@ -13,12 +13,17 @@ const PROVIDER = 'github';
 /** The tables key repositories by their lower-cased `owner/repo`, as the sync stores them. */
 const repoKey = (ref: DeliveryRef) => (ref.repository ?? '').toLowerCase();
 
-export function createRepositoryEventActivities(deps: Pick<ActivityDeps, 'store'>) {
-  const { store } = deps;
+/** The events the tables follow, by the payload field they carry. */
+export type TableEvent = 'issue' | 'comment' | 'pullRequest';
+
+type Payload = Record<string, unknown>;
+
+/** Each table event's change to the tables, from the delivery's payload. */
+export function tableUpdates(
+  store: ActivityDeps['store'],
+): Record<TableEvent, (ref: DeliveryRef, payload: Payload) => Promise<string>> {
   return {
-    /** `issues` webhooks keep the issues table current between syncs. */
-    async applyIssueEvent(ref: DeliveryRef): Promise<string> {
-      const payload = await loadPayload(store, ref.key);
+    async issue(ref: DeliveryRef, payload: Payload): Promise<string> {
       const issue = payloadObject(payload, 'issue');
       if (!ref.repository || !issue) return 'no issue to store';
       if (ref.action === 'deleted' && typeof issue.number === 'number') {
@@ -31,8 +36,7 @@ export function createRepositoryEventActivities(deps: Pick<ActivityDeps, 'store'
       return `issue #${row.number} stored`;
     },
 
-    async applyCommentEvent(ref: DeliveryRef): Promise<string> {
-      const payload = await loadPayload(store, ref.key);
+    async comment(ref: DeliveryRef, payload: Payload): Promise<string> {
       const comment = payloadObject(payload, 'comment');
       if (!ref.repository || !comment) return 'no comment to store';
       if (ref.action === 'deleted' && typeof comment.id === 'number') {
@@ -45,12 +49,23 @@ export function createRepositoryEventActivities(deps: Pick<ActivityDeps, 'store'
       return `comment ${row.id} stored`;
     },
 
-    async applyPullRequestEvent(ref: DeliveryRef): Promise<string> {
-      const payload = await loadPayload(store, ref.key);
+    async pullRequest(ref: DeliveryRef, payload: Payload): Promise<string> {
       const row = pullRow(payloadObject(payload, 'pull_request'));
       if (!ref.repository || !row) return 'pull request not stored: the payload lacks its fields';
       await upsertPulls(store.db, PROVIDER, repoKey(ref), [row]);
       return `pull request #${row.number} stored`;
     },
+  };
+}
+
+export function createRepositoryEventActivities(deps: Pick<ActivityDeps, 'store'>) {
+  const { store } = deps;
+  const apply = tableUpdates(store);
+  return {
+    /** `issues` webhooks keep the issues table current between syncs. */
+    applyIssueEvent: async (ref: DeliveryRef) => apply.issue(ref, await loadPayload(store, ref.key)),
+    applyCommentEvent: async (ref: DeliveryRef) => apply.comment(ref, await loadPayload(store, ref.key)),
+    applyPullRequestEvent: async (ref: DeliveryRef) =>
+      apply.pullRequest(ref, await loadPayload(store, ref.key)),
   };
 }

@@ -49,11 +49,6 @@ export function createWelcomeActivities(
   }
 
   return {
-    /** Which write-back steps are on (the workflow schedules only those). */
-    welcomeSteps(): Promise<{ label: boolean; comment: boolean }> {
-      return Promise.resolve({ label: Boolean(api.welcome.label), comment: Boolean(api.welcome.comment) });
-    },
-
     /** Step 1: label a new issue. Adding a label it already has changes nothing, so a redelivery is harmless. */
     async addWelcomeLabel(ref: DeliveryRef): Promise<string> {
       const label = api.welcome.label;

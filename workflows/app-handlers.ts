@@ -10,6 +10,7 @@ import {
   proxyLocalActivities,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { HandlerPlan } from '../activities/handler-activities';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { FAILURE } from '../lib/contracts/failure-types';
 import { handlerActivityOptions, PLAN_HANDLERS_ACTIVITY } from './activity-options';
@@ -20,9 +21,12 @@ const { planHandlers } = proxyLocalActivities<Activities>(PLAN_HANDLERS_ACTIVITY
 /** The patch that added users' handlers to the built-in delivery workflows. */
 export const APP_HANDLERS_PATCH = 'app-handlers';
 
-/** Runs the app's handlers for `ref`; the summary of each, or '' when the app has none for it. */
-export async function runAppHandlers(ref: DeliveryRef): Promise<string> {
-  const plan = await planHandlers(ref);
+/**
+ * Runs the app's handlers for `ref`; the summary of each, or '' when the app has none for it.
+ * `planned`: the plan the delivery's first step already made (else it is made here).
+ */
+export async function runAppHandlers(ref: DeliveryRef, planned?: HandlerPlan): Promise<string> {
+  const plan = planned ?? (await planHandlers(ref));
   const children = plan.workflows ?? [];
   if (plan.handlers.length === 0 && children.length === 0) return '';
   const options = handlerActivityOptions(plan.timeoutMs, plan.heartbeatMs);

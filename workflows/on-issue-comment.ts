@@ -1,14 +1,19 @@
 // `issue_comment`: keeps the comments table current between syncs.
 import { patched } from '@temporalio/workflow';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
-import { deliverySteps } from './delivery-steps';
+import { begin, localSteps, remoteSteps } from './delivery-steps';
 import { runDelivery, SYNC_TABLES_PATCH } from './run-delivery';
 
 export async function onIssueComment(ref: DeliveryRef): Promise<string> {
-  const { describeDelivery, applyCommentEvent } = deliverySteps();
-  // Deliveries started before the tables existed replay without the new step.
+  if (localSteps()) {
+    return runDelivery(ref, async () => {
+      const begun = await begin(ref, { tables: 'comment' });
+      return { summary: begun.summary, plan: begun.plan };
+    });
+  }
+  // Runs from before the local steps replay as they ran; those from before the tables, without them.
   return runDelivery(ref, async () => {
-    const summary = await describeDelivery(ref);
-    return patched(SYNC_TABLES_PATCH) ? `${summary}; ${await applyCommentEvent(ref)}` : summary;
+    const summary = await remoteSteps.describeDelivery(ref);
+    return patched(SYNC_TABLES_PATCH) ? `${summary}; ${await remoteSteps.applyCommentEvent(ref)}` : summary;
   });
 }

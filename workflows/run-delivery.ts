@@ -6,15 +6,20 @@ import { ActivityFailure, ApplicationFailure, patched, workflowInfo } from '@tem
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { FAILURE } from '../lib/contracts/failure-types';
 import { APP_HANDLERS_PATCH, runAppHandlers } from './app-handlers';
+import type { HandlerPlan } from '../activities/handler-activities';
 import { finishStep } from './delivery-steps';
 
-export async function runDelivery(ref: DeliveryRef, work: () => Promise<string>): Promise<string> {
+/** What a delivery's own work did; with the app's handlers already planned when its first step did that. */
+type Work = string | { summary: string; plan: HandlerPlan };
+
+export async function runDelivery(ref: DeliveryRef, work: () => Promise<Work>): Promise<string> {
   let summary: string;
   try {
-    summary = await work();
+    const done = await work();
+    summary = typeof done === 'string' ? done : done.summary;
     // Deliveries started before apps existed replay without the step.
     if (patched(APP_HANDLERS_PATCH)) {
-      const handled = await runAppHandlers(ref);
+      const handled = await runAppHandlers(ref, typeof done === 'string' ? undefined : done.plan);
       if (handled.length > 0) summary = summary.length > 0 ? `${summary}; ${handled}` : handled;
     }
   } catch (err) {

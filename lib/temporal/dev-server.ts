@@ -51,6 +51,11 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   if (o.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(o.uiPort));
   for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=Keyword`);
+  // An activity scheduled by a workflow task (an app's handler, a write-back) goes straight back to
+  // the worker that completed the task, when it has a free slot, instead of through a poll: one
+  // round trip less before a handler starts.
+  // https://docs.temporal.io/develop/worker-performance#eager-activity-execution
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
 
   const child = spawn(o.cli, args, { stdio: ['ignore', o.stdio ?? 'inherit', o.stdio ?? 'inherit'] });
   let exited: string | undefined;
