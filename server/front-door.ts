@@ -13,7 +13,7 @@ import { deliveryDetails, summariseDelivery } from '../lib/delivery-summary';
 import { isStorageUnavailable, type Store } from '../lib/storage';
 import type { AcceptedWriter } from './accepted-writer';
 import { checkInstallation } from './check-installation';
-import { parkDelivery, type Launcher } from './launcher';
+import { currentTraceContext, parkDelivery, type Launcher } from './launcher';
 import type { Provider, Route } from './providers';
 import { Refusal } from './refusal';
 import type { StartResult, WorkflowStarter } from './starter';
@@ -136,7 +136,12 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
     if (recorded.inserted && deps.ackAfter !== 'start') {
       // Known to be away: parked now, and the answer says so.
       if (!health.isUp()) return queue(ref, health.lastError(), false, log, health.mark());
-      launcher.launch({ ref, workflowType: route.workflowType, describe, log });
+      if (!launcher.launch({ ref, workflowType: route.workflowType, describe, log })) {
+        // Far more deliveries waiting for a start than Temporal takes: this one waits in the outbox.
+        log.warn('too many workflow starts waiting: delivery parked in the outbox');
+        await store.enqueue(ref.key, 'too many workflow starts waiting', false, currentTraceContext());
+        return queued(ref);
+      }
       log.debug('delivery acknowledged: its workflow starts next');
       return { status: 202, body: { status: 'accepted', workflowId: ref.key } };
     }

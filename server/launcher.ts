@@ -2,8 +2,8 @@
 // holds the payload and dedups a redelivery), so the front door answers once that row is committed
 // and hands the start to this queue, off the request's path: an acknowledgement costs one durable
 // write, and a burst is taken at the speed of the store, not of Temporal's starts. Starts run
-// concurrently, bounded; a start that fails parks its delivery in the outbox for the relay, and a
-// crash before either leaves the row `received`, which the relay's sweep finds.
+// concurrently, bounded, from a bounded queue; a start that fails parks its delivery in the outbox
+// for the relay, and a crash before either leaves the row `received`, which the relay's sweep finds.
 import { context, propagation, type Context } from '@opentelemetry/api';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import type { Logger } from '../lib/logger';
@@ -20,8 +20,11 @@ export interface Launch {
 }
 
 export interface Launcher {
-  /** Queues a start; it runs in the caller's trace context. */
-  launch(job: Launch): void;
+  /**
+   * Queues a start; it runs in the caller's trace context. False when the queue is full (Temporal
+   * starts far slower than deliveries arrive): the caller parks the delivery in the outbox instead.
+   */
+  launch(job: Launch): boolean;
   /** Settles once every start queued so far has started or been parked. */
   drain(): Promise<void>;
   /** Starts queued or running. */
@@ -48,9 +51,14 @@ export async function parkDelivery(
     // in the outbox (nothing is lost) while someone fixes it.
     log.error({ err }, 'Temporal refused the workflow start: delivery kept in the outbox');
   }
-  const traceContext: Record<string, string> = {};
-  propagation.inject(context.active(), traceContext);
-  await deps.store.enqueue(ref.key, String(err).slice(0, 500), rerunFailed, traceContext);
+  await deps.store.enqueue(ref.key, String(err).slice(0, 500), rerunFailed, currentTraceContext());
+}
+
+/** The active trace context, to park with a delivery: the relay's later start continues that trace. */
+export function currentTraceContext(): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier;
 }
 
 export function startLauncher(
@@ -62,6 +70,8 @@ export function startLauncher(
     logger: Logger;
   },
   concurrency: number,
+  /** Starts waiting at most; past it deliveries go to the outbox, so memory stays bounded. */
+  maxQueued = 500 * concurrency,
 ): Launcher {
   const { starter, health, accepted } = deps;
   const queue: { job: Launch; ctx: Context }[] = [];
@@ -109,8 +119,10 @@ export function startLauncher(
 
   return {
     launch(job) {
+      if (queue.length >= maxQueued) return false;
       queue.push({ job, ctx: context.active() });
       pump();
+      return true;
     },
     drain() {
       if (running === 0 && queue.length === 0) return Promise.resolve();

@@ -65,16 +65,23 @@ export function startOutboxRelay(
       const items = await store.leaseOutbox(batch, leaseMs);
       if (items.length === 0) return done;
       let away = false;
-      // A few at a time; once Temporal turns out to be away the rest of the batch waits for a later pass.
+      let failure: { err: unknown } | undefined;
+      // A few at a time; once Temporal turns out to be away (or the store fails, or the relay is
+      // stopping) no lane takes another item, and the pass ends only when every lane has.
       const next = items.values();
       const lane = async () => {
-        for (let item = next.next(); !item.done && !away; item = next.next()) {
-          const result = await relayOne(item.value);
-          if (result === 'started') done++;
-          if (result === 'away') away = true;
+        for (let item = next.next(); !item.done && !away && !failure && !stopped; item = next.next()) {
+          try {
+            const result = await relayOne(item.value);
+            if (result === 'started') done++;
+            if (result === 'away') away = true;
+          } catch (err) {
+            failure ??= { err };
+          }
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+      if (failure) throw failure.err;
       if (away || stopped) return done;
     }
   }

@@ -83,9 +83,11 @@ export interface RequestKind {
 
 /**
  * How long the next request must wait. A job runs at full speed while its remaining requests fit
- * in the budget left until the reset minus a reserve; when they do not (or it cannot tell), it
- * spreads that budget evenly until the reset — which uses it all by then, so the job finishes no
- * later than if it had raced, and webhook-driven calls meanwhile find their turn. The reserve is
+ * in the budget left until the reset minus a reserve; when they do not, it spreads that budget
+ * evenly until the reset — which uses it all by then, so a job larger than the budget finishes no
+ * later than if it had raced, and webhook-driven calls meanwhile find their turn. A job that
+ * cannot tell how much is left (a cursor listing, a scan that may stop early) runs freely while
+ * half the budget remains, and spreads the rest. The reserve is
  * for webhook-driven calls only; they run freely above it and spread it until the reset, so calls
  * slow down before they reach zero. Mutations keep their spacing and content creation its
  * per-minute and per-hour pace, which GitHub enforces without a Retry-After.
@@ -100,7 +102,11 @@ export function waitBeforeRequest(b: Budget, request: RequestKind, now: number, 
     const reserve = Math.ceil((b.limit * p.reservePercent) / 100);
     const job = request.job;
     const usable = job ? remaining - reserve : remaining;
-    const fits = job ? job.requestsLeft !== undefined && job.requestsLeft <= usable : remaining > reserve;
+    // A job that cannot tell how much is left runs freely while half the budget remains.
+    const jobFits = (left: number | undefined) =>
+      left === undefined ? remaining >= b.limit! / 2 : left <= usable;
+    // Webhook-driven calls slow down in the reserve, and in the last request's worth at least.
+    const fits = job ? jobFits(job.requestsLeft) : remaining > Math.max(1, reserve);
     if (usable <= 0) {
       waits.push({ ms: b.resetAt - now + RESET_MARGIN_MS, reason: 'primary-exhausted' });
     } else if (!fits && b.lastRequestAt !== null) {

@@ -125,6 +125,10 @@ export async function openEmbedded(dataDir: string | undefined): Promise<Db> {
   });
   thread.on('error', (err) => failAll(err));
   thread.on('exit', (code) => {
+    // Not asked to close: every later statement fails as storage unavailable (503, parked work)
+    // until the process restarts, so it must not go unnoticed.
+    if (!closed)
+      process.emitWarning(`the embedded store's thread exited with code ${code}: restart hookflow`);
     closed = true;
     failAll(new Error(`PGlite is closed (its thread exited with code ${code})`));
   });
@@ -170,7 +174,11 @@ export async function openEmbedded(dataDir: string | undefined): Promise<Db> {
     session: <T>(fn: (q: Queryable) => Promise<T>) => fn({ query: queryOn() }),
     async close() {
       if (closed) return;
-      await call({ op: 'close' }).catch(() => undefined);
+      // PGlite's close waits for an open transaction: a stuck one may not hold shutdown for ever.
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((r) => (timer = setTimeout(r, 5_000)));
+      await Promise.race([call({ op: 'close' }).catch(() => undefined), deadline]);
+      clearTimeout(timer);
       closed = true;
       await thread.terminate();
     },

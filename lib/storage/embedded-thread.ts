@@ -80,6 +80,10 @@ async function main(): Promise<void> {
           const m = await next();
           if (m.op === 'end') {
             state.endId = m.id;
+            // Statements sent after the end (a caller that did not wait) are refused, not left hanging.
+            for (const late of state.queue.splice(0)) {
+              reply({ id: late.id, error: { message: 'the transaction has already ended' } });
+            }
             if (!m.commit) throw new Rollback();
             return;
           }

@@ -51,6 +51,9 @@ describe('pacing against the shared budget', () => {
       reason: 'primary-exhausted',
     });
     assert.equal(waitBeforeRequest(spent(0), get, NOW + 10_001, policy).ms, 0);
+    // With no reserve at all, the last request still waits its share of the window.
+    const none = { ...policy, reservePercent: 0 };
+    assert.deepEqual(waitBeforeRequest(spent(1), get, NOW, none), { ms: 10_000, reason: 'primary-pacing' });
   });
   test('mutations keep their spacing; content creation its pace per minute and hour', () => {
     const b = budget({ lastMutationAt: NOW - 400 });
