@@ -11,7 +11,8 @@
 //                 durable): POST to the handler's first line, single, paced and burst
 //   start-loop  — a bare client.workflow.start loop at the burst's concurrency (the rate Temporal
 //                 starts workflows at here), on a fresh dev server
-// Results go to bench/results/delivery-<date>.{md,json}.
+// Results go to bench/results/delivery-<date>.{md,json}. One file though long: each phase is a short
+// function over the same few helpers (send, marks, completions), and the report reads them together.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
