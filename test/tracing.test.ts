@@ -100,7 +100,8 @@ test('a delivery is one trace: request → start → workflow → activity → A
   const runLabel = find('RunActivity:addWelcomeLabel', startLabel);
   assert.equal(runLabel.attributes['hookflow.delivery.id'], deliveryId);
   assert.equal(runLabel.attributes['vcs.repository.name'], 'octo/traced');
-  find('RunActivity:describeDelivery', find('StartActivity:describeDelivery', run));
+  // The delivery's first step (a local activity: its span too is under the run).
+  find('RunActivity:beginDelivery', find('StartActivity:beginDelivery', run));
   find('RunActivity:finishDelivery', find('StartActivity:finishDelivery', run));
 
   const api = find(`POST ${LABELS_ROUTE}`, runLabel);
