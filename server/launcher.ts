@@ -12,7 +12,7 @@ import type { AcceptedWriter } from './accepted-writer';
 import { isTemporalUnavailable, type StartResult, type WorkflowStarter } from './starter';
 import type { TemporalHealth } from './temporal-health';
 
-export interface Launch {
+interface Launch {
   ref: DeliveryRef;
   workflowType: string;
   describe: { summary: string; details: string };

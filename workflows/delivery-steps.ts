@@ -14,7 +14,7 @@ import { DELIVERY_ACTIVITY, FINISH_DELIVERY_ACTIVITY, localOptions } from './act
 export type { Begun };
 
 /** The patch that made the storage-only steps local; histories from before it replay as they ran. */
-export const LOCAL_STEPS_PATCH = 'local-delivery-steps';
+const LOCAL_STEPS_PATCH = 'local-delivery-steps';
 
 /** The steps as ordinary activities, as runs from before the patch scheduled them. */
 export const remoteSteps = proxyActivities<Activities>(DELIVERY_ACTIVITY);

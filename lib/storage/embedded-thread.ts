@@ -30,7 +30,7 @@ export type Request =
 export type Reply = { id: number; rows?: unknown[]; error?: Record<string, unknown> };
 
 /** Everything an error says, as plain data: its message, and the fields callers look at (`code`…). */
-export function errorData(err: unknown): Record<string, unknown> {
+function errorData(err: unknown): Record<string, unknown> {
   if (!(err instanceof Error)) return { message: String(err) };
   const data: Record<string, unknown> = { name: err.name, message: err.message, stack: err.stack };
   for (const [k, v] of Object.entries(err)) if (typeof v !== 'object' && typeof v !== 'function') data[k] = v;
