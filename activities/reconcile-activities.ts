@@ -1,3 +1,5 @@
+// One file though over 300 lines: listing a hook's log, judging it and asking for redeliveries share
+// one source's state and caller; split, each part would need the others' internals.
 // Reconciliation against GitHub's delivery log, as the reconcileDeliveries workflow drives it: list
 // one hook's log down to its watermark (minus an overlap) and judge each GUID against the ledger;
 // ask GitHub to send one missed delivery again (one activity per request, so a retry repeats no

@@ -1,3 +1,5 @@
+// One file though over 300 lines: one schema's result turned into one typed Config, read in one
+// place so every problem is reported together; splitting it would scatter that list.
 // Configuration is read once, here, from an env-like record. Every problem is collected and
 // reported together, so a bad deployment fails at start-up with the whole list, not one at a time.
 // Names follow Probot where they overlap (WEBHOOK_SECRET, WEBHOOK_PATH, PORT, LOG_LEVEL, APP_ID,
