@@ -6,6 +6,7 @@ import type { Context } from 'koa';
 import { deliveryKey, NO_HOOK_ID, type DeliveryRef } from '../lib/contracts/delivery-ref';
 import { parsePayload, readDeliveryBody, type DeliveryBody } from './delivery-body';
 import { display, EVENT_NAME, readDeliveryHeaders, type DeliveryHeaders } from './delivery-headers';
+import { ownValue } from './own-value';
 import { fieldAt, type Provider, type Source } from './providers';
 import { Refusal } from './refusal';
 import { verifySignature } from './signature';
@@ -64,6 +65,26 @@ function storableField(
   return value;
 }
 
+/**
+ * The installation the payload names. Absent only when its top-level field is missing or null; a
+ * field that is there but holds no usable ID (an object, a boolean, an array, a number past 2^53,
+ * an installation object without its id) is refused, never read as "no installation": that would
+ * let a payload slip past the checks that apply to installations.
+ */
+function installationOf(payload: Record<string, unknown>, path: string): string | undefined {
+  const [top] = path.split('.');
+  const present = top !== undefined && ownValue(payload, top);
+  if (present === undefined || present === null) return undefined;
+  const value = fieldAt(payload, path);
+  if (value === undefined || !INSTALLATION_ID.test(value)) {
+    throw new Refusal(
+      400,
+      `payload ${path} is not a valid installation ID: it must be a whole number or an ID string`,
+    );
+  }
+  return value;
+}
+
 function deliveryRef(
   provider: Provider,
   headers: DeliveryHeaders,
@@ -76,7 +97,7 @@ function deliveryRef(
   const action = typeof payload.action === 'string' ? payload.action : null;
   if (action !== null && !SHORT_TEXT.test(action))
     throw new Refusal(400, 'payload action is not a valid action name');
-  const installation = storableField(payload, provider.installationField, INSTALLATION_ID, 'installation ID');
+  const installation = installationOf(payload, provider.installationField);
   const repository = storableField(payload, provider.repositoryField, SHORT_TEXT, 'repository name');
   const hookId = headers.hookId ?? NO_HOOK_ID;
   return {

@@ -19,7 +19,10 @@ import { PROTOTYPE_EVENTS, TRULINKS as TRULINKS_CONFIG } from '../helpers/provid
 
 /** The ledger methods the front door calls, kept in a Map. */
 function fakeLedger(installations: Installation[] = []) {
-  const rows = new Map<string, { outcome: DeliveryOutcome; workflowType: string | null }>();
+  const rows = new Map<
+    string,
+    { outcome: DeliveryOutcome; workflowType: string | null; installation: string | null }
+  >();
   const enqueued: string[] = [];
   let down = false;
   const failIfDown = () => {
@@ -42,7 +45,7 @@ function fakeLedger(installations: Installation[] = []) {
       const known = rows.get(d.ref.key);
       if (known) return { inserted: false, outcome: known.outcome };
       const outcome = d.workflowType === null ? 'ignored' : 'received';
-      rows.set(d.ref.key, { outcome, workflowType: d.workflowType });
+      rows.set(d.ref.key, { outcome, workflowType: d.workflowType, installation: d.ref.installation });
       return { inserted: true, outcome };
     },
     async getInstallation(provider: string, installationId: string): Promise<Installation | undefined> {
@@ -294,6 +297,42 @@ describe('the front door app, with in-memory stand-ins', () => {
     assert.deepEqual([res.status, res.body], [400, { error: 'form-encoded body has no "payload" field' }]);
   });
 
+  test('400 for an installation field that is there but holds no usable ID; absent or null is no installation', async () => {
+    // Unsafe integers and non-scalars were once read as "no installation" and accepted.
+    const bad: [string, unknown][] = [
+      ['2^53 + 1', { id: Number.MAX_SAFE_INTEGER + 2 }],
+      ['1e300', { id: 1e300 }],
+      ['{}', { id: {} }],
+      ['true', { id: true }],
+      ['[42]', { id: [42] }],
+      ['no id', {}],
+      ['a string', 'acme'],
+      ['an empty id', { id: '' }],
+    ];
+    for (const [what, installation] of bad) {
+      const d = githubDelivery({ event: 'issues', payload: { ...issue, installation } });
+      const res = await github(d);
+      assert.deepEqual(
+        [res.status, res.body],
+        [
+          400,
+          {
+            error:
+              'payload installation.id is not a valid installation ID: it must be a whole number or an ID string',
+          },
+        ],
+        what,
+      );
+      assert.equal(ledger.rows.has(githubKeyOf(d)), false, what);
+    }
+    for (const installation of [undefined, null]) {
+      const d = githubDelivery({ event: 'issues', payload: { ...issue, installation } });
+      const res = await github(d);
+      assert.equal(res.status, 202, String(installation));
+      assert.equal(ledger.rows.get(githubKeyOf(d))?.installation, null);
+    }
+  });
+
   test('ping is answered 200 and records and starts nothing', async () => {
     const d = githubDelivery({ event: 'ping', payload: { zen: 'Keep it logically awesome.' } });
     const res = await github(d);
@@ -340,7 +379,11 @@ describe('the front door app, with in-memory stand-ins', () => {
 
     // Still `received` in the ledger (the copy that recorded it is starting it): the ledger answers alone.
     const other = githubDelivery({ event: 'issues', payload: issue });
-    ledger.rows.set(githubKeyOf(other), { outcome: 'received', workflowType: 'onIssues' });
+    ledger.rows.set(githubKeyOf(other), {
+      outcome: 'received',
+      workflowType: 'onIssues',
+      installation: null,
+    });
     const repeat = await github(other);
     assert.deepEqual(
       [repeat.status, repeat.body],
@@ -387,7 +430,7 @@ describe('the front door app, with in-memory stand-ins', () => {
   test('concurrent redeliveries of a failed delivery make one start between them', async () => {
     const d = githubDelivery({ event: 'issues', payload: issue });
     const key = githubKeyOf(d);
-    ledger.rows.set(key, { outcome: 'failed', workflowType: 'onIssues' });
+    ledger.rows.set(key, { outcome: 'failed', workflowType: 'onIssues', installation: null });
     starter.hold(key);
     const copies = Array.from({ length: 20 }, () => github(d));
     await waitUntil(() => starter.calls.includes(key));
