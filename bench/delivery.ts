@@ -234,6 +234,7 @@ async function benchHookflow(label: string, databaseUrl: string | undefined, cli
     [path.join(__dirname, '..', 'scripts', 'start.ts')],
     {
       PORT: String(await freePort()),
+      HOOKFLOW_METRICS_PORT: '0',
       HOST: '127.0.0.1',
       TEMPORAL_PORT: String(temporalPort),
       TEMPORAL_UI_PORT: String(await freePort()),

@@ -31,6 +31,7 @@ async function hookflow(): Promise<string> {
   const telemetry = process.env.BENCH_TELEMETRY === 'on';
   const config = loadConfig({
     PORT: '0',
+    HOOKFLOW_METRICS_PORT: '0',
     HOST: '127.0.0.1',
     WEBHOOK_SECRET: SECRET,
     TEMPORAL_ADDRESS: process.env.BENCH_TEMPORAL_ADDRESS,

@@ -57,6 +57,13 @@ export interface Config {
   deadLetterAfter: number;
   /** A worker process's own `/metrics` port (split deployment); 0 turns it off. */
   workerMetricsPort: number;
+  /** The server's `/metrics` port, apart from the webhook port; 0 turns it off. */
+  metricsPort: number;
+  /**
+   * The address every `/metrics` listener binds: loopback by default, so the webhook's public
+   * address never serves metrics; `0.0.0.0` where Prometheus scrapes from another host.
+   */
+  metricsHost: string;
   /** Calling the provider API: every duration is an input so tests run in milliseconds. */
   api: ApiConfig;
   /** A user's app: its module, and how long one of its handlers may run (app/README.md). */
@@ -262,6 +269,8 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     outboxIntervalMs: e.HOOKFLOW_OUTBOX_INTERVAL_MS,
     deadLetterAfter: e.HOOKFLOW_DEAD_LETTER_AFTER,
     workerMetricsPort: e.HOOKFLOW_WORKER_METRICS_PORT,
+    metricsPort: e.HOOKFLOW_METRICS_PORT,
+    metricsHost: e.HOOKFLOW_METRICS_HOST,
     api: {
       token: e.GITHUB_TOKEN,
       encryptionKeys,

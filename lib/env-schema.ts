@@ -116,6 +116,8 @@ export const envSchema = z.object({
   HOOKFLOW_SYNC_PAGES_PER_RUN: intString(1, 10_000).default(200),
   HOOKFLOW_SYNC_PAGES_PER_ACTIVITY: intString(1, 1_000).default(10),
   HOOKFLOW_WORKER_METRICS_PORT: intString(0, 65535).default(9464),
+  HOOKFLOW_METRICS_PORT: intString(0, 65535).default(9465),
+  HOOKFLOW_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   HOOKFLOW_WELCOME_LABEL: z.string().min(1).max(50).optional(),
   HOOKFLOW_WELCOME_COMMENT: z.string().min(1).max(65_000).optional(),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),

@@ -70,11 +70,6 @@ export function createApp(deps: AppDeps): Koa {
       });
       return;
     }
-    if (ctx.method === 'GET' && ctx.path === '/metrics' && deps.metrics) {
-      ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
-      ctx.body = await deps.metrics.render();
-      return;
-    }
     if (ctx.method === 'GET' && ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };
       return;

@@ -1,10 +1,11 @@
 // Wires and starts the server process's parts: the Temporal client, the front door, the outbox relay.
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
 import { clientConnection, createClient } from '../lib/temporal/connect';
-import { createMetrics, type Metrics } from '../lib/telemetry/metrics';
+import { createMetrics, serveMetrics, type Metrics } from '../lib/telemetry/metrics';
 import { acceptedWriter } from './accepted-writer';
 import { createApp, createHttpServer } from './app';
 import { startLauncher } from './launcher';
@@ -30,12 +31,16 @@ export type ServerConfig = Pick<
   | 'tls'
   | 'host'
   | 'port'
+  | 'metricsPort'
+  | 'metricsHost'
   | 'outboxIntervalMs'
   | 'deadLetterAfter'
 >;
 
 export interface RunningServer {
   url: string;
+  /** Where `/metrics` is served (its own listener, never the webhook port); undefined when off. */
+  metricsUrl: string | undefined;
   /** Settles once every delivery acknowledged so far has its workflow started or its outbox row. */
   launched(): Promise<void>;
   close(): Promise<void>;
@@ -86,6 +91,14 @@ export async function serve(
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  // Metrics on a listener of their own (loopback by default): the webhook's address is public.
+  const metricsServer =
+    metrics && config.metricsPort !== 0
+      ? await serveMetrics(metrics, config.metricsPort, config.metricsHost).catch((err: unknown) => {
+          server.close();
+          throw err;
+        })
+      : undefined;
   const relay = startOutboxRelay(
     { store, starter, health, logger, metrics },
     {
@@ -96,16 +109,20 @@ export async function serve(
     },
   );
   const { port } = server.address() as AddressInfo;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   return {
-    url: `${config.tls ? 'https' : 'http'}://${host}:${port}`,
+    url: `${config.tls ? 'https' : 'http'}://${reachable(config.host)}:${port}`,
+    metricsUrl: metricsServer
+      ? `http://${reachable(config.metricsHost)}:${(metricsServer.address() as AddressInfo).port}/metrics`
+      : undefined,
     launched: () => launcher.drain(),
     async close() {
       await relay.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      const closing = (s: Server) =>
+        new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeIdleConnections();
+        });
+      await Promise.all([closing(server), metricsServer ? closing(metricsServer) : undefined]);
       // Acknowledged deliveries get their starts (or outbox rows) before the connection goes.
       await launcher.drain();
       await accepted.flush();
@@ -115,3 +132,7 @@ export async function serve(
     },
   };
 }
+
+/** A host to reach a listener at: a wildcard bind is reached on localhost. */
+const reachable = (host: string) =>
+  host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;

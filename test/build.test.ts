@@ -58,6 +58,7 @@ describe('the compiled build (npm run build)', () => {
       GITHUB_API_URL: fake.url,
       HOOKFLOW_WELCOME_LABEL: 'triage',
       HOOKFLOW_WORKER_METRICS_PORT: '0',
+      HOOKFLOW_METRICS_PORT: '0',
       LOG_LEVEL: 'info',
     };
     const start = (entry: string) => {

@@ -51,6 +51,7 @@ describe('hookflow run', () => {
         TEMPORAL_TASK_QUEUE: `tq-run-${process.pid}`,
         DATABASE_URL: await freshSchemaUrl(),
         HOOKFLOW_WORKER_METRICS_PORT: '0',
+        HOOKFLOW_METRICS_PORT: '0',
         HOOKFLOW_RECONCILE_INTERVAL_MINUTES: '0',
         HOOKFLOW_RESYNC_INTERVAL_MINUTES: '0',
       }),

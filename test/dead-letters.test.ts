@@ -42,7 +42,7 @@ describe('dead letters', () => {
     assert.equal(await h.store.outboxDepth(), 0, 'out of the outbox');
     const [listed] = await h.store.listDeliveries({ status: 'dead', limit: 10 });
     assert.equal(listed?.workflowId, key);
-    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    const metrics = await (await fetch(h.metricsUrl)).text();
     assert.match(metrics, /^hookflow_dead_letters_total 1$/m);
 
     // The cause fixed (the right namespace): the dead delivery is replayed from its stored payload.

@@ -38,7 +38,7 @@ test('deliveries by outcome, reason and event, and the acknowledgement latency',
     wrongType.headers['content-type'] = 'text/plain';
     assert.equal((await h.post(wrongType)).status, 415);
 
-    const res = await fetch(`${h.url}/metrics`);
+    const res = await fetch(h.metricsUrl);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
     const text = await res.text();

@@ -311,7 +311,7 @@ describe("the metrics used exist in hookflow's own /metrics", () => {
           });
           const answer = await h.post(issueOpened(fake, 'octo/metrics', 1, 8001));
           await h.waitForOutcome(String(answer.body.workflowId), 'completed');
-          const res = await fetch(`${h.url}/metrics`);
+          const res = await fetch(h.metricsUrl);
           assert.equal(res.status, 200);
           return res.text();
         },
@@ -359,14 +359,22 @@ describe('prometheus.yml', () => {
   const jobs = prometheusConfig.scrape_configs;
   const staticTargets = jobs.flatMap((j) => (j.static_configs ?? []).flatMap((s) => s.targets));
 
-  test('scrapes the server on its port and every worker replica on the worker metrics port', () => {
+  test('scrapes the server on its metrics port and every worker replica on the worker metrics port', () => {
+    const serverEnv = services['hookflow-server'].environment!;
+    const metricsPort = String(serverEnv.HOOKFLOW_METRICS_PORT);
     const server = jobs.find((j) =>
-      j.static_configs?.some((s) => s.targets.includes('hookflow-server:3000')),
+      j.static_configs?.some((s) => s.targets.includes(`hookflow-server:${metricsPort}`)),
     );
-    assert.ok(server, 'a job scrapes hookflow-server:3000');
+    assert.ok(server, `a job scrapes hookflow-server:${metricsPort}`);
     assert.equal(server.metrics_path ?? '/metrics', '/metrics');
-    assert.ok(services['hookflow-server'].ports!.includes('3000:3000'));
-    assert.equal(String(services['hookflow-server'].environment!.PORT), '3000');
+    assert.notEqual(metricsPort, String(serverEnv.PORT), 'metrics are not on the webhook port');
+    // Loopback is the default: in compose, Prometheus scrapes from its own container.
+    assert.equal(serverEnv.HOOKFLOW_METRICS_HOST, '0.0.0.0');
+    assert.equal(services['hookflow-worker'].environment!.HOOKFLOW_METRICS_HOST, '0.0.0.0');
+    assert.ok(
+      !services['hookflow-server'].ports!.some((p) => p.endsWith(`:${metricsPort}`)),
+      'the metrics port is not published to the host',
+    );
 
     const worker = jobs.find((j) => j.dns_sd_configs?.some((d) => d.names.includes('hookflow-worker')));
     assert.ok(worker, 'a job finds the worker replicas by DNS');

@@ -154,7 +154,7 @@ describe("hookflow reconcile: GitHub's delivery log against the ledger", () => {
     assert.equal(second.unrecoverable, 0);
     assert.equal(hook.attemptRequests.length, 30, 'nothing asked for again');
 
-    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    const metrics = await (await fetch(h.metricsUrl)).text();
     assert.equal(sample(metrics, /hookflow_reconcile_missed_total/), 30, metrics);
     assert.equal(sample(metrics, /hookflow_reconcile_redelivered_total/), 30);
     assert.equal(sample(metrics, /hookflow_reconcile_unrecoverable_total\{reason="expired"\}/), 1);
@@ -281,7 +281,7 @@ describe("hookflow reconcile: GitHub's delivery log against the ledger", () => {
     assert.equal(second.sources[0].alreadyAsked, 1);
     assert.ok(second.sources[0].gap, 'the gap is still there');
     assert.equal(second.redelivered, 0);
-    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    const metrics = await (await fetch(h.metricsUrl)).text();
     assert.equal(
       sample(metrics, /hookflow_reconcile_unrecoverable_total\{reason="gap"\}/),
       1,

@@ -162,7 +162,7 @@ describe('bulk replay', () => {
     assert.equal(run0.memo?.hookflowReplayJob, job.job, 'a run shows the job it came from');
     assert.ok(typeof run0.memo?.hookflowReplayOf === 'string', 'and the run it replays');
 
-    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    const metrics = await (await fetch(h.metricsUrl)).text();
     assert.match(metrics, /^hookflow_replays_total\{result="started"\} 100$/m);
     assert.match(metrics, /^hookflow_replays_total\{result="completed"\} 100$/m);
     assert.match(metrics, /^hookflow_replays_total\{result="failed"\} 0$/m);

@@ -22,13 +22,19 @@ interface Started {
 
 /** `npm start`'s environment: free ports and a data folder of its own. */
 async function startEnv() {
-  const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, temporalPort, uiPort, metricsPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const env = {
     HOOKFLOW_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'hookflow-start-')),
     PORT: String(port),
     HOST: '127.0.0.1',
     TEMPORAL_PORT: String(temporalPort),
     TEMPORAL_UI_PORT: String(uiPort),
+    HOOKFLOW_METRICS_PORT: String(metricsPort),
     TEMPORAL_CLI_PATH: testEnv.cli,
     WEBHOOK_SECRET: 'test-secret',
     LOG_LEVEL: 'warn',
@@ -212,6 +218,7 @@ describe('npm start (embedded default)', () => {
             HOST: '127.0.0.1',
             TEMPORAL_PORT: String(temporalPort),
             TEMPORAL_UI_PORT: String(await freePort()),
+            HOOKFLOW_METRICS_PORT: '0',
             TEMPORAL_CLI_PATH: testEnv.cli,
             WEBHOOK_SECRET: 's',
             LOG_LEVEL: 'warn',

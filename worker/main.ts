@@ -20,7 +20,7 @@ runMain(async (defer) => {
   const store = await openStore(config, WORKER_POOL_SIZE);
   defer(() => store.db.close());
   if (config.workerMetricsPort !== 0) {
-    const metricsServer = await serveMetrics(metrics, config.workerMetricsPort, config.host);
+    const metricsServer = await serveMetrics(metrics, config.workerMetricsPort, config.metricsHost);
     defer(() => new Promise<void>((r) => metricsServer.close(() => r())));
   }
   const worker = await runWorker(config, store, address, logger, metrics, tracing, app);

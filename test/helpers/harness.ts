@@ -19,6 +19,7 @@ import { loadConfig, type Config } from '../../lib/config';
 import type { DeliveryOutcome } from '../../lib/contracts/delivery-ref';
 import { createLogger, type Logger } from '../../lib/logger';
 import { openStore, type Store } from '../../lib/storage';
+import { freePort } from '../../lib/net';
 import { createMetrics } from '../../lib/telemetry/metrics';
 import type { Tracing } from '../../lib/telemetry/tracing';
 import { serve, type RunningServer } from '../../server/serve';
@@ -63,6 +64,8 @@ export interface Harness {
   client: Client;
   webhookUrl: string;
   url: string;
+  /** The server's `/metrics`, on its own listener. */
+  metricsUrl: string;
   taskQueue: string;
   /** Posts a delivery, and waits for the start (or parking) that follows its acknowledgement. */
   post(d: Delivery, pathName?: string): Promise<Answer>;
@@ -92,6 +95,7 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
+    HOOKFLOW_METRICS_PORT: String(await freePort()),
     WEBHOOK_SECRET: 'test-secret',
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: testEnv.namespace,
@@ -149,6 +153,7 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
     store,
     client,
     url: server.url,
+    metricsUrl: server.metricsUrl ?? '',
     webhookUrl: `${server.url}${config.webhookPath}`,
     taskQueue,
     // The answer comes once the delivery is recorded, its start just after: tests go on from there,

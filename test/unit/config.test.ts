@@ -37,6 +37,8 @@ describe('configuration', () => {
     assert.equal(c.ledgerRetentionDays, 14);
     assert.equal(c.temporal.address, undefined);
     assert.equal(c.temporal.taskQueue, 'hookflow');
+    // Metrics are not on the webhook's public address: a port of their own, on loopback.
+    assert.deepEqual([c.metricsHost, c.metricsPort, c.workerMetricsPort], ['127.0.0.1', 9465, 9464]);
   });
 
   test("API settings: defaults follow GitHub's rules, and every bad value is named", () => {
