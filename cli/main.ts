@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config';
 import { deliveriesCommand } from './commands/deliveries';
+import { hooksCommand } from './commands/hooks';
 import { reconcileCommand } from './commands/reconcile';
 import { replayCommand } from './commands/replay';
 import { runCommand } from './commands/run';
@@ -24,6 +25,7 @@ function program(): Command {
   deliveriesCommand(p);
   replayCommand(p);
   reconcileCommand(p);
+  hooksCommand(p);
   runCommand(p);
   // Every sub-command reports its errors the same way.
   for (const c of p.commands) {

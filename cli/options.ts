@@ -89,3 +89,52 @@ export function parsePastTime(value: string, now: () => number = Date.now): Date
   if (t.getTime() > now()) throw new InvalidArgumentError('expected a time in the past.');
   return t;
 }
+
+export interface HookTarget {
+  scope: 'repository' | 'organization';
+  /** owner/repo or the organization's login. */
+  name: string;
+}
+
+/** `owner/repo` or `org:<login>`. */
+export function parseTarget(value: string): HookTarget {
+  const org = /^org:([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))$/.exec(value);
+  if (org) return { scope: 'organization', name: org[1] };
+  if (value.startsWith('org:'))
+    throw new InvalidArgumentError(`not an organization login: ${value.slice(4)} (expected org:<login>)`);
+  try {
+    return { scope: 'repository', name: parseRepository(value) };
+  } catch {
+    throw new InvalidArgumentError(`expected <owner>/<repo> or org:<login>, got ${value}`);
+  }
+}
+
+/** A comma-separated list of event names (`issues,pull_request`), or `*` for every event. */
+export function parseEvents(value: string): string[] {
+  const events = value.split(',').map((e) => e.trim());
+  if (events.length === 0 || events.some((e) => !/^(\*|[a-z][a-z_]{0,63})$/.test(e)))
+    throw new InvalidArgumentError('expected event names separated by commas (issues,pull_request) or *');
+  return [...new Set(events)];
+}
+
+export function parseHookId(value: string): string {
+  if (!/^[1-9]\d{0,19}$/.test(value)) throw new InvalidArgumentError('expected a numeric GitHub hook ID.');
+  return value;
+}
+
+/** An absolute http(s) URL with no credentials in it. */
+export function parseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(
+      'expected an absolute URL such as https://hooks.example.com/api/github/webhooks',
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new InvalidArgumentError('expected an http or https URL');
+  if (url.username || url.password)
+    throw new InvalidArgumentError('a URL with a user name or password in it would show them in GitHub');
+  return url.toString();
+}

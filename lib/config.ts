@@ -36,6 +36,8 @@ export interface Config {
   appId: number | undefined;
   privateKey: string | undefined;
   githubApiUrl: string;
+  /** The address the provider reaches hookflow at (`https://hooks.example.com`): hooks it creates point there. */
+  publicUrl: string | undefined;
   databaseUrl: string | undefined;
   /** Serve HTTPS directly; undefined means plain HTTP (behind a TLS-terminating proxy). */
   tls: { cert: Buffer; key: Buffer } | undefined;
@@ -53,6 +55,8 @@ export interface Config {
    */
   ackAfter: 'record' | 'start';
   outboxIntervalMs: number;
+  /** How long a server replica trusts what it read of a managed hook's secrets (a deletion elsewhere takes this long here). */
+  hookCacheMs: number;
   /** Refused starts of a parked delivery before it is given up as dead (an outage never counts). */
   deadLetterAfter: number;
   /** A worker process's own `/metrics` port (split deployment); 0 turns it off. */
@@ -256,6 +260,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     appId: e.APP_ID,
     privateKey,
     githubApiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
+    publicUrl: e.HOOKFLOW_PUBLIC_URL?.replace(/\/+$/, ''),
     databaseUrl: e.DATABASE_URL,
     tls,
     dataDir: path.resolve(e.HOOKFLOW_DATA_DIR),
@@ -267,6 +272,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     startConcurrency: e.HOOKFLOW_START_CONCURRENCY,
     ackAfter: e.HOOKFLOW_ACK_AFTER,
     outboxIntervalMs: e.HOOKFLOW_OUTBOX_INTERVAL_MS,
+    hookCacheMs: e.HOOKFLOW_HOOK_CACHE_MS,
     deadLetterAfter: e.HOOKFLOW_DEAD_LETTER_AFTER,
     workerMetricsPort: e.HOOKFLOW_WORKER_METRICS_PORT,
     metricsPort: e.HOOKFLOW_METRICS_PORT,

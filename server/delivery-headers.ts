@@ -50,13 +50,13 @@ function signatureOf(ctx: Context, source: Source): SignatureHeader | undefined 
   return undefined;
 }
 
-export function readDeliveryHeaders(ctx: Context, provider: Provider): DeliveryHeaders {
+export async function readDeliveryHeaders(ctx: Context, provider: Provider): Promise<DeliveryHeaders> {
   const hookId = present(ctx, provider.headers.hookId);
   if (hookId && !HOOK_ID.test(hookId.value)) {
     throw new Refusal(400, `${display(hookId.name)} is not a numeric hook ID`);
   }
   // The hook ID chooses the secrets, and with them the signature headers to look for.
-  const source = provider.sourceFor(hookId?.value);
+  const source = await provider.sourceFor(hookId?.value);
   const deliveryId = present(ctx, provider.headers.delivery);
   const eventHeader = provider.headers.event;
   const event = present(ctx, eventHeader);

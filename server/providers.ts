@@ -2,6 +2,7 @@
 // the installation sits in a payload, and which events start which workflow. GitHub is built in;
 // other HMAC-signing providers are described declaratively in the sources file.
 import type { Config } from '../lib/config';
+import type { ManagedHookSecrets } from '../lib/hook-secrets';
 import type { DeclarativeProviderConfig } from '../lib/sources-file';
 import type { WorkflowType } from '../lib/temporal/workflow-type';
 import { ownValue } from './own-value';
@@ -35,7 +36,8 @@ export interface Provider {
   /** Declarative providers accept only registered installations; GitHub marks new ones unverified. */
   requireKnownInstallation: boolean;
   knownInstallations: ReadonlySet<string>;
-  sourceFor(hookId: string | undefined): Source;
+  /** The secrets that speak for the hook a delivery names (its provider's default source if none). */
+  sourceFor(hookId: string | undefined): Promise<Source>;
   route(event: string, payload: Record<string, unknown>): Route;
 }
 
@@ -52,6 +54,9 @@ export const GITHUB_WORKFLOWS: Readonly<Record<string, WorkflowType>> = {
   push: 'onPush',
 };
 
+/** The source key of a GitHub hook with secrets of its own (stored with the installations it speaks for). */
+const hookSourceKey = (hookId: string) => `github:hook:${hookId}`;
+
 export const DECLARATIVE_WORKFLOW: WorkflowType = 'onProviderEvent';
 /** Events only the user's app handles. */
 const APP_WORKFLOW: WorkflowType = 'onAppEvent';
@@ -64,6 +69,8 @@ export interface AppEvents {
 export function githubProvider(
   config: Pick<Config, 'webhookPath' | 'webhookSecrets' | 'webhookAllowSha1' | 'sources'>,
   app?: AppEvents,
+  /** The hooks hookflow created or imported through the API, their secrets in storage. */
+  managed?: ManagedHookSecrets,
 ): Provider {
   const schemesFor = (allowSha1: boolean) => [
     { header: 'x-hub-signature-256', scheme: GITHUB_SHA256 },
@@ -79,7 +86,7 @@ export function githubProvider(
     config.sources.hooks.map((h) => [
       h.hookId,
       {
-        key: `github:hook:${h.hookId}`,
+        key: hookSourceKey(h.hookId),
         introducesInstallations: false,
         secrets: h.secrets,
         schemes: schemesFor(h.allowSha1),
@@ -94,7 +101,20 @@ export function githubProvider(
     repositoryField: 'repository.full_name',
     requireKnownInstallation: false,
     knownInstallations: new Set(),
-    sourceFor: (hookId) => (hookId !== undefined && hooks.get(hookId)) || defaultSource,
+    async sourceFor(hookId) {
+      if (hookId === undefined) return defaultSource;
+      const fromFile = hooks.get(hookId);
+      if (fromFile) return fromFile;
+      const secrets = await managed?.secretsFor(hookId);
+      if (secrets === undefined) return defaultSource;
+      // All of them retired: no secret, so the hook fails closed (401), never falls back to the App's.
+      return {
+        key: hookSourceKey(hookId),
+        introducesInstallations: false,
+        secrets,
+        schemes: schemesFor(false),
+      };
+    },
     route(event, payload) {
       if (event === 'ping') return { kind: 'ping' };
       const action = typeof payload.action === 'string' ? payload.action : null;
@@ -140,7 +160,7 @@ export function declarativeProvider(p: DeclarativeProviderConfig): Provider {
     installationField: p.installationField,
     requireKnownInstallation: true,
     knownInstallations: new Set(p.installations),
-    sourceFor: () => source,
+    sourceFor: () => Promise.resolve(source),
     route: (event) =>
       events.has(event)
         ? { kind: 'workflow', workflowType: DECLARATIVE_WORKFLOW }
@@ -151,8 +171,9 @@ export function declarativeProvider(p: DeclarativeProviderConfig): Provider {
 export function providersFrom(
   config: Pick<Config, 'webhookPath' | 'webhookSecrets' | 'webhookAllowSha1' | 'sources'>,
   app?: AppEvents,
+  managed?: ManagedHookSecrets,
 ): Provider[] {
-  return [githubProvider(config, app), ...config.sources.providers.map(declarativeProvider)];
+  return [githubProvider(config, app, managed), ...config.sources.providers.map(declarativeProvider)];
 }
 
 /**

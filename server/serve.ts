@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
+import { createSealer, encryptionKeys } from '../lib/crypto';
+import { managedHookSecrets } from '../lib/hook-secrets';
 import { clientConnection, createClient } from '../lib/temporal/connect';
 import { createMetrics, serveMetrics, type Metrics } from '../lib/telemetry/metrics';
 import { acceptedWriter } from './accepted-writer';
@@ -34,6 +36,9 @@ export type ServerConfig = Pick<
   | 'metricsPort'
   | 'metricsHost'
   | 'outboxIntervalMs'
+  | 'hookCacheMs'
+  | 'api'
+  | 'dataDir'
   | 'deadLetterAfter'
 >;
 
@@ -65,7 +70,12 @@ export async function serve(
   const client = createClient(connection, config.temporal.namespace, traced);
   const starter = temporalStarter(client, config.temporal.taskQueue, config.startTimeoutMs);
   const health = temporalHealth();
-  const providers = providersFrom(config, o.app);
+  const managed = managedHookSecrets(
+    store.db,
+    createSealer(encryptionKeys(config.api.encryptionKeys, config.dataDir)),
+    { provider: 'github', cacheMs: config.hookCacheMs },
+  );
+  const providers = providersFrom(config, o.app, managed);
   if (config.webhookSecrets.length === 0) {
     logger.warn('WEBHOOK_SECRET is not set: every GitHub delivery to the default hook will be refused (401)');
   }

@@ -30,7 +30,7 @@ export async function verifyDelivery(
 ): Promise<VerifiedDelivery> {
   // The raw bytes are read before anything else: the signature covers exactly these.
   const body = await readDeliveryBody(ctx, bodyLimitBytes);
-  const headers = readDeliveryHeaders(ctx, provider);
+  const headers = await readDeliveryHeaders(ctx, provider);
   checkSignature(headers, body.raw);
   const payload = parsePayload(body);
   return { ref: deliveryRef(provider, headers, payload), body, payload, source: headers.source };

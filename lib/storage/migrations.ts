@@ -264,6 +264,23 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (delivery_key, run_id, handler, request, occurrence)
   )
   `,
+  // 9: the hooks hookflow manages through the provider's API (created or imported): where each is
+  // configured, and its secrets, sealed (a JSON list, newest first, each with the time it stops
+  // being accepted, if any). The front door verifies a delivery naming the hook with them.
+  `
+  CREATE TABLE managed_hooks (
+    provider   text NOT NULL,
+    hook_id    text NOT NULL,
+    scope      text NOT NULL CHECK (scope IN ('repository', 'organization')),
+    target     text NOT NULL,
+    events     jsonb NOT NULL,
+    url        text NOT NULL,
+    secrets    text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (provider, hook_id)
+  )
+  `,
 ];
 
 const LOCK_ID = 0x686f6f6b; // "hook"

@@ -31,6 +31,11 @@ interface LogEntry {
 export interface FakeHook {
   id: string;
   place: HookPlace;
+  /** As the hooks API sets them (hooks a test adds directly: every event, active, json). */
+  events: string[];
+  active: boolean;
+  contentType: string;
+  insecureSsl: string;
   /** Where deliveries go; change it to make them fail (nothing listening) or succeed. */
   url: string;
   secret: string;
@@ -68,6 +73,7 @@ export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
   const listing: DeliveriesListing = {};
   const hooks: FakeHook[] = [];
   let nextId = 1_000_000;
+  let nextHookId = 5_000_000;
   const pending = new Set<Promise<unknown>>();
 
   async function attempt(
@@ -106,8 +112,17 @@ export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
     return entry;
   }
 
-  function addHook(place: HookPlace, c: { id: string; url: string; secret: string }): FakeHook {
+  function addHook(
+    place: HookPlace,
+    c: { id: string; url: string; secret: string } & Partial<
+      Pick<FakeHook, 'events' | 'active' | 'contentType' | 'insecureSsl'>
+    >,
+  ): FakeHook {
     const hook: FakeHook = {
+      events: ['*'],
+      active: true,
+      contentType: 'json',
+      insecureSsl: '0',
       ...c,
       place,
       log: [],
@@ -163,6 +178,135 @@ export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
     const { request, ...listed } = entry;
     void request;
     return listed;
+  }
+
+  /** A hook as the hooks API shows it: the secret is never shown, only that there is one. */
+  function hookJson(hook: FakeHook, base: string) {
+    const where =
+      hook.place.kind === 'repository'
+        ? `repos/${hook.place.repository}`
+        : hook.place.kind === 'organization'
+          ? `orgs/${hook.place.organization}`
+          : 'app';
+    return {
+      type: hook.place.kind === 'repository' ? 'Repository' : 'Organization',
+      id: Number(hook.id),
+      name: 'web',
+      active: hook.active,
+      events: hook.events,
+      config: {
+        url: hook.url,
+        content_type: hook.contentType,
+        insecure_ssl: hook.insecureSsl,
+        ...(hook.secret ? { secret: '********' } : {}),
+      },
+      ping_url: new URL(`${where}/hooks/${hook.id}/pings`, base).href,
+    };
+  }
+
+  /** GitHub's ping: sent when a hook is created active, and on `POST …/pings`. */
+  function ping(hook: FakeHook, base: string): void {
+    const sending = hook
+      .send('ping', { zen: 'Design for failure.', hook_id: Number(hook.id), hook: hookJson(hook, base) })
+      .catch(() => undefined);
+    pending.add(sending);
+    void sending.finally(() => pending.delete(sending));
+  }
+
+  /**
+   * The hooks API of repositories and organizations (create, list, get, update, delete, ping; a
+   * token's calls only), or undefined when `pathname` is no such route.
+   * https://docs.github.com/en/rest/repos/webhooks
+   */
+  function manage(
+    method: string,
+    url: URL,
+    base: string,
+    body: unknown,
+    caller: { jwt: boolean },
+  ): Reply | undefined {
+    const m =
+      /^\/repos\/([^/]+\/[^/]+)\/hooks(?:\/(\d+)(?:\/(pings|tests|config))?)?$/.exec(url.pathname) ??
+      /^\/orgs\/([^/]+)\/hooks(?:\/(\d+)(?:\/(pings|config))?)?$/.exec(url.pathname);
+    if (!m) return undefined;
+    if (caller.jwt) return { status: 401, body: { message: 'an App JWT cannot call this' } };
+    const [, where, id, action] = m;
+    const place: HookPlace = url.pathname.startsWith('/repos/')
+      ? { kind: 'repository', repository: where }
+      : { kind: 'organization', organization: where };
+    const here = (h: FakeHook) =>
+      (h.place.kind === 'repository' &&
+        place.kind === 'repository' &&
+        h.place.repository.toLowerCase() === place.repository.toLowerCase()) ||
+      (h.place.kind === 'organization' &&
+        place.kind === 'organization' &&
+        h.place.organization.toLowerCase() === place.organization.toLowerCase());
+    const b = (body ?? {}) as {
+      active?: boolean;
+      events?: string[];
+      config?: { url?: string; content_type?: string; secret?: string; insecure_ssl?: string };
+      url?: string;
+      content_type?: string;
+      secret?: string;
+      insecure_ssl?: string;
+    };
+    if (id === undefined) {
+      if (method === 'GET') return { status: 200, body: hooks.filter(here).map((h) => hookJson(h, base)) };
+      if (method !== 'POST') return { status: 404, body: { message: 'Not Found' } };
+      if (!b.config?.url)
+        return { status: 422, body: { message: 'Validation Failed: config.url is missing' } };
+      const hook = addHook(place, {
+        id: String(nextHookId++),
+        url: b.config.url,
+        secret: b.config.secret ?? '',
+        events: b.events ?? ['push'],
+        active: b.active ?? true,
+        contentType: b.config.content_type ?? 'form',
+        insecureSsl: b.config.insecure_ssl ?? '0',
+      });
+      if (hook.active) ping(hook, base);
+      return { status: 201, body: hookJson(hook, base) };
+    }
+    const hook = hooks.find((h) => h.id === id && here(h));
+    if (!hook) return { status: 404, body: { message: 'Not Found' } };
+    if (action === 'pings' || action === 'tests') {
+      if (method !== 'POST') return { status: 404, body: { message: 'Not Found' } };
+      if (action === 'pings') ping(hook, base);
+      else {
+        const sending = hook
+          .send('push', { ref: 'refs/heads/main', repository: { full_name: where } })
+          .catch(() => undefined);
+        pending.add(sending);
+        void sending.finally(() => pending.delete(sending));
+      }
+      return { status: 204 };
+    }
+    if (action === 'config') {
+      if (method === 'GET') return { status: 200, body: hookJson(hook, base).config };
+      if (method !== 'PATCH') return { status: 404, body: { message: 'Not Found' } };
+      Object.assign(hook, {
+        ...(b.url !== undefined ? { url: b.url } : {}),
+        ...(b.secret !== undefined ? { secret: b.secret } : {}),
+        ...(b.content_type !== undefined ? { contentType: b.content_type } : {}),
+        ...(b.insecure_ssl !== undefined ? { insecureSsl: b.insecure_ssl } : {}),
+      });
+      return { status: 200, body: hookJson(hook, base).config };
+    }
+    if (method === 'GET') return { status: 200, body: hookJson(hook, base) };
+    if (method === 'PATCH') {
+      Object.assign(hook, {
+        ...(b.active !== undefined ? { active: b.active } : {}),
+        ...(b.events !== undefined ? { events: b.events } : {}),
+        ...(b.config?.url !== undefined ? { url: b.config.url } : {}),
+        ...(b.config?.secret !== undefined ? { secret: b.config.secret } : {}),
+      });
+      return { status: 200, body: hookJson(hook, base) };
+    }
+    if (method === 'DELETE') {
+      hooks.splice(hooks.indexOf(hook), 1);
+      return { status: 204 };
+    }
+    return { status: 404, body: { message: 'Not Found' } };
   }
 
   /** The deliveries API of the hook at `pathname`, or undefined when `pathname` is no such route. */
@@ -250,6 +394,7 @@ export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
     listing,
     addHook,
     route,
+    manage,
     /** Resolves when every redelivery asked for so far has been attempted. */
     async settled(): Promise<void> {
       while (pending.size > 0) await Promise.all([...pending]);

@@ -112,7 +112,9 @@ export interface FakeGitHub {
   pullJson(fullName: string, number: number): Record<string, unknown>;
   /** A webhook that sends signed deliveries to `url`, with its delivery log and deliveries API. */
   addHook(place: HookPlace, c: { id: string; url: string; secret: string }): FakeHook;
-  /** Resolves when every redelivery asked for through the API so far has been attempted. */
+  /** Every hook there is, added by a test or created through the hooks API. */
+  hooks: readonly FakeHook[];
+  /** Resolves when every delivery the API was asked to send so far (redeliveries, pings) has been attempted. */
   hookDeliveriesSettled(): Promise<void>;
   /** How delivery logs are listed (page size, faults); change it at any time. */
   deliveriesListing: DeliveriesListing;
@@ -425,7 +427,9 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
     const who = credentialOf(req, now);
     if (who.bad) return { status: 401, body: { message: who.bad } };
     if (!who.credential) return { status: 401, body: { message: 'Requires authentication' } };
-    const hookReply = hookDeliveries.route(method, url, base, { jwt: who.jwt === true });
+    const hookReply =
+      hookDeliveries.route(method, url, base, { jwt: who.jwt === true }) ??
+      hookDeliveries.manage(method, url, base, body, { jwt: who.jwt === true });
     if (hookReply) return hookReply;
 
     const tokenRoute = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
@@ -646,6 +650,7 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
       refuseTokensWith = status;
     },
     addHook: (place, c) => hookDeliveries.addHook(place, c),
+    hooks: hookDeliveries.hooks,
     hookDeliveriesSettled: () => hookDeliveries.settled(),
     deliveriesListing: hookDeliveries.listing,
     route: (path, fn) => extraRoutes.set(path, fn),

@@ -4,6 +4,10 @@ import { describe, test } from 'node:test';
 import { InvalidArgumentError } from 'commander';
 import {
   parseDuration,
+  parseEvents,
+  parseHookId,
+  parseTarget,
+  parseUrl,
   parseInstallation,
   parseLimit,
   parseName,
@@ -73,5 +77,35 @@ describe('CLI option values', () => {
     assert.equal(parsePastTime('2026-11-30T08:00:00Z', () => NOW).toISOString(), '2026-11-30T08:00:00.000Z');
     assert.throws(() => parsePastTime('2026-12-02T00:00:00Z', () => NOW), /expected a time in the past/);
     assert.throws(() => parsePastTime('soon', () => NOW), InvalidArgumentError);
+  });
+});
+
+describe('hooks options', () => {
+  test('a target is owner/repo or org:<login>', () => {
+    assert.deepEqual(parseTarget('octo/api'), { scope: 'repository', name: 'octo/api' });
+    assert.deepEqual(parseTarget('org:octo-org'), { scope: 'organization', name: 'octo-org' });
+    assert.throws(() => parseTarget('org:-bad'), /not an organization login/);
+    assert.throws(() => parseTarget('octo'), /expected <owner>\/<repo> or org:<login>/);
+    assert.throws(() => parseTarget('a/b/c'), InvalidArgumentError);
+  });
+
+  test('events: names separated by commas, deduplicated, or *', () => {
+    assert.deepEqual(parseEvents('issues, pull_request,issues'), ['issues', 'pull_request']);
+    assert.deepEqual(parseEvents('*'), ['*']);
+    for (const bad of ['', 'Issues', 'issues,', 'a b', 'issues;rm'])
+      assert.throws(() => parseEvents(bad), /expected event names/, bad);
+  });
+
+  test('hook IDs are numbers; URLs are absolute http(s) with no credentials', () => {
+    assert.equal(parseHookId('12345'), '12345');
+    for (const bad of ['0', '-1', '1e5', 'abc', '1'.repeat(21)])
+      assert.throws(() => parseHookId(bad), InvalidArgumentError, bad);
+    assert.equal(
+      parseUrl('https://hooks.example.com/api/github/webhooks'),
+      'https://hooks.example.com/api/github/webhooks',
+    );
+    assert.throws(() => parseUrl('/relative'), /absolute URL/);
+    assert.throws(() => parseUrl('ftp://x.example'), /http or https/);
+    assert.throws(() => parseUrl('https://user:pw@x.example/'), /user name or password/);
   });
 });

@@ -1,0 +1,331 @@
+// `hookflow hooks …`: GitHub repository and organization hooks managed through the API, each with a
+// secret of its own that hookflow generates and keeps sealed in storage; the front door verifies a
+// hook's deliveries with it from its first delivery on, on every server replica. Every call goes
+// through hookflow's API client (budgets, backoff, pacing). GitHub lets a token with the
+// admin:repo_hook (admin:org_hook) scope manage hooks: GITHUB_TOKEN.
+// https://docs.github.com/en/rest/repos/webhooks and /rest/orgs/webhooks
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { githubClientFrom } from '../../activities/github/from-config';
+import type { GitHubClient } from '../../activities/github/client';
+import { ApiError } from '../../activities/github/api-error';
+import { loadConfig, type Config } from '../../lib/config';
+import { createSealer, encryptionKeys } from '../../lib/crypto';
+import { generateSecret, openSecrets, sealSecrets } from '../../lib/hook-secrets';
+import { createLogger } from '../../lib/logger';
+import type { Store } from '../../lib/storage';
+import {
+  deleteManagedHook,
+  getManagedHook,
+  listManagedHooks,
+  putManagedHook,
+  type ManagedHookRow,
+} from '../../lib/storage/managed-hooks';
+import { CliError, withStore } from '../connect';
+import { parseEvents, parseHookId, parseTarget, parseUrl, type HookTarget as Target } from '../options';
+
+const PROVIDER = 'github';
+
+const base = (t: Pick<Target, 'scope' | 'name'>) =>
+  t.scope === 'repository'
+    ? {
+        path: `repos/${t.name.split('/').map(encodeURIComponent).join('/')}/hooks`,
+        route: '/repos/{owner}/{repo}/hooks',
+      }
+    : { path: `orgs/${encodeURIComponent(t.name)}/hooks`, route: '/orgs/{org}/hooks' };
+
+const shown = (t: Pick<Target, 'scope' | 'name'>) => (t.scope === 'organization' ? `org:${t.name}` : t.name);
+
+/** Runs `fn` with the ledger's storage, a token-mode API client and the sealer of hook secrets. */
+async function withHooks<T>(
+  config: Config,
+  fn: (deps: { store: Store; github: GitHubClient; seal: (s: string) => string }) => Promise<T>,
+): Promise<T> {
+  if (config.api.token === undefined) {
+    throw new CliError(
+      'managing hooks needs GITHUB_TOKEN: a token that may administer the hooks (the admin:repo_hook scope, admin:org_hook for organization hooks)',
+    );
+  }
+  return withStore(config, async (store) => {
+    const logger = createLogger('warn', 'hookflow-cli', process.stderr);
+    // Hooks are managed with the token, even where the App is configured too.
+    const github = githubClientFrom({ ...config, appId: undefined, privateKey: undefined }, store, logger)!;
+    const sealer = createSealer(encryptionKeys(config.api.encryptionKeys, config.dataDir));
+    const seal = (secret: string) => sealSecrets(sealer, [{ secret, retiresAt: null }]);
+    return fn({ store, github, seal });
+  });
+}
+
+const call = <T>(github: GitHubClient, method: string, path: string, route: string, body?: unknown) =>
+  github
+    .request<T>({ method, url: path, route, installation: 'token', requestId: `cli:hooks:${method}`, body })
+    .catch((err: unknown) => {
+      throw err instanceof ApiError ? new CliError(`GitHub: ${err.message}`) : err;
+    });
+
+async function theHook(store: Store, id: string): Promise<ManagedHookRow> {
+  const hook = await getManagedHook(store.db, PROVIDER, id);
+  if (!hook)
+    throw new CliError(
+      `hookflow manages no hook ${id}: \`hookflow hooks list\` shows the ones it does (create one, or adopt one with \`hooks import\`)`,
+    );
+  return hook;
+}
+
+async function confirm(question: string, yes: boolean, cmd: Command): Promise<void> {
+  if (yes) return;
+  if (!process.stdin.isTTY)
+    cmd.error(`error: ${question}: pass --yes (there is no terminal to ask)`, { exitCode: 2 });
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('nothing done');
+  } finally {
+    rl.close();
+  }
+}
+
+interface GitHubHook {
+  id: number;
+  name: string;
+  active: boolean;
+  events: string[];
+  config: { url?: string; content_type?: string; insecure_ssl?: string };
+}
+
+interface CreateOptions {
+  events: string[];
+  url?: string;
+  insecureSsl: boolean;
+  showSecret: boolean;
+  json: boolean;
+}
+
+export function hooksCommand(program: Command): void {
+  const hooks = program
+    .command('hooks')
+    .description(
+      'GitHub hooks managed through the API, each with a secret hookflow keeps (needs GITHUB_TOKEN)',
+    );
+
+  hooks
+    .command('create')
+    .description('create a hook with a fresh secret, start verifying with it, and ping it')
+    .argument('<target>', 'where: <owner>/<repo>, or org:<login> for an organization hook', parseTarget)
+    .requiredOption(
+      '--events <names>',
+      'the events it sends, comma-separated (issues,pull_request), or *',
+      parseEvents,
+    )
+    .option(
+      '--url <url>',
+      'where GitHub sends them (default: HOOKFLOW_PUBLIC_URL + the webhook path)',
+      parseUrl,
+    )
+    .option('--insecure-ssl', "let GitHub skip verifying the URL's certificate (not advised)", false)
+    .option('--show-secret', 'print the new secret too (it is otherwise never shown)', false)
+    .option('--json', 'print JSON', false)
+    .action(async (target: Target, o: CreateOptions, cmd: Command) => {
+      const config = loadConfig(process.env, 'cli');
+      const url = o.url ?? (config.publicUrl && `${config.publicUrl}${config.webhookPath}`);
+      if (!url)
+        cmd.error('error: give --url, or set HOOKFLOW_PUBLIC_URL to the address GitHub reaches hookflow at', {
+          exitCode: 2,
+        });
+      if (o.insecureSsl)
+        process.stderr.write(
+          "warning: --insecure-ssl: GitHub will not verify the URL's certificate, so anyone between it and hookflow can read and change deliveries\n",
+        );
+      if (url.startsWith('http:'))
+        process.stderr.write('warning: an http:// URL sends every delivery unencrypted; use https\n');
+      const created = await withHooks(config, async ({ store, github, seal }) => {
+        const secret = generateSecret();
+        const { path, route } = base(target);
+        // Created inactive, so GitHub sends nothing before hookflow holds the secret; then
+        // recorded, activated and pinged.
+        const res = await call<GitHubHook>(github, 'POST', path, route, {
+          name: 'web',
+          active: false,
+          events: o.events,
+          config: { url, content_type: 'json', secret, insecure_ssl: o.insecureSsl ? '1' : '0' },
+        });
+        const hookId = String(res.data.id);
+        try {
+          await putManagedHook(store.db, {
+            provider: PROVIDER,
+            hookId,
+            scope: target.scope,
+            target: target.name,
+            events: o.events,
+            url,
+            sealedSecrets: seal(secret),
+          });
+        } catch (err) {
+          await call(github, 'DELETE', `${path}/${hookId}`, `${route}/{hook_id}`).catch(() => undefined);
+          throw new CliError(
+            `could not record hook ${hookId} (${(err as Error).message}); it was deleted on GitHub again`,
+          );
+        }
+        await call(github, 'PATCH', `${path}/${hookId}`, `${route}/{hook_id}`, { active: true });
+        await call(github, 'POST', `${path}/${hookId}/pings`, `${route}/{hook_id}/pings`);
+        return { hookId, secret };
+      });
+      const out = {
+        hookId: created.hookId,
+        target: shown(target),
+        events: o.events,
+        url,
+        active: true,
+        pinged: true,
+        ...(o.showSecret ? { secret: created.secret } : {}),
+      };
+      if (o.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+      else
+        process.stdout.write(
+          `created hook ${out.hookId} on ${out.target} (${o.events.join(', ')}) → ${url}\n` +
+            `its secret is kept sealed by hookflow${o.showSecret ? `: ${created.secret}` : ' (--show-secret prints it)'}; a ping was sent\n`,
+        );
+    });
+
+  hooks
+    .command('list')
+    .description(
+      "the hooks hookflow manages; with a target, that repository's or organization's hooks on GitHub",
+    )
+    .argument('[target]', '<owner>/<repo> or org:<login>', parseTarget)
+    .option('--json', 'print JSON', false)
+    .action(async (target: Target | undefined, o: { json: boolean }) => {
+      const config = loadConfig(process.env, 'cli');
+      const rows = await withHooks(config, async ({ store, github }) => {
+        const managed = await listManagedHooks(store.db, PROVIDER);
+        if (!target)
+          return managed.map((h) => ({
+            hookId: h.hookId,
+            target: shown({ scope: h.scope, name: h.target }),
+            events: h.events,
+            url: h.url,
+            managed: true,
+            createdAt: h.createdAt.toISOString(),
+          }));
+        const { path, route } = base(target);
+        const res = await call<GitHubHook[]>(github, 'GET', `${path}?per_page=100`, route);
+        const mine = new Set(managed.map((h) => h.hookId));
+        return res.data.map((h) => ({
+          hookId: String(h.id),
+          target: shown(target),
+          events: h.events,
+          url: h.config.url ?? '',
+          active: h.active,
+          managed: mine.has(String(h.id)),
+        }));
+      });
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(rows)}\n`);
+        return;
+      }
+      if (rows.length === 0) {
+        process.stdout.write(target ? `no hooks on ${shown(target)}\n` : 'hookflow manages no hooks yet\n');
+        return;
+      }
+      for (const r of rows)
+        process.stdout.write(
+          `${r.hookId.padEnd(12)} ${r.target.padEnd(30)} ${r.managed ? 'managed' : 'other  '} ${r.events.join(',')} → ${r.url}\n`,
+        );
+    });
+
+  hooks
+    .command('ping')
+    .description('ask GitHub to send the hook a ping')
+    .argument('<hook-id>', "the hook's GitHub ID", parseHookId)
+    .action(async (id: string) => {
+      const config = loadConfig(process.env, 'cli');
+      await withHooks(config, async ({ store, github }) => {
+        const hook = await theHook(store, id);
+        const { path, route } = base({ scope: hook.scope, name: hook.target });
+        await call(github, 'POST', `${path}/${id}/pings`, `${route}/{hook_id}/pings`);
+      });
+      process.stdout.write(`ping sent to hook ${id}\n`);
+    });
+
+  hooks
+    .command('deliveries')
+    .description('the recent deliveries GitHub lists for the hook, newest first')
+    .argument('<hook-id>', "the hook's GitHub ID", parseHookId)
+    .option('--json', 'print JSON', false)
+    .action(async (id: string, o: { json: boolean }) => {
+      const config = loadConfig(process.env, 'cli');
+      const rows = await withHooks(config, async ({ store, github }) => {
+        const hook = await theHook(store, id);
+        const { path, route } = base({ scope: hook.scope, name: hook.target });
+        const res = await call<
+          {
+            id: number;
+            guid: string;
+            delivered_at: string;
+            status_code: number;
+            event: string;
+            action: string | null;
+            redelivery: boolean;
+          }[]
+        >(github, 'GET', `${path}/${id}/deliveries?per_page=30`, `${route}/{hook_id}/deliveries`);
+        return res.data.map((d) => ({
+          id: d.id,
+          guid: d.guid,
+          deliveredAt: d.delivered_at,
+          statusCode: d.status_code,
+          event: d.action ? `${d.event}.${d.action}` : d.event,
+          redelivery: d.redelivery,
+        }));
+      });
+      if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+      else
+        for (const d of rows)
+          process.stdout.write(
+            `${d.deliveredAt}  ${String(d.statusCode).padEnd(3)}  ${d.guid}  ${d.event}${d.redelivery ? '  (redelivery)' : ''}\n`,
+          );
+    });
+
+  hooks
+    .command('delete')
+    .description('delete the hook on GitHub and stop accepting its deliveries')
+    .argument('<hook-id>', "the hook's GitHub ID", parseHookId)
+    .option('--yes', 'do not ask for confirmation', false)
+    .action(async (id: string, o: { yes: boolean }, cmd: Command) => {
+      const config = loadConfig(process.env, 'cli');
+      await withHooks(config, async ({ store, github }) => {
+        const hook = await theHook(store, id);
+        await confirm(`delete hook ${id} on ${shown({ scope: hook.scope, name: hook.target })}`, o.yes, cmd);
+        const { path, route } = base({ scope: hook.scope, name: hook.target });
+        await github
+          .request({
+            method: 'DELETE',
+            url: `${path}/${id}`,
+            route: `${route}/{hook_id}`,
+            installation: 'token',
+            requestId: 'cli:hooks:DELETE',
+          })
+          .catch((err: unknown) => {
+            // Deleted on GitHub already (by hand): forgetting it here is what is left to do.
+            if (!(err instanceof ApiError && err.details.status === 404))
+              throw err instanceof ApiError ? new CliError(`GitHub: ${err.message}`) : err;
+          });
+        await deleteManagedHook(store.db, PROVIDER, id);
+      });
+      process.stdout.write(`deleted hook ${id}; its deliveries are refused from now on\n`);
+    });
+
+  // The secret is never printed by accident: only this asks for it.
+  hooks
+    .command('secret')
+    .description("print a managed hook's current secret (to configure a sender by hand)")
+    .argument('<hook-id>', "the hook's GitHub ID", parseHookId)
+    .action(async (id: string) => {
+      const config = loadConfig(process.env, 'cli');
+      const secret = await withStore(config, async (store) => {
+        const hook = await theHook(store, id);
+        const sealer = createSealer(encryptionKeys(config.api.encryptionKeys, config.dataDir));
+        return openSecrets(sealer, hook.sealedSecrets)[0]?.secret;
+      });
+      process.stdout.write(`${secret ?? ''}\n`);
+    });
+}

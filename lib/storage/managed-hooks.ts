@@ -1,0 +1,88 @@
+// The hooks hookflow manages through the provider's API: created by `hookflow hooks create` or
+// adopted by `hooks import`. Their secrets are stored sealed (one sealed JSON list per hook); this
+// module holds the SQL and never sees a secret in the clear.
+import type { Queryable } from './db';
+
+type HookScope = 'repository' | 'organization';
+
+export interface ManagedHookRow {
+  provider: string;
+  hookId: string;
+  scope: HookScope;
+  /** `owner/repo` for a repository hook, the organization's login for an organization hook. */
+  target: string;
+  events: string[];
+  url: string;
+  /** The sealed secrets (lib/hook-secrets.ts opens them). */
+  sealedSecrets: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface Row {
+  provider: string;
+  hook_id: string;
+  scope: HookScope;
+  target: string;
+  events: string[] | string;
+  url: string;
+  secrets: string;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+const fromRow = (r: Row): ManagedHookRow => ({
+  provider: r.provider,
+  hookId: r.hook_id,
+  scope: r.scope,
+  target: r.target,
+  events: typeof r.events === 'string' ? (JSON.parse(r.events) as string[]) : r.events,
+  url: r.url,
+  sealedSecrets: r.secrets,
+  createdAt: new Date(r.created_at),
+  updatedAt: new Date(r.updated_at),
+});
+
+/** Records a hook (or replaces what was recorded for it). */
+export async function putManagedHook(
+  q: Queryable,
+  h: Omit<ManagedHookRow, 'createdAt' | 'updatedAt'>,
+): Promise<void> {
+  await q.query(
+    `INSERT INTO managed_hooks (provider, hook_id, scope, target, events, url, secrets)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (provider, hook_id) DO UPDATE
+       SET scope = excluded.scope, target = excluded.target, events = excluded.events,
+           url = excluded.url, secrets = excluded.secrets, updated_at = now()`,
+    [h.provider, h.hookId, h.scope, h.target, JSON.stringify(h.events), h.url, h.sealedSecrets],
+  );
+}
+
+export async function getManagedHook(
+  q: Queryable,
+  provider: string,
+  hookId: string,
+): Promise<ManagedHookRow | undefined> {
+  const { rows } = await q.query<Row>('SELECT * FROM managed_hooks WHERE provider = $1 AND hook_id = $2', [
+    provider,
+    hookId,
+  ]);
+  return rows[0] && fromRow(rows[0]);
+}
+
+export async function listManagedHooks(q: Queryable, provider: string): Promise<ManagedHookRow[]> {
+  const { rows } = await q.query<Row>(
+    'SELECT * FROM managed_hooks WHERE provider = $1 ORDER BY created_at, hook_id',
+    [provider],
+  );
+  return rows.map(fromRow);
+}
+
+/** Whether there was such a hook. */
+export async function deleteManagedHook(q: Queryable, provider: string, hookId: string): Promise<boolean> {
+  const { rows } = await q.query(
+    'DELETE FROM managed_hooks WHERE provider = $1 AND hook_id = $2 RETURNING hook_id',
+    [provider, hookId],
+  );
+  return rows.length > 0;
+}

@@ -1,0 +1,186 @@
+// `hookflow hooks …` end to end: a hook created through the API (the fake GitHub's hooks routes)
+// gets a fresh secret that hookflow keeps sealed, and a second server process that was already
+// running verifies the hook's ping and deliveries with it, with no restart; after `hooks delete`,
+// deliveries signed with that secret are refused. The secret never shows in the CLI's output (unless
+// asked) nor unsealed in storage.
+import assert from 'node:assert/strict';
+import { createHmac, randomUUID } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import type { FakeGitHub } from './fake-github/server';
+import { SEAL_KEY, startFake } from './helpers/api';
+import { cliEnv, runCli } from './helpers/cli';
+import { waitFor } from './helpers/env';
+import { startHookflow, type Harness } from './helpers/harness';
+import { spawnServer } from './helpers/server-process';
+import { exited } from './helpers/worker-process';
+
+const KEY = SEAL_KEY.toString('base64');
+const TOKEN = 'ghp_test_token_for_hooks_0000000000';
+
+describe('hooks managed through the API', () => {
+  let fake: FakeGitHub;
+  let h: Harness;
+  let second: { child: ChildProcess; webhookUrl: string };
+  const env = () => ({
+    ...cliEnv(h),
+    GITHUB_TOKEN: TOKEN,
+    GITHUB_API_URL: fake.url,
+    HOOKFLOW_ENCRYPTION_KEY: KEY,
+    HOOKFLOW_API_BACKOFF_MS: '20',
+  });
+
+  before(async () => {
+    fake = await startFake({ staticTokens: { [TOKEN]: 'pat:hooks' } });
+    h = await startHookflow({
+      worker: false,
+      env: { HOOKFLOW_ENCRYPTION_KEY: KEY, HOOKFLOW_HOOK_CACHE_MS: '100' },
+    });
+    // Already running before the hook exists: it must learn of it from storage, not from a restart.
+    second = await spawnServer(h, {
+      WEBHOOK_SECRET: 'the-apps-own-secret',
+      HOOKFLOW_ENCRYPTION_KEY: KEY,
+      HOOKFLOW_HOOK_CACHE_MS: '100',
+    });
+  });
+  after(async () => {
+    second?.child.kill('SIGTERM');
+    if (second) await exited(second.child);
+    await h?.close();
+    await fake?.close();
+  });
+
+  /** A delivery as the hook would send it, signed with `secret`, to the second server. */
+  const send = async (hookId: string, secret: string) => {
+    const body = JSON.stringify({ action: 'starred', repository: { full_name: 'octo/hooked' } });
+    const res = await fetch(second.webhookUrl, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'star',
+        'x-github-delivery': randomUUID(),
+        'x-github-hook-id': hookId,
+        'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+      },
+    });
+    await res.arrayBuffer();
+    return res.status;
+  };
+
+  test('create, verify on another replica, list, deliveries, delete', async () => {
+    const created = await runCli(
+      ['hooks', 'create', 'octo/hooked', '--events', 'issues,star', '--url', second.webhookUrl, '--json'],
+      env(),
+    );
+    assert.equal(created.code, 0, created.stderr);
+    const out = JSON.parse(created.stdout) as {
+      hookId: string;
+      events: string[];
+      active: boolean;
+      secret?: string;
+    };
+    assert.deepEqual([out.events, out.active, out.secret], [['issues', 'star'], true, undefined]);
+
+    // What GitHub got: a JSON hook, certificate checks on, with a secret of its own.
+    const hook = fake.hooks.find((x) => x.id === out.hookId);
+    assert.ok(hook, 'the hook exists on GitHub');
+    assert.deepEqual(
+      [hook.place, hook.events, hook.active, hook.contentType, hook.insecureSsl],
+      [{ kind: 'repository', repository: 'octo/hooked' }, ['issues', 'star'], true, 'json', '0'],
+    );
+    assert.ok(hook.secret.length >= 40, 'a long random secret');
+    assert.equal(created.stdout.includes(hook.secret) || created.stderr.includes(hook.secret), false);
+
+    // The ping GitHub sent after activation was verified by the second server (200 pong).
+    await fake.hookDeliveriesSettled();
+    assert.deepEqual(
+      hook.log.map((e) => [e.event, e.status_code]),
+      [['ping', 200]],
+    );
+    // And its deliveries are accepted there; a wrong secret under the same hook ID is not.
+    await hook.send('star', { action: 'created', repository: { full_name: 'octo/hooked' } });
+    assert.equal(hook.log.at(-1)?.status_code, 202);
+    assert.equal(await send(out.hookId, 'not-the-secret'), 401);
+
+    // Stored sealed: the row does not hold the secret in the clear.
+    const { rows } = await h.store.db.query<{ secrets: string }>('SELECT secrets FROM managed_hooks');
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].secrets.includes(hook.secret), false);
+
+    const listed = await runCli(['hooks', 'list', '--json'], env());
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(
+      (JSON.parse(listed.stdout) as { hookId: string; target: string; managed: boolean }[]).map((r) => [
+        r.hookId,
+        r.target,
+        r.managed,
+      ]),
+      [[out.hookId, 'octo/hooked', true]],
+    );
+    const onGitHub = await runCli(['hooks', 'list', 'octo/hooked', '--json'], env());
+    assert.equal(onGitHub.code, 0, onGitHub.stderr);
+    assert.deepEqual(
+      (JSON.parse(onGitHub.stdout) as { hookId: string; managed: boolean; active: boolean }[]).map((r) => [
+        r.hookId,
+        r.managed,
+        r.active,
+      ]),
+      [[out.hookId, true, true]],
+    );
+
+    const deliveries = await runCli(['hooks', 'deliveries', out.hookId, '--json'], env());
+    assert.equal(deliveries.code, 0, deliveries.stderr);
+    assert.deepEqual(
+      (JSON.parse(deliveries.stdout) as { event: string; statusCode: number }[]).map((d) => [
+        d.event,
+        d.statusCode,
+      ]),
+      [
+        ['star.created', 202],
+        ['ping', 200],
+      ],
+    );
+
+    const shown = await runCli(['hooks', 'secret', out.hookId], env());
+    assert.deepEqual([shown.code, shown.stdout.trim()], [0, hook.secret]);
+
+    // Destructive: without a terminal to ask, --yes is required.
+    const unconfirmed = await runCli(['hooks', 'delete', out.hookId], env());
+    assert.equal(unconfirmed.code, 2);
+    assert.match(unconfirmed.stderr, /pass --yes/);
+    assert.ok(fake.hooks.includes(hook), 'nothing deleted without --yes');
+
+    const deleted = await runCli(['hooks', 'delete', out.hookId, '--yes'], env());
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal(fake.hooks.includes(hook), false, 'deleted on GitHub');
+    // Refused from then on (once the replica's short cache has expired).
+    await waitFor(
+      'the deleted hook to be refused',
+      async () => (await send(out.hookId, hook.secret)) === 401,
+    );
+  });
+
+  test('bad arguments exit 2 with the reason; no token is exit 1 saying what to set', async () => {
+    for (const [args, reason] of [
+      [['hooks', 'create', 'not a repo', '--events', 'issues'], /expected <owner>\/<repo> or org:<login>/],
+      [['hooks', 'create', 'octo/x', '--events', 'Issues!'], /expected event names/],
+      [
+        ['hooks', 'create', 'octo/x', '--events', 'issues', '--url', 'ftp://x'],
+        /expected an http or https URL/,
+      ],
+      [['hooks', 'create', 'octo/x', '--events', 'issues'], /give --url, or set HOOKFLOW_PUBLIC_URL/],
+      [['hooks', 'ping', 'abc'], /expected a numeric GitHub hook ID/],
+    ] as const) {
+      const r = await runCli([...args], env());
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, reason);
+    }
+    const noToken = await runCli(['hooks', 'list'], { ...env(), GITHUB_TOKEN: undefined });
+    assert.equal(noToken.code, 1);
+    assert.match(noToken.stderr, /managing hooks needs GITHUB_TOKEN/);
+    const unknown = await runCli(['hooks', 'ping', '424242'], env());
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /hookflow manages no hook 424242/);
+  });
+});
