@@ -161,6 +161,73 @@ describe('hooks managed through the API', () => {
     );
   });
 
+  test('import adopts a hook with a new secret; update and test act on GitHub and are remembered', async () => {
+    const hook = fake.addHook(
+      { kind: 'repository', repository: 'octo/adopted' },
+      { id: '777', url: second.webhookUrl, secret: 'typed-by-hand-once' },
+    );
+    const imported = await runCli(['hooks', 'import', 'octo/adopted', '777', '--json'], env());
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.notEqual(hook.secret, 'typed-by-hand-once');
+    assert.equal(imported.stdout.includes(hook.secret), false);
+    await fake.hookDeliveriesSettled();
+    assert.deepEqual(
+      hook.log.map((e) => [e.event, e.status_code]),
+      [['ping', 200]],
+    );
+    await waitFor(
+      'the old secret to be refused',
+      async () => (await send('777', 'typed-by-hand-once')) === 401,
+    );
+    const again = await runCli(['hooks', 'import', 'octo/adopted', '777'], env());
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /manages hook 777 already/);
+
+    const secret = hook.secret;
+    const updated = await runCli(
+      [
+        'hooks',
+        'update',
+        '777',
+        '--events',
+        'issues',
+        '--inactive',
+        '--url',
+        `${second.webhookUrl}?v=2`,
+        '--json',
+      ],
+      env(),
+    );
+    assert.equal(updated.code, 0, updated.stderr);
+    assert.deepEqual(
+      [hook.events, hook.active, hook.url, hook.secret],
+      [['issues'], false, `${second.webhookUrl}?v=2`, secret],
+      'changed on GitHub, the secret kept',
+    );
+    const listed = JSON.parse((await runCli(['hooks', 'list', '--json'], env())).stdout) as {
+      hookId: string;
+      events: string[];
+      url: string;
+    }[];
+    assert.deepEqual(
+      listed.filter((r) => r.hookId === '777').map((r) => [r.events, r.url]),
+      [[['issues'], `${second.webhookUrl}?v=2`]],
+    );
+    const nothing = await runCli(['hooks', 'update', '777'], env());
+    assert.equal(nothing.code, 2);
+    assert.match(nothing.stderr, /nothing to change/);
+
+    assert.equal((await runCli(['hooks', 'update', '777', '--active'], env())).code, 0);
+    const tested = await runCli(['hooks', 'test', '777'], env());
+    assert.equal(tested.code, 0, tested.stderr);
+    await fake.hookDeliveriesSettled();
+    assert.deepEqual(
+      [hook.log.at(-1)?.event, hook.log.at(-1)?.status_code],
+      ['push', 202],
+      'the push test verified with the kept secret',
+    );
+  });
+
   test('bad arguments exit 2 with the reason; no token is exit 1 saying what to set', async () => {
     for (const [args, reason] of [
       [['hooks', 'create', 'not a repo', '--events', 'issues'], /expected <owner>\/<repo> or org:<login>/],

@@ -314,6 +314,123 @@ export function hooksCommand(program: Command): void {
       process.stdout.write(`deleted hook ${id}; its deliveries are refused from now on\n`);
     });
 
+  hooks
+    .command('update')
+    .description("change a managed hook's events, URL or whether it is active")
+    .argument('<hook-id>', "the hook's GitHub ID", parseHookId)
+    .option('--events <names>', 'the events it sends, comma-separated, or *', parseEvents)
+    .option('--url <url>', 'where GitHub sends them', parseUrl)
+    .option('--active', 'send deliveries')
+    .option('--inactive', 'send nothing until made active again')
+    .option('--json', 'print JSON', false)
+    .action(
+      async (
+        id: string,
+        o: { events?: string[]; url?: string; active?: boolean; inactive?: boolean; json: boolean },
+        cmd: Command,
+      ) => {
+        if (o.active && o.inactive)
+          cmd.error('error: give --active or --inactive, not both', { exitCode: 2 });
+        if (o.events === undefined && o.url === undefined && !o.active && !o.inactive)
+          cmd.error('error: nothing to change: give --events, --url, --active or --inactive', {
+            exitCode: 2,
+          });
+        const config = loadConfig(process.env, 'cli');
+        const updated = await withHooks(config, async ({ store, github }) => {
+          const hook = await theHook(store, id);
+          const { path, route } = base({ scope: hook.scope, name: hook.target });
+          // The URL through the config endpoint, which changes only what it is given: a config
+          // sent to the hook's own endpoint could drop the secret.
+          if (o.url)
+            await call(github, 'PATCH', `${path}/${id}/config`, `${route}/{hook_id}/config`, { url: o.url });
+          const res =
+            o.events || o.active || o.inactive
+              ? await call<GitHubHook>(github, 'PATCH', `${path}/${id}`, `${route}/{hook_id}`, {
+                  ...(o.events ? { events: o.events } : {}),
+                  ...(o.active || o.inactive ? { active: o.active === true } : {}),
+                })
+              : await call<GitHubHook>(github, 'GET', `${path}/${id}`, `${route}/{hook_id}`);
+          const events = res.data.events;
+          const url = res.data.config.url ?? o.url ?? hook.url;
+          await putManagedHook(store.db, { ...hook, events, url });
+          return {
+            hookId: id,
+            target: shown({ scope: hook.scope, name: hook.target }),
+            events,
+            url,
+            active: res.data.active,
+          };
+        });
+        if (o.json) process.stdout.write(`${JSON.stringify(updated)}\n`);
+        else
+          process.stdout.write(
+            `hook ${id} on ${updated.target}: ${updated.active ? 'active' : 'inactive'}, ${updated.events.join(', ')} → ${updated.url}\n`,
+          );
+      },
+    );
+
+  hooks
+    .command('test')
+    .description("ask GitHub to send a repository hook its latest push again (GitHub's push test)")
+    .argument('<hook-id>', "the hook's GitHub ID", parseHookId)
+    .action(async (id: string) => {
+      const config = loadConfig(process.env, 'cli');
+      await withHooks(config, async ({ store, github }) => {
+        const hook = await theHook(store, id);
+        if (hook.scope !== 'repository')
+          throw new CliError(
+            'GitHub has a push test for repository hooks only: use `hooks ping` for this one',
+          );
+        const { path, route } = base({ scope: hook.scope, name: hook.target });
+        await call(github, 'POST', `${path}/${id}/tests`, `${route}/{hook_id}/tests`);
+      });
+      process.stdout.write(
+        `push test asked of hook ${id} (GitHub sends it only if the hook takes push events)\n`,
+      );
+    });
+
+  hooks
+    .command('import')
+    .description('adopt an existing hook: give it a new secret that hookflow keeps, and verify with it')
+    .argument('<target>', 'where it is: <owner>/<repo>, or org:<login>', parseTarget)
+    .argument('<hook-id>', "the hook's GitHub ID", parseHookId)
+    .option('--json', 'print JSON', false)
+    .action(async (target: Target, id: string, o: { json: boolean }) => {
+      const config = loadConfig(process.env, 'cli');
+      const adopted = await withHooks(config, async ({ store, github, seal }) => {
+        if (await getManagedHook(store.db, PROVIDER, id))
+          throw new CliError(`hookflow manages hook ${id} already`);
+        const { path, route } = base(target);
+        const found = await call<GitHubHook>(github, 'GET', `${path}/${id}`, `${route}/{hook_id}`);
+        const secret = generateSecret();
+        const row = {
+          provider: PROVIDER,
+          hookId: id,
+          scope: target.scope,
+          target: target.name,
+          events: found.data.events,
+          url: found.data.config.url ?? '',
+          sealedSecrets: seal(secret),
+        };
+        // Stored first, so deliveries signed with the new secret verify the moment GitHub has it;
+        // the few signed with the old one in between are refused (redeliver them from GitHub).
+        await putManagedHook(store.db, row);
+        try {
+          await call(github, 'PATCH', `${path}/${id}/config`, `${route}/{hook_id}/config`, { secret });
+        } catch (err) {
+          await deleteManagedHook(store.db, PROVIDER, id);
+          throw err;
+        }
+        await call(github, 'POST', `${path}/${id}/pings`, `${route}/{hook_id}/pings`);
+        return { hookId: id, target: shown(target), events: row.events, url: row.url, pinged: true };
+      });
+      if (o.json) process.stdout.write(`${JSON.stringify(adopted)}\n`);
+      else
+        process.stdout.write(
+          `hook ${id} on ${adopted.target} now has a secret hookflow keeps; a ping was sent\n`,
+        );
+    });
+
   // The secret is never printed by accident: only this asks for it.
   hooks
     .command('secret')
