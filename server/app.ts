@@ -62,6 +62,8 @@ export function createApp(deps: AppDeps): Koa {
             ? { 'hookflow.delivery.outcome': answer.status }
             : { 'hookflow.delivery.outcome': 'rejected', 'hookflow.delivery.refusal': answer?.error ?? '' },
         );
+      const { oldSecretSource } = ctx.state as { oldSecretSource?: string };
+      if (oldSecretSource) deps.metrics?.recordOldSecretDelivery(oldSecretSource);
       deps.metrics?.recordDelivery({
         status: ctx.status,
         outcome: answer?.status,

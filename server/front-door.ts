@@ -118,6 +118,8 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
   async function admit(ctx: Context): Promise<Answer> {
     const delivery = await verifyDelivery(ctx, provider, deps.bodyLimitBytes);
     const { ref } = delivery;
+    // For the metrics (server/app.ts): which source's old secret is still in use.
+    if (delivery.byOldSecret) (ctx.state as { oldSecretSource?: string }).oldSecretSource = ref.source;
     const log = logger.child({ delivery: ref.key, event: ref.event, action: ref.action });
     trace.getActiveSpan()?.setAttributes(deliveryAttributes(ref));
     await checkInstallation(provider, store, delivery.source, ref);

@@ -17,6 +17,11 @@ export interface VerifiedDelivery {
   payload: Record<string, unknown>;
   /** The secrets that verified it. */
   source: Source;
+  /**
+   * Verified by one of the source's older secrets, not its newest: a sender still signing with a
+   * secret that is being rotated away (counted, so a forgotten one shows before its secret retires).
+   */
+  byOldSecret: boolean;
 }
 
 const INSTALLATION_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
@@ -31,13 +36,16 @@ export async function verifyDelivery(
   // The raw bytes are read before anything else: the signature covers exactly these.
   const body = await readDeliveryBody(ctx, bodyLimitBytes);
   const headers = await readDeliveryHeaders(ctx, provider);
-  checkSignature(headers, body.raw);
+  const byOldSecret = checkSignature(headers, body.raw);
   const payload = parsePayload(body);
-  return { ref: deliveryRef(provider, headers, payload), body, payload, source: headers.source };
+  return { ref: deliveryRef(provider, headers, payload), body, payload, source: headers.source, byOldSecret };
 }
 
-/** HMAC of the raw bytes; a source without a secret fails closed rather than accepting anything. */
-function checkSignature({ source, signature }: DeliveryHeaders, raw: Buffer): void {
+/**
+ * HMAC of the raw bytes; a source without a secret fails closed rather than accepting anything.
+ * Returns whether only an older secret (not the newest) verified it.
+ */
+function checkSignature({ source, signature }: DeliveryHeaders, raw: Buffer): boolean {
   if (source.secrets.length === 0) {
     throw new Refusal(
       401,
@@ -49,6 +57,11 @@ function checkSignature({ source, signature }: DeliveryHeaders, raw: Buffer): vo
   if (verdict === 'mismatch') {
     throw new Refusal(401, `${display(signature.header)} does not match the body: check the webhook secret`);
   }
+  // One more HMAC, only while a source has several secrets (a rotation).
+  return (
+    source.secrets.length > 1 &&
+    verifySignature(signature.scheme, source.secrets.slice(0, 1), raw, signature.value) !== 'valid'
+  );
 }
 
 /** A payload field that becomes a ledger column and a search attribute: bounded, printable, or refused. */

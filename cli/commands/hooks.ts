@@ -11,6 +11,7 @@ import type { GitHubClient } from '../../activities/github/client';
 import { ApiError } from '../../activities/github/api-error';
 import { loadConfig, type Config } from '../../lib/config';
 import { createSealer, encryptionKeys } from '../../lib/crypto';
+import { hooksApi, shownPlace } from '../../lib/github-hooks';
 import { generateSecret, openSecrets, sealSecrets } from '../../lib/hook-secrets';
 import { createLogger } from '../../lib/logger';
 import type { Store } from '../../lib/storage';
@@ -25,16 +26,6 @@ import { CliError, withStore } from '../connect';
 import { parseEvents, parseHookId, parseTarget, parseUrl, type HookTarget as Target } from '../options';
 
 const PROVIDER = 'github';
-
-const base = (t: Pick<Target, 'scope' | 'name'>) =>
-  t.scope === 'repository'
-    ? {
-        path: `repos/${t.name.split('/').map(encodeURIComponent).join('/')}/hooks`,
-        route: '/repos/{owner}/{repo}/hooks',
-      }
-    : { path: `orgs/${encodeURIComponent(t.name)}/hooks`, route: '/orgs/{org}/hooks' };
-
-const shown = (t: Pick<Target, 'scope' | 'name'>) => (t.scope === 'organization' ? `org:${t.name}` : t.name);
 
 /** Runs `fn` with the ledger's storage, a token-mode API client and the sealer of hook secrets. */
 async function withHooks<T>(
@@ -140,7 +131,7 @@ export function hooksCommand(program: Command): void {
         process.stderr.write('warning: an http:// URL sends every delivery unencrypted; use https\n');
       const created = await withHooks(config, async ({ store, github, seal }) => {
         const secret = generateSecret();
-        const { path, route } = base(target);
+        const { path, route } = hooksApi(target);
         // Created inactive, so GitHub sends nothing before hookflow holds the secret; then
         // recorded, activated and pinged.
         const res = await call<GitHubHook>(github, 'POST', path, route, {
@@ -172,7 +163,7 @@ export function hooksCommand(program: Command): void {
       });
       const out = {
         hookId: created.hookId,
-        target: shown(target),
+        target: shownPlace(target),
         events: o.events,
         url,
         active: true,
@@ -201,18 +192,18 @@ export function hooksCommand(program: Command): void {
         if (!target)
           return managed.map((h) => ({
             hookId: h.hookId,
-            target: shown({ scope: h.scope, name: h.target }),
+            target: shownPlace({ scope: h.scope, name: h.target }),
             events: h.events,
             url: h.url,
             managed: true,
             createdAt: h.createdAt.toISOString(),
           }));
-        const { path, route } = base(target);
+        const { path, route } = hooksApi(target);
         const res = await call<GitHubHook[]>(github, 'GET', `${path}?per_page=100`, route);
         const mine = new Set(managed.map((h) => h.hookId));
         return res.data.map((h) => ({
           hookId: String(h.id),
-          target: shown(target),
+          target: shownPlace(target),
           events: h.events,
           url: h.config.url ?? '',
           active: h.active,
@@ -224,7 +215,7 @@ export function hooksCommand(program: Command): void {
         return;
       }
       if (rows.length === 0) {
-        process.stdout.write(target ? `no hooks on ${shown(target)}\n` : 'hookflow manages no hooks yet\n');
+        process.stdout.write(target ? `no hooks on ${shownPlace(target)}\n` : 'hookflow manages no hooks yet\n');
         return;
       }
       for (const r of rows)
@@ -241,7 +232,7 @@ export function hooksCommand(program: Command): void {
       const config = loadConfig(process.env, 'cli');
       await withHooks(config, async ({ store, github }) => {
         const hook = await theHook(store, id);
-        const { path, route } = base({ scope: hook.scope, name: hook.target });
+        const { path, route } = hooksApi({ scope: hook.scope, name: hook.target });
         await call(github, 'POST', `${path}/${id}/pings`, `${route}/{hook_id}/pings`);
       });
       process.stdout.write(`ping sent to hook ${id}\n`);
@@ -256,7 +247,7 @@ export function hooksCommand(program: Command): void {
       const config = loadConfig(process.env, 'cli');
       const rows = await withHooks(config, async ({ store, github }) => {
         const hook = await theHook(store, id);
-        const { path, route } = base({ scope: hook.scope, name: hook.target });
+        const { path, route } = hooksApi({ scope: hook.scope, name: hook.target });
         const res = await call<
           {
             id: number;
@@ -294,8 +285,8 @@ export function hooksCommand(program: Command): void {
       const config = loadConfig(process.env, 'cli');
       await withHooks(config, async ({ store, github }) => {
         const hook = await theHook(store, id);
-        await confirm(`delete hook ${id} on ${shown({ scope: hook.scope, name: hook.target })}`, o.yes, cmd);
-        const { path, route } = base({ scope: hook.scope, name: hook.target });
+        await confirm(`delete hook ${id} on ${shownPlace({ scope: hook.scope, name: hook.target })}`, o.yes, cmd);
+        const { path, route } = hooksApi({ scope: hook.scope, name: hook.target });
         await github
           .request({
             method: 'DELETE',
@@ -338,7 +329,7 @@ export function hooksCommand(program: Command): void {
         const config = loadConfig(process.env, 'cli');
         const updated = await withHooks(config, async ({ store, github }) => {
           const hook = await theHook(store, id);
-          const { path, route } = base({ scope: hook.scope, name: hook.target });
+          const { path, route } = hooksApi({ scope: hook.scope, name: hook.target });
           // The URL through the config endpoint, which changes only what it is given: a config
           // sent to the hook's own endpoint could drop the secret.
           if (o.url)
@@ -355,7 +346,7 @@ export function hooksCommand(program: Command): void {
           await putManagedHook(store.db, { ...hook, events, url });
           return {
             hookId: id,
-            target: shown({ scope: hook.scope, name: hook.target }),
+            target: shownPlace({ scope: hook.scope, name: hook.target }),
             events,
             url,
             active: res.data.active,
@@ -381,7 +372,7 @@ export function hooksCommand(program: Command): void {
           throw new CliError(
             'GitHub has a push test for repository hooks only: use `hooks ping` for this one',
           );
-        const { path, route } = base({ scope: hook.scope, name: hook.target });
+        const { path, route } = hooksApi({ scope: hook.scope, name: hook.target });
         await call(github, 'POST', `${path}/${id}/tests`, `${route}/{hook_id}/tests`);
       });
       process.stdout.write(
@@ -400,7 +391,7 @@ export function hooksCommand(program: Command): void {
       const adopted = await withHooks(config, async ({ store, github, seal }) => {
         if (await getManagedHook(store.db, PROVIDER, id))
           throw new CliError(`hookflow manages hook ${id} already`);
-        const { path, route } = base(target);
+        const { path, route } = hooksApi(target);
         const found = await call<GitHubHook>(github, 'GET', `${path}/${id}`, `${route}/{hook_id}`);
         const secret = generateSecret();
         const row = {
@@ -422,7 +413,7 @@ export function hooksCommand(program: Command): void {
           throw err;
         }
         await call(github, 'POST', `${path}/${id}/pings`, `${route}/{hook_id}/pings`);
-        return { hookId: id, target: shown(target), events: row.events, url: row.url, pinged: true };
+        return { hookId: id, target: shownPlace(target), events: row.events, url: row.url, pinged: true };
       });
       if (o.json) process.stdout.write(`${JSON.stringify(adopted)}\n`);
       else

@@ -98,6 +98,13 @@ export function createMetrics(serviceName: string, otlp?: MetricExport, sourceDe
   const deliveryWorkflows = meter.createCounter('hookflow_delivery_workflows', {
     description: 'Delivery workflows finished, by outcome',
   });
+  const oldSecretDeliveries = meter.createCounter('hookflow_old_secret_deliveries', {
+    description:
+      "Deliveries verified by one of a source's older secrets during a rotation (a sender not yet using the new one), by source",
+  });
+  const rotations = meter.createCounter('hookflow_secret_rotations', {
+    description: 'Hook secret rotations that ended, by result (confirmed, unconfirmed, failed)',
+  });
   const deadLetters = meter.createCounter('hookflow_dead_letters', {
     description: 'Deliveries whose workflow start Temporal kept refusing, given up as dead (replayable)',
   });
@@ -198,6 +205,15 @@ export function createMetrics(serviceName: string, otlp?: MetricExport, sourceDe
 
     recordDeliveryWorkflow(outcome: 'completed' | 'failed') {
       deliveryWorkflows.add(1, { outcome });
+    },
+
+    /** A delivery verified by an older secret of its source (`github`, `github:hook:123`). */
+    recordOldSecretDelivery(source: string) {
+      oldSecretDeliveries.add(1, { source });
+    },
+
+    recordSecretRotation(result: 'confirmed' | 'unconfirmed' | 'failed') {
+      rotations.add(1, { result });
     },
 
     /** A delivery given up as dead: Temporal refused its start (not an outage) too many times. */
