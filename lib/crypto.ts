@@ -56,6 +56,25 @@ export function encryptionKeys(configured: Buffer[], dataDir: string): Buffer[] 
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   }
+  return keyOf(file);
+}
+
+/**
+ * The keys to open what another process sealed: the configured ones, else the data folder's key if
+ * there is one (the embedded default, where the worker made it). Never makes one: a key made here
+ * would open nothing.
+ */
+export function existingEncryptionKeys(configured: Buffer[], dataDir: string): Buffer[] {
+  if (configured.length > 0) return configured;
+  const file = path.join(dataDir, 'encryption.key');
+  if (!existsSync(file))
+    throw new Error(
+      'HOOKFLOW_ENCRYPTION_KEY is not set: set it to the key the hook secrets were sealed with',
+    );
+  return keyOf(file);
+}
+
+function keyOf(file: string): Buffer[] {
   chmodSync(file, 0o600);
   const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
   if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);

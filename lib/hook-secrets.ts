@@ -5,11 +5,14 @@
 // its first delivery, with no restart.
 import { randomBytes } from 'node:crypto';
 import type { Sealer } from './crypto';
+import type { HookPlace } from './github-hooks';
 import type { Queryable } from './storage/db';
 import { getManagedHook } from './storage/managed-hooks';
 
 export interface HookSecret {
   secret: string;
+  /** The rotation that made it (its workflow ID), so a retried step finds it rather than making another. */
+  rotation?: string;
   /** When it stops being accepted (an old secret in a rotation's grace period); null: no end. */
   retiresAt: string | null;
 }
@@ -24,7 +27,13 @@ export function sealSecrets(sealer: Sealer, secrets: HookSecret[]): string {
 }
 
 export function openSecrets(sealer: Sealer, sealed: string): HookSecret[] {
-  return JSON.parse(sealer.open(sealed)) as HookSecret[];
+  const text = sealer.open(sealed);
+  try {
+    return JSON.parse(text) as HookSecret[];
+  } catch {
+    // Never the parser's message: it would quote the opened text.
+    throw new Error('the opened value is not a list of secrets');
+  }
 }
 
 /** The secrets a delivery may be signed with at `now`: every one not yet retired, newest first. */
@@ -33,30 +42,59 @@ function liveSecrets(secrets: HookSecret[], now: number): string[] {
 }
 
 export interface ManagedHookSecrets {
-  /** The live secrets of the managed hook with this ID, or undefined when hookflow manages no such hook. */
-  secretsFor(hookId: string): Promise<string[] | undefined>;
+  /**
+   * The managed hook with this ID: its live secrets and where it is configured, or undefined when
+   * hookflow manages no such hook.
+   */
+  secretsFor(hookId: string): Promise<{ secrets: string[]; place: HookPlace } | undefined>;
 }
 
 /**
- * Reads each hook's secrets from storage at most once per `cacheMs` per process (a miss too: a
- * stream of deliveries naming unknown hook IDs costs one read per ID and period, and the cache holds
- * at most `maxEntries`). A hook created elsewhere is read at its first delivery here; one deleted
- * elsewhere stops verifying here within `cacheMs`.
+ * The front door's view of the managed hooks. It keeps the set of their IDs (a small table) and
+ * reads it again when a delivery names an ID it lacks, at most once per `refreshMs` (a flood of
+ * made-up hook IDs costs a few reads a second, not one each); a hook's secrets are read at its
+ * first delivery and trusted for `cacheMs`. So a hook created by any process is found at its first
+ * delivery here, and one deleted elsewhere stops verifying here within `cacheMs`.
  */
 export function managedHookSecrets(
   db: Queryable,
-  sealer: Sealer,
-  o: { provider: string; cacheMs: number; maxEntries?: number; now?: () => number },
+  /** Called at the first managed hook read, so a process with none never needs a key. */
+  sealer: () => Sealer,
+  o: { provider: string; cacheMs: number; refreshMs?: number; now?: () => number },
 ): ManagedHookSecrets {
   const now = o.now ?? Date.now;
-  const maxEntries = o.maxEntries ?? 10_000;
-  const cache = new Map<string, { until: number; secrets: Promise<HookSecret[] | undefined> }>();
+  const refreshMs = o.refreshMs ?? Math.min(250, o.cacheMs);
+  let ids: { set: Set<string>; at: number } = { set: new Set(), at: -Infinity };
+  let refreshing: Promise<void> | undefined;
+  const cache = new Map<
+    string,
+    { until: number; entry: Promise<{ secrets: HookSecret[]; place: HookPlace } | undefined> }
+  >();
 
-  async function read(hookId: string): Promise<HookSecret[] | undefined> {
+  function refreshIds(): Promise<void> {
+    refreshing ??= (async () => {
+      const started = now();
+      try {
+        const { rows } = await db.query<{ hook_id: string }>(
+          'SELECT hook_id FROM managed_hooks WHERE provider = $1',
+          [o.provider],
+        );
+        ids = { set: new Set(rows.map((r) => r.hook_id)), at: started };
+      } finally {
+        refreshing = undefined;
+      }
+    })();
+    return refreshing;
+  }
+
+  async function read(hookId: string) {
     const row = await getManagedHook(db, o.provider, hookId);
     if (!row) return undefined;
     try {
-      return openSecrets(sealer, row.sealedSecrets);
+      return {
+        secrets: openSecrets(sealer(), row.sealedSecrets),
+        place: { scope: row.scope, name: row.target },
+      };
     } catch (err) {
       throw new Error(
         `cannot open the secrets of hook ${hookId} (${(err as Error).message}): every hookflow process must have the HOOKFLOW_ENCRYPTION_KEY that sealed them`,
@@ -68,24 +106,24 @@ export function managedHookSecrets(
   return {
     async secretsFor(hookId) {
       const t = now();
-      let entry = cache.get(hookId);
-      if (!entry || entry.until <= t) {
-        if (cache.size >= maxEntries) {
-          // Expired entries first; if none, the oldest (a Map keeps insertion order).
-          for (const [k, v] of cache) if (v.until <= t) cache.delete(k);
-          if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
-        }
-        entry = { until: t + o.cacheMs, secrets: read(hookId) };
+      const stale = t - ids.at >= o.cacheMs;
+      if (stale || (!ids.set.has(hookId) && t - ids.at >= refreshMs)) await refreshIds();
+      if (!ids.set.has(hookId)) {
         cache.delete(hookId);
-        cache.set(hookId, entry);
+        return undefined;
+      }
+      let cached = cache.get(hookId);
+      if (!cached || cached.until <= t) {
+        const mine = { until: t + o.cacheMs, entry: read(hookId) };
+        cache.set(hookId, mine);
         // A failed read is not remembered: the next delivery asks again.
-        const mine = entry;
-        mine.secrets.catch(() => {
+        mine.entry.catch(() => {
           if (cache.get(hookId) === mine) cache.delete(hookId);
         });
+        cached = mine;
       }
-      const secrets = await entry.secrets;
-      return secrets && liveSecrets(secrets, now());
+      const found = await cached.entry;
+      return found && { secrets: liveSecrets(found.secrets, now()), place: found.place };
     },
   };
 }

@@ -3,7 +3,7 @@
 // hook secret cannot claim someone else's installation.
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import type { Store } from '../lib/storage';
-import type { Provider, Source } from './providers';
+import { fieldAt, type Provider, type Source } from './providers';
 import { Refusal } from './refusal';
 
 export type InstallationRegistry = Pick<Store, 'getInstallation'>;
@@ -46,4 +46,29 @@ export async function checkInstallation(
   if (known.status === 'removed' && event !== 'installation') {
     throw new Refusal(403, `installation ${installation} was uninstalled`);
   }
+}
+
+/**
+ * A hook whose place hookflow knows (one it manages) speaks only for deliveries from there: a
+ * repository hook for its repository, an organization hook for its organization's repositories and
+ * events. So one hook's secret, leaked, cannot feed another repository's data in (403).
+ */
+export function checkHookPlace(source: Source, payload: Record<string, unknown>): void {
+  const { place } = source;
+  if (!place) return;
+  const repository = fieldAt(payload, 'repository.full_name');
+  if (place.scope === 'repository') {
+    if (repository?.toLowerCase() !== place.name.toLowerCase())
+      throw new Refusal(
+        403,
+        `this hook is configured on ${place.name}; its secret cannot speak for ${repository ?? 'a delivery naming no repository'}`,
+      );
+    return;
+  }
+  const organization = repository?.split('/')[0] ?? fieldAt(payload, 'organization.login');
+  if (organization?.toLowerCase() !== place.name.toLowerCase())
+    throw new Refusal(
+      403,
+      `this hook is configured on the organization ${place.name}; its secret cannot speak for ${organization ?? 'a delivery naming no organization'}`,
+    );
 }

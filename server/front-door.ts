@@ -12,7 +12,7 @@ import { deliveryAttributes } from '../lib/telemetry/attributes';
 import { deliveryDetails, summariseDelivery } from '../lib/delivery-summary';
 import { isStorageUnavailable, type Store } from '../lib/storage';
 import type { AcceptedWriter } from './accepted-writer';
-import { checkInstallation } from './check-installation';
+import { checkHookPlace, checkInstallation } from './check-installation';
 import { currentTraceContext, parkDelivery, type Launcher } from './launcher';
 import type { Provider, Route } from './providers';
 import { Refusal } from './refusal';
@@ -126,6 +126,7 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
 
     const route = provider.route(ref.event, delivery.payload);
     if (route.kind === 'ping') return pong();
+    checkHookPlace(delivery.source, delivery.payload);
     const recorded = await record(delivery, route);
     if (route.kind === 'ignored') {
       log.debug({ reason: route.reason }, 'delivery ignored');

@@ -2,6 +2,7 @@
 // the installation sits in a payload, and which events start which workflow. GitHub is built in;
 // other HMAC-signing providers are described declaratively in the sources file.
 import type { Config } from '../lib/config';
+import type { HookPlace } from '../lib/github-hooks';
 import type { ManagedHookSecrets } from '../lib/hook-secrets';
 import type { DeclarativeProviderConfig } from '../lib/sources-file';
 import type { WorkflowType } from '../lib/temporal/workflow-type';
@@ -21,6 +22,8 @@ export interface Source {
   introducesInstallations: boolean;
   secrets: string[];
   schemes: { header: string; scheme: SignatureScheme }[];
+  /** Where the hook is configured, when hookflow knows: its secret speaks for deliveries from there only. */
+  place?: HookPlace | undefined;
 }
 
 export type Route =
@@ -105,14 +108,15 @@ export function githubProvider(
       if (hookId === undefined) return defaultSource;
       const fromFile = hooks.get(hookId);
       if (fromFile) return fromFile;
-      const secrets = await managed?.secretsFor(hookId);
-      if (secrets === undefined) return defaultSource;
+      const hook = await managed?.secretsFor(hookId);
+      if (hook === undefined) return defaultSource;
       // All of them retired: no secret, so the hook fails closed (401), never falls back to the App's.
       return {
         key: hookSourceKey(hookId),
         introducesInstallations: false,
-        secrets,
+        secrets: hook.secrets,
         schemes: schemesFor(false),
+        place: hook.place,
       };
     },
     route(event, payload) {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
-import { createSealer, encryptionKeys } from '../lib/crypto';
+import { createSealer, existingEncryptionKeys, type Sealer } from '../lib/crypto';
 import { managedHookSecrets } from '../lib/hook-secrets';
 import { clientConnection, createClient } from '../lib/temporal/connect';
 import { createMetrics, serveMetrics, type Metrics } from '../lib/telemetry/metrics';
@@ -70,9 +70,11 @@ export async function serve(
   const client = createClient(connection, config.temporal.namespace, traced);
   const starter = temporalStarter(client, config.temporal.taskQueue, config.startTimeoutMs);
   const health = temporalHealth();
+  // The sealer is made at the first managed hook read: a server that has none needs no key.
+  let sealer: Sealer | undefined;
   const managed = managedHookSecrets(
     store.db,
-    createSealer(encryptionKeys(config.api.encryptionKeys, config.dataDir)),
+    () => (sealer ??= createSealer(existingEncryptionKeys(config.api.encryptionKeys, config.dataDir))),
     { provider: 'github', cacheMs: config.hookCacheMs },
   );
   const providers = providersFrom(config, o.app, managed);
@@ -96,19 +98,25 @@ export async function serve(
     bodyLimitBytes: config.bodyLimitBytes,
     ackAfter: config.ackAfter,
   });
+  // Metrics on a listener of their own (loopback by default): the webhook's address is public.
+  // Bound first, so a port already taken stops the start before any delivery is taken.
+  const giveUp = async (err: unknown): Promise<never> => {
+    await connection.close().catch(() => undefined);
+    if (shared === undefined) await metrics?.shutdown().catch(() => undefined);
+    throw err;
+  };
+  const metricsServer =
+    metrics && config.metricsPort !== 0
+      ? await serveMetrics(metrics, config.metricsPort, config.metricsHost).catch(giveUp)
+      : undefined;
   const server = createHttpServer(app, config.bodyTimeoutMs, config.tls);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
+  }).catch(async (err: unknown) => {
+    await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+    return giveUp(err);
   });
-  // Metrics on a listener of their own (loopback by default): the webhook's address is public.
-  const metricsServer =
-    metrics && config.metricsPort !== 0
-      ? await serveMetrics(metrics, config.metricsPort, config.metricsHost).catch((err: unknown) => {
-          server.close();
-          throw err;
-        })
-      : undefined;
   const relay = startOutboxRelay(
     { store, starter, health, logger, metrics },
     {

@@ -51,8 +51,8 @@ describe('hooks managed through the API', () => {
   });
 
   /** A delivery as the hook would send it, signed with `secret`, to the second server. */
-  const send = async (hookId: string, secret: string) => {
-    const body = JSON.stringify({ action: 'starred', repository: { full_name: 'octo/hooked' } });
+  const send = async (hookId: string, secret: string, repository = 'octo/hooked') => {
+    const body = JSON.stringify({ action: 'starred', repository: { full_name: repository } });
     const res = await fetch(second.webhookUrl, {
       method: 'POST',
       body,
@@ -102,6 +102,11 @@ describe('hooks managed through the API', () => {
     await hook.send('star', { action: 'created', repository: { full_name: 'octo/hooked' } });
     assert.equal(hook.log.at(-1)?.status_code, 202);
     assert.equal(await send(out.hookId, 'not-the-secret'), 401);
+    // The App's own secret does not speak for a managed hook (it fails closed, no fallback)…
+    assert.equal(await send(out.hookId, 'the-apps-own-secret'), 401);
+    // …and the hook's secret speaks for its own repository only.
+    assert.equal(await send(out.hookId, hook.secret, 'octo/someone-else'), 403);
+    assert.equal(await send(out.hookId, hook.secret), 202);
 
     // Stored sealed: the row does not hold the secret in the clear.
     const { rows } = await h.store.db.query<{ secrets: string }>('SELECT secrets FROM managed_hooks');
@@ -166,6 +171,8 @@ describe('hooks managed through the API', () => {
       { kind: 'repository', repository: 'octo/adopted' },
       { id: '777', url: second.webhookUrl, secret: 'typed-by-hand-once' },
     );
+    // Before: an unknown hook ID, so the App's secret verifies it.
+    assert.equal(await send('777', 'the-apps-own-secret', 'octo/adopted'), 202);
     const imported = await runCli(['hooks', 'import', 'octo/adopted', '777', '--json'], env());
     assert.equal(imported.code, 0, imported.stderr);
     assert.notEqual(hook.secret, 'typed-by-hand-once');
@@ -175,9 +182,10 @@ describe('hooks managed through the API', () => {
       hook.log.map((e) => [e.event, e.status_code]),
       [['ping', 200]],
     );
+    assert.equal(await send('777', hook.secret, 'octo/adopted'), 202);
     await waitFor(
-      'the old secret to be refused',
-      async () => (await send('777', 'typed-by-hand-once')) === 401,
+      "the App's secret to be refused for the adopted hook",
+      async () => (await send('777', 'the-apps-own-secret', 'octo/adopted')) === 401,
     );
     const again = await runCli(['hooks', 'import', 'octo/adopted', '777'], env());
     assert.equal(again.code, 1);
@@ -190,7 +198,7 @@ describe('hooks managed through the API', () => {
         'update',
         '777',
         '--events',
-        'issues',
+        'issues,push',
         '--inactive',
         '--url',
         `${second.webhookUrl}?v=2`,
@@ -201,7 +209,7 @@ describe('hooks managed through the API', () => {
     assert.equal(updated.code, 0, updated.stderr);
     assert.deepEqual(
       [hook.events, hook.active, hook.url, hook.secret],
-      [['issues'], false, `${second.webhookUrl}?v=2`, secret],
+      [['issues', 'push'], false, `${second.webhookUrl}?v=2`, secret],
       'changed on GitHub, the secret kept',
     );
     const listed = JSON.parse((await runCli(['hooks', 'list', '--json'], env())).stdout) as {
@@ -211,7 +219,7 @@ describe('hooks managed through the API', () => {
     }[];
     assert.deepEqual(
       listed.filter((r) => r.hookId === '777').map((r) => [r.events, r.url]),
-      [[['issues'], `${second.webhookUrl}?v=2`]],
+      [[['issues', 'push'], `${second.webhookUrl}?v=2`]],
     );
     const nothing = await runCli(['hooks', 'update', '777'], env());
     assert.equal(nothing.code, 2);

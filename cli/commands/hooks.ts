@@ -7,12 +7,12 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { githubClientFrom } from '../../activities/github/from-config';
-import type { GitHubClient } from '../../activities/github/client';
+import type { ApiResponse } from '../../activities/github/client';
 import { ApiError } from '../../activities/github/api-error';
 import { loadConfig, type Config } from '../../lib/config';
-import { createSealer, encryptionKeys } from '../../lib/crypto';
+import { createSealer, type Sealer } from '../../lib/crypto';
 import { hooksApi, shownPlace } from '../../lib/github-hooks';
-import { generateSecret, openSecrets, sealSecrets } from '../../lib/hook-secrets';
+import { generateSecret, openSecrets, sealSecrets, type HookSecret } from '../../lib/hook-secrets';
 import { createLogger } from '../../lib/logger';
 import type { Store } from '../../lib/storage';
 import {
@@ -20,6 +20,7 @@ import {
   getManagedHook,
   listManagedHooks,
   putManagedHook,
+  updateManagedHook,
   type ManagedHookRow,
 } from '../../lib/storage/managed-hooks';
 import { CliError, withStore } from '../connect';
@@ -27,32 +28,66 @@ import { parseEvents, parseHookId, parseTarget, parseUrl, type HookTarget as Tar
 
 const PROVIDER = 'github';
 
-/** Runs `fn` with the ledger's storage, a token-mode API client and the sealer of hook secrets. */
+type Call = <T = unknown>(
+  method: string,
+  path: string,
+  route: string,
+  body?: unknown,
+) => Promise<ApiResponse<T>>;
+
+/** An API error as a person can act on it: a refusal names the token's rights. */
+function explained(err: unknown): unknown {
+  if (!(err instanceof ApiError)) return err;
+  const { status, method, route } = err.details;
+  if (status === 401 || status === 403 || status === 404)
+    return new CliError(
+      `GitHub answered ${status} to ${method} ${route}: check that it exists and that GITHUB_TOKEN may administer its hooks (the admin:repo_hook scope, admin:org_hook for organizations, and admin rights there)`,
+    );
+  return new CliError(`GitHub: ${err.message}`);
+}
+
+/** Runs `fn` with the ledger's storage, hookflow's API client in token mode and the sealer of hook secrets. */
 async function withHooks<T>(
   config: Config,
-  fn: (deps: { store: Store; github: GitHubClient; seal: (s: string) => string }) => Promise<T>,
+  fn: (deps: { store: Store; call: Call; raw: Call; sealer: Sealer }) => Promise<T>,
 ): Promise<T> {
   if (config.api.token === undefined) {
     throw new CliError(
       'managing hooks needs GITHUB_TOKEN: a token that may administer the hooks (the admin:repo_hook scope, admin:org_hook for organization hooks)',
     );
   }
+  const sealer = hookSealer(config);
   return withStore(config, async (store) => {
     const logger = createLogger('warn', 'hookflow-cli', process.stderr);
     // Hooks are managed with the token, even where the App is configured too.
     const github = githubClientFrom({ ...config, appId: undefined, privateKey: undefined }, store, logger)!;
-    const sealer = createSealer(encryptionKeys(config.api.encryptionKeys, config.dataDir));
-    const seal = (secret: string) => sealSecrets(sealer, [{ secret, retiresAt: null }]);
-    return fn({ store, github, seal });
+    const raw: Call = <T>(method: string, path: string, route: string, body?: unknown) =>
+      github.request<T>({
+        method,
+        url: path,
+        route,
+        installation: 'token',
+        requestId: `cli:hooks:${method}`,
+        body,
+      });
+    const call: Call = <T>(method: string, path: string, route: string, body?: unknown) =>
+      raw<T>(method, path, route, body).catch((err: unknown) => {
+        throw explained(err);
+      });
+    return fn({ store, call, raw, sealer });
   });
 }
 
-const call = <T>(github: GitHubClient, method: string, path: string, route: string, body?: unknown) =>
-  github
-    .request<T>({ method, url: path, route, installation: 'token', requestId: `cli:hooks:${method}`, body })
-    .catch((err: unknown) => {
-      throw err instanceof ApiError ? new CliError(`GitHub: ${err.message}`) : err;
-    });
+/** The servers open what the CLI seals: without their key, nothing it stored would verify. */
+function hookSealer(config: Config): Sealer {
+  if (config.api.encryptionKeys.length === 0)
+    throw new CliError(
+      'hook secrets are sealed with HOOKFLOW_ENCRYPTION_KEY: set it to the key every hookflow server has (make one with: openssl rand -base64 32)',
+    );
+  return createSealer(config.api.encryptionKeys);
+}
+
+const fresh = (sealer: Sealer, secret: string) => sealSecrets(sealer, [{ secret, retiresAt: null }]);
 
 async function theHook(store: Store, id: string): Promise<ManagedHookRow> {
   const hook = await getManagedHook(store.db, PROVIDER, id);
@@ -61,6 +96,19 @@ async function theHook(store: Store, id: string): Promise<ManagedHookRow> {
       `hookflow manages no hook ${id}: \`hookflow hooks list\` shows the ones it does (create one, or adopt one with \`hooks import\`)`,
     );
   return hook;
+}
+
+/** Asks GitHub for a ping; a refusal is a warning (the hook works), not a failure. */
+async function pingOrWarn(call: Call, path: string, route: string, hookId: string): Promise<boolean> {
+  try {
+    await call('POST', `${path}/${hookId}/pings`, `${route}/{hook_id}/pings`);
+    return true;
+  } catch (err) {
+    process.stderr.write(
+      `warning: the ping was not sent (${(err as Error).message}); try \`hookflow hooks ping ${hookId}\`\n`,
+    );
+    return false;
+  }
 }
 
 async function confirm(question: string, yes: boolean, cmd: Command): Promise<void> {
@@ -129,12 +177,12 @@ export function hooksCommand(program: Command): void {
         );
       if (url.startsWith('http:'))
         process.stderr.write('warning: an http:// URL sends every delivery unencrypted; use https\n');
-      const created = await withHooks(config, async ({ store, github, seal }) => {
+      const created = await withHooks(config, async ({ store, call, sealer }) => {
         const secret = generateSecret();
         const { path, route } = hooksApi(target);
         // Created inactive, so GitHub sends nothing before hookflow holds the secret; then
         // recorded, activated and pinged.
-        const res = await call<GitHubHook>(github, 'POST', path, route, {
+        const res = await call<GitHubHook>('POST', path, route, {
           name: 'web',
           active: false,
           events: o.events,
@@ -149,17 +197,24 @@ export function hooksCommand(program: Command): void {
             target: target.name,
             events: o.events,
             url,
-            sealedSecrets: seal(secret),
+            sealedSecrets: fresh(sealer, secret),
           });
         } catch (err) {
-          await call(github, 'DELETE', `${path}/${hookId}`, `${route}/{hook_id}`).catch(() => undefined);
-          throw new CliError(
-            `could not record hook ${hookId} (${(err as Error).message}); it was deleted on GitHub again`,
+          const undone = await call('DELETE', `${path}/${hookId}`, `${route}/{hook_id}`).then(
+            () => 'it was deleted on GitHub again',
+            () => `delete the inactive hook ${hookId} on GitHub by hand`,
           );
+          throw new CliError(`could not record hook ${hookId} (${(err as Error).message}); ${undone}`);
         }
-        await call(github, 'PATCH', `${path}/${hookId}`, `${route}/{hook_id}`, { active: true });
-        await call(github, 'POST', `${path}/${hookId}/pings`, `${route}/{hook_id}/pings`);
-        return { hookId, secret };
+        await call('PATCH', `${path}/${hookId}`, `${route}/{hook_id}`, { active: true }).catch(
+          (err: unknown) => {
+            throw new CliError(
+              `hook ${hookId} is recorded but still inactive (${(err as Error).message}): run \`hookflow hooks update ${hookId} --active\` (or \`hooks delete ${hookId} --yes\`)`,
+            );
+          },
+        );
+        const pinged = await pingOrWarn(call, path, route, hookId);
+        return { hookId, secret, pinged };
       });
       const out = {
         hookId: created.hookId,
@@ -167,14 +222,14 @@ export function hooksCommand(program: Command): void {
         events: o.events,
         url,
         active: true,
-        pinged: true,
+        pinged: created.pinged,
         ...(o.showSecret ? { secret: created.secret } : {}),
       };
       if (o.json) process.stdout.write(`${JSON.stringify(out)}\n`);
       else
         process.stdout.write(
           `created hook ${out.hookId} on ${out.target} (${o.events.join(', ')}) → ${url}\n` +
-            `its secret is kept sealed by hookflow${o.showSecret ? `: ${created.secret}` : ' (--show-secret prints it)'}; a ping was sent\n`,
+            `its secret is kept sealed by hookflow${o.showSecret ? `: ${created.secret}` : ' (--show-secret prints it)'}${created.pinged ? '; a ping was sent' : ''}\n`,
         );
     });
 
@@ -187,7 +242,7 @@ export function hooksCommand(program: Command): void {
     .option('--json', 'print JSON', false)
     .action(async (target: Target | undefined, o: { json: boolean }) => {
       const config = loadConfig(process.env, 'cli');
-      const rows = await withHooks(config, async ({ store, github }) => {
+      const rows = await withHooks(config, async ({ store, call }) => {
         const managed = await listManagedHooks(store.db, PROVIDER);
         if (!target)
           return managed.map((h) => ({
@@ -199,7 +254,7 @@ export function hooksCommand(program: Command): void {
             createdAt: h.createdAt.toISOString(),
           }));
         const { path, route } = hooksApi(target);
-        const res = await call<GitHubHook[]>(github, 'GET', `${path}?per_page=100`, route);
+        const res = await call<GitHubHook[]>('GET', `${path}?per_page=100`, route);
         const mine = new Set(managed.map((h) => h.hookId));
         return res.data.map((h) => ({
           hookId: String(h.id),
@@ -215,7 +270,9 @@ export function hooksCommand(program: Command): void {
         return;
       }
       if (rows.length === 0) {
-        process.stdout.write(target ? `no hooks on ${shownPlace(target)}\n` : 'hookflow manages no hooks yet\n');
+        process.stdout.write(
+          target ? `no hooks on ${shownPlace(target)}\n` : 'hookflow manages no hooks yet\n',
+        );
         return;
       }
       for (const r of rows)
@@ -230,10 +287,10 @@ export function hooksCommand(program: Command): void {
     .argument('<hook-id>', "the hook's GitHub ID", parseHookId)
     .action(async (id: string) => {
       const config = loadConfig(process.env, 'cli');
-      await withHooks(config, async ({ store, github }) => {
+      await withHooks(config, async ({ store, call }) => {
         const hook = await theHook(store, id);
         const { path, route } = hooksApi({ scope: hook.scope, name: hook.target });
-        await call(github, 'POST', `${path}/${id}/pings`, `${route}/{hook_id}/pings`);
+        await call('POST', `${path}/${id}/pings`, `${route}/{hook_id}/pings`);
       });
       process.stdout.write(`ping sent to hook ${id}\n`);
     });
@@ -245,7 +302,7 @@ export function hooksCommand(program: Command): void {
     .option('--json', 'print JSON', false)
     .action(async (id: string, o: { json: boolean }) => {
       const config = loadConfig(process.env, 'cli');
-      const rows = await withHooks(config, async ({ store, github }) => {
+      const rows = await withHooks(config, async ({ store, call }) => {
         const hook = await theHook(store, id);
         const { path, route } = hooksApi({ scope: hook.scope, name: hook.target });
         const res = await call<
@@ -258,7 +315,7 @@ export function hooksCommand(program: Command): void {
             action: string | null;
             redelivery: boolean;
           }[]
-        >(github, 'GET', `${path}/${id}/deliveries?per_page=30`, `${route}/{hook_id}/deliveries`);
+        >('GET', `${path}/${id}/deliveries?per_page=30`, `${route}/{hook_id}/deliveries`);
         return res.data.map((d) => ({
           id: d.id,
           guid: d.guid,
@@ -283,23 +340,24 @@ export function hooksCommand(program: Command): void {
     .option('--yes', 'do not ask for confirmation', false)
     .action(async (id: string, o: { yes: boolean }, cmd: Command) => {
       const config = loadConfig(process.env, 'cli');
-      await withHooks(config, async ({ store, github }) => {
+      await withHooks(config, async ({ store, call, raw }) => {
         const hook = await theHook(store, id);
-        await confirm(`delete hook ${id} on ${shownPlace({ scope: hook.scope, name: hook.target })}`, o.yes, cmd);
+        await confirm(
+          `delete hook ${id} on ${shownPlace({ scope: hook.scope, name: hook.target })}`,
+          o.yes,
+          cmd,
+        );
         const { path, route } = hooksApi({ scope: hook.scope, name: hook.target });
-        await github
-          .request({
-            method: 'DELETE',
-            url: `${path}/${id}`,
-            route: `${route}/{hook_id}`,
-            installation: 'token',
-            requestId: 'cli:hooks:DELETE',
-          })
-          .catch((err: unknown) => {
-            // Deleted on GitHub already (by hand): forgetting it here is what is left to do.
-            if (!(err instanceof ApiError && err.details.status === 404))
-              throw err instanceof ApiError ? new CliError(`GitHub: ${err.message}`) : err;
-          });
+        await raw('DELETE', `${path}/${id}`, `${route}/{hook_id}`).catch(async (err: unknown) => {
+          if (!(err instanceof ApiError && err.details.status === 404)) throw explained(err);
+          // GitHub answers 404 for a hook that is gone, and also for one the token may not see:
+          // forget it only when the hooks of its place can be listed and it is not among them.
+          const listed = await call<GitHubHook[]>('GET', `${path}?per_page=100`, route);
+          if (listed.data.some((h) => String(h.id) === id))
+            throw new CliError(
+              `GitHub would not delete hook ${id} (404): GITHUB_TOKEN may list but not administer it; nothing was forgotten`,
+            );
+        });
         await deleteManagedHook(store.db, PROVIDER, id);
       });
       process.stdout.write(`deleted hook ${id}; its deliveries are refused from now on\n`);
@@ -327,23 +385,26 @@ export function hooksCommand(program: Command): void {
             exitCode: 2,
           });
         const config = loadConfig(process.env, 'cli');
-        const updated = await withHooks(config, async ({ store, github }) => {
+        const updated = await withHooks(config, async ({ store, call }) => {
           const hook = await theHook(store, id);
           const { path, route } = hooksApi({ scope: hook.scope, name: hook.target });
           // The URL through the config endpoint, which changes only what it is given: a config
           // sent to the hook's own endpoint could drop the secret.
-          if (o.url)
-            await call(github, 'PATCH', `${path}/${id}/config`, `${route}/{hook_id}/config`, { url: o.url });
+          if (o.url) {
+            await call('PATCH', `${path}/${id}/config`, `${route}/{hook_id}/config`, { url: o.url });
+            await updateManagedHook(store.db, PROVIDER, id, { url: o.url });
+          }
           const res =
             o.events || o.active || o.inactive
-              ? await call<GitHubHook>(github, 'PATCH', `${path}/${id}`, `${route}/{hook_id}`, {
+              ? await call<GitHubHook>('PATCH', `${path}/${id}`, `${route}/{hook_id}`, {
                   ...(o.events ? { events: o.events } : {}),
                   ...(o.active || o.inactive ? { active: o.active === true } : {}),
                 })
-              : await call<GitHubHook>(github, 'GET', `${path}/${id}`, `${route}/{hook_id}`);
+              : await call<GitHubHook>('GET', `${path}/${id}`, `${route}/{hook_id}`);
           const events = res.data.events;
           const url = res.data.config.url ?? o.url ?? hook.url;
-          await putManagedHook(store.db, { ...hook, events, url });
+          // Only what changed: the secrets may have changed meanwhile (a rotation).
+          await updateManagedHook(store.db, PROVIDER, id, { events, url });
           return {
             hookId: id,
             target: shownPlace({ scope: hook.scope, name: hook.target }),
@@ -366,14 +427,14 @@ export function hooksCommand(program: Command): void {
     .argument('<hook-id>', "the hook's GitHub ID", parseHookId)
     .action(async (id: string) => {
       const config = loadConfig(process.env, 'cli');
-      await withHooks(config, async ({ store, github }) => {
+      await withHooks(config, async ({ store, call }) => {
         const hook = await theHook(store, id);
         if (hook.scope !== 'repository')
           throw new CliError(
             'GitHub has a push test for repository hooks only: use `hooks ping` for this one',
           );
         const { path, route } = hooksApi({ scope: hook.scope, name: hook.target });
-        await call(github, 'POST', `${path}/${id}/tests`, `${route}/{hook_id}/tests`);
+        await call('POST', `${path}/${id}/tests`, `${route}/{hook_id}/tests`);
       });
       process.stdout.write(
         `push test asked of hook ${id} (GitHub sends it only if the hook takes push events)\n`,
@@ -388,11 +449,16 @@ export function hooksCommand(program: Command): void {
     .option('--json', 'print JSON', false)
     .action(async (target: Target, id: string, o: { json: boolean }) => {
       const config = loadConfig(process.env, 'cli');
-      const adopted = await withHooks(config, async ({ store, github, seal }) => {
+      const adopted = await withHooks(config, async ({ store, call, sealer }) => {
         if (await getManagedHook(store.db, PROVIDER, id))
           throw new CliError(`hookflow manages hook ${id} already`);
+        // The sources file's secrets come first at the front door: adopting would refuse every delivery.
+        if (config.sources.hooks.some((h) => h.hookId === id))
+          throw new CliError(
+            `hook ${id} is in HOOKFLOW_SOURCES_FILE, whose secrets the front door uses: remove it there first`,
+          );
         const { path, route } = hooksApi(target);
-        const found = await call<GitHubHook>(github, 'GET', `${path}/${id}`, `${route}/{hook_id}`);
+        const found = await call<GitHubHook>('GET', `${path}/${id}`, `${route}/{hook_id}`);
         const secret = generateSecret();
         const row = {
           provider: PROVIDER,
@@ -401,24 +467,28 @@ export function hooksCommand(program: Command): void {
           target: target.name,
           events: found.data.events,
           url: found.data.config.url ?? '',
-          sealedSecrets: seal(secret),
+          sealedSecrets: fresh(sealer, secret),
         };
         // Stored first, so deliveries signed with the new secret verify the moment GitHub has it;
         // the few signed with the old one in between are refused (redeliver them from GitHub).
         await putManagedHook(store.db, row);
         try {
-          await call(github, 'PATCH', `${path}/${id}/config`, `${route}/{hook_id}/config`, { secret });
+          await call('PATCH', `${path}/${id}/config`, `${route}/{hook_id}/config`, { secret });
         } catch (err) {
-          await deleteManagedHook(store.db, PROVIDER, id);
-          throw err;
+          // GitHub may have taken it all the same (a lost answer): running import again sets a new one.
+          await deleteManagedHook(store.db, PROVIDER, id).catch(() => undefined);
+          throw new CliError(
+            `could not set the new secret on GitHub (${(err as Error).message}): run \`hookflow hooks import ${shownPlace(target)} ${id}\` again`,
+          );
         }
-        await call(github, 'POST', `${path}/${id}/pings`, `${route}/{hook_id}/pings`);
-        return { hookId: id, target: shownPlace(target), events: row.events, url: row.url, pinged: true };
+        // GitHub delivers nothing to an inactive hook, pings included.
+        const pinged = found.data.active && (await pingOrWarn(call, path, route, id));
+        return { hookId: id, target: shownPlace(target), events: row.events, url: row.url, pinged };
       });
       if (o.json) process.stdout.write(`${JSON.stringify(adopted)}\n`);
       else
         process.stdout.write(
-          `hook ${id} on ${adopted.target} now has a secret hookflow keeps; a ping was sent\n`,
+          `hook ${id} on ${adopted.target} now has a secret hookflow keeps${adopted.pinged ? '; a ping was sent' : ''}\n`,
         );
     });
 
@@ -429,11 +499,22 @@ export function hooksCommand(program: Command): void {
     .argument('<hook-id>', "the hook's GitHub ID", parseHookId)
     .action(async (id: string) => {
       const config = loadConfig(process.env, 'cli');
+      const sealer = hookSealer(config);
       const secret = await withStore(config, async (store) => {
         const hook = await theHook(store, id);
-        const sealer = createSealer(encryptionKeys(config.api.encryptionKeys, config.dataDir));
-        return openSecrets(sealer, hook.sealedSecrets)[0]?.secret;
+        let secrets: HookSecret[];
+        try {
+          secrets = openSecrets(sealer, hook.sealedSecrets);
+        } catch (err) {
+          throw new CliError(
+            `cannot open hook ${id}'s secrets (${(err as Error).message}): set HOOKFLOW_ENCRYPTION_KEY to the key the servers use`,
+          );
+        }
+        // The newest that is still accepted: the one a sender should use.
+        const current = secrets.find((s) => s.retiresAt === null || Date.parse(s.retiresAt) > Date.now());
+        if (!current) throw new CliError(`hook ${id} has no secret that is still accepted: rotate it`);
+        return current.secret;
       });
-      process.stdout.write(`${secret ?? ''}\n`);
+      process.stdout.write(`${secret}\n`);
     });
 }

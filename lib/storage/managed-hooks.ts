@@ -78,6 +78,20 @@ export async function listManagedHooks(q: Queryable, provider: string): Promise<
   return rows.map(fromRow);
 }
 
+/** Changes where a hook sends and what, leaving its secrets as they are. */
+export async function updateManagedHook(
+  q: Queryable,
+  provider: string,
+  hookId: string,
+  change: { events?: string[]; url?: string },
+): Promise<void> {
+  await q.query(
+    `UPDATE managed_hooks SET events = COALESCE($3, events), url = COALESCE($4, url), updated_at = now()
+     WHERE provider = $1 AND hook_id = $2`,
+    [provider, hookId, change.events ? JSON.stringify(change.events) : null, change.url ?? null],
+  );
+}
+
 /** Whether there was such a hook. */
 export async function deleteManagedHook(q: Queryable, provider: string, hookId: string): Promise<boolean> {
   const { rows } = await q.query(

@@ -207,7 +207,13 @@ export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
   /** GitHub's ping: sent when a hook is created active, and on `POST …/pings`. */
   function ping(hook: FakeHook, base: string): void {
     const sending = hook
-      .send('ping', { zen: 'Design for failure.', hook_id: Number(hook.id), hook: hookJson(hook, base) })
+      .send('ping', {
+        zen: 'Design for failure.',
+        hook_id: Number(hook.id),
+        hook: hookJson(hook, base),
+        ...(hook.place.kind === 'repository' ? { repository: { full_name: hook.place.repository } } : {}),
+        ...(hook.place.kind === 'organization' ? { organization: { login: hook.place.organization } } : {}),
+      })
       .catch(() => undefined);
     pending.add(sending);
     void sending.finally(() => pending.delete(sending));
@@ -272,7 +278,8 @@ export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
     if (action === 'pings' || action === 'tests') {
       if (method !== 'POST') return { status: 404, body: { message: 'Not Found' } };
       if (action === 'pings') ping(hook, base);
-      else {
+      // GitHub sends the push test only to a hook that takes pushes.
+      else if (hook.events.includes('push') || hook.events.includes('*')) {
         const sending = hook
           .send('push', { ref: 'refs/heads/main', repository: { full_name: where } })
           .catch(() => undefined);

@@ -31,10 +31,20 @@ export async function spawnServer(
     },
   );
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    'the second server to answer',
-    async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true,
-    60_000,
-  );
+  let exit: string | undefined;
+  child.once('exit', (code, signal) => (exit = `exited (${signal ?? code})`));
+  try {
+    await waitFor(
+      'the second server to answer',
+      async () => {
+        if (exit) throw new Error(`the second server ${exit} before answering`);
+        return (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true;
+      },
+      60_000,
+    );
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
   return { child, url, webhookUrl: `${url}${h.config.webhookPath}` };
 }

@@ -12,14 +12,18 @@ const sealer = createSealer([Buffer.alloc(32, 3)]);
 /** A managed_hooks table of one provider in memory, counting reads; `fail` makes the next read throw. */
 function table() {
   const rows = new Map<string, string>();
-  const state = { reads: 0, fail: false };
+  const state = { idReads: 0, rowReads: 0, fail: false };
   const db: Queryable = {
-    query<T extends object>(_sql: string, params?: unknown[]) {
-      state.reads++;
+    query<T extends object>(sql: string, params?: unknown[]) {
       if (state.fail) {
         state.fail = false;
         return Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
       }
+      if (sql.startsWith('SELECT hook_id')) {
+        state.idReads++;
+        return Promise.resolve({ rows: [...rows.keys()].map((hook_id) => ({ hook_id })) as T[] });
+      }
+      state.rowReads++;
       const id = String(params?.[1]);
       const sealed = rows.get(id);
       const row = sealed && {
@@ -39,31 +43,57 @@ function table() {
   return { rows, state, db };
 }
 
+const sealed = (...secrets: { secret: string; retiresAt: string | null }[]) => sealSecrets(sealer, secrets);
+const live = (secret: string) => ({ secret, retiresAt: null });
+
 describe('managed hook secrets', () => {
   test('a fresh secret is long and random; sealed, it opens to the same list', () => {
     const a = generateSecret();
     assert.ok(a.length >= 43 && a !== generateSecret());
-    const sealed = sealSecrets(sealer, [{ secret: a, retiresAt: null }]);
-    assert.equal(sealed.includes(a), false);
-    assert.deepEqual(openSecrets(sealer, sealed), [{ secret: a, retiresAt: null }]);
+    const s = sealed(live(a));
+    assert.equal(s.includes(a), false);
+    assert.deepEqual(openSecrets(sealer, s), [live(a)]);
   });
 
-  test('read through a cache: a new hook at its first delivery, a deletion within the period', async () => {
+  test('a hook created elsewhere is found at its first delivery; a deleted one is gone within cacheMs', async () => {
     const t = table();
     let now = 1_000_000;
-    const secrets = managedHookSecrets(t.db, sealer, { provider: 'github', cacheMs: 5_000, now: () => now });
-    assert.equal(await secrets.secretsFor('7'), undefined);
-    // Created elsewhere just now: the miss is remembered for the period, then read again.
-    t.rows.set('7', sealSecrets(sealer, [{ secret: 's7', retiresAt: null }]));
-    assert.equal(await secrets.secretsFor('7'), undefined);
-    assert.equal(t.state.reads, 1);
-    now += 5_000;
-    assert.deepEqual(await secrets.secretsFor('7'), ['s7']);
-    assert.deepEqual(await secrets.secretsFor('7'), ['s7']);
-    assert.equal(t.state.reads, 2);
+    const hooks = managedHookSecrets(t.db, () => sealer, {
+      provider: 'github',
+      cacheMs: 5_000,
+      refreshMs: 250,
+      now: () => now,
+    });
+    assert.equal(await hooks.secretsFor('7'), undefined);
+    t.rows.set('7', sealed(live('s7')));
+    now += 250;
+    assert.deepEqual(await hooks.secretsFor('7'), {
+      secrets: ['s7'],
+      place: { scope: 'repository', name: 'octo/api' },
+    });
+    assert.deepEqual((await hooks.secretsFor('7'))?.secrets, ['s7']);
+    assert.deepEqual([t.state.idReads, t.state.rowReads], [2, 1]);
     t.rows.delete('7');
     now += 5_000;
-    assert.equal(await secrets.secretsFor('7'), undefined);
+    assert.equal(await hooks.secretsFor('7'), undefined);
+  });
+
+  test('a flood of made-up hook IDs costs one read of the ID list per refresh period, none per ID', async () => {
+    const t = table();
+    t.rows.set('1', sealed(live('s1')));
+    let now = 0;
+    const hooks = managedHookSecrets(t.db, () => sealer, {
+      provider: 'github',
+      cacheMs: 5_000,
+      now: () => now,
+    });
+    for (let i = 0; i < 1_000; i++) {
+      now += 1; // a thousand in one second
+      assert.equal(await hooks.secretsFor(String(100_000 + i)), undefined);
+    }
+    assert.equal(t.state.rowReads, 0);
+    assert.ok(t.state.idReads <= 5, `${t.state.idReads} reads of the ID list`);
+    assert.deepEqual((await hooks.secretsFor('1'))?.secrets, ['s1']);
   });
 
   test('retired secrets are left out; all retired is no secret at all (the hook fails closed)', async () => {
@@ -71,39 +101,47 @@ describe('managed hook secrets', () => {
     const now = Date.parse('2026-12-02T12:00:00Z');
     t.rows.set(
       '8',
-      sealSecrets(sealer, [
-        { secret: 'new', retiresAt: null },
+      sealed(
+        live('new'),
         { secret: 'old', retiresAt: '2026-12-02T13:00:00Z' },
         { secret: 'older', retiresAt: '2026-12-02T11:00:00Z' },
-      ]),
+      ),
     );
-    t.rows.set('9', sealSecrets(sealer, [{ secret: 'gone', retiresAt: '2026-12-01T00:00:00Z' }]));
-    const secrets = managedHookSecrets(t.db, sealer, { provider: 'github', cacheMs: 0, now: () => now });
-    assert.deepEqual(await secrets.secretsFor('8'), ['new', 'old']);
-    assert.deepEqual(await secrets.secretsFor('9'), []);
+    t.rows.set('9', sealed({ secret: 'gone', retiresAt: '2026-12-01T00:00:00Z' }));
+    const hooks = managedHookSecrets(t.db, () => sealer, { provider: 'github', cacheMs: 0, now: () => now });
+    assert.deepEqual((await hooks.secretsFor('8'))?.secrets, ['new', 'old']);
+    assert.deepEqual((await hooks.secretsFor('9'))?.secrets, []);
   });
 
-  test('a failed read is not remembered; a secret sealed with another key names the setting', async () => {
+  test('concurrent deliveries share one read; a failed read is not remembered', async () => {
     const t = table();
-    t.rows.set('5', sealSecrets(sealer, [{ secret: 's5', retiresAt: null }]));
-    const secrets = managedHookSecrets(t.db, sealer, { provider: 'github', cacheMs: 60_000 });
+    t.rows.set('5', sealed(live('s5')));
+    const hooks = managedHookSecrets(t.db, () => sealer, { provider: 'github', cacheMs: 60_000 });
+    const both = await Promise.all([hooks.secretsFor('5'), hooks.secretsFor('5')]);
+    assert.deepEqual(
+      both.map((b) => b?.secrets),
+      [['s5'], ['s5']],
+    );
+    assert.deepEqual([t.state.idReads, t.state.rowReads], [1, 1]);
+    const fresh = managedHookSecrets(t.db, () => sealer, { provider: 'github', cacheMs: 60_000 });
     t.state.fail = true;
-    await assert.rejects(secrets.secretsFor('5'), /ECONNREFUSED/);
-    assert.deepEqual(await secrets.secretsFor('5'), ['s5']);
-    const other = managedHookSecrets(t.db, createSealer([Buffer.alloc(32, 4)]), {
+    await assert.rejects(fresh.secretsFor('5'), /ECONNREFUSED/);
+    assert.deepEqual((await fresh.secretsFor('5'))?.secrets, ['s5']);
+  });
+
+  test('the key is needed only once a managed hook is read; a wrong one names the setting', async () => {
+    const t = table();
+    const noKey = () => {
+      throw new Error('HOOKFLOW_ENCRYPTION_KEY is not set');
+    };
+    const hooks = managedHookSecrets(t.db, noKey, { provider: 'github', cacheMs: 0 });
+    assert.equal(await hooks.secretsFor('3'), undefined, 'no managed hook: no key asked for');
+    t.rows.set('3', sealed(live('s3')));
+    await assert.rejects(hooks.secretsFor('3'), /HOOKFLOW_ENCRYPTION_KEY/);
+    const other = managedHookSecrets(t.db, () => createSealer([Buffer.alloc(32, 4)]), {
       provider: 'github',
       cacheMs: 0,
     });
-    await assert.rejects(other.secretsFor('5'), /HOOKFLOW_ENCRYPTION_KEY/);
-  });
-
-  test('the cache holds at most maxEntries hooks', async () => {
-    const t = table();
-    const secrets = managedHookSecrets(t.db, sealer, { provider: 'github', cacheMs: 60_000, maxEntries: 3 });
-    for (const id of ['1', '2', '3', '4']) await secrets.secretsFor(id);
-    assert.equal(t.state.reads, 4);
-    await secrets.secretsFor('4');
-    await secrets.secretsFor('1'); // the oldest was dropped for 4: read again
-    assert.equal(t.state.reads, 5);
+    await assert.rejects(other.secretsFor('3'), /HOOKFLOW_ENCRYPTION_KEY that sealed them/);
   });
 });

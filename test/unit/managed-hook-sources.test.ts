@@ -1,0 +1,89 @@
+// The GitHub provider's choice of secrets for a delivery's hook ID: the sources file first, then a
+// managed hook (with its place), else the App's default source; a managed hook with every secret
+// retired fails closed. And a managed hook's secret speaks only for its own repository or organization.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { ManagedHookSecrets } from '../../lib/hook-secrets';
+import { checkHookPlace } from '../../server/check-installation';
+import { githubProvider, type Source } from '../../server/providers';
+import { Refusal } from '../../server/refusal';
+
+const managed: ManagedHookSecrets = {
+  secretsFor: (id) =>
+    Promise.resolve(
+      id === '10'
+        ? { secrets: ['managed-secret'], place: { scope: 'repository', name: 'octo/api' } }
+        : id === '11'
+          ? { secrets: [], place: { scope: 'repository', name: 'octo/api' } }
+          : id === '20'
+            ? { secrets: ['from-storage'], place: { scope: 'organization', name: 'octo-org' } }
+            : undefined,
+    ),
+};
+
+const provider = githubProvider(
+  {
+    webhookPath: '/api/github/webhooks',
+    webhookSecrets: ['app-secret'],
+    webhookAllowSha1: false,
+    sources: { hooks: [{ hookId: '20', secrets: ['from-file'], allowSha1: false }], providers: [] },
+  },
+  undefined,
+  managed,
+);
+
+describe('sources for managed hooks', () => {
+  test('a managed hook gets its own secrets and place; an unknown one the App default', async () => {
+    const s = await provider.sourceFor('10');
+    assert.deepEqual(
+      [s.key, s.secrets, s.place, s.introducesInstallations],
+      ['github:hook:10', ['managed-secret'], { scope: 'repository', name: 'octo/api' }, false],
+    );
+    assert.deepEqual((await provider.sourceFor('99')).secrets, ['app-secret']);
+    assert.deepEqual((await provider.sourceFor(undefined)).secrets, ['app-secret']);
+  });
+
+  test('every secret retired: no secret at all, never the App default', async () => {
+    const s = await provider.sourceFor('11');
+    assert.deepEqual([s.key, s.secrets], ['github:hook:11', []]);
+  });
+
+  test('the sources file wins over storage for the same hook ID', async () => {
+    assert.deepEqual((await provider.sourceFor('20')).secrets, ['from-file']);
+  });
+
+  test("a managed hook's secret speaks for its own place only (403 elsewhere)", () => {
+    const repoHook: Source = {
+      key: 'k',
+      introducesInstallations: false,
+      secrets: [],
+      schemes: [],
+      place: { scope: 'repository', name: 'Octo/API' },
+    };
+    const orgHook: Source = { ...repoHook, place: { scope: 'organization', name: 'octo-org' } };
+    const refused = (source: Source, payload: Record<string, unknown>) => {
+      try {
+        checkHookPlace(source, payload);
+        return undefined;
+      } catch (err) {
+        assert.ok(err instanceof Refusal);
+        return [err.status, err.message];
+      }
+    };
+    assert.equal(refused(repoHook, { repository: { full_name: 'octo/api' } }), undefined);
+    assert.deepEqual(refused(repoHook, { repository: { full_name: 'octo/other' } }), [
+      403,
+      'this hook is configured on Octo/API; its secret cannot speak for octo/other',
+    ]);
+    assert.deepEqual(refused(repoHook, {})?.[0], 403);
+    assert.equal(refused(orgHook, { repository: { full_name: 'OCTO-ORG/api' } }), undefined);
+    assert.equal(refused(orgHook, { organization: { login: 'octo-org' } }), undefined);
+    assert.deepEqual(refused(orgHook, { repository: { full_name: 'evil/api' } })?.[0], 403);
+    assert.deepEqual(refused(orgHook, {})?.[0], 403);
+    // Sources with no known place (the App, hooks of the sources file) are not limited here.
+    assert.equal(
+      refused({ ...repoHook, place: undefined }, { repository: { full_name: 'any/repo' } }),
+      undefined,
+    );
+  });
+});
