@@ -4,6 +4,7 @@
 import type { Client } from '@temporalio/client';
 import type { LoadedApp } from '../app/load-app';
 import type { ApiConfig, AppConfig } from '../lib/config';
+import type { Sealer } from '../lib/crypto';
 import type { ReconcileSource } from '../lib/contracts/reconcile';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/telemetry/metrics';
@@ -25,6 +26,7 @@ export interface ActivityDeps {
         | 'recordReconcileMissed'
         | 'recordReconcileRedelivered'
         | 'recordReconcileUnrecoverable'
+        | 'recordSecretRotation'
       >
     | undefined;
   /** The hooks whose delivery logs the reconciliation lists (activities/reconcile/sources.ts). */
@@ -33,6 +35,11 @@ export interface ActivityDeps {
   app?: LoadedApp | undefined;
   /** How long a handler may run; the defaults when absent. */
   appConfig?: AppConfig | undefined;
+  /**
+   * Managing hooks (secret rotations): hookflow's client in token mode (GITHUB_TOKEN; undefined
+   * without one) and the sealer of hook secrets, made when first needed.
+   */
+  hookAdmin?: { github: GitHubClient | undefined; sealer: () => Sealer } | undefined;
   /** For the reconciliation schedule and its starts; absent in tests that do not need them. */
   temporal?: { client: Client; taskQueue: string } | undefined;
 }

@@ -7,6 +7,7 @@ import { createAppApiActivities } from './app-api-activities';
 import { createBeginDelivery } from './begin-delivery';
 import { createDeliveryActivities } from './delivery-activities';
 import { createHandlerActivities } from './handler-activities';
+import { createHookRotationActivities } from './hook-rotation-activities';
 import { createInstallationActivities } from './installation-activities';
 import { createReplayJobActivities } from './replay-job-activities';
 import { createReconcileActivities } from './reconcile-activities';
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReconcileActivities(deps),
     ...handlers,
     ...createAppApiActivities(deps),
+    ...createHookRotationActivities(deps),
     ...createBeginDelivery(deps, (ref) => handlers.planHandlers(ref)),
   };
 }

@@ -30,6 +30,8 @@ import { reconcileSourcesOf } from '../activities/reconcile/sources';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/telemetry/metrics';
 import type { Store } from '../lib/storage';
+import type { ActivityDeps } from '../activities/activity-deps';
+import { createSealer, encryptionKeys, type Sealer } from '../lib/crypto';
 
 /** The part of the configuration a worker reads. */
 export type WorkerConfig = Pick<
@@ -238,6 +240,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
         store: deps.store,
         logger: deps.logger,
         github: githubClientFrom(deps.config, deps.store, deps.logger, deps.metrics),
+        hookAdmin: hookAdminFrom(deps.config, deps.store, deps.logger, deps.metrics),
         api: deps.config.api,
         githubApiUrl: deps.config.githubApiUrl,
         temporal: { client: deps.client, taskQueue: deps.taskQueue },
@@ -268,4 +271,24 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? ACTIVITY_SLOTS,
   };
   return Worker.create(options);
+}
+
+/**
+ * Hooks are managed with GITHUB_TOKEN even where the App is configured too (the App's installation
+ * tokens do not administer hooks here); their secrets are sealed with the keys every process shares.
+ */
+function hookAdminFrom(
+  config: WorkerConfig,
+  store: Store,
+  logger: Logger,
+  metrics: Metrics | undefined,
+): ActivityDeps['hookAdmin'] {
+  let sealer: Sealer | undefined;
+  return {
+    github:
+      config.api.token === undefined
+        ? undefined
+        : githubClientFrom({ ...config, appId: undefined, privateKey: undefined }, store, logger, metrics),
+    sealer: () => (sealer ??= createSealer(encryptionKeys(config.api.encryptionKeys, config.dataDir))),
+  };
 }

@@ -13,3 +13,4 @@ export { syncRepository } from './sync-repository';
 export { reconcileRepository } from './reconcile-repository';
 export { replayDeliveries } from './replay-deliveries';
 export { reconcileDeliveries } from './reconcile-deliveries';
+export { rotateHookSecret } from './rotate-hook-secret';

@@ -62,11 +62,13 @@ export async function getManagedHook(
   q: Queryable,
   provider: string,
   hookId: string,
+  /** Lock the row for the rest of the transaction (`q` must be one). */
+  forUpdate = false,
 ): Promise<ManagedHookRow | undefined> {
-  const { rows } = await q.query<Row>('SELECT * FROM managed_hooks WHERE provider = $1 AND hook_id = $2', [
-    provider,
-    hookId,
-  ]);
+  const { rows } = await q.query<Row>(
+    `SELECT * FROM managed_hooks WHERE provider = $1 AND hook_id = $2${forUpdate ? ' FOR UPDATE' : ''}`,
+    [provider, hookId],
+  );
   return rows[0] && fromRow(rows[0]);
 }
 

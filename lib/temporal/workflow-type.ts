@@ -22,4 +22,5 @@ export const WORKFLOW_TYPES: readonly string[] = Object.keys({
   reconcileRepository: true,
   replayDeliveries: true,
   reconcileDeliveries: true,
+  rotateHookSecret: true,
 } satisfies Record<WorkflowType, true>);
