@@ -9,9 +9,16 @@ import { generateSecret, openSecrets, sealSecrets, type HookSecret } from '../li
 import type { Queryable } from '../lib/storage/db';
 import { getManagedHook, putManagedHook, type ManagedHookRow } from '../lib/storage/managed-hooks';
 import type { ActivityDeps } from './activity-deps';
+import type { ApiResponse } from './github/client';
 import { githubCaller } from './github-call';
 
 const PROVIDER = 'github';
+
+interface LogEntry {
+  id: number;
+  event: string;
+  status_code: number;
+}
 
 export function createHookRotationActivities(
   deps: Pick<ActivityDeps, 'store' | 'api' | 'hookAdmin' | 'metrics'>,
@@ -23,27 +30,46 @@ export function createHookRotationActivities(
         FAILURE.notConfigured,
       );
     }
-    return { github: deps.hookAdmin.github, sealer: deps.hookAdmin.sealer() };
+    let sealer: Sealer;
+    try {
+      sealer = deps.hookAdmin.sealer();
+    } catch (err) {
+      throw ApplicationFailure.nonRetryable((err as Error).message, FAILURE.notConfigured);
+    }
+    return { github: deps.hookAdmin.github, sealer };
   };
   const { call } = githubCaller({ github: deps.hookAdmin?.github, api: deps.api });
 
-  async function load(q: Queryable, hookId: string, sealer: Sealer) {
-    const row = await getManagedHook(q, PROVIDER, hookId, true);
+  /** The hook's row and secrets; `forUpdate` (inside a transaction) locks the row until it ends. */
+  async function load(q: Queryable, hookId: string, sealer: Sealer, forUpdate = false) {
+    const row = await getManagedHook(q, PROVIDER, hookId, forUpdate);
     if (!row) {
       throw ApplicationFailure.nonRetryable(
         `hookflow manages no hook ${hookId} (deleted meanwhile?)`,
         FAILURE.notFound,
       );
     }
-    return { row, secrets: openSecrets(sealer, row.sealedSecrets) };
+    try {
+      return { row, secrets: openSecrets(sealer, row.sealedSecrets) };
+    } catch (err) {
+      // No retry brings the right key: fail visibly rather than retry forever.
+      throw ApplicationFailure.nonRetryable(
+        `cannot open hook ${hookId}'s secrets (${(err as Error).message}): the worker needs the HOOKFLOW_ENCRYPTION_KEY the CLI and the servers use`,
+        FAILURE.notConfigured,
+      );
+    }
   }
   const save = (q: Queryable, row: ManagedHookRow, sealer: Sealer, secrets: HookSecret[]) =>
     putManagedHook(q, { ...row, sealedSecrets: sealSecrets(sealer, secrets) });
   const placeOf = (row: ManagedHookRow): HookPlace => ({ scope: row.scope, name: row.target });
+  /** The rotation's secret; gone means the hook was deleted (and maybe imported again) meanwhile. */
   const newest = (secrets: HookSecret[], rotation: string) => {
     const found = secrets.find((s) => s.rotation === rotation);
     if (!found)
-      throw ApplicationFailure.nonRetryable(`rotation ${rotation} has no secret stored`, FAILURE.notFound);
+      throw ApplicationFailure.nonRetryable(
+        `rotation ${rotation} has no secret stored (the hook was deleted or imported again meanwhile)`,
+        FAILURE.notFound,
+      );
     return found;
   };
   /** Every other secret stops being accepted at `at`, or sooner if it already was to. */
@@ -53,109 +79,135 @@ export function createHookRotationActivities(
         ? s
         : { ...s, retiresAt: at },
     );
+  /** When the last of the rotation's predecessors stops being accepted, as stored. */
+  const latestRetirement = (secrets: HookSecret[], rotation: string): string | null =>
+    secrets
+      .flatMap((s) => (s.rotation !== rotation && s.retiresAt !== null ? [s.retiresAt] : []))
+      .sort()
+      .at(-1) ?? null;
+  const request = <T>(
+    a: { hookId: string; rotation: string },
+    method: string,
+    url: string,
+    route: string,
+    body?: unknown,
+  ) =>
+    call(() =>
+      admin().github.request<T>({
+        method,
+        url,
+        route,
+        installation: 'token',
+        requestId: `rotate:${a.rotation}`,
+        ...(body === undefined ? {} : { body }),
+      }),
+    );
 
   return {
-    /** Stores a new secret beside the old ones (accepted from now on); in the leak mode the old ones stop now. */
-    async beginHookRotation(a: { hookId: string; rotation: string; leak: boolean }): Promise<void> {
+    /**
+     * Stores a new secret beside the old ones (accepted from now on); in the leak mode the old ones
+     * stop now. Returns when the old ones stop, if that is decided (the leak mode).
+     */
+    async beginHookRotation(a: { hookId: string; rotation: string; leak: boolean }): Promise<string | null> {
       const { sealer } = admin();
-      await deps.store.db.transaction(async (tx) => {
-        const { row, secrets } = await load(tx, a.hookId, sealer);
-        if (secrets.some((s) => s.rotation === a.rotation)) return;
-        const fresh: HookSecret = { secret: generateSecret(), retiresAt: null, rotation: a.rotation };
-        const kept = a.leak ? retireOthers(secrets, a.rotation, new Date().toISOString()) : secrets;
-        await save(tx, row, sealer, [fresh, ...kept]);
+      return deps.store.db.transaction(async (tx) => {
+        const { row, secrets } = await load(tx, a.hookId, sealer, true);
+        let next = secrets;
+        if (!secrets.some((s) => s.rotation === a.rotation)) {
+          const fresh: HookSecret = { secret: generateSecret(), retiresAt: null, rotation: a.rotation };
+          next = [fresh, ...(a.leak ? retireOthers(secrets, a.rotation, new Date().toISOString()) : secrets)];
+          await save(tx, row, sealer, next);
+        }
+        return latestRetirement(next, a.rotation);
       });
     },
 
     /** Sets the rotation's secret on GitHub, through the config endpoint (it changes only what it is given). */
     async setHookSecretOnGitHub(a: { hookId: string; rotation: string }): Promise<void> {
-      const { github, sealer } = admin();
+      const { sealer } = admin();
       const { row, secrets } = await load(deps.store.db, a.hookId, sealer);
       const { path, route } = hooksApi(placeOf(row));
-      await call(() =>
-        github.request({
-          method: 'PATCH',
-          url: `${path}/${a.hookId}/config`,
-          route: `${route}/{hook_id}/config`,
-          installation: 'token',
-          requestId: `rotate:${a.rotation}`,
-          body: { secret: newest(secrets, a.rotation).secret },
-        }),
-      );
-    },
-
-    /** Asks GitHub for a ping; returns when it asked (the ping to look for is delivered after that). */
-    async pingManagedHook(a: { hookId: string; rotation: string }): Promise<string> {
-      const { github, sealer } = admin();
-      const { row } = await load(deps.store.db, a.hookId, sealer);
-      const { path, route } = hooksApi(placeOf(row));
-      const asked = new Date();
-      asked.setMilliseconds(0); // GitHub's delivery times have whole seconds
-      await call(() =>
-        github.request({
-          method: 'POST',
-          url: `${path}/${a.hookId}/pings`,
-          route: `${route}/{hook_id}/pings`,
-          installation: 'token',
-          requestId: `rotate:${a.rotation}`,
-        }),
-      );
-      return asked.toISOString();
+      await request(a, 'PATCH', `${path}/${a.hookId}/config`, `${route}/{hook_id}/config`, {
+        secret: newest(secrets, a.rotation).secret,
+      });
     },
 
     /**
-     * Whether GitHub's delivery log has a ping delivered since `since` that hookflow answered with a
-     * success: GitHub signs with the secret it has, which is the new one by then, so hookflow verified it.
+     * Asks GitHub for a ping; returns the newest delivery ID in the hook's log before it (the ping
+     * to look for comes after it: IDs order GitHub's log, whatever the clocks say).
      */
-    async hookPingAnswered(a: { hookId: string; rotation: string; since: string }): Promise<boolean> {
-      const { github, sealer } = admin();
+    async pingManagedHook(a: { hookId: string; rotation: string }): Promise<number> {
+      const { sealer } = admin();
       const { row } = await load(deps.store.db, a.hookId, sealer);
       const { path, route } = hooksApi(placeOf(row));
-      const res = await call(() =>
-        github.request<{ event: string; delivered_at: string; status_code: number }[]>({
-          method: 'GET',
-          url: `${path}/${a.hookId}/deliveries?per_page=30`,
-          route: `${route}/{hook_id}/deliveries`,
-          installation: 'token',
-          requestId: `rotate:${a.rotation}`,
-        }),
+      const latest = await request<LogEntry[]>(
+        a,
+        'GET',
+        `${path}/${a.hookId}/deliveries?per_page=1`,
+        `${route}/{hook_id}/deliveries`,
       );
-      return res.data.some(
-        (d) =>
-          d.event === 'ping' &&
-          Date.parse(d.delivered_at) >= Date.parse(a.since) &&
-          d.status_code >= 200 &&
-          d.status_code < 300,
-      );
+      await request(a, 'POST', `${path}/${a.hookId}/pings`, `${route}/{hook_id}/pings`);
+      return latest.data[0]?.id ?? 0;
     },
 
-    /** The old secrets stop being accepted `graceMs` from now; returns when. */
+    /**
+     * Whether GitHub's log has a ping after delivery `after` that hookflow answered with a success.
+     * While the old secret is still accepted, hookflow answers a ping that only the old secret
+     * verifies with 409, so a success means GitHub signed it with the new secret.
+     */
+    async hookPingAnswered(a: { hookId: string; rotation: string; after: number }): Promise<boolean> {
+      const { sealer } = admin();
+      const { row } = await load(deps.store.db, a.hookId, sealer);
+      const { path, route } = hooksApi(placeOf(row));
+      let url: string | undefined = `${path}/${a.hookId}/deliveries?per_page=100`;
+      for (let page = 0; url !== undefined && page < 10; page++) {
+        const res: ApiResponse<LogEntry[]> = await request<LogEntry[]>(
+          a,
+          'GET',
+          url,
+          `${route}/{hook_id}/deliveries`,
+        );
+        const newer = res.data.filter((d) => d.id > a.after);
+        if (newer.some((d) => d.event === 'ping' && d.status_code >= 200 && d.status_code < 300)) return true;
+        // Newest first: a page that reaches `after` is the last one to read.
+        if (newer.length < res.data.length) return false;
+        url = res.next;
+      }
+      return false;
+    },
+
+    /** The old secrets stop being accepted `graceMs` from now; returns when, as stored. */
     async retireOldHookSecrets(a: { hookId: string; rotation: string; graceMs: number }): Promise<string> {
       const { sealer } = admin();
       const at = new Date(Date.now() + a.graceMs).toISOString();
-      await deps.store.db.transaction(async (tx) => {
-        const { row, secrets } = await load(tx, a.hookId, sealer);
-        await save(tx, row, sealer, retireOthers(secrets, a.rotation, at));
+      return deps.store.db.transaction(async (tx) => {
+        const { row, secrets } = await load(tx, a.hookId, sealer, true);
+        newest(secrets, a.rotation);
+        const retired = retireOthers(secrets, a.rotation, at);
+        await save(tx, row, sealer, retired);
+        // An earlier attempt's time, if this one is a retry.
+        return latestRetirement(retired, a.rotation) ?? at;
       });
-      return at;
     },
 
-    /** Forgets the secrets that are no longer accepted, and counts the rotation. */
+    /** Forgets the secrets retired by `retiredAt` (the workflow's word, not this worker's clock), and counts the rotation. */
     async finishHookRotation(a: {
       hookId: string;
       rotation: string;
       result: 'confirmed' | 'unconfirmed' | 'failed';
+      retiredAt?: string | null;
     }): Promise<void> {
-      if (a.result !== 'failed') {
+      if (a.result !== 'failed' && a.retiredAt) {
         const { sealer } = admin();
-        const now = Date.now();
+        const until = Date.parse(a.retiredAt);
         await deps.store.db.transaction(async (tx) => {
-          const { row, secrets } = await load(tx, a.hookId, sealer);
+          const { row, secrets } = await load(tx, a.hookId, sealer, true);
+          newest(secrets, a.rotation);
           await save(
             tx,
             row,
             sealer,
-            secrets.filter((s) => s.retiresAt === null || Date.parse(s.retiresAt) > now),
+            secrets.filter((s) => s.retiresAt === null || Date.parse(s.retiresAt) > until),
           );
         });
       }

@@ -46,7 +46,7 @@ export interface ManagedHookSecrets {
    * The managed hook with this ID: its live secrets and where it is configured, or undefined when
    * hookflow manages no such hook.
    */
-  secretsFor(hookId: string): Promise<{ secrets: string[]; place: HookPlace } | undefined>;
+  secretsFor(hookId: string, recheck?: boolean): Promise<{ secrets: string[]; place: HookPlace } | undefined>;
 }
 
 /**
@@ -54,7 +54,10 @@ export interface ManagedHookSecrets {
  * reads it again when a delivery names an ID it lacks, at most once per `refreshMs` (a flood of
  * made-up hook IDs costs a few reads a second, not one each); a hook's secrets are read at its
  * first delivery and trusted for `cacheMs`. So a hook created by any process is found at its first
- * delivery here, and one deleted elsewhere stops verifying here within `cacheMs`.
+ * delivery here, and one deleted elsewhere stops verifying here within `cacheMs`. A delivery whose
+ * verification was unusual (no secret matched, or only an older one) asks with `recheck`: what was
+ * read more than `refreshMs` ago is read again, so a rotation's new secret verifies at once, and a
+ * leaked secret retired elsewhere stops verifying here within `refreshMs`.
  */
 export function managedHookSecrets(
   db: Queryable,
@@ -68,7 +71,7 @@ export function managedHookSecrets(
   let refreshing: Promise<void> | undefined;
   const cache = new Map<
     string,
-    { until: number; entry: Promise<{ secrets: HookSecret[]; place: HookPlace } | undefined> }
+    { at: number; until: number; entry: Promise<{ secrets: HookSecret[]; place: HookPlace } | undefined> }
   >();
 
   function refreshIds(): Promise<void> {
@@ -104,7 +107,7 @@ export function managedHookSecrets(
   }
 
   return {
-    async secretsFor(hookId) {
+    async secretsFor(hookId, recheck = false) {
       const t = now();
       const stale = t - ids.at >= o.cacheMs;
       if (stale || (!ids.set.has(hookId) && t - ids.at >= refreshMs)) await refreshIds();
@@ -113,8 +116,8 @@ export function managedHookSecrets(
         return undefined;
       }
       let cached = cache.get(hookId);
-      if (!cached || cached.until <= t) {
-        const mine = { until: t + o.cacheMs, entry: read(hookId) };
+      if (!cached || cached.until <= t || (recheck && t - cached.at >= refreshMs)) {
+        const mine = { at: t, until: t + o.cacheMs, entry: read(hookId) };
         cache.set(hookId, mine);
         // A failed read is not remembered: the next delivery asks again.
         mine.entry.catch(() => {

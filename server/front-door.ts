@@ -47,6 +47,18 @@ const pong = (): Answer => ({
   body: { status: 'ok', message: 'pong: hookflow received the ping and started nothing' },
 });
 
+/**
+ * A ping only an older secret verifies, while a newer one is there: the sender has not got the new
+ * secret yet. Not a success, so a rotation waiting for a ping signed with the new secret does not
+ * take this one for it.
+ */
+const oldSecretPing = (): Answer => ({
+  status: 409,
+  body: {
+    error: 'signed with a secret that is being rotated away: the sender does not have the new secret yet',
+  },
+});
+
 const queued = (ref: DeliveryRef): Answer => ({
   status: 202,
   body: { status: 'queued', workflowId: ref.key },
@@ -125,7 +137,7 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
     await checkInstallation(provider, store, delivery.source, ref);
 
     const route = provider.route(ref.event, delivery.payload);
-    if (route.kind === 'ping') return pong();
+    if (route.kind === 'ping') return delivery.byOldSecret ? oldSecretPing() : pong();
     checkHookPlace(delivery.source, delivery.payload);
     const recorded = await record(delivery, route);
     if (route.kind === 'ignored') {

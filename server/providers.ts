@@ -40,7 +40,7 @@ export interface Provider {
   requireKnownInstallation: boolean;
   knownInstallations: ReadonlySet<string>;
   /** The secrets that speak for the hook a delivery names (its provider's default source if none). */
-  sourceFor(hookId: string | undefined): Promise<Source>;
+  sourceFor(hookId: string | undefined, recheck?: boolean): Promise<Source>;
   route(event: string, payload: Record<string, unknown>): Route;
 }
 
@@ -104,11 +104,11 @@ export function githubProvider(
     repositoryField: 'repository.full_name',
     requireKnownInstallation: false,
     knownInstallations: new Set(),
-    async sourceFor(hookId) {
+    async sourceFor(hookId, recheck) {
       if (hookId === undefined) return defaultSource;
       const fromFile = hooks.get(hookId);
       if (fromFile) return fromFile;
-      const hook = await managed?.secretsFor(hookId);
+      const hook = await managed?.secretsFor(hookId, recheck);
       if (hook === undefined) return defaultSource;
       // All of them retired: no secret, so the hook fails closed (401), never falls back to the App's.
       return {

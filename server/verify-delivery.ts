@@ -35,33 +35,47 @@ export async function verifyDelivery(
 ): Promise<VerifiedDelivery> {
   // The raw bytes are read before anything else: the signature covers exactly these.
   const body = await readDeliveryBody(ctx, bodyLimitBytes);
-  const headers = await readDeliveryHeaders(ctx, provider);
-  const byOldSecret = checkSignature(headers, body.raw);
+  let headers = await readDeliveryHeaders(ctx, provider);
+  let verdict = signatureVerdict(headers, body.raw);
+  // A managed hook's secrets as this process last read them may be stale (a rotation elsewhere just
+  // added a secret, or retired a leaked one): an unusual verdict reads them again first.
+  if (verdict !== 'newest' && headers.source.place && headers.hookId !== undefined) {
+    headers = { ...headers, source: await provider.sourceFor(headers.hookId, true) };
+    verdict = signatureVerdict(headers, body.raw);
+  }
+  if (verdict !== 'newest' && verdict !== 'older') throw verdict;
   const payload = parsePayload(body);
-  return { ref: deliveryRef(provider, headers, payload), body, payload, source: headers.source, byOldSecret };
+  return {
+    ref: deliveryRef(provider, headers, payload),
+    body,
+    payload,
+    source: headers.source,
+    byOldSecret: verdict === 'older',
+  };
 }
 
 /**
- * HMAC of the raw bytes; a source without a secret fails closed rather than accepting anything.
- * Returns whether only an older secret (not the newest) verified it.
+ * HMAC of the raw bytes: verified by the source's newest secret, or only by an older one (a sender
+ * still on a secret being rotated away), or the refusal to answer with. A source without a secret
+ * fails closed rather than accepting anything.
  */
-function checkSignature({ source, signature }: DeliveryHeaders, raw: Buffer): boolean {
+function signatureVerdict({ source, signature }: DeliveryHeaders, raw: Buffer): 'newest' | 'older' | Refusal {
   if (source.secrets.length === 0) {
-    throw new Refusal(
+    return new Refusal(
       401,
       'no webhook secret is configured for this hook, so hookflow accepts nothing from it',
     );
   }
   const verdict = verifySignature(signature.scheme, source.secrets, raw, signature.value);
-  if (verdict === 'malformed') throw new Refusal(401, `${display(signature.header)} is malformed`);
+  if (verdict === 'malformed') return new Refusal(401, `${display(signature.header)} is malformed`);
   if (verdict === 'mismatch') {
-    throw new Refusal(401, `${display(signature.header)} does not match the body: check the webhook secret`);
+    return new Refusal(401, `${display(signature.header)} does not match the body: check the webhook secret`);
   }
   // One more HMAC, only while a source has several secrets (a rotation).
-  return (
-    source.secrets.length > 1 &&
+  return source.secrets.length > 1 &&
     verifySignature(signature.scheme, source.secrets.slice(0, 1), raw, signature.value) !== 'valid'
-  );
+    ? 'older'
+    : 'newest';
 }
 
 /** A payload field that becomes a ledger column and a search attribute: bounded, printable, or refused. */

@@ -31,7 +31,7 @@ import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/telemetry/metrics';
 import type { Store } from '../lib/storage';
 import type { ActivityDeps } from '../activities/activity-deps';
-import { createSealer, encryptionKeys, type Sealer } from '../lib/crypto';
+import { createSealer, existingEncryptionKeys, type Sealer } from '../lib/crypto';
 
 /** The part of the configuration a worker reads. */
 export type WorkerConfig = Pick<
@@ -289,6 +289,7 @@ function hookAdminFrom(
       config.api.token === undefined
         ? undefined
         : githubClientFrom({ ...config, appId: undefined, privateKey: undefined }, store, logger, metrics),
-    sealer: () => (sealer ??= createSealer(encryptionKeys(config.api.encryptionKeys, config.dataDir))),
+    sealer: () =>
+      (sealer ??= createSealer(existingEncryptionKeys(config.api.encryptionKeys, config.dataDir))),
   };
 }

@@ -9,7 +9,9 @@
 //     back, with the secret it has when it redelivers), and is then forgotten.
 import {
   ApplicationFailure,
+  CancellationScope,
   defineQuery,
+  isCancellation,
   proxyActivities,
   setHandler,
   sleep,
@@ -46,17 +48,22 @@ export async function rotateHookSecret(args: RotationArgs): Promise<RotationStat
     error: null,
   };
   setHandler(rotationStatusQuery, () => status);
+  const finish = (result: 'confirmed' | 'unconfirmed' | 'failed') =>
+    // Runs even when the rotation was cancelled: the outcome is counted either way.
+    CancellationScope.nonCancellable(() =>
+      stored.finishHookRotation({ hookId, rotation, result, retiredAt: status.oldRetiresAt }),
+    );
   try {
-    await stored.beginHookRotation({ hookId, rotation, leak: args.leak });
-    if (args.leak) status.oldRetiresAt = status.startedAt;
+    const leakedUntil = await stored.beginHookRotation({ hookId, rotation, leak: args.leak });
+    if (args.leak) status.oldRetiresAt = leakedUntil;
     await api.setHookSecretOnGitHub({ hookId, rotation });
     status.phase = 'on-github';
-    const since = await api.pingManagedHook({ hookId, rotation });
+    const after = await api.pingManagedHook({ hookId, rotation });
     status.phase = 'confirming';
     status.confirmed = false;
     for (let i = 0; i < CONFIRM_POLLS && !status.confirmed; i++) {
       await sleep(CONFIRM_POLL_MS);
-      status.confirmed = await api.hookPingAnswered({ hookId, rotation, since });
+      status.confirmed = await api.hookPingAnswered({ hookId, rotation, after });
     }
     status.oldRetiresAt = await stored.retireOldHookSecrets({
       hookId,
@@ -65,21 +72,25 @@ export async function rotateHookSecret(args: RotationArgs): Promise<RotationStat
     });
     status.phase = 'grace';
     if (!args.leak) await sleep(args.graceMs);
-    await stored.finishHookRotation({
-      hookId,
-      rotation,
-      result: status.confirmed ? 'confirmed' : 'unconfirmed',
-    });
+    await finish(status.confirmed ? 'confirmed' : 'unconfirmed');
     status.phase = 'done';
     status.finishedAt = new Date().toISOString();
     return status;
   } catch (err) {
-    // The new secret stays beside the old one (both verify): nothing is refused that was accepted.
+    const reachedGitHub = status.phase !== 'new-secret';
     status.phase = 'failed';
-    status.error =
-      err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
     status.finishedAt = new Date().toISOString();
-    await stored.finishHookRotation({ hookId, rotation, result: 'failed' });
+    const reason =
+      err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    // Outside the leak mode the new secret stays beside the old one (both verify): nothing that was
+    // accepted is refused. In the leak mode the old one is gone, so until GitHub has the new one
+    // every delivery is refused: say what to do.
+    status.error =
+      args.leak && !reachedGitHub
+        ? `${reason}; GitHub may still sign with the retired secret, so deliveries are refused until it has the new one: run \`hookflow secrets rotate ${hookId} --now\` again, then redeliver the refused ones from GitHub`
+        : reason;
+    await finish('failed');
+    if (isCancellation(err)) throw err;
     throw ApplicationFailure.nonRetryable(
       `rotation of hook ${hookId} failed: ${status.error}`,
       'RotationFailed',

@@ -1,7 +1,7 @@
 // `hookflow secrets rotate <hook>` and `hookflow secrets status [<hook>]`: a managed hook's secret
 // rotation that updates GitHub too, run as a Temporal workflow (workflows/rotate-hook-secret.ts), and
 // where each managed hook's secrets stand.
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig, type Config } from '../../lib/config';
 import { createSealer } from '../../lib/crypto';
@@ -52,11 +52,23 @@ async function rotationOf(client: Client, hookId: string): Promise<HookState['ro
   let described;
   try {
     described = await handle.describe();
-  } catch {
-    return null; // never rotated
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null; // never rotated
+    throw err;
   }
   const status = described.status.name;
-  if (status === 'RUNNING') return { status, ...(await handle.query<RotationStatus>(ROTATION_STATUS_QUERY)) };
+  if (status === 'RUNNING') {
+    // A query needs a worker: without one in time, say so rather than wait.
+    return client.connection
+      .withDeadline(Date.now() + 3_000, () => handle.query<RotationStatus>(ROTATION_STATUS_QUERY))
+      .then(
+        (state) => ({ status, ...state }),
+        (err: unknown) => ({
+          status,
+          error: `state unavailable: ${(err as Error).message} (is a worker running?)`,
+        }),
+      );
+  }
   if (status === 'COMPLETED') return { status, ...((await handle.result()) as RotationStatus) };
   const failure = await handle.result().then(
     () => null,
@@ -156,10 +168,20 @@ export function secretsCommand(program: Command): void {
           await new Promise((resolve) => setTimeout(resolve, 250));
         }
       });
+      // A leak: each server may trust what it read of the hook for HOOKFLOW_HOOK_CACHE_MS; once
+      // that has passed, the old secret is refused everywhere.
+      if (o.now && (state.phase === 'grace' || state.phase === 'done'))
+        await new Promise((resolve) => setTimeout(resolve, config.hookCacheMs));
       if (o.json) process.stdout.write(`${JSON.stringify(state)}\n`);
       else process.stdout.write(`hook ${hook}: ${describeRotation(state)}\n`);
-      if (state.status === 'FAILED' || state.phase === 'failed')
-        throw new CliError(`the rotation of hook ${hook} failed`);
+      if (state.status === 'RUNNING' && state.phase !== 'grace' && state.phase !== 'done')
+        process.stderr.write(
+          `the rotation goes on in Temporal (a worker runs it): \`hookflow secrets status ${hook}\` shows how it stands\n`,
+        );
+      else if (state.status !== 'RUNNING' && state.status !== 'COMPLETED')
+        throw new CliError(
+          `the rotation of hook ${hook} ended ${state.status.toLowerCase()}${state.error ? `: ${state.error}` : ''}`,
+        );
     });
 
   secrets

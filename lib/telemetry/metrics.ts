@@ -35,6 +35,7 @@ const REFUSALS: Record<number, string> = {
   403: 'installation',
   405: 'method',
   408: 'timeout',
+  409: 'old-secret-ping',
   413: 'too-large',
   415: 'content-type',
   503: 'storage-unavailable',

@@ -176,7 +176,8 @@ describe('the front door app, with in-memory stand-ins', () => {
       providers: [
         githubProvider({
           webhookPath: '/api/github/webhooks',
-          webhookSecrets: ['test-secret'],
+          // Mid-rotation: the newest first, the one being rotated away still accepted.
+          webhookSecrets: ['test-secret', 'previous-secret'],
           webhookAllowSha1: false,
           sources: { hooks: [], providers: [] },
         }),
@@ -342,6 +343,18 @@ describe('the front door app, with in-memory stand-ins', () => {
       message: 'pong: hookflow received the ping and started nothing',
     });
     assert.equal(ledger.rows.has(githubKeyOf(d)), false);
+  });
+
+  test('mid-rotation, the older secret verifies deliveries, but a ping it signs is not a success', async () => {
+    // A rotation waits for a ping signed with the new secret: one signed with the old must not pass for it.
+    const ping = await github(
+      githubDelivery({ event: 'ping', payload: { zen: 'hi' }, secret: 'previous-secret' }),
+    );
+    assert.equal(ping.status, 409);
+    assert.match(String(ping.body.error), /rotated away/);
+    assert.equal((await github(githubDelivery({ event: 'ping', payload: { zen: 'hi' } }))).status, 200);
+    const d = githubDelivery({ event: 'star', payload: { action: 'created' }, secret: 'previous-secret' });
+    assert.equal((await github(d)).status, 202);
   });
 
   test('202 ignored for an event nobody handles: recorded, not started', async () => {

@@ -96,6 +96,25 @@ describe('managed hook secrets', () => {
     assert.deepEqual((await hooks.secretsFor('1'))?.secrets, ['s1']);
   });
 
+  test('a recheck reads again what is older than refreshMs (a rotation elsewhere), at most once per period', async () => {
+    const t = table();
+    let now = 0;
+    t.rows.set('6', sealed(live('before')));
+    const hooks = managedHookSecrets(t.db, () => sealer, {
+      provider: 'github',
+      cacheMs: 60_000,
+      refreshMs: 250,
+      now: () => now,
+    });
+    assert.deepEqual((await hooks.secretsFor('6'))?.secrets, ['before']);
+    t.rows.set('6', sealed(live('after'), live('before')));
+    now += 100;
+    assert.deepEqual((await hooks.secretsFor('6', true))?.secrets, ['before'], 'within refreshMs: no read');
+    now += 200;
+    assert.deepEqual((await hooks.secretsFor('6', true))?.secrets, ['after', 'before']);
+    assert.equal(t.state.rowReads, 2);
+  });
+
   test('retired secrets are left out; all retired is no secret at all (the hook fails closed)', async () => {
     const t = table();
     const now = Date.parse('2026-12-02T12:00:00Z');
