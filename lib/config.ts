@@ -40,7 +40,9 @@ export interface Config {
   publicUrl: string | undefined;
   databaseUrl: string | undefined;
   /** Serve HTTPS directly; undefined means plain HTTP (behind a TLS-terminating proxy). */
-  tls: { cert: Buffer; key: Buffer } | undefined;
+  tls: { cert: Buffer; key: Buffer; certPath: string; keyPath: string } | undefined;
+  /** How often the certificate and key files are checked for a change (a renewal is served without a restart). */
+  tlsReloadMs: number;
   dataDir: string;
   sources: SourcesFile;
   bodyLimitBytes: number;
@@ -214,7 +216,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     };
     const cert = read('TLS_CERT_PATH', present.TLS_CERT_PATH);
     const key = read('TLS_KEY_PATH', present.TLS_KEY_PATH);
-    if (cert && key) tls = { cert, key };
+    if (cert && key) tls = { cert, key, certPath: present.TLS_CERT_PATH, keyPath: present.TLS_KEY_PATH };
   }
 
   let sources: SourcesFile = { hooks: [], providers: [] };
@@ -263,6 +265,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     publicUrl: e.HOOKFLOW_PUBLIC_URL?.replace(/\/+$/, ''),
     databaseUrl: e.DATABASE_URL,
     tls,
+    tlsReloadMs: e.HOOKFLOW_TLS_RELOAD_MS,
     dataDir: path.resolve(e.HOOKFLOW_DATA_DIR),
     sources,
     bodyLimitBytes: e.HOOKFLOW_BODY_LIMIT,

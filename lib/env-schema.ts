@@ -71,6 +71,7 @@ export const envSchema = z.object({
   DATABASE_URL: urlString(['postgres:', 'postgresql:']).optional(),
   TLS_CERT_PATH: z.string().min(1).optional(),
   TLS_KEY_PATH: z.string().min(1).optional(),
+  HOOKFLOW_TLS_RELOAD_MS: intString(100, 3_600_000).default(30_000),
   HOOKFLOW_DATA_DIR: z.string().min(1).default('.hookflow'),
   HOOKFLOW_SOURCES_FILE: z.string().optional(),
   HOOKFLOW_BODY_LIMIT: byteSize.default(25 * 1024 * 1024),

@@ -107,7 +107,7 @@ export function createHttpServer(
   const callback = app.callback();
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void callback(req, res);
   const server = tls
-    ? https.createServer({ ...options, ...tls }, handler)
+    ? https.createServer({ ...options, cert: tls.cert, key: tls.key }, handler)
     : http.createServer(options, handler);
   server.keepAliveTimeout = 5_000;
   return server;

@@ -1,5 +1,6 @@
 // Wires and starts the server process's parts: the Temporal client, the front door, the outbox relay.
 import type { Server } from 'node:http';
+import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
@@ -15,6 +16,7 @@ import { startOutboxRelay } from './outbox-relay';
 import { providersFrom, type AppEvents } from './providers';
 import { temporalStarter } from './starter';
 import { temporalHealth } from './temporal-health';
+import { reloadCertificates } from './tls-reload';
 
 /** The part of the configuration the server process reads. */
 export type ServerConfig = Pick<
@@ -31,6 +33,7 @@ export type ServerConfig = Pick<
   | 'bodyLimitBytes'
   | 'bodyTimeoutMs'
   | 'tls'
+  | 'tlsReloadMs'
   | 'host'
   | 'port'
   | 'metricsPort'
@@ -117,6 +120,9 @@ export async function serve(
     await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
     return giveUp(err);
   });
+  const stopReloading = config.tls
+    ? reloadCertificates(server as https.Server, config.tls, config.tlsReloadMs, logger)
+    : () => undefined;
   const relay = startOutboxRelay(
     { store, starter, health, logger, metrics },
     {
@@ -134,6 +140,7 @@ export async function serve(
       : undefined,
     launched: () => launcher.drain(),
     async close() {
+      stopReloading();
       await relay.stop();
       const closing = (s: Server) =>
         new Promise<void>((resolve) => {

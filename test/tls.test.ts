@@ -2,13 +2,15 @@
 // made for this test with openssl.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
 import { githubDelivery, type Delivery } from './helpers/deliveries';
+import { waitFor } from './helpers/env';
 import { withHookflow } from './helpers/harness';
 
 function selfSigned(): { cert: string; key: string } {
@@ -45,7 +47,8 @@ function postTls(
   d: Delivery,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: 'POST', headers: d.headers, ca }, (res) => {
+    // A connection of its own each time: a kept-alive one would skip the handshake this checks.
+    const req = https.request(url, { method: 'POST', headers: d.headers, ca, agent: false }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
       res.on('end', () =>
@@ -70,6 +73,38 @@ describe('HTTPS', () => {
       assert.equal(res.status, 202);
       assert.equal(res.body.status, 'accepted');
       await assert.rejects(fetch(h.webhookUrl.replace('https:', 'http:'), { method: 'POST' }));
+    });
+  });
+
+  test('a renewed certificate is served without a restart; a pair that does not load keeps the one in use', async () => {
+    const [first, second] = [selfSigned(), selfSigned()];
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-tls-live-'));
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    copyFileSync(first.cert, cert);
+    copyFileSync(first.key, key);
+    const env = { TLS_CERT_PATH: cert, TLS_KEY_PATH: key, HOOKFLOW_TLS_RELOAD_MS: '100' };
+    const logged: string[] = [];
+    const logger = createLogger('warn', 'tls-test', { write: (line: string) => void logged.push(line) });
+    await withHookflow({ env, worker: false, logger }, async (h) => {
+      const url = h.webhookUrl.replace('localhost', '127.0.0.1');
+      const ping = () => githubDelivery({ event: 'ping', payload: { zen: 'renewed' } });
+      const servedWith = async (ca: string) =>
+        postTls(url, readFileSync(ca), ping()).then(
+          (r) => r.status === 200,
+          () => false,
+        );
+      assert.equal(await servedWith(first.cert), true);
+      // Half a renewal (the new key beside the old certificate): it does not load, so the old pair stays.
+      copyFileSync(second.key, key);
+      await waitFor('the half renewal to be tried', async () =>
+        logged.some((l) => l.includes('does not load')),
+      );
+      assert.equal(await servedWith(first.cert), true, 'the pair in use is kept');
+      // The other half: the new pair is served to new connections.
+      copyFileSync(second.cert, cert);
+      await waitFor('the renewed certificate', () => servedWith(second.cert), 10_000);
+      assert.equal(await servedWith(first.cert), false, 'the old certificate is no longer served');
     });
   });
 
