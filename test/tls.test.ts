@@ -97,8 +97,8 @@ describe('HTTPS', () => {
       assert.equal(await servedWith(first.cert), true);
       // Half a renewal (the new key beside the old certificate): it does not load, so the old pair stays.
       copyFileSync(second.key, key);
-      await waitFor('the half renewal to be tried', async () =>
-        logged.some((l) => l.includes('does not load')),
+      await waitFor('the half renewal to be tried', () =>
+        Promise.resolve(logged.some((l) => l.includes('does not load'))),
       );
       assert.equal(await servedWith(first.cert), true, 'the pair in use is kept');
       // The other half: the new pair is served to new connections.
