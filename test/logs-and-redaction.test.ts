@@ -13,6 +13,8 @@ import { appKeys, SEAL_KEY } from './helpers/api';
 import { githubDelivery } from './helpers/deliveries';
 import { startTracedHookflow, type TracedHookflow } from './helpers/tracing';
 
+const ENCODED_SECRET = 'ZW5jb2RlZC13ZWJob29rLXNlY3JldC12YWx1ZQ';
+const INBOUND_BEARER = 'inbound-bearer-credential-4242';
 const WEBHOOK_SECRET = 'whsec-Zq8v1-never-in-a-log';
 const EMAIL = 'alice.secret@example.com';
 const PHONE = '+1-555-0199-7788';
@@ -58,6 +60,9 @@ test('a delivery and a sync leave no secret or personal field in any log line or
     sender: { login: 'alice', email: EMAIL, phone: PHONE },
   };
   const delivery = githubDelivery({ event: 'issues', payload, secret: WEBHOOK_SECRET });
+  // Headers that can carry secrets (GitHub sent X-GitHub-Encoded-Secret by mistake for a time).
+  delivery.headers['x-github-encoded-secret'] = ENCODED_SECRET;
+  delivery.headers.authorization = `Bearer ${INBOUND_BEARER}`;
   const answer = await t.h.post(delivery);
   assert.equal(answer.status, 202);
   await t.h.waitForOutcome(String(answer.body.workflowId), 'completed');
@@ -85,6 +90,8 @@ test('a delivery and a sync leave no secret or personal field in any log line or
 
   const secrets = [
     WEBHOOK_SECRET,
+    ENCODED_SECRET,
+    INBOUND_BEARER,
     'forged-secret-value-xyz',
     delivery.headers['x-hub-signature-256'],
     delivery.headers['x-hub-signature-256'].slice('sha256='.length),
