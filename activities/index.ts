@@ -9,6 +9,7 @@ import { createDeliveryActivities } from './delivery-activities';
 import { createHandlerActivities } from './handler-activities';
 import { createHookRotationActivities } from './hook-rotation-activities';
 import { createInstallationActivities } from './installation-activities';
+import { createInstallationVerification } from './installation-verification';
 import { createReplayJobActivities } from './replay-job-activities';
 import { createReconcileActivities } from './reconcile-activities';
 import { createRepositoryEventActivities } from './repository-event-activities';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...handlers,
     ...createAppApiActivities(deps),
     ...createHookRotationActivities(deps),
+    ...createInstallationVerification(deps),
     ...createBeginDelivery(deps, (ref) => handlers.planHandlers(ref)),
   };
 }

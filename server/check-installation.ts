@@ -42,6 +42,10 @@ export async function checkInstallation(
       `installation ${installation} is registered to another hook; this hook's secret cannot speak for it`,
     );
   }
+  // Unknown to GitHub's API: refused, unless GitHub itself now announces it.
+  if (known.status === 'unknown' && event !== 'installation') {
+    throw new Refusal(403, `installation ${installation} is unknown to GitHub (checked against its API)`);
+  }
   // An uninstalled installation speaks again only to be installed anew.
   if (known.status === 'removed' && event !== 'installation') {
     throw new Refusal(403, `installation ${installation} was uninstalled`);

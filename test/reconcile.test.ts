@@ -68,6 +68,8 @@ describe("hookflow reconcile: GitHub's delivery log against the ledger", () => {
 
   before(async () => {
     fake = await startFake({ mutationSpacingMs: SPACING_MS });
+    // The installation the deliveries name exists on GitHub (a pass checks it against the API).
+    fake.addRepo('acme/api', { id: 77, installation: '42', issues: 0 });
     h = await startHookflow({
       sharedMetrics: true,
       env: apiEnv(fake, { HOOKFLOW_MUTATION_SPACING_MS: String(SPACING_MS) }),
@@ -347,6 +349,7 @@ describe('a delivery log of many pages', () => {
 
   before(async () => {
     fake = await startFake({ mutationSpacingMs: SPACING_MS });
+    fake.addRepo('acme/api', { id: 77, installation: '42', issues: 0 });
     h = await startHookflow({ env: apiEnv(fake, { HOOKFLOW_MUTATION_SPACING_MS: String(SPACING_MS) }) });
     hook = fake.addHook({ kind: 'app' }, { id: '9003', url: h.webhookUrl, secret: 'test-secret' });
     fake.deliveriesListing.pageSize = 10;

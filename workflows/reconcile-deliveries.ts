@@ -4,7 +4,7 @@
 // activity (a retry repeats no other request); the watermark moves only when every request of the
 // pass is done, so a pass that fails midway is picked up by the next, which asks nobody twice. A hook
 // whose log cannot be listed is reported in the summary, and the other hooks are still reconciled.
-import { ActivityFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ReconcileArgs, ReconcileSummary, ScanResult, SourceSummary } from '../lib/contracts/reconcile';
 import { apiActivityOptions, DELIVERY_ACTIVITY } from './activity-options';
@@ -28,6 +28,18 @@ export async function reconcileDeliveries(args: ReconcileArgs): Promise<Reconcil
 
   const sources: SourceSummary[] = [];
   const failedSources: ReconcileSummary['failedSources'] = [];
+  // Runs from before this step replay as they ran.
+  let installations: ReconcileSummary['installations'];
+  if (patched('verify-installations')) {
+    const { verifyInstallations } = proxyActivities<Activities>(apiActivityOptions(args.activityTimeoutMs));
+    try {
+      installations = await withRateLimitWaits(() => verifyInstallations());
+    } catch (err) {
+      // The hooks are still reconciled; the next pass checks the installations again.
+      if (!(err instanceof ActivityFailure)) throw err;
+      failedSources.push({ source: 'installations', error: err.cause?.message ?? err.message });
+    }
+  }
   for (const source of await reconcileSources()) {
     let scan: ScanResult;
     try {
@@ -143,6 +155,7 @@ export async function reconcileDeliveries(args: ReconcileArgs): Promise<Reconcil
     notRedelivered: total('notRedelivered'),
     alreadyAsked: total('alreadyAsked'),
     replayed: total('replayed'),
+    ...(installations ? { installations } : {}),
     sources,
     failedSources,
   };

@@ -124,4 +124,6 @@ export interface ReconcileSummary {
   sources: SourceSummary[];
   /** Hooks whose log could not be listed (no access, say): their watermarks stay. */
   failedSources: { source: string; error: string }[];
+  /** Installations first seen in a delivery, checked against the API in this pass (App mode). */
+  installations?: { verified: number; unknown: number };
 }

@@ -4,7 +4,7 @@
 import type { Db, Queryable } from './db';
 import { storableText, storableTextOrNull } from './storable-text';
 
-type InstallationStatus = 'active' | 'unverified' | 'removed';
+type InstallationStatus = 'active' | 'unverified' | 'removed' | 'unknown';
 
 export interface Installation {
   provider: string;
@@ -162,4 +162,40 @@ async function addRepositories(
       [provider, installationId, repo.id, storableText(repo.fullName)],
     );
   }
+}
+
+/** Installations first seen in a delivery and not yet checked against the API, oldest first. */
+export async function listUnverified(q: Queryable, provider: string, limit: number): Promise<string[]> {
+  const { rows } = await q.query<{ installation_id: string }>(
+    `SELECT installation_id FROM installations WHERE provider = $1 AND status = 'unverified'
+     ORDER BY created_at LIMIT $2`,
+    [provider, limit],
+  );
+  return rows.map((r) => r.installation_id);
+}
+
+/**
+ * What the API said of an unverified installation: `active` (GitHub knows it), or `unknown` (its
+ * deliveries are refused from now on, and those accepted before are marked). Changes nothing if it
+ * is no longer unverified (an `installation` event got there first).
+ */
+export async function settleUnverified(
+  db: Db,
+  provider: string,
+  installationId: string,
+  verdict: 'active' | 'unknown',
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const { rows } = await tx.query(
+      `UPDATE installations SET status = $3, updated_at = now()
+       WHERE provider = $1 AND installation_id = $2 AND status = 'unverified' RETURNING installation_id`,
+      [provider, installationId, verdict],
+    );
+    if (verdict === 'unknown' && rows.length > 0) {
+      await tx.query(
+        'UPDATE deliveries SET installation_unknown = true WHERE provider = $1 AND installation = $2',
+        [provider, installationId],
+      );
+    }
+  });
 }

@@ -281,6 +281,14 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (provider, hook_id)
   )
   `,
+  // 10: installations checked against the API: `unknown` is one GitHub does not know (its deliveries
+  // are refused from then on), and the deliveries accepted from it before that are marked.
+  `
+  ALTER TABLE installations DROP CONSTRAINT installations_status_check;
+  ALTER TABLE installations ADD CONSTRAINT installations_status_check
+    CHECK (status IN ('active', 'unverified', 'removed', 'unknown'));
+  ALTER TABLE deliveries ADD COLUMN installation_unknown boolean NOT NULL DEFAULT false
+  `,
 ];
 
 const LOCK_ID = 0x686f6f6b; // "hook"

@@ -432,6 +432,18 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
       hookDeliveries.manage(method, url, base, body, { jwt: who.jwt === true });
     if (hookReply) return hookReply;
 
+    // GET /app/installations/{id}: the installations of the fake's repositories exist, no other.
+    const installationRoute = /^\/app\/installations\/(\d+)$/.exec(url.pathname);
+    if (installationRoute && method === 'GET') {
+      if (!who.jwt) return { status: 401, body: { message: 'A JSON web token could not be decoded' } };
+      const repo = [...repos.values()].find((r) => r.installation === installationRoute[1]);
+      return repo
+        ? {
+            status: 200,
+            body: { id: Number(installationRoute[1]), account: { login: repo.fullName.split('/')[0] } },
+          }
+        : { status: 404, body: { message: 'Not Found' } };
+    }
     const tokenRoute = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
     if (tokenRoute && method === 'POST') {
       if (!who.jwt) return { status: 401, body: { message: 'A JSON web token could not be decoded' } };
