@@ -24,13 +24,14 @@ export function reloadCertificates(
       );
     }
   };
-  for (const file of [files.certPath, files.keyPath]) {
-    watchFile(file, { interval: intervalMs, persistent: false }, (now, before) => {
-      if (now.mtimeMs !== before.mtimeMs || now.ino !== before.ino || now.size !== before.size) reload();
-    });
-  }
+  // Node calls a watchFile listener only when the file's stat changed (a chmod after a failed read
+  // included). Each listener is removed alone: another server in this process may watch the same files.
+  const watched = [files.certPath, files.keyPath].map((file) => {
+    const listener = () => reload();
+    watchFile(file, { interval: intervalMs, persistent: false }, listener);
+    return { file, listener };
+  });
   return () => {
-    unwatchFile(files.certPath);
-    unwatchFile(files.keyPath);
+    for (const { file, listener } of watched) unwatchFile(file, listener);
   };
 }

@@ -4,12 +4,12 @@
 // deliveries signed with that secret are refused. The secret never shows in the CLI's output (unless
 // asked) nor unsealed in storage.
 import assert from 'node:assert/strict';
-import { createHmac, randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { FakeGitHub } from './fake-github/server';
 import { SEAL_KEY, startFake } from './helpers/api';
 import { cliEnv, runCli } from './helpers/cli';
+import { githubDelivery, post } from './helpers/deliveries';
 import { waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
 import { spawnServer } from './helpers/server-process';
@@ -51,22 +51,18 @@ describe('hooks managed through the API', () => {
   });
 
   /** A delivery as the hook would send it, signed with `secret`, to the second server. */
-  const send = async (hookId: string, secret: string, repository = 'octo/hooked') => {
-    const body = JSON.stringify({ action: 'starred', repository: { full_name: repository } });
-    const res = await fetch(second.webhookUrl, {
-      method: 'POST',
-      body,
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'star',
-        'x-github-delivery': randomUUID(),
-        'x-github-hook-id': hookId,
-        'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-      },
-    });
-    await res.arrayBuffer();
-    return res.status;
-  };
+  const send = async (hookId: string, secret: string, repository = 'octo/hooked') =>
+    (
+      await post(
+        second.webhookUrl,
+        githubDelivery({
+          event: 'star',
+          payload: { action: 'starred', repository: { full_name: repository } },
+          hookId,
+          secret,
+        }),
+      )
+    ).status;
 
   test('create, verify on another replica, list, deliveries, delete', async () => {
     const created = await runCli(

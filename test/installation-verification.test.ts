@@ -8,6 +8,7 @@ import { reconcileArgs, runReconcilePass } from '../lib/reconcile-client';
 import type { FakeGitHub } from './fake-github/server';
 import { apiEnv, startFake } from './helpers/api';
 import { githubDelivery } from './helpers/deliveries';
+import { waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
 
 let fake: FakeGitHub;
@@ -41,8 +42,13 @@ test('a pass verifies unverified installations: known → active, unknown → re
   const status = async (id: string) => (await h.store.getInstallation('github', id))?.status;
   assert.deepEqual([await status('9001'), await status('4040')], ['unverified', 'unverified']);
 
+  // A dry run asks GitHub for nothing and changes nothing.
+  const dry = await runReconcilePass(h.client, h.taskQueue, reconcileArgs(h.config, { dryRun: true }));
+  assert.equal(dry.installations, undefined);
+  assert.deepEqual([await status('9001'), await status('4040')], ['unverified', 'unverified']);
+
   const summary = await runReconcilePass(h.client, h.taskQueue, reconcileArgs(h.config));
-  assert.deepEqual(summary.installations, { verified: 1, unknown: 1 });
+  assert.deepEqual(summary.installations, { verified: 1, unknown: 1, skipped: 0 });
   assert.deepEqual([await status('9001'), await status('4040')], ['active', 'unknown']);
 
   // Those accepted from the unknown one are marked; the known one's are not.
@@ -66,5 +72,23 @@ test('a pass verifies unverified installations: known → active, unknown → re
 
   // Nothing is left to verify.
   const next = await runReconcilePass(h.client, h.taskQueue, reconcileArgs(h.config));
-  assert.deepEqual(next.installations, { verified: 0, unknown: 0 });
+  assert.deepEqual(next.installations, { verified: 0, unknown: 0, skipped: 0 });
+
+  // An `installation` event (signed with the App's secret, so perhaps forged) does not make an
+  // unknown installation active: it is checked again first.
+  const created = await h.post(
+    githubDelivery({
+      event: 'installation',
+      payload: {
+        action: 'created',
+        installation: { id: 4040, account: { login: 'nobody' } },
+        repositories: [],
+      },
+    }),
+  );
+  assert.equal(created.status, 202);
+  await waitFor('the installation event to be handled', async () => (await status('4040')) === 'unverified');
+  const again = await runReconcilePass(h.client, h.taskQueue, reconcileArgs(h.config));
+  assert.deepEqual(again.installations, { verified: 0, unknown: 1, skipped: 0 });
+  assert.equal(await status('4040'), 'unknown');
 });

@@ -5,13 +5,13 @@
 // old secret at once. The secrets never show in the CLI's output.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../lib/net';
 import type { FakeGitHub } from './fake-github/server';
 import type { FakeHook } from './fake-github/hook-deliveries';
 import { SEAL_KEY, startFake } from './helpers/api';
 import { cliEnv, runCli } from './helpers/cli';
+import { githubDelivery, post } from './helpers/deliveries';
 import { waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
 import { exited, spawnWorker } from './helpers/worker-process';
@@ -60,22 +60,18 @@ describe('hook secret rotation', () => {
   });
 
   /** A `star` delivery of the hook's repository, signed with `secret`, to hookflow. */
-  const send = async (hook: FakeHook, secret: string) => {
-    const body = JSON.stringify({ action: 'created', repository: { full_name: 'octo/rotated' } });
-    const res = await fetch(h.webhookUrl, {
-      method: 'POST',
-      body,
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'star',
-        'x-github-delivery': randomUUID(),
-        'x-github-hook-id': hook.id,
-        'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-      },
-    });
-    await res.arrayBuffer();
-    return res.status;
-  };
+  const send = async (hook: FakeHook, secret: string) =>
+    (
+      await post(
+        h.webhookUrl,
+        githubDelivery({
+          event: 'star',
+          payload: { action: 'created', repository: { full_name: 'octo/rotated' } },
+          hookId: hook.id,
+          secret,
+        }),
+      )
+    ).status;
 
   const createHook = async (repository: string) => {
     const r = await runCli(

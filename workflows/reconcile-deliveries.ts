@@ -30,14 +30,17 @@ export async function reconcileDeliveries(args: ReconcileArgs): Promise<Reconcil
   const failedSources: ReconcileSummary['failedSources'] = [];
   // Runs from before this step replay as they ran.
   let installations: ReconcileSummary['installations'];
-  if (patched('verify-installations')) {
-    const { verifyInstallations } = proxyActivities<Activities>(apiActivityOptions(args.activityTimeoutMs));
+  let installationsError: string | undefined;
+  // A dry run asks GitHub for nothing and changes nothing.
+  if (!args.dryRun && patched('verify-installations')) {
+    // Up to a hundred requests in one activity, heartbeating after each (as a scan does).
+    const { verifyInstallations } = proxyActivities<Activities>(scanOptions);
     try {
       installations = await withRateLimitWaits(() => verifyInstallations());
     } catch (err) {
       // The hooks are still reconciled; the next pass checks the installations again.
       if (!(err instanceof ActivityFailure)) throw err;
-      failedSources.push({ source: 'installations', error: err.cause?.message ?? err.message });
+      installationsError = err.cause?.message ?? err.message;
     }
   }
   for (const source of await reconcileSources()) {
@@ -156,6 +159,7 @@ export async function reconcileDeliveries(args: ReconcileArgs): Promise<Reconcil
     alreadyAsked: total('alreadyAsked'),
     replayed: total('replayed'),
     ...(installations ? { installations } : {}),
+    ...(installationsError ? { installationsError } : {}),
     sources,
     failedSources,
   };

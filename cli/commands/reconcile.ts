@@ -48,6 +48,12 @@ function report(s: ReconcileSummary): string {
   }
   for (const f of s.failedSources)
     lines.push(`  ${f.source}: its delivery log could not be listed: ${f.error}`);
+  if (s.installations && s.installations.verified + s.installations.unknown + s.installations.skipped > 0)
+    lines.push(
+      `  installations checked against the API: ${s.installations.verified} known, ${s.installations.unknown} unknown to GitHub (refused from now on), ${s.installations.skipped} to try again`,
+    );
+  if (s.installationsError)
+    lines.push(`  installations could not be checked (the next pass tries again): ${s.installationsError}`);
   return `${lines.join('\n')}\n`;
 }
 

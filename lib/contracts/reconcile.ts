@@ -125,5 +125,7 @@ export interface ReconcileSummary {
   /** Hooks whose log could not be listed (no access, say): their watermarks stay. */
   failedSources: { source: string; error: string }[];
   /** Installations first seen in a delivery, checked against the API in this pass (App mode). */
-  installations?: { verified: number; unknown: number };
+  installations?: { verified: number; unknown: number; skipped: number };
+  /** Why the installations could not be checked in this pass (the next one tries again). */
+  installationsError?: string;
 }

@@ -56,7 +56,9 @@ export async function registerInstallation(
     const { rows } = await tx.query(
       `INSERT INTO installations (provider, installation_id, source, account, status) VALUES ($1, $2, $3, $4, 'active')
        ON CONFLICT (provider, installation_id) DO UPDATE
-         SET account = excluded.account, status = 'active', updated_at = now()
+         SET account = excluded.account, updated_at = now(),
+             -- Unknown to GitHub's API: the next pass checks it again before it counts as active.
+             status = CASE WHEN installations.status = 'unknown' THEN 'unverified' ELSE 'active' END
          WHERE installations.source = excluded.source
        RETURNING 1`,
       [i.provider, i.installationId, i.source, storableTextOrNull(i.account)],
@@ -164,11 +166,16 @@ async function addRepositories(
   }
 }
 
-/** Installations first seen in a delivery and not yet checked against the API, oldest first. */
+/**
+ * Installations to check against the API, least recently looked at first: those first seen in a
+ * delivery, and those found unknown a day or more ago (a verdict reached through a misconfiguration
+ * mends itself).
+ */
 export async function listUnverified(q: Queryable, provider: string, limit: number): Promise<string[]> {
   const { rows } = await q.query<{ installation_id: string }>(
-    `SELECT installation_id FROM installations WHERE provider = $1 AND status = 'unverified'
-     ORDER BY created_at LIMIT $2`,
+    `SELECT installation_id FROM installations
+     WHERE provider = $1 AND (status = 'unverified' OR (status = 'unknown' AND updated_at < now() - interval '1 day'))
+     ORDER BY updated_at LIMIT $2`,
     [provider, limit],
   );
   return rows.map((r) => r.installation_id);
@@ -177,7 +184,7 @@ export async function listUnverified(q: Queryable, provider: string, limit: numb
 /**
  * What the API said of an unverified installation: `active` (GitHub knows it), or `unknown` (its
  * deliveries are refused from now on, and those accepted before are marked). Changes nothing if it
- * is no longer unverified (an `installation` event got there first).
+ * is neither unverified nor unknown (an `installation` event got there first).
  */
 export async function settleUnverified(
   db: Db,
@@ -188,7 +195,8 @@ export async function settleUnverified(
   await db.transaction(async (tx) => {
     const { rows } = await tx.query(
       `UPDATE installations SET status = $3, updated_at = now()
-       WHERE provider = $1 AND installation_id = $2 AND status = 'unverified' RETURNING installation_id`,
+       WHERE provider = $1 AND installation_id = $2 AND status IN ('unverified', 'unknown')
+       RETURNING installation_id`,
       [provider, installationId, verdict],
     );
     if (verdict === 'unknown' && rows.length > 0) {
@@ -198,4 +206,16 @@ export async function settleUnverified(
       );
     }
   });
+}
+
+/** Looked at without a verdict (the API failed for it): it goes to the back of the queue. */
+export async function touchInstallation(
+  q: Queryable,
+  provider: string,
+  installationId: string,
+): Promise<void> {
+  await q.query('UPDATE installations SET updated_at = now() WHERE provider = $1 AND installation_id = $2', [
+    provider,
+    installationId,
+  ]);
 }

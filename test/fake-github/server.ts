@@ -432,6 +432,10 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
       hookDeliveries.manage(method, url, base, body, { jwt: who.jwt === true });
     if (hookReply) return hookReply;
 
+    if (url.pathname === '/app' && method === 'GET') {
+      if (!who.jwt) return { status: 401, body: { message: 'A JSON web token could not be decoded' } };
+      return { status: 200, body: { id: o.appId, slug: 'hookflow-fake' } };
+    }
     // GET /app/installations/{id}: the installations of the fake's repositories exist, no other.
     const installationRoute = /^\/app\/installations\/(\d+)$/.exec(url.pathname);
     if (installationRoute && method === 'GET') {
