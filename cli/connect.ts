@@ -2,6 +2,8 @@
 // server `npm start` runs) and hookflow's storage (the ledger). Errors say what to do.
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../lib/config';
+import { createSealer, type Sealer } from '../lib/crypto';
+import { openSecrets, type HookSecret } from '../lib/hook-secrets';
 import { openStore, type Store } from '../lib/storage';
 import type { DeliverySummary } from '../lib/storage/delivery-listing';
 
@@ -51,4 +53,27 @@ export async function theDelivery(store: Store, id: string): Promise<DeliverySum
       `${id} reached several hooks; name one by its workflow ID: ${found.map((d) => d.workflowId).join(', ')}`,
     );
   return found[0];
+}
+
+/** The servers open what the CLI seals: without their key, nothing it stored would verify. */
+export function hookSealer(config: Config): Sealer {
+  if (config.api.encryptionKeys.length === 0)
+    throw new CliError(
+      'hook secrets are sealed with HOOKFLOW_ENCRYPTION_KEY: set it to the key every hookflow server has (make one with: openssl rand -base64 32)',
+    );
+  return createSealer(config.api.encryptionKeys);
+}
+
+/** A managed hook's secrets, or what to set when they cannot be opened. */
+export function openHookSecrets(
+  sealer: Sealer,
+  hook: { hookId: string; sealedSecrets: string },
+): HookSecret[] {
+  try {
+    return openSecrets(sealer, hook.sealedSecrets);
+  } catch (err) {
+    throw new CliError(
+      `cannot open hook ${hook.hookId}'s secrets (${(err as Error).message}): set HOOKFLOW_ENCRYPTION_KEY to the key the servers use`,
+    );
+  }
 }

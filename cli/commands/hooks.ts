@@ -1,3 +1,6 @@
+// One file though long: nine sub-commands (create, list, update, ping, test, deliveries, delete,
+// import, secret), each a short action over the same few helpers (withHooks, theHook, pingOrWarn),
+// read together as one command's help.
 // `hookflow hooks …`: GitHub repository and organization hooks managed through the API, each with a
 // secret of its own that hookflow generates and keeps sealed in storage; the front door verifies a
 // hook's deliveries with it from its first delivery on, on every server replica. Every call goes
@@ -10,9 +13,9 @@ import { githubClientFrom } from '../../activities/github/from-config';
 import type { ApiResponse } from '../../activities/github/client';
 import { ApiError } from '../../activities/github/api-error';
 import { loadConfig, type Config } from '../../lib/config';
-import { createSealer, type Sealer } from '../../lib/crypto';
+import type { Sealer } from '../../lib/crypto';
 import { hooksApi, shownPlace } from '../../lib/github-hooks';
-import { generateSecret, openSecrets, sealSecrets, type HookSecret } from '../../lib/hook-secrets';
+import { generateSecret, sealSecrets } from '../../lib/hook-secrets';
 import { createLogger } from '../../lib/logger';
 import type { Store } from '../../lib/storage';
 import {
@@ -23,7 +26,7 @@ import {
   updateManagedHook,
   type ManagedHookRow,
 } from '../../lib/storage/managed-hooks';
-import { CliError, withStore } from '../connect';
+import { CliError, hookSealer, openHookSecrets, withStore } from '../connect';
 import { parseEvents, parseHookId, parseTarget, parseUrl, type HookTarget as Target } from '../options';
 
 const PROVIDER = 'github';
@@ -76,15 +79,6 @@ async function withHooks<T>(
       });
     return fn({ store, call, raw, sealer });
   });
-}
-
-/** The servers open what the CLI seals: without their key, nothing it stored would verify. */
-function hookSealer(config: Config): Sealer {
-  if (config.api.encryptionKeys.length === 0)
-    throw new CliError(
-      'hook secrets are sealed with HOOKFLOW_ENCRYPTION_KEY: set it to the key every hookflow server has (make one with: openssl rand -base64 32)',
-    );
-  return createSealer(config.api.encryptionKeys);
 }
 
 const fresh = (sealer: Sealer, secret: string) => sealSecrets(sealer, [{ secret, retiresAt: null }]);
@@ -502,14 +496,7 @@ export function hooksCommand(program: Command): void {
       const sealer = hookSealer(config);
       const secret = await withStore(config, async (store) => {
         const hook = await theHook(store, id);
-        let secrets: HookSecret[];
-        try {
-          secrets = openSecrets(sealer, hook.sealedSecrets);
-        } catch (err) {
-          throw new CliError(
-            `cannot open hook ${id}'s secrets (${(err as Error).message}): set HOOKFLOW_ENCRYPTION_KEY to the key the servers use`,
-          );
-        }
+        const secrets = openHookSecrets(sealer, hook);
         // The newest that is still accepted: the one a sender should use.
         const current = secrets.find((s) => s.retiresAt === null || Date.parse(s.retiresAt) > Date.now());
         if (!current) throw new CliError(`hook ${id} has no secret that is still accepted: rotate it`);

@@ -3,10 +3,9 @@
 // where each managed hook's secrets stand.
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig, type Config } from '../../lib/config';
-import { createSealer } from '../../lib/crypto';
+import { loadConfig } from '../../lib/config';
+import type { Sealer } from '../../lib/crypto';
 import { shownPlace } from '../../lib/github-hooks';
-import { openSecrets } from '../../lib/hook-secrets';
 import {
   ROTATION_STATUS_QUERY,
   rotationWorkflowId,
@@ -15,7 +14,7 @@ import {
 } from '../../lib/contracts/secret-rotation';
 import { getManagedHook, listManagedHooks, type ManagedHookRow } from '../../lib/storage/managed-hooks';
 import type { WorkflowType } from '../../lib/temporal/workflow-type';
-import { CliError, withStore, withTemporal } from '../connect';
+import { CliError, hookSealer, openHookSecrets, withStore, withTemporal } from '../connect';
 import { parseDuration, parseHookId } from '../options';
 
 const THREE_DAYS_MS = 3 * 86_400_000;
@@ -77,15 +76,8 @@ async function rotationOf(client: Client, hookId: string): Promise<HookState['ro
   return { status, error: failure };
 }
 
-function stateOf(config: Config, row: ManagedHookRow, now: number): Omit<HookState, 'rotation'> {
-  let secrets;
-  try {
-    secrets = openSecrets(createSealer(config.api.encryptionKeys), row.sealedSecrets);
-  } catch (err) {
-    throw new CliError(
-      `cannot open hook ${row.hookId}'s secrets (${(err as Error).message}): set HOOKFLOW_ENCRYPTION_KEY to the key the servers use`,
-    );
-  }
+function stateOf(sealer: Sealer, row: ManagedHookRow, now: number): Omit<HookState, 'rotation'> {
+  const secrets = openHookSecrets(sealer, row);
   const live = secrets.filter((s) => s.retiresAt === null || Date.parse(s.retiresAt) > now);
   return {
     hookId: row.hookId,
@@ -93,13 +85,6 @@ function stateOf(config: Config, row: ManagedHookRow, now: number): Omit<HookSta
     liveSecrets: live.length,
     retiring: live.flatMap((s) => (s.retiresAt === null ? [] : [s.retiresAt])),
   };
-}
-
-function needKey(config: Config): void {
-  if (config.api.encryptionKeys.length === 0)
-    throw new CliError(
-      'hook secrets are sealed with HOOKFLOW_ENCRYPTION_KEY: set it to the key every hookflow server has',
-    );
 }
 
 function describeRotation(r: Partial<RotationStatus> & { status?: string }): string {
@@ -138,7 +123,7 @@ export function secretsCommand(program: Command): void {
     .action(async (hook: string, o: { grace: number; now: boolean; json: boolean }) => {
       if (hook === 'app') throw new CliError(APP_SECRET_STEPS);
       const config = loadConfig(process.env, 'cli');
-      needKey(config);
+      hookSealer(config); // the key first: a rotation no server could verify is refused here
       const row = await withStore(config, (store) => getManagedHook(store.db, 'github', hook));
       if (!row)
         throw new CliError(
@@ -191,7 +176,7 @@ export function secretsCommand(program: Command): void {
     .option('--json', 'print JSON', false)
     .action(async (hook: string | undefined, o: { json: boolean }) => {
       const config = loadConfig(process.env, 'cli');
-      needKey(config);
+      const sealer = hookSealer(config);
       const now = Date.now();
       const rows = await withStore(config, async (store) =>
         hook === undefined
@@ -204,7 +189,7 @@ export function secretsCommand(program: Command): void {
       const states: HookState[] = await withTemporal(config, (client) =>
         Promise.all(
           rows.map(async (row) => ({
-            ...stateOf(config, row, now),
+            ...stateOf(sealer, row, now),
             rotation: await rotationOf(client, row.hookId),
           })),
         ),

@@ -1,6 +1,7 @@
 // The schema, as an ordered list of migrations. Applied under an advisory lock so several server
 // and worker replicas starting at once migrate exactly once. Never edit a released migration:
-// append a new one.
+// append a new one. One file though long: the schema's history reads in order here, and each
+// migration is a block of SQL with the reason it was added.
 import type { Db } from './db';
 
 export const MIGRATIONS: readonly string[] = [
