@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config';
 import { deliveriesCommand } from './commands/deliveries';
 import { hooksCommand } from './commands/hooks';
+import { hubCommand } from './commands/hub';
 import { secretsCommand } from './commands/secrets';
 import { reconcileCommand } from './commands/reconcile';
 import { replayCommand } from './commands/replay';
@@ -27,6 +28,7 @@ function program(): Command {
   replayCommand(p);
   reconcileCommand(p);
   hooksCommand(p);
+  hubCommand(p);
   secretsCommand(p);
   runCommand(p);
   // Every sub-command reports its errors the same way.

@@ -4,6 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import { DELIVERY_OUTCOMES, type DeliveryOutcome } from '../lib/contracts/delivery-ref';
 import { replayJobFrom } from '../lib/replay-job-client';
 import { REPOSITORY_NAME } from '../lib/sync-client';
+import type { HookPlace } from '../lib/github-hooks';
 
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -90,14 +91,8 @@ export function parsePastTime(value: string, now: () => number = Date.now): Date
   return t;
 }
 
-export interface HookTarget {
-  scope: 'repository' | 'organization';
-  /** owner/repo or the organization's login. */
-  name: string;
-}
-
 /** `owner/repo` or `org:<login>`. */
-export function parseTarget(value: string): HookTarget {
+export function parseTarget(value: string): HookPlace {
   const org = /^org:([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))$/.exec(value);
   if (org) return { scope: 'organization', name: org[1] };
   if (value.startsWith('org:'))

@@ -21,3 +21,15 @@ export function hooksApi(place: HookPlace): { path: string; route: string } {
 /** How a person names the place: `owner/repo` or `org:<login>`. */
 export const shownPlace = (place: HookPlace): string =>
   place.scope === 'organization' ? `org:${place.name}` : place.name;
+
+/**
+ * A repository event's PubSubHubbub topic: `https://github.com/{owner}/{repo}/events/{event}`, on the
+ * web host of the API hookflow calls (api.github.com → github.com; a GitHub Enterprise Server's
+ * `https://HOST/api/v3` → `https://HOST`). https://docs.github.com/en/rest/repos/webhooks#pubsubhubbub
+ */
+export function hubTopic(apiUrl: string, repository: string, event: string): string {
+  const api = new URL(apiUrl);
+  const host = api.host.startsWith('api.') ? api.host.slice('api.'.length) : api.host;
+  const [owner, repo] = repository.split('/').map(encodeURIComponent);
+  return `${api.protocol}//${host}/${owner}/${repo}/events/${encodeURIComponent(event)}`;
+}

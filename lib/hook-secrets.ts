@@ -41,12 +41,22 @@ function liveSecrets(secrets: HookSecret[], now: number): string[] {
   return secrets.filter((s) => s.retiresAt === null || Date.parse(s.retiresAt) > now).map((s) => s.secret);
 }
 
+/** What the front door needs of a managed hook (or PubSubHubbub subscription). */
+interface ManagedSender {
+  /** Its live secrets, newest first. */
+  secrets: string[];
+  /** Where it is configured: its secrets speak for deliveries from there only. */
+  place: HookPlace;
+  /** A subscription is for one event; a hook's events are GitHub's to filter (undefined). */
+  events: readonly string[] | undefined;
+}
+
 export interface ManagedHookSecrets {
   /**
-   * The managed hook with this ID: its live secrets and where it is configured, or undefined when
-   * hookflow manages no such hook.
+   * The managed hook with this ID (`hub:<id>` for a subscription), or undefined when hookflow
+   * manages no such hook.
    */
-  secretsFor(hookId: string, recheck?: boolean): Promise<{ secrets: string[]; place: HookPlace } | undefined>;
+  secretsFor(hookId: string, recheck?: boolean): Promise<ManagedSender | undefined>;
 }
 
 /**
@@ -71,7 +81,11 @@ export function managedHookSecrets(
   let refreshing: Promise<void> | undefined;
   const cache = new Map<
     string,
-    { at: number; until: number; entry: Promise<{ secrets: HookSecret[]; place: HookPlace } | undefined> }
+    {
+      at: number;
+      until: number;
+      entry: Promise<(Omit<ManagedSender, 'secrets'> & { secrets: HookSecret[] }) | undefined>;
+    }
   >();
 
   function refreshIds(): Promise<void> {
@@ -97,6 +111,7 @@ export function managedHookSecrets(
       return {
         secrets: openSecrets(sealer(), row.sealedSecrets),
         place: { scope: row.scope, name: row.target },
+        events: row.kind === 'hub' ? row.events : undefined,
       };
     } catch (err) {
       throw new Error(
@@ -126,7 +141,7 @@ export function managedHookSecrets(
         cached = mine;
       }
       const found = await cached.entry;
-      return found && { secrets: liveSecrets(found.secrets, now()), place: found.place };
+      return found && { ...found, secrets: liveSecrets(found.secrets, now()) };
     },
   };
 }

@@ -76,3 +76,15 @@ export function checkHookPlace(source: Source, payload: Record<string, unknown>)
       `this hook is configured on the organization ${place.name}; its secret cannot speak for ${organization ?? 'a delivery naming no organization'}`,
     );
 }
+
+/**
+ * A sender whose events are fixed (a PubSubHubbub subscription is for one event) speaks for those
+ * only, and for GitHub's pings; its secret, leaked, cannot feed other events in (403).
+ */
+export function checkSourceEvent(source: Source, event: string): void {
+  if (source.events === undefined || event === 'ping' || source.events.includes(event)) return;
+  throw new Refusal(
+    403,
+    `this subscription is for ${source.events.join(', ')} events; its secret cannot speak for ${event} events`,
+  );
+}

@@ -18,6 +18,8 @@ export interface DeliveryHeaders {
   /** Undefined for a provider that names the event in the payload instead. */
   event: string | undefined;
   hookId: string | undefined;
+  /** The PubSubHubbub subscription the callback URL names, if any. */
+  hub: string | undefined;
   /** The secrets that speak for this hook. */
   source: Source;
   signature: SignatureHeader;
@@ -26,6 +28,7 @@ export interface DeliveryHeaders {
 const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 export const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const HOOK_ID = /^\d{1,20}$/;
+const SUBSCRIPTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** `x-github-hook-id` as people write it: `X-GitHub-Hook-Id`. */
 export function display(headerName: string): string {
@@ -55,8 +58,14 @@ export async function readDeliveryHeaders(ctx: Context, provider: Provider): Pro
   if (hookId && !HOOK_ID.test(hookId.value)) {
     throw new Refusal(400, `${display(hookId.name)} is not a numeric hook ID`);
   }
-  // The hook ID chooses the secrets, and with them the signature headers to look for.
-  const source = await provider.sourceFor(hookId?.value);
+  const hub = subscriptionOf(ctx, provider);
+  // The subscription or hook ID chooses the secrets, and with them the signature headers to look for.
+  const source = await provider.sourceFor({ hookId: hookId?.value, hub });
+  if (hub !== undefined && source.place === undefined)
+    throw new Refusal(
+      401,
+      `hookflow has no PubSubHubbub subscription ${hub} (unsubscribed?), so it accepts nothing sent to it`,
+    );
   const deliveryId = present(ctx, provider.headers.delivery);
   const eventHeader = provider.headers.event;
   const event = present(ctx, eventHeader);
@@ -76,5 +85,25 @@ export async function readDeliveryHeaders(ctx: Context, provider: Provider): Pro
   if (event && !EVENT_NAME.test(event.value)) {
     throw new Refusal(400, `${display(event.name)} is not a valid event name`);
   }
-  return { deliveryId: deliveryId.value, event: event?.value, hookId: hookId?.value, source, signature };
+  return {
+    deliveryId: deliveryId.value,
+    event: event?.value,
+    hookId: hookId?.value,
+    hub,
+    source,
+    signature,
+  };
+}
+
+/** The subscription a PubSubHubbub callback URL names (`?hub=<id>`), checked for shape. */
+function subscriptionOf(ctx: Context, provider: Provider): string | undefined {
+  if (provider.subscriptionParam === undefined) return undefined;
+  const value: unknown = ctx.query[provider.subscriptionParam];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !SUBSCRIPTION_ID.test(value))
+    throw new Refusal(
+      400,
+      `the ${provider.subscriptionParam} parameter of the URL is not a subscription ID hookflow gave out`,
+    );
+  return value;
 }

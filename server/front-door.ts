@@ -12,7 +12,7 @@ import { deliveryAttributes } from '../lib/telemetry/attributes';
 import { deliveryDetails, summariseDelivery } from '../lib/delivery-summary';
 import { isStorageUnavailable, type Store } from '../lib/storage';
 import type { AcceptedWriter } from './accepted-writer';
-import { checkHookPlace, checkInstallation } from './check-installation';
+import { checkHookPlace, checkInstallation, checkSourceEvent } from './check-installation';
 import { currentTraceContext, parkDelivery, type Launcher } from './launcher';
 import type { Provider, Route } from './providers';
 import { Refusal } from './refusal';
@@ -134,6 +134,7 @@ export function frontDoor(provider: Provider, deps: FrontDoorDeps) {
     if (delivery.byOldSecret) (ctx.state as { oldSecretSource?: string }).oldSecretSource = ref.source;
     const log = logger.child({ delivery: ref.key, event: ref.event, action: ref.action });
     trace.getActiveSpan()?.setAttributes(deliveryAttributes(ref));
+    checkSourceEvent(delivery.source, ref.event);
     await checkInstallation(provider, store, delivery.source, ref);
 
     const route = provider.route(ref.event, delivery.payload);

@@ -24,6 +24,17 @@ export interface Source {
   schemes: { header: string; scheme: SignatureScheme }[];
   /** Where the hook is configured, when hookflow knows: its secret speaks for deliveries from there only. */
   place?: HookPlace | undefined;
+  /** The events it may send, when they are fixed (a PubSubHubbub subscription's one event). */
+  events?: readonly string[] | undefined;
+}
+
+/**
+ * Who a delivery says sent it: the hook its hook ID header names, or the PubSubHubbub subscription
+ * its callback URL names (`?hub=<id>`, which hookflow put there when it subscribed).
+ */
+interface Sender {
+  hookId?: string | undefined;
+  hub?: string | undefined;
 }
 
 export type Route =
@@ -33,14 +44,19 @@ export interface Provider {
   name: string;
   path: string;
   headers: { delivery: string; event?: string | undefined; hookId?: string | undefined };
+  /** The query parameter of a PubSubHubbub callback URL that names its subscription. */
+  subscriptionParam?: string | undefined;
   eventField?: string | undefined;
   installationField: string;
   repositoryField?: string | undefined;
   /** Declarative providers accept only registered installations; GitHub marks new ones unverified. */
   requireKnownInstallation: boolean;
   knownInstallations: ReadonlySet<string>;
-  /** The secrets that speak for the hook a delivery names (its provider's default source if none). */
-  sourceFor(hookId: string | undefined, recheck?: boolean): Promise<Source>;
+  /**
+   * The secrets that speak for the sender a delivery names: its subscription's (none when hookflow
+   * has no such subscription), else its hook's, else its provider's default source.
+   */
+  sourceFor(sender: Sender, recheck?: boolean): Promise<Source>;
   route(event: string, payload: Record<string, unknown>): Route;
 }
 
@@ -59,6 +75,8 @@ export const GITHUB_WORKFLOWS: Readonly<Record<string, WorkflowType>> = {
 
 /** The source key of a GitHub hook with secrets of its own (stored with the installations it speaks for). */
 const hookSourceKey = (hookId: string) => `github:hook:${hookId}`;
+/** A PubSubHubbub subscription is kept as a managed hook under this ID. */
+export const hubHookId = (subscription: string) => `hub:${subscription}`;
 
 export const DECLARATIVE_WORKFLOW: WorkflowType = 'onProviderEvent';
 /** Events only the user's app handles. */
@@ -100,11 +118,25 @@ export function githubProvider(
     name: 'github',
     path: config.webhookPath,
     headers: { delivery: 'x-github-delivery', event: 'x-github-event', hookId: 'x-github-hook-id' },
+    subscriptionParam: 'hub',
     installationField: 'installation.id',
     repositoryField: 'repository.full_name',
     requireKnownInstallation: false,
     knownInstallations: new Set(),
-    async sourceFor(hookId, recheck) {
+    async sourceFor({ hookId, hub }, recheck) {
+      if (hub !== undefined) {
+        // Named by its callback URL: its own secrets or none, never the App's.
+        const sub = await managed?.secretsFor(hubHookId(hub), recheck);
+        return {
+          key: `github:${hubHookId(hub)}`,
+          introducesInstallations: false,
+          secrets: sub?.secrets ?? [],
+          // GitHub signs PubSubHubbub posts with sha1 (X-Hub-Signature), and with sha256 beside it.
+          schemes: schemesFor(true),
+          place: sub?.place,
+          events: sub?.events,
+        };
+      }
       if (hookId === undefined) return defaultSource;
       const fromFile = hooks.get(hookId);
       if (fromFile) return fromFile;

@@ -39,8 +39,11 @@ export async function verifyDelivery(
   let verdict = signatureVerdict(headers, body.raw);
   // A managed hook's secrets as this process last read them may be stale (a rotation elsewhere just
   // added a secret, or retired a leaked one): an unusual verdict reads them again first.
-  if (verdict !== 'newest' && headers.source.place && headers.hookId !== undefined) {
-    headers = { ...headers, source: await provider.sourceFor(headers.hookId, true) };
+  if (verdict !== 'newest' && headers.source.place) {
+    headers = {
+      ...headers,
+      source: await provider.sourceFor({ hookId: headers.hookId, hub: headers.hub }, true),
+    };
     verdict = signatureVerdict(headers, body.raw);
   }
   if (verdict !== 'newest' && verdict !== 'older') throw verdict;

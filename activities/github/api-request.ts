@@ -20,6 +20,8 @@ export interface ApiRequest {
   /** The delivery or job the call is made for, sent as X-Hookflow-Request-Id. */
   requestId: string;
   body?: unknown;
+  /** A form body (application/x-www-form-urlencoded) instead of JSON: what `POST /hub` takes. */
+  form?: Record<string, string>;
   /** Another media type than GitHub's JSON (`application/vnd.github.raw` for a file's text). */
   accept?: string;
   /** Use the ETag / Last-Modified cache (GET only). */

@@ -124,8 +124,14 @@ export function createInstallationTurn(d: TurnDeps) {
     const url = transport.resolve(req.url);
     const headers = baseHeaders(authorization, req.requestId);
     if (req.accept) headers.accept = req.accept;
-    const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    let body: string | undefined;
+    if (req.form !== undefined) {
+      body = new URLSearchParams(req.form).toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else if (req.body !== undefined) {
+      body = JSON.stringify(req.body);
+      headers['content-type'] = 'application/json';
+    }
 
     return d.withLock(turnLockName(provider, key), lockWaitMs, async (q: Queryable) => {
       let budget = await readBudget(q, provider, key);

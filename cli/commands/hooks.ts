@@ -9,14 +9,11 @@
 // https://docs.github.com/en/rest/repos/webhooks and /rest/orgs/webhooks
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { githubClientFrom } from '../../activities/github/from-config';
-import type { ApiResponse } from '../../activities/github/client';
 import { ApiError } from '../../activities/github/api-error';
-import { loadConfig, type Config } from '../../lib/config';
+import { loadConfig } from '../../lib/config';
 import type { Sealer } from '../../lib/crypto';
-import { hooksApi, shownPlace } from '../../lib/github-hooks';
+import { hooksApi, shownPlace, type HookPlace as Target } from '../../lib/github-hooks';
 import { generateSecret, sealSecrets } from '../../lib/hook-secrets';
-import { createLogger } from '../../lib/logger';
 import type { Store } from '../../lib/storage';
 import {
   deleteManagedHook,
@@ -27,59 +24,10 @@ import {
   type ManagedHookRow,
 } from '../../lib/storage/managed-hooks';
 import { CliError, hookSealer, openHookSecrets, withStore } from '../connect';
-import { parseEvents, parseHookId, parseTarget, parseUrl, type HookTarget as Target } from '../options';
+import { explained, withHooks, type Call } from '../hook-admin';
+import { parseEvents, parseHookId, parseTarget, parseUrl } from '../options';
 
 const PROVIDER = 'github';
-
-type Call = <T = unknown>(
-  method: string,
-  path: string,
-  route: string,
-  body?: unknown,
-) => Promise<ApiResponse<T>>;
-
-/** An API error as a person can act on it: a refusal names the token's rights. */
-function explained(err: unknown): unknown {
-  if (!(err instanceof ApiError)) return err;
-  const { status, method, route } = err.details;
-  if (status === 401 || status === 403 || status === 404)
-    return new CliError(
-      `GitHub answered ${status} to ${method} ${route}: check that it exists and that GITHUB_TOKEN may administer its hooks (the admin:repo_hook scope, admin:org_hook for organizations, and admin rights there)`,
-    );
-  return new CliError(`GitHub: ${err.message}`);
-}
-
-/** Runs `fn` with the ledger's storage, hookflow's API client in token mode and the sealer of hook secrets. */
-async function withHooks<T>(
-  config: Config,
-  fn: (deps: { store: Store; call: Call; raw: Call; sealer: Sealer }) => Promise<T>,
-): Promise<T> {
-  if (config.api.token === undefined) {
-    throw new CliError(
-      'managing hooks needs GITHUB_TOKEN: a token that may administer the hooks (the admin:repo_hook scope, admin:org_hook for organization hooks)',
-    );
-  }
-  const sealer = hookSealer(config);
-  return withStore(config, async (store) => {
-    const logger = createLogger('warn', 'hookflow-cli', process.stderr);
-    // Hooks are managed with the token, even where the App is configured too.
-    const github = githubClientFrom({ ...config, appId: undefined, privateKey: undefined }, store, logger)!;
-    const raw: Call = <T>(method: string, path: string, route: string, body?: unknown) =>
-      github.request<T>({
-        method,
-        url: path,
-        route,
-        installation: 'token',
-        requestId: `cli:hooks:${method}`,
-        body,
-      });
-    const call: Call = <T>(method: string, path: string, route: string, body?: unknown) =>
-      raw<T>(method, path, route, body).catch((err: unknown) => {
-        throw explained(err);
-      });
-    return fn({ store, call, raw, sealer });
-  });
-}
 
 const fresh = (sealer: Sealer, secret: string) => sealSecrets(sealer, [{ secret, retiresAt: null }]);
 

@@ -1,18 +1,24 @@
 // The hooks hookflow manages through the provider's API: created by `hookflow hooks create` or
-// adopted by `hooks import`. Their secrets are stored sealed (one sealed JSON list per hook); this
+// adopted by `hooks import`, and the PubSubHubbub subscriptions of `hookflow hub subscribe` (kind
+// `hub`, ID `hub:<id>`). Their secrets are stored sealed (one sealed JSON list per hook); this
 // module holds the SQL and never sees a secret in the clear.
 import type { Queryable } from './db';
 
 type HookScope = 'repository' | 'organization';
+export type ManagedKind = 'hook' | 'hub';
 
 export interface ManagedHookRow {
   provider: string;
   hookId: string;
+  /** A hook, or a PubSubHubbub subscription (`hub:<id>`, always on a repository). */
+  kind: ManagedKind;
   scope: HookScope;
   /** `owner/repo` for a repository hook, the organization's login for an organization hook. */
   target: string;
   events: string[];
   url: string;
+  /** A subscription's `hub.topic`, as it was subscribed (null for a hook). */
+  topic: string | null;
   /** The sealed secrets (lib/hook-secrets.ts opens them). */
   sealedSecrets: string;
   createdAt: Date;
@@ -22,10 +28,12 @@ export interface ManagedHookRow {
 interface Row {
   provider: string;
   hook_id: string;
+  kind: ManagedKind;
   scope: HookScope;
   target: string;
   events: string[] | string;
   url: string;
+  topic: string | null;
   secrets: string;
   created_at: Date | string;
   updated_at: Date | string;
@@ -34,10 +42,12 @@ interface Row {
 const fromRow = (r: Row): ManagedHookRow => ({
   provider: r.provider,
   hookId: r.hook_id,
+  kind: r.kind,
   scope: r.scope,
   target: r.target,
   events: typeof r.events === 'string' ? (JSON.parse(r.events) as string[]) : r.events,
   url: r.url,
+  topic: r.topic,
   sealedSecrets: r.secrets,
   createdAt: new Date(r.created_at),
   updatedAt: new Date(r.updated_at),
@@ -46,15 +56,27 @@ const fromRow = (r: Row): ManagedHookRow => ({
 /** Records a hook (or replaces what was recorded for it). */
 export async function putManagedHook(
   q: Queryable,
-  h: Omit<ManagedHookRow, 'createdAt' | 'updatedAt'>,
+  h: Omit<ManagedHookRow, 'createdAt' | 'updatedAt' | 'kind' | 'topic'> &
+    Partial<Pick<ManagedHookRow, 'kind' | 'topic'>>,
 ): Promise<void> {
   await q.query(
-    `INSERT INTO managed_hooks (provider, hook_id, scope, target, events, url, secrets)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO managed_hooks (provider, hook_id, kind, scope, target, events, url, topic, secrets)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (provider, hook_id) DO UPDATE
-       SET scope = excluded.scope, target = excluded.target, events = excluded.events,
-           url = excluded.url, secrets = excluded.secrets, updated_at = now()`,
-    [h.provider, h.hookId, h.scope, h.target, JSON.stringify(h.events), h.url, h.sealedSecrets],
+       SET kind = excluded.kind, scope = excluded.scope, target = excluded.target,
+           events = excluded.events, url = excluded.url, topic = excluded.topic,
+           secrets = excluded.secrets, updated_at = now()`,
+    [
+      h.provider,
+      h.hookId,
+      h.kind ?? 'hook',
+      h.scope,
+      h.target,
+      JSON.stringify(h.events),
+      h.url,
+      h.topic ?? null,
+      h.sealedSecrets,
+    ],
   );
 }
 
@@ -72,10 +94,15 @@ export async function getManagedHook(
   return rows[0] && fromRow(rows[0]);
 }
 
-export async function listManagedHooks(q: Queryable, provider: string): Promise<ManagedHookRow[]> {
+/** The hooks (or the PubSubHubbub subscriptions) hookflow manages, oldest first. */
+export async function listManagedHooks(
+  q: Queryable,
+  provider: string,
+  kind: ManagedKind = 'hook',
+): Promise<ManagedHookRow[]> {
   const { rows } = await q.query<Row>(
-    'SELECT * FROM managed_hooks WHERE provider = $1 ORDER BY created_at, hook_id',
-    [provider],
+    'SELECT * FROM managed_hooks WHERE provider = $1 AND kind = $2 ORDER BY created_at, hook_id',
+    [provider, kind],
   );
   return rows.map(fromRow);
 }

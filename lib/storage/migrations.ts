@@ -290,6 +290,13 @@ export const MIGRATIONS: readonly string[] = [
     CHECK (status IN ('active', 'unverified', 'removed', 'unknown'));
   ALTER TABLE deliveries ADD COLUMN installation_unknown boolean NOT NULL DEFAULT false
   `,
+  // 11: PubSubHubbub subscriptions beside the hooks: a subscription is kept like a hook (its own
+  // sealed secret, its repository as its place), under the ID its callback URL carries (`hub:<id>`),
+  // with the topic it was subscribed to, so it can be unsubscribed exactly as it was made.
+  `
+  ALTER TABLE managed_hooks ADD COLUMN kind text NOT NULL DEFAULT 'hook' CHECK (kind IN ('hook', 'hub'));
+  ALTER TABLE managed_hooks ADD COLUMN topic text
+  `,
 ];
 
 const LOCK_ID = 0x686f6f6b; // "hook"

@@ -1,5 +1,6 @@
 // The fake's webhooks: hooks that really send signed deliveries to a URL (X-GitHub-Delivery,
-// X-GitHub-Event, X-GitHub-Hook-ID, X-Hub-Signature-256), a delivery log with one entry per attempt
+// X-GitHub-Event, X-GitHub-Hook-ID, X-Hub-Signature-256 and/or X-Hub-Signature; JSON or a form's
+// `payload` field), PubSubHubbub subscriptions made through `POST /hub` (kept as hooks), a delivery log with one entry per attempt
 // as GitHub keeps it (a refused connection or a non-2xx answer is a failed attempt, worded as GitHub
 // words it), and the deliveries API over that log: list (newest first, `cursor` in a `Link`
 // rel="next"), one delivery, and `POST …/attempts`, which sends the same GUID again.
@@ -25,7 +26,7 @@ interface LogEntry {
   repository_id: number | null;
   throttled_at: null;
   /** What was sent, for `POST …/attempts` and the detail view. */
-  request: { headers: Record<string, string>; payload: string };
+  request: { headers: Record<string, string>; payload: string; json: string };
 }
 
 export interface FakeHook {
@@ -36,6 +37,8 @@ export interface FakeHook {
   active: boolean;
   contentType: string;
   insecureSsl: string;
+  /** The signature headers it sends: sha256 (X-Hub-Signature-256) and/or sha1 (X-Hub-Signature). */
+  signatures: ('sha256' | 'sha1')[];
   /** Where deliveries go; change it to make them fail (nothing listening) or succeed. */
   url: string;
   secret: string;
@@ -75,6 +78,9 @@ export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
   let nextId = 1_000_000;
   let nextHookId = 5_000_000;
   const pending = new Set<Promise<unknown>>();
+  /** Every `POST /hub`, as it was asked. */
+  const hubRequests: { mode: string | undefined; topic: string | undefined; callback: string | undefined }[] =
+    [];
 
   async function attempt(
     hook: FakeHook,
@@ -115,7 +121,7 @@ export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
   function addHook(
     place: HookPlace,
     c: { id: string; url: string; secret: string } & Partial<
-      Pick<FakeHook, 'events' | 'active' | 'contentType' | 'insecureSsl'>
+      Pick<FakeHook, 'events' | 'active' | 'contentType' | 'insecureSsl' | 'signatures'>
     >,
   ): FakeHook {
     const hook: FakeHook = {
@@ -123,27 +129,35 @@ export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
       active: true,
       contentType: 'json',
       insecureSsl: '0',
+      signatures: ['sha256'],
       ...c,
       place,
       log: [],
       attemptRequests: [],
       send(event, payload, s = {}) {
-        const text = JSON.stringify(payload);
+        const json = JSON.stringify(payload);
+        const form = hook.contentType === 'form';
+        // A form's body is its `payload` field; the signature covers the body as sent.
+        const text = form ? new URLSearchParams({ payload: json }).toString() : json;
         const guid = s.guid ?? randomUUID();
         const headers: Record<string, string> = {
-          'content-type': 'application/json',
+          'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json',
           'user-agent': 'GitHub-Hookshot/fake',
           'x-github-event': event,
           'x-github-delivery': guid,
           'x-github-hook-id': hook.id,
           'x-github-hook-installation-target-type': place.kind === 'app' ? 'integration' : place.kind,
-          'x-hub-signature-256': `sha256=${createHmac('sha256', hook.secret).update(text).digest('hex')}`,
         };
+        if (hook.signatures.includes('sha256'))
+          headers['x-hub-signature-256'] =
+            `sha256=${createHmac('sha256', hook.secret).update(text).digest('hex')}`;
+        if (hook.signatures.includes('sha1'))
+          headers['x-hub-signature'] = `sha1=${createHmac('sha1', hook.secret).update(text).digest('hex')}`;
         const installation = (payload.installation as { id?: unknown } | undefined)?.id;
         const repository = (payload.repository as { id?: unknown } | undefined)?.id;
         return attempt(
           hook,
-          { headers, payload: text },
+          { headers, payload: text, json },
           {
             guid,
             event,
@@ -316,6 +330,53 @@ export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
     return { status: 404, body: { message: 'Not Found' } };
   }
 
+  /**
+   * GitHub's PubSubHubbub hub (`POST /hub`, a form; a token's calls only): a subscription is a
+   * repository hook for one event, posting to the callback (a form unless the topic ends in .json)
+   * and signing with sha1 and sha256; subscribing again modifies it, unsubscribing deletes it.
+   * https://docs.github.com/en/rest/repos/webhooks#pubsubhubbub
+   */
+  function hub(method: string, url: URL, body: unknown, caller: { jwt: boolean }): Reply | undefined {
+    if (url.pathname !== '/hub') return undefined;
+    if (caller.jwt) return { status: 401, body: { message: 'an App JWT cannot call this' } };
+    if (method !== 'POST') return { status: 404, body: { message: 'Not Found' } };
+    const b = (body ?? {}) as Record<string, unknown>;
+    const [mode, topic, callback, secret] = ['hub.mode', 'hub.topic', 'hub.callback', 'hub.secret'].map(
+      (k) => (typeof b[k] === 'string' ? b[k] : undefined),
+    );
+    hubRequests.push({ mode, topic, callback });
+    const m = /^https?:\/\/[^/]+\/([^/]+\/[^/]+)\/events\/([a-z_]+)(\.json)?$/.exec(topic ?? '');
+    if (!m || (mode !== 'subscribe' && mode !== 'unsubscribe') || callback === undefined)
+      return { status: 422, body: { message: 'Invalid hub.mode, hub.topic or hub.callback' } };
+    const [, repository, event, json] = m;
+    const existing = hooks.find(
+      (h) =>
+        h.place.kind === 'repository' &&
+        h.place.repository.toLowerCase() === repository.toLowerCase() &&
+        h.url === callback &&
+        h.events.length === 1 &&
+        h.events[0] === event,
+    );
+    if (mode === 'unsubscribe') {
+      if (existing) hooks.splice(hooks.indexOf(existing), 1);
+      return { status: 204 };
+    }
+    if (existing) existing.secret = secret ?? '';
+    else
+      addHook(
+        { kind: 'repository', repository },
+        {
+          id: String(nextHookId++),
+          url: callback,
+          secret: secret ?? '',
+          events: [event],
+          contentType: json ? 'json' : 'form',
+          signatures: ['sha256', 'sha1'],
+        },
+      );
+    return { status: 204 };
+  }
+
   /** The deliveries API of the hook at `pathname`, or undefined when `pathname` is no such route. */
   function route(method: string, url: URL, base: string, caller: { jwt: boolean }): Reply | undefined {
     const m =
@@ -383,7 +444,7 @@ export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
         status: 200,
         body: {
           ...summary(entry),
-          request: { headers: entry.request.headers, payload: JSON.parse(entry.request.payload) as unknown },
+          request: { headers: entry.request.headers, payload: JSON.parse(entry.request.json) as unknown },
         },
       };
     }
@@ -398,10 +459,12 @@ export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
 
   return {
     hooks,
+    hubRequests,
     listing,
     addHook,
     route,
     manage,
+    hub,
     /** Resolves when every redelivery asked for so far has been attempted. */
     async settled(): Promise<void> {
       while (pending.size > 0) await Promise.all([...pending]);

@@ -112,8 +112,14 @@ export interface FakeGitHub {
   pullJson(fullName: string, number: number): Record<string, unknown>;
   /** A webhook that sends signed deliveries to `url`, with its delivery log and deliveries API. */
   addHook(place: HookPlace, c: { id: string; url: string; secret: string }): FakeHook;
-  /** Every hook there is, added by a test or created through the hooks API. */
+  /** Every hook there is, added by a test or created through the hooks API or `POST /hub`. */
   hooks: readonly FakeHook[];
+  /** Every `POST /hub` the fake was sent (its form fields, the secret left out). */
+  hubRequests: readonly {
+    mode: string | undefined;
+    topic: string | undefined;
+    callback: string | undefined;
+  }[];
   /** Resolves when every delivery the API was asked to send so far (redeliveries, pings) has been attempted. */
   hookDeliveriesSettled(): Promise<void>;
   /** How delivery logs are listed (page size, faults); change it at any time. */
@@ -429,7 +435,8 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
     if (!who.credential) return { status: 401, body: { message: 'Requires authentication' } };
     const hookReply =
       hookDeliveries.route(method, url, base, { jwt: who.jwt === true }) ??
-      hookDeliveries.manage(method, url, base, body, { jwt: who.jwt === true });
+      hookDeliveries.manage(method, url, base, body, { jwt: who.jwt === true }) ??
+      hookDeliveries.hub(method, url, body, { jwt: who.jwt === true });
     if (hookReply) return hookReply;
 
     if (url.pathname === '/app' && method === 'GET') {
@@ -558,7 +565,12 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
           }
           let body: unknown;
           try {
-            body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined;
+            const text = Buffer.concat(chunks).toString();
+            body = !chunks.length
+              ? undefined
+              : req.headers['content-type']?.startsWith('application/x-www-form-urlencoded')
+                ? Object.fromEntries(new URLSearchParams(text))
+                : JSON.parse(text);
           } catch {
             body = undefined;
           }
@@ -667,6 +679,7 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
     },
     addHook: (place, c) => hookDeliveries.addHook(place, c),
     hooks: hookDeliveries.hooks,
+    hubRequests: hookDeliveries.hubRequests,
     hookDeliveriesSettled: () => hookDeliveries.settled(),
     deliveriesListing: hookDeliveries.listing,
     route: (path, fn) => extraRoutes.set(path, fn),

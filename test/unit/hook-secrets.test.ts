@@ -70,6 +70,7 @@ describe('managed hook secrets', () => {
     assert.deepEqual(await hooks.secretsFor('7'), {
       secrets: ['s7'],
       place: { scope: 'repository', name: 'octo/api' },
+      events: undefined,
     });
     assert.deepEqual((await hooks.secretsFor('7'))?.secrets, ['s7']);
     assert.deepEqual([t.state.idReads, t.state.rowReads], [2, 1]);
