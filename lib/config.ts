@@ -43,6 +43,13 @@ export interface Config {
   tls: { cert: Buffer; key: Buffer; certPath: string; keyPath: string } | undefined;
   /** How often the certificate and key files are checked for a change (a renewal is served without a restart). */
   tlsReloadMs: number;
+  /**
+   * Source addresses the front door accepts deliveries from: `github-meta`, the `hooks` ranges of
+   * GitHub's `GET /meta`, refreshed every `refreshMs`; `off` (the default): any.
+   */
+  ipAllowList: { mode: 'off' | 'github-meta'; refreshMs: number };
+  /** Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); none by default. */
+  trustedProxies: string[];
   dataDir: string;
   sources: SourcesFile;
   bodyLimitBytes: number;
@@ -266,6 +273,8 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     databaseUrl: e.DATABASE_URL,
     tls,
     tlsReloadMs: e.HOOKFLOW_TLS_RELOAD_MS,
+    ipAllowList: { mode: e.HOOKFLOW_IP_ALLOWLIST, refreshMs: e.HOOKFLOW_IP_ALLOWLIST_REFRESH_MS },
+    trustedProxies: e.HOOKFLOW_TRUSTED_PROXIES ?? [],
     dataDir: path.resolve(e.HOOKFLOW_DATA_DIR),
     sources,
     bodyLimitBytes: e.HOOKFLOW_BODY_LIMIT,

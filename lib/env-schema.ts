@@ -2,6 +2,7 @@
 // problem named after its variable. lib/config.ts turns the parsed values into the Config the
 // processes use and adds the checks that span several variables.
 import { z } from 'zod';
+import { parseRange } from './net';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -55,6 +56,23 @@ const exporterList = <T extends string>(names: readonly T[]) =>
     })
     .transform((v) => v.split(',').map((x) => x.trim() as T));
 
+/** Comma-separated addresses or CIDR ranges (`10.0.0.0/8,2001:db8::/32,203.0.113.7`). */
+const addressRanges = z.string().transform((v, ctx) => {
+  const items = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+  const bad = items.filter((x) => parseRange(x) === undefined);
+  if (bad.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not an address or CIDR range: ${bad.join(', ')} (expected e.g. 10.0.0.0/8, 2001:db8::/32 or 203.0.113.7)`,
+    });
+    return z.NEVER;
+  }
+  return items;
+});
+
 export const envSchema = z.object({
   PORT: intString(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -72,6 +90,9 @@ export const envSchema = z.object({
   TLS_CERT_PATH: z.string().min(1).optional(),
   TLS_KEY_PATH: z.string().min(1).optional(),
   HOOKFLOW_TLS_RELOAD_MS: intString(100, 3_600_000).default(30_000),
+  HOOKFLOW_IP_ALLOWLIST: z.enum(['off', 'github-meta']).default('off'),
+  HOOKFLOW_IP_ALLOWLIST_REFRESH_MS: intString(100, 7 * 24 * 3_600_000).default(3_600_000),
+  HOOKFLOW_TRUSTED_PROXIES: addressRanges.optional(),
   HOOKFLOW_DATA_DIR: z.string().min(1).default('.hookflow'),
   HOOKFLOW_SOURCES_FILE: z.string().optional(),
   HOOKFLOW_BODY_LIMIT: byteSize.default(25 * 1024 * 1024),

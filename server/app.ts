@@ -6,6 +6,7 @@ import Koa from 'koa';
 import type { Store } from '../lib/storage';
 import type { Metrics } from '../lib/telemetry/metrics';
 import { frontDoor, type FrontDoorDeps, type FrontDoorStore } from './front-door';
+import type { AddressCheck } from './ip-allowlist';
 import type { Provider } from './providers';
 import { readinessCheck } from './readiness';
 import { traceRequests } from './trace-requests';
@@ -17,6 +18,8 @@ export interface AppDeps extends FrontDoorDeps {
   metrics?: Metrics | undefined;
   /** One span per request, so a delivery can be followed from its request to its workflow; off when tracing is off. */
   traced?: boolean;
+  /** The source-address allow-list, when one is configured: checked before anything of a delivery is read. */
+  addressCheck?: AddressCheck | undefined;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -46,6 +49,22 @@ export function createApp(deps: AppDeps): Koa {
   app.use(async (ctx) => {
     const door = doors.get(ctx.path);
     if (door) {
+      const refused = deps.addressCheck?.refusal(
+        ctx.req.socket.remoteAddress,
+        ctx.get('x-forwarded-for') || undefined,
+      );
+      if (refused) {
+        ctx.status = refused.status;
+        if (refused.status === 503) ctx.set('Retry-After', '60');
+        ctx.body = { error: refused.message };
+        deps.metrics?.recordAddressRefusal(refused.reason);
+        trace.getActiveSpan()?.setAttributes({
+          'hookflow.delivery.outcome': 'rejected',
+          'hookflow.delivery.refusal': refused.message,
+        });
+        deps.logger.debug({ status: refused.status, reason: refused.message }, 'delivery refused by address');
+        return;
+      }
       if (ctx.method !== 'POST') {
         ctx.status = 405;
         ctx.set('Allow', 'POST');

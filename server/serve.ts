@@ -17,6 +17,11 @@ import { providersFrom, type AppEvents } from './providers';
 import { temporalStarter } from './starter';
 import { temporalHealth } from './temporal-health';
 import { reloadCertificates } from './tls-reload';
+import { metaAllowList, type MetaAllowList } from './ip-allowlist';
+import { createGitHubClient } from '../activities/github/client';
+import { clientPolicy } from '../activities/github/from-config';
+import { createLocks } from '../lib/storage/locks';
+import { rangeList } from '../lib/net';
 
 /** The part of the configuration the server process reads. */
 export type ServerConfig = Pick<
@@ -43,6 +48,9 @@ export type ServerConfig = Pick<
   | 'api'
   | 'dataDir'
   | 'deadLetterAfter'
+  | 'ipAllowList'
+  | 'trustedProxies'
+  | 'githubApiUrl'
 >;
 
 export interface RunningServer {
@@ -88,7 +96,13 @@ export async function serve(
   const launcher = startLauncher({ store, starter, health, accepted, logger }, config.startConcurrency);
   const metrics = shared === false ? undefined : (shared ?? createMetrics('hookflow-server'));
   metrics?.observeOutboxDepth(() => store.outboxDepth());
+  const allowList =
+    config.ipAllowList.mode === 'github-meta'
+      ? githubMetaAllowList(config, store, logger, metrics)
+      : undefined;
+  await allowList?.loaded;
   const app = createApp({
+    addressCheck: allowList,
     metrics,
     traced,
     providers,
@@ -104,6 +118,7 @@ export async function serve(
   // Metrics on a listener of their own (loopback by default): the webhook's address is public.
   // Bound first, so a port already taken stops the start before any delivery is taken.
   const giveUp = async (err: unknown): Promise<never> => {
+    allowList?.close();
     await connection.close().catch(() => undefined);
     if (shared === undefined) await metrics?.shutdown().catch(() => undefined);
     throw err;
@@ -141,6 +156,7 @@ export async function serve(
     launched: () => launcher.drain(),
     async close() {
       stopReloading();
+      allowList?.close();
       await relay.stop();
       const closing = (s: Server) =>
         new Promise<void>((resolve) => {
@@ -156,6 +172,50 @@ export async function serve(
       if (shared === undefined) await metrics?.shutdown();
     },
   };
+}
+
+/**
+ * GitHub's hook addresses (`GET /meta`, a public endpoint) through hookflow's API client with no
+ * credentials: its pacing, backoff and telemetry, on GitHub's unauthenticated budget.
+ */
+function githubMetaAllowList(
+  config: ServerConfig,
+  store: Store,
+  logger: Logger,
+  metrics: Metrics | undefined,
+): MetaAllowList {
+  const noTokens = (): never => {
+    throw new Error('an anonymous client keeps no tokens');
+  };
+  const github = createGitHubClient({
+    baseUrl: config.githubApiUrl,
+    auth: { kind: 'none' },
+    db: store.db,
+    withLock: createLocks(store.db),
+    sealer: { seal: noTokens, open: noTokens },
+    policy: clientPolicy(config.api),
+    logger: logger.child({ component: 'github' }),
+    metrics,
+  });
+  return metaAllowList({
+    db: store.db,
+    async fetchRanges() {
+      const res = await github.request<{ hooks?: unknown }>({
+        method: 'GET',
+        url: 'meta',
+        route: '/meta',
+        installation: 'anonymous',
+        requestId: 'server:allow-list',
+      });
+      const hooks = res.data.hooks;
+      if (!Array.isArray(hooks)) throw new Error('GET /meta answered without a hooks list');
+      return hooks.filter((h): h is string => typeof h === 'string');
+    },
+    refreshMs: config.ipAllowList.refreshMs,
+    trustedProxies: config.trustedProxies.length > 0 ? rangeList(config.trustedProxies).list : undefined,
+    logger: logger.child({ component: 'allow-list' }),
+    metrics,
+  });
 }
 
 /** A host to reach a listener at: a wildcard bind is reached on localhost. */

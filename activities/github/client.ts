@@ -19,7 +19,11 @@ import { createTransport, messageOf } from './transport';
 
 export type { ApiRequest, ApiResponse } from './api-request';
 
-export type Auth = { kind: 'app'; appId: number; privateKey: string } | { kind: 'token'; token: string };
+export type Auth =
+  | { kind: 'app'; appId: number; privateKey: string }
+  | { kind: 'token'; token: string }
+  /** No credentials: public endpoints only (`GET /meta`), on GitHub's unauthenticated budget. */
+  | { kind: 'none' };
 
 export interface ClientPolicy extends TurnPolicy {
   tokenRefreshMarginMs: number;
@@ -87,7 +91,11 @@ export function createGitHubClient(deps: ClientDeps) {
   });
 
   const credential = (installation: string, rejected?: string): Promise<string> =>
-    auth.kind === 'token' ? Promise.resolve(auth.token) : tokens.get(installation, rejected);
+    auth.kind === 'token'
+      ? Promise.resolve(auth.token)
+      : auth.kind === 'none'
+        ? Promise.resolve('')
+        : tokens.get(installation, rejected);
 
   /** The App's JWT, made fresh for each call (it lasts minutes): there is nothing to refresh. */
   function appCredential(req: ApiRequest, method: string): string {
@@ -104,7 +112,8 @@ export function createGitHubClient(deps: ClientDeps) {
       throw refused(`cannot sign the App JWT with PRIVATE_KEY (${(err as Error).message})`, err);
     }
   }
-  const authorization = (token: string) => `${auth.kind === 'token' ? 'token' : 'Bearer'} ${token}`;
+  const authorization = (token: string) =>
+    auth.kind === 'none' ? '' : `${auth.kind === 'token' ? 'token' : 'Bearer'} ${token}`;
 
   async function call<T>(
     req: ApiRequest,

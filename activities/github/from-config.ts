@@ -6,7 +6,7 @@ import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/telemetry/metrics';
 import type { Store } from '../../lib/storage';
 import { createLocks } from '../../lib/storage/locks';
-import { createGitHubClient, type Auth, type GitHubClient } from './client';
+import { createGitHubClient, type Auth, type ClientPolicy, type GitHubClient } from './client';
 
 export function githubClientFrom(
   config: Pick<Config, 'appId' | 'privateKey' | 'api' | 'githubApiUrl' | 'dataDir'>,
@@ -29,17 +29,22 @@ export function githubClientFrom(
     db: store.db,
     withLock: createLocks(store.db),
     sealer: createSealer(encryptionKeys(a.encryptionKeys, config.dataDir)),
-    policy: {
-      timeoutMs: a.timeoutMs,
-      inlineWaitMs: a.inlineWaitMs,
-      secondaryWaitMs: a.secondaryWaitMs,
-      tokenRefreshMarginMs: a.tokenRefreshMarginMs,
-      mutationSpacingMs: a.mutationSpacingMs,
-      contentPerMinute: a.contentPerMinute,
-      contentPerHour: a.contentPerHour,
-      reservePercent: a.reservePercent,
-    },
+    policy: clientPolicy(a),
     logger: logger.child({ component: 'github' }),
     metrics,
   });
+}
+
+/** The client's pacing and timeouts, from configuration. */
+export function clientPolicy(a: Config['api']): ClientPolicy {
+  return {
+    timeoutMs: a.timeoutMs,
+    inlineWaitMs: a.inlineWaitMs,
+    secondaryWaitMs: a.secondaryWaitMs,
+    tokenRefreshMarginMs: a.tokenRefreshMarginMs,
+    mutationSpacingMs: a.mutationSpacingMs,
+    contentPerMinute: a.contentPerMinute,
+    contentPerHour: a.contentPerHour,
+    reservePercent: a.reservePercent,
+  };
 }

@@ -38,13 +38,16 @@ export interface Transport {
   send(out: Outgoing): Promise<Sent>;
 }
 
-/** GitHub's recommended request headers, the credentials, and the ID of the work the call is for. */
+/**
+ * GitHub's recommended request headers, the credentials (none when `authorization` is empty: a public
+ * endpoint), and the ID of the work the call is for.
+ */
 export function baseHeaders(authorization: string, requestId: string): Record<string, string> {
   return {
     accept: 'application/vnd.github+json',
     'x-github-api-version': '2022-11-28',
     'user-agent': 'hookflow',
-    authorization,
+    ...(authorization ? { authorization } : {}),
     [REQUEST_ID_HEADER]: requestId,
   };
 }

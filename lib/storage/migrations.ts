@@ -297,6 +297,15 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE managed_hooks ADD COLUMN kind text NOT NULL DEFAULT 'hook' CHECK (kind IN ('hook', 'hub'));
   ALTER TABLE managed_hooks ADD COLUMN topic text
   `,
+  // 12: the source-address allow-lists the front door checks (GitHub's hook addresses from GET /meta),
+  // as last fetched: every replica reads the same list, and a failed refresh keeps this one.
+  `
+  CREATE TABLE ip_allowlists (
+    name       text PRIMARY KEY,
+    ranges     jsonb NOT NULL,
+    fetched_at timestamptz NOT NULL
+  )
+  `,
 ];
 
 const LOCK_ID = 0x686f6f6b; // "hook"

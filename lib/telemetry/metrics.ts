@@ -106,6 +106,13 @@ export function createMetrics(serviceName: string, otlp?: MetricExport, sourceDe
   const rotations = meter.createCounter('hookflow_secret_rotations', {
     description: 'Hook secret rotations that ended, by result (confirmed, unconfirmed, failed)',
   });
+  const addressRefusals = meter.createCounter('hookflow_address_refusals', {
+    description:
+      'Deliveries refused by the source-address allow-list before anything was read, by reason (not-allowed, no-list, bad-forwarded-for)',
+  });
+  const allowListRefreshes = meter.createCounter('hookflow_allowlist_refreshes', {
+    description: "Refreshes of the source-address allow-list (GitHub's GET /meta), by result (ok, failed)",
+  });
   const deadLetters = meter.createCounter('hookflow_dead_letters', {
     description: 'Deliveries whose workflow start Temporal kept refusing, given up as dead (replayable)',
   });
@@ -215,6 +222,14 @@ export function createMetrics(serviceName: string, otlp?: MetricExport, sourceDe
 
     recordSecretRotation(result: 'confirmed' | 'unconfirmed' | 'failed') {
       rotations.add(1, { result });
+    },
+
+    recordAddressRefusal(reason: 'not-allowed' | 'no-list' | 'bad-forwarded-for') {
+      addressRefusals.add(1, { reason });
+    },
+
+    recordAllowListRefresh(result: 'ok' | 'failed') {
+      allowListRefreshes.add(1, { result });
     },
 
     /** A delivery given up as dead: Temporal refused its start (not an outage) too many times. */
