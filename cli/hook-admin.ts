@@ -35,7 +35,7 @@ export async function withHooks<T>(
     store: Store;
     call: Call;
     raw: Call;
-    /** POSTs a form (application/x-www-form-urlencoded), as `POST /hub` wants. */
+    /** POSTs a form (application/x-www-form-urlencoded), as `POST /hub` wants; its errors as they come (see `explained`). */
     postForm: (path: string, route: string, form: NonNullable<ApiRequest['form']>) => Promise<ApiResponse>;
     sealer: Sealer;
   }) => Promise<T>,
@@ -64,18 +64,14 @@ export async function withHooks<T>(
         throw explained(err);
       });
     const postForm = (path: string, route: string, form: NonNullable<ApiRequest['form']>) =>
-      github
-        .request({
-          method: 'POST',
-          url: path,
-          route,
-          installation: 'token',
-          requestId: 'cli:hub:POST',
-          form,
-        })
-        .catch((err: unknown) => {
-          throw explained(err);
-        });
+      github.request({
+        method: 'POST',
+        url: path,
+        route,
+        installation: 'token',
+        requestId: 'cli:hub:POST',
+        form,
+      });
     return fn({ store, call, raw, postForm, sealer });
   });
 }

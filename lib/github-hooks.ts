@@ -33,3 +33,9 @@ export function hubTopic(apiUrl: string, repository: string, event: string): str
   const [owner, repo] = repository.split('/').map(encodeURIComponent);
   return `${api.protocol}//${host}/${owner}/${repo}/events/${encodeURIComponent(event)}`;
 }
+
+/** A PubSubHubbub subscription is kept as a managed hook under this ID (GitHub's hook IDs are numbers). */
+export const hubHookId = (subscription: string) => `hub:${subscription}`;
+
+/** The query parameter hookflow adds to a subscription's callback URL: `?hub=<subscription ID>`. */
+export const HUB_PARAM = 'hub';

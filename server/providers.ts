@@ -2,7 +2,7 @@
 // the installation sits in a payload, and which events start which workflow. GitHub is built in;
 // other HMAC-signing providers are described declaratively in the sources file.
 import type { Config } from '../lib/config';
-import type { HookPlace } from '../lib/github-hooks';
+import { hubHookId, type HookPlace } from '../lib/github-hooks';
 import type { ManagedHookSecrets } from '../lib/hook-secrets';
 import type { DeclarativeProviderConfig } from '../lib/sources-file';
 import type { WorkflowType } from '../lib/temporal/workflow-type';
@@ -75,8 +75,6 @@ export const GITHUB_WORKFLOWS: Readonly<Record<string, WorkflowType>> = {
 
 /** The source key of a GitHub hook with secrets of its own (stored with the installations it speaks for). */
 const hookSourceKey = (hookId: string) => `github:hook:${hookId}`;
-/** A PubSubHubbub subscription is kept as a managed hook under this ID. */
-export const hubHookId = (subscription: string) => `hub:${subscription}`;
 
 export const DECLARATIVE_WORKFLOW: WorkflowType = 'onProviderEvent';
 /** Events only the user's app handles. */

@@ -18,9 +18,7 @@ import { temporalStarter } from './starter';
 import { temporalHealth } from './temporal-health';
 import { reloadCertificates } from './tls-reload';
 import { metaAllowList, type MetaAllowList } from './ip-allowlist';
-import { createGitHubClient } from '../activities/github/client';
-import { clientPolicy } from '../activities/github/from-config';
-import { createLocks } from '../lib/storage/locks';
+import { tokenlessClient } from '../activities/github/from-config';
 import { rangeList } from '../lib/net';
 
 /** The part of the configuration the server process reads. */
@@ -184,19 +182,7 @@ function githubMetaAllowList(
   logger: Logger,
   metrics: Metrics | undefined,
 ): MetaAllowList {
-  const noTokens = (): never => {
-    throw new Error('an anonymous client keeps no tokens');
-  };
-  const github = createGitHubClient({
-    baseUrl: config.githubApiUrl,
-    auth: { kind: 'none' },
-    db: store.db,
-    withLock: createLocks(store.db),
-    sealer: { seal: noTokens, open: noTokens },
-    policy: clientPolicy(config.api),
-    logger: logger.child({ component: 'github' }),
-    metrics,
-  });
+  const github = tokenlessClient(config, { kind: 'none' }, store, logger, metrics);
   return metaAllowList({
     db: store.db,
     async fetchRanges() {

@@ -129,7 +129,9 @@ function deliveryRef(
     throw new Refusal(400, 'payload action is not a valid action name');
   const installation = installationOf(payload, provider.installationField);
   const repository = storableField(payload, provider.repositoryField, SHORT_TEXT, 'repository name');
-  const hookId = headers.hookId ?? NO_HOOK_ID;
+  // A subscription's posts are keyed by the subscription, whatever hook ID header they carry: its
+  // secret chooses no hook, so it must not reach another hook's keys either.
+  const hookId = headers.hub !== undefined ? `hub-${headers.hub}` : (headers.hookId ?? NO_HOOK_ID);
   return {
     key: deliveryKey(provider.name, hookId, headers.deliveryId),
     provider: provider.name,

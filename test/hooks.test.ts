@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { FakeGitHub } from './fake-github/server';
-import { SEAL_KEY, startFake } from './helpers/api';
+import { apiEnv, SEAL_KEY, startFake } from './helpers/api';
 import { cliEnv, runCli } from './helpers/cli';
 import { githubDelivery, post } from './helpers/deliveries';
 import { waitFor } from './helpers/env';
@@ -232,6 +232,44 @@ describe('hooks managed through the API', () => {
     );
   });
 
+  test("in App mode, list shows the App's own hook config too (read with the App's JWT)", async () => {
+    fake.addHook(
+      { kind: 'app' },
+      { id: '1', url: 'https://hooks.example.com/api/github/webhooks', secret: 's' },
+    );
+    // App mode (no token: the two modes exclude each other); listing hookflow's hooks needs no token.
+    const appEnv = {
+      ...env(),
+      GITHUB_TOKEN: undefined,
+      APP_ID: apiEnv(fake).APP_ID,
+      PRIVATE_KEY: apiEnv(fake).PRIVATE_KEY,
+    };
+    const listed = await runCli(['hooks', 'list', '--json'], appEnv);
+    assert.equal(listed.code, 0, listed.stderr);
+    const app = (JSON.parse(listed.stdout) as { hookId: string; url: string; contentType?: string }[]).find(
+      (r) => r.hookId === 'app',
+    );
+    assert.deepEqual(app && [app.url, app.contentType], [
+      'https://hooks.example.com/api/github/webhooks',
+      'json',
+    ]);
+    // Without the App, no such row (and no call).
+    const tokenOnly = JSON.parse((await runCli(['hooks', 'list', '--json'], env())).stdout) as {
+      hookId: string;
+    }[];
+    assert.equal(
+      tokenOnly.some((r) => r.hookId === 'app'),
+      false,
+    );
+    // A URL naming a PubSubHubbub subscription is not a hook's.
+    const hubUrl = await runCli(
+      ['hooks', 'create', 'octo/x', '--events', 'push', '--url', 'https://h.example.com/w?hub=abc'],
+      env(),
+    );
+    assert.equal(hubUrl.code, 2);
+    assert.match(hubUrl.stderr, /names a PubSubHubbub subscription/);
+  });
+
   test('bad arguments exit 2 with the reason; no token is exit 1 saying what to set', async () => {
     for (const [args, reason] of [
       [['hooks', 'create', 'not a repo', '--events', 'issues'], /expected <owner>\/<repo> or org:<login>/],
@@ -247,7 +285,7 @@ describe('hooks managed through the API', () => {
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, reason);
     }
-    const noToken = await runCli(['hooks', 'list'], { ...env(), GITHUB_TOKEN: undefined });
+    const noToken = await runCli(['hooks', 'list', 'octo/x'], { ...env(), GITHUB_TOKEN: undefined });
     assert.equal(noToken.code, 1);
     assert.match(noToken.stderr, /managing hooks needs GITHUB_TOKEN/);
     const unknown = await runCli(['hooks', 'ping', '424242'], env());

@@ -72,18 +72,46 @@ describe('PubSubHubbub subscriptions', () => {
     hook.signatures = ['sha1'];
     const sent = await hook.send('push', push('octo/pushed'));
     assert.equal(sent.status_code, 202);
-    const { rows: recorded } = await h.store.db.query<{ content_type: string; source: string }>(
-      'SELECT content_type, source FROM deliveries WHERE delivery_id = $1',
-      [sent.guid],
-    );
-    assert.deepEqual(recorded, [{ content_type: 'form', source: `github:hub:${out.subscription}` }]);
+    // Keyed by the subscription, not by the hook ID header it carries (its secret chooses no hook).
+    const { rows: recorded } = await h.store.db.query<{
+      content_type: string;
+      source: string;
+      hook_id: string;
+    }>('SELECT content_type, source, hook_id FROM deliveries WHERE delivery_id = $1', [sent.guid]);
+    assert.deepEqual(recorded, [
+      { content_type: 'form', source: `github:hub:${out.subscription}`, hook_id: `hub-${out.subscription}` },
+    ]);
+    assert.ok(sent.request.headers['x-github-hook-id'], 'the post named a hook ID');
+    // sha256 verifies as well.
+    hook.signatures = ['sha256'];
+    assert.equal((await hook.send('push', push('octo/pushed'))).status_code, 202);
+    hook.signatures = ['sha1'];
 
     // Its secret speaks for its repository and event only.
-    assert.equal((await hook.send('issues', { action: 'opened', ...push('octo/pushed') })).status_code, 403);
-    assert.equal((await hook.send('push', push('octo/elsewhere'))).status_code, 403);
-    // Not the App's secret under its URL, nor its secret without the URL's subscription ID.
+    const refusal = async (event: string, repository: string) => {
+      const d = githubDelivery({
+        event,
+        payload: push(repository),
+        secret: hook.secret,
+        form: true,
+        sha1Only: true,
+      });
+      const a = await post(out.callback, d);
+      return [a.status, a.body.error];
+    };
+    assert.deepEqual(await refusal('issues', 'octo/pushed'), [
+      403,
+      'this subscription is for push events; its secret cannot speak for issues events',
+    ]);
+    assert.deepEqual(await refusal('push', 'octo/elsewhere'), [
+      403,
+      'this hook is configured on octo/pushed; its secret cannot speak for octo/elsewhere',
+    ]);
     const signed = (secret: string) =>
       githubDelivery({ event: 'push', payload: push('octo/pushed'), secret, form: true, sha1Only: true });
+    // One subscription per URL: a repeated parameter is refused, not guessed at.
+    assert.equal((await post(`${out.callback}&hub=${out.subscription}`, signed(hook.secret))).status, 400);
+    // Not the App's secret under its URL, nor its secret without the URL's subscription ID.
     assert.equal((await post(out.callback, signed('test-secret'))).status, 401);
     assert.equal(
       (
@@ -123,13 +151,34 @@ describe('PubSubHubbub subscriptions', () => {
       [[out.subscription, 'octo/pushed', 'push']],
     );
     const secret = hook.secret;
+    const hubHooks = () => fake.hooks.filter((x) => x.url.includes('?hub='));
     const again = await runCli(
       ['hub', 'subscribe', 'octo/pushed', 'push', '--callback', h.webhookUrl],
       env(),
     );
     assert.equal(again.code, 0, again.stderr);
-    assert.equal(fake.hooks.filter((x) => x.url === out.callback).length, 1);
+    assert.deepEqual(fake.hubRequests.at(-1), {
+      mode: 'subscribe',
+      topic: out.topic,
+      callback: out.callback,
+    });
+    assert.deepEqual(hubHooks(), [hook]);
     assert.equal(hook.secret, secret);
+    const { rows: kept } = await h.store.db.query('SELECT 1 FROM managed_hooks');
+    assert.equal(kept.length, 1);
+    // GitHub lists it among the repository's hooks: marked as hookflow's subscription, and not
+    // adoptable as a plain hook.
+    const onGitHub = JSON.parse((await runCli(['hooks', 'list', 'octo/pushed', '--json'], env())).stdout) as {
+      hookId: string;
+      subscription?: string;
+    }[];
+    assert.deepEqual(
+      onGitHub.map((r) => [r.hookId, r.subscription]),
+      [[hook.id, out.subscription]],
+    );
+    const adopt = await runCli(['hooks', 'import', 'octo/pushed', hook.id], env());
+    assert.equal(adopt.code, 1);
+    assert.match(adopt.stderr, /is the PubSubHubbub subscription/);
     // Managed hooks do not list it.
     const hooksListed = await runCli(['hooks', 'list', '--json'], env());
     assert.deepEqual(JSON.parse(hooksListed.stdout), []);
@@ -145,6 +194,48 @@ describe('PubSubHubbub subscriptions', () => {
     await waitFor(
       'posts to the ended subscription to be refused',
       async () => (await post(out.callback, signed(secret))).status === 401,
+    );
+  });
+
+  test('GitHub refusing: a refused subscribe keeps nothing; a refused unsubscribe keeps accepting unless --forget', async () => {
+    fake.script({
+      method: 'POST',
+      path: /^\/hub$/,
+      times: 1,
+      status: 422,
+      body: { message: 'Invalid topic' },
+    });
+    const refused = await runCli(
+      ['hub', 'subscribe', 'octo/refused', 'push', '--callback', h.webhookUrl],
+      env(),
+    );
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /GitHub refused the subscription .*nothing is subscribed/);
+    const { rows: none } = await h.store.db.query(
+      "SELECT 1 FROM managed_hooks WHERE target = 'octo/refused'",
+    );
+    assert.equal(none.length, 0);
+
+    const made = await runCli(
+      ['hub', 'subscribe', 'octo/gone', 'push', '--callback', h.webhookUrl, '--json'],
+      env(),
+    );
+    assert.equal(made.code, 0, made.stderr);
+    const { callback } = JSON.parse(made.stdout) as { callback: string };
+    const hook = fake.hooks.find((x) => x.url === callback)!;
+    fake.script({ method: 'POST', path: /^\/hub$/, times: 1, status: 404, body: { message: 'Not Found' } });
+    const kept = await runCli(['hub', 'unsubscribe', 'octo/gone', 'push'], env());
+    assert.equal(kept.code, 1);
+    assert.match(kept.stderr, /its posts are still accepted.*--forget/);
+    assert.equal((await hook.send('push', push('octo/gone'))).status_code, 202);
+
+    fake.script({ method: 'POST', path: /^\/hub$/, times: 1, status: 404, body: { message: 'Not Found' } });
+    const forgot = await runCli(['hub', 'unsubscribe', 'octo/gone', 'push', '--forget'], env());
+    assert.equal(forgot.code, 0, forgot.stderr);
+    assert.match(forgot.stderr, /forgetting it anyway/);
+    await waitFor(
+      'the forgotten subscription to be refused',
+      async () => (await hook.send('push', push('octo/gone'))).status_code === 401,
     );
   });
 

@@ -36,7 +36,7 @@ export function githubClientFrom(
 }
 
 /** The client's pacing and timeouts, from configuration. */
-export function clientPolicy(a: Config['api']): ClientPolicy {
+function clientPolicy(a: Config['api']): ClientPolicy {
   return {
     timeoutMs: a.timeoutMs,
     inlineWaitMs: a.inlineWaitMs,
@@ -47,4 +47,30 @@ export function clientPolicy(a: Config['api']): ClientPolicy {
     contentPerHour: a.contentPerHour,
     reservePercent: a.reservePercent,
   };
+}
+
+/**
+ * A client that keeps no installation tokens, so it needs no encryption key: for public endpoints
+ * (`auth` none: `GET /meta`) or the App's own endpoints (`asApp` calls with its JWT).
+ */
+export function tokenlessClient(
+  config: Pick<Config, 'api' | 'githubApiUrl'>,
+  auth: Auth,
+  store: Store,
+  logger: Logger,
+  metrics?: Metrics,
+): GitHubClient {
+  const noTokens = (): never => {
+    throw new Error('this client keeps no installation tokens');
+  };
+  return createGitHubClient({
+    baseUrl: config.githubApiUrl,
+    auth,
+    db: store.db,
+    withLock: createLocks(store.db),
+    sealer: { seal: noTokens, open: noTokens },
+    policy: clientPolicy(config.api),
+    logger: logger.child({ component: 'github' }),
+    metrics,
+  });
 }

@@ -89,7 +89,8 @@ export function createTransport(baseUrl: string, timeoutMs: number): Transport {
         redirect: 'manual',
         signal: out.signal ? AbortSignal.any([out.signal, timeout]) : timeout,
       });
-      const next = nextHop(hop, res.status, res.headers.get('location'));
+      const carriesBody = hop.keepBody && out.body !== undefined;
+      const next = nextHop({ ...hop, carriesBody }, res.status, res.headers.get('location'));
       if (!next) {
         return {
           status: res.status,

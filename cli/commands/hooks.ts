@@ -10,9 +10,12 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { ApiError } from '../../activities/github/api-error';
-import { loadConfig } from '../../lib/config';
+import { APP_CALLER } from '../../activities/github/client';
+import { tokenlessClient } from '../../activities/github/from-config';
+import { createLogger } from '../../lib/logger';
+import { loadConfig, type Config } from '../../lib/config';
 import type { Sealer } from '../../lib/crypto';
-import { hooksApi, shownPlace, type HookPlace as Target } from '../../lib/github-hooks';
+import { HUB_PARAM, hooksApi, hubHookId, shownPlace, type HookPlace as Target } from '../../lib/github-hooks';
 import { generateSecret, sealSecrets } from '../../lib/hook-secrets';
 import type { Store } from '../../lib/storage';
 import {
@@ -28,6 +31,16 @@ import { explained, withHooks, type Call } from '../hook-admin';
 import { parseEvents, parseHookId, parseTarget, parseUrl } from '../options';
 
 const PROVIDER = 'github';
+
+/** The subscription a URL names, when it is a PubSubHubbub callback (`?hub=<id>`). */
+const subscriptionIn = (url: string | undefined): string | undefined => {
+  if (!url) return undefined;
+  try {
+    return new URL(url).searchParams.get(HUB_PARAM) ?? undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 const fresh = (sealer: Sealer, secret: string) => sealSecrets(sealer, [{ secret, retiresAt: null }]);
 
@@ -82,6 +95,42 @@ interface CreateOptions {
   json: boolean;
 }
 
+/**
+ * The App's own hook (App mode: APP_ID and PRIVATE_KEY), as `GET /app/hook/config` shows it with the
+ * App's JWT: where it sends and how. Its events are set in the App's settings, not through the API.
+ * https://docs.github.com/en/rest/apps/webhooks#get-a-webhook-configuration-for-an-app
+ */
+async function appHookRows(config: Config, store: Store) {
+  if (config.appId === undefined || config.privateKey === undefined) return [];
+  const logger = createLogger('warn', 'hookflow-cli', process.stderr);
+  const app = { kind: 'app', appId: config.appId, privateKey: config.privateKey } as const;
+  const res = await tokenlessClient(config, app, store, logger)
+    .request<{ url?: string | null; content_type?: string; insecure_ssl?: string }>({
+      method: 'GET',
+      url: 'app/hook/config',
+      route: '/app/hook/config',
+      installation: APP_CALLER,
+      asApp: true,
+      requestId: 'cli:hooks:GET',
+    })
+    .catch((err: unknown) => {
+      throw new CliError(
+        `could not read the App's hook config (${(err as Error).message}): check APP_ID and PRIVATE_KEY`,
+      );
+    });
+  return [
+    {
+      hookId: 'app',
+      target: 'app',
+      events: [] as string[],
+      url: res.data.url ?? '',
+      managed: false,
+      contentType: res.data.content_type ?? '',
+      insecureSsl: res.data.insecure_ssl === '1',
+    },
+  ];
+}
+
 export function hooksCommand(program: Command): void {
   const hooks = program
     .command('hooks')
@@ -113,6 +162,11 @@ export function hooksCommand(program: Command): void {
         cmd.error('error: give --url, or set HOOKFLOW_PUBLIC_URL to the address GitHub reaches hookflow at', {
           exitCode: 2,
         });
+      if (subscriptionIn(url) !== undefined)
+        cmd.error(
+          `error: the ${HUB_PARAM} parameter of a webhook URL names a PubSubHubbub subscription: leave it out (\`hookflow hub\` manages those)`,
+          { exitCode: 2 },
+        );
       if (o.insecureSsl)
         process.stderr.write(
           "warning: --insecure-ssl: GitHub will not verify the URL's certificate, so anyone between it and hookflow can read and change deliveries\n",
@@ -184,29 +238,19 @@ export function hooksCommand(program: Command): void {
     .option('--json', 'print JSON', false)
     .action(async (target: Target | undefined, o: { json: boolean }) => {
       const config = loadConfig(process.env, 'cli');
-      const rows = await withHooks(config, async ({ store, call }) => {
-        const managed = await listManagedHooks(store.db, PROVIDER);
-        if (!target)
-          return managed.map((h) => ({
-            hookId: h.hookId,
-            target: shownPlace({ scope: h.scope, name: h.target }),
-            events: h.events,
-            url: h.url,
-            managed: true,
-            createdAt: h.createdAt.toISOString(),
-          }));
-        const { path, route } = hooksApi(target);
-        const res = await call<GitHubHook[]>('GET', `${path}?per_page=100`, route);
-        const mine = new Set(managed.map((h) => h.hookId));
-        return res.data.map((h) => ({
-          hookId: String(h.id),
-          target: shownPlace(target),
-          events: h.events,
-          url: h.config.url ?? '',
-          active: h.active,
-          managed: mine.has(String(h.id)),
-        }));
-      });
+      const rows = target
+        ? await listOnGitHub(config, target)
+        : await withStore(config, async (store) => [
+            ...(await listManagedHooks(store.db, PROVIDER)).map((h) => ({
+              hookId: h.hookId,
+              target: shownPlace({ scope: h.scope, name: h.target }),
+              events: h.events,
+              url: h.url,
+              managed: true,
+              createdAt: h.createdAt.toISOString(),
+            })),
+            ...(await appHookRows(config, store)),
+          ]);
       if (o.json) {
         process.stdout.write(`${JSON.stringify(rows)}\n`);
         return;
@@ -219,9 +263,34 @@ export function hooksCommand(program: Command): void {
       }
       for (const r of rows)
         process.stdout.write(
-          `${r.hookId.padEnd(12)} ${r.target.padEnd(30)} ${r.managed ? 'managed' : 'other  '} ${r.events.join(',')} → ${r.url}\n`,
+          `${r.hookId.padEnd(12)} ${r.target.padEnd(30)} ${'subscription' in r ? 'hub    ' : r.managed ? 'managed' : 'other  '} ${r.hookId === 'app' ? "(its events are set in the App's settings)" : r.events.join(',')} → ${r.url}\n`,
         );
     });
+
+  /** What GitHub has on a repository or organization, the ones hookflow manages marked. */
+  function listOnGitHub(config: Config, target: Target) {
+    return withHooks(config, async ({ store, call }) => {
+      const managed = await listManagedHooks(store.db, PROVIDER);
+      const { path, route } = hooksApi(target);
+      const res = await call<GitHubHook[]>('GET', `${path}?per_page=100`, route);
+      const mine = new Set(managed.map((h) => h.hookId));
+      const subscriptions = new Set((await listManagedHooks(store.db, PROVIDER, 'hub')).map((h) => h.hookId));
+      return res.data.map((h) => {
+        const subscription = subscriptionIn(h.config.url);
+        const isHub = subscription !== undefined && subscriptions.has(hubHookId(subscription));
+        return {
+          hookId: String(h.id),
+          target: shownPlace(target),
+          events: h.events,
+          url: h.config.url ?? '',
+          active: h.active,
+          // A PubSubHubbub subscription is a hook on GitHub: `hookflow hub` manages it.
+          managed: mine.has(String(h.id)) || isHub,
+          ...(isHub ? { subscription } : {}),
+        };
+      });
+    });
+  }
 
   hooks
     .command('ping')
@@ -322,6 +391,11 @@ export function hooksCommand(program: Command): void {
       ) => {
         if (o.active && o.inactive)
           cmd.error('error: give --active or --inactive, not both', { exitCode: 2 });
+        if (subscriptionIn(o.url) !== undefined)
+          cmd.error(
+            `error: the ${HUB_PARAM} parameter of a webhook URL names a PubSubHubbub subscription: leave it out`,
+            { exitCode: 2 },
+          );
         if (o.events === undefined && o.url === undefined && !o.active && !o.inactive)
           cmd.error('error: nothing to change: give --events, --url, --active or --inactive', {
             exitCode: 2,
@@ -401,6 +475,11 @@ export function hooksCommand(program: Command): void {
           );
         const { path, route } = hooksApi(target);
         const found = await call<GitHubHook>('GET', `${path}/${id}`, `${route}/{hook_id}`);
+        const subscription = subscriptionIn(found.data.config.url);
+        if (subscription !== undefined)
+          throw new CliError(
+            `hook ${id} is the PubSubHubbub subscription ${subscription} (its URL names it): \`hookflow hub\` manages it`,
+          );
         const secret = generateSecret();
         const row = {
           provider: PROVIDER,

@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { loadConfig } from '../../lib/config';
-import { hubTopic } from '../../lib/github-hooks';
+import { ApiError } from '../../activities/github/api-error';
+import { HUB_PARAM, hubHookId, hubTopic } from '../../lib/github-hooks';
 import { generateSecret, sealSecrets } from '../../lib/hook-secrets';
 import {
   deleteManagedHook,
@@ -14,13 +15,19 @@ import {
   putManagedHook,
   type ManagedHookRow,
 } from '../../lib/storage/managed-hooks';
-import { hubHookId } from '../../server/providers';
 import { CliError, openHookSecrets, withStore } from '../connect';
-import { withHooks } from '../hook-admin';
+import { explained, withHooks } from '../hook-admin';
 import { parseName, parseRepository, parseUrl } from '../options';
 
 const PROVIDER = 'github';
-const PARAM = 'hub';
+const PARAM = HUB_PARAM;
+
+/** GitHub answered and refused: it holds nothing new. Anything else (no answer, a 5xx) leaves it unknown. */
+const refusedByGitHub = (err: unknown) =>
+  err instanceof ApiError &&
+  err.details.status !== undefined &&
+  err.details.status >= 400 &&
+  err.details.status < 500;
 
 /** The callback URL as a person gave it: without the `hub` parameter hookflow adds. */
 function baseOf(callback: string): string {
@@ -125,11 +132,11 @@ export function hubCommand(program: Command): void {
               provider: PROVIDER,
               hookId: hubHookId(id),
               kind: 'hub',
+              topic,
               scope: 'repository',
               target: repository,
               events: [event],
               url: callback.toString(),
-              topic,
               sealedSecrets: sealSecrets(sealer, [{ secret, retiresAt: null }]),
             };
             // Stored first, so GitHub's first post verifies.
@@ -143,9 +150,17 @@ export function hubCommand(program: Command): void {
               'hub.secret': secret,
             });
           } catch (err) {
-            if (!existing) await deleteManagedHook(store.db, PROVIDER, row.hookId).catch(() => undefined);
+            const reason = (explained(err) as Error).message;
+            if (existing)
+              throw new CliError(`GitHub did not take the subscription again (${reason}); it is as it was`);
+            if (refusedByGitHub(err)) {
+              await deleteManagedHook(store.db, PROVIDER, row.hookId).catch(() => undefined);
+              throw new CliError(`GitHub refused the subscription (${reason}); nothing is subscribed`);
+            }
+            // GitHub may have acted on it with the answer lost: hookflow keeps the secret, so a
+            // subscription GitHub holds still verifies, and running this again settles it.
             throw new CliError(
-              `GitHub did not take the subscription (${(err as Error).message}); nothing is subscribed`,
+              `no answer from GitHub (${reason}): the subscription may or may not exist; run \`hookflow hub subscribe ${repository} ${event}${o.callback ? ` --callback ${o.callback}` : ''}\` again (it reuses the same callback and secret), or \`hookflow hub unsubscribe ${repository} ${event}\``,
             );
           }
           return { ...shown({ ...row, createdAt: new Date(), updatedAt: new Date() }), secret };
@@ -166,7 +181,12 @@ export function hubCommand(program: Command): void {
     .argument('<repository>', '<owner>/<repo>', parseRepository)
     .argument('<event>', 'the event it is for', parseName)
     .option('--callback <url>', 'only the subscription with this callback (when there are several)', parseUrl)
-    .action(async (repository: string, event: string, o: { callback?: string }) => {
+    .option(
+      '--forget',
+      'stop accepting its posts even if GitHub refuses the unsubscribe (the repository is gone, the token lost its rights)',
+      false,
+    )
+    .action(async (repository: string, event: string, o: { callback?: string; forget: boolean }) => {
       const config = loadConfig(process.env, 'cli');
       const ended = await withHooks(config, async ({ store, postForm }) => {
         const rows = await matching(
@@ -180,17 +200,28 @@ export function hubCommand(program: Command): void {
             `hookflow has no subscription to ${event} events of ${repository}: \`hookflow hub list\` shows the ones it has`,
           );
         for (const row of rows) {
-          await postForm('hub', '/hub', {
-            'hub.mode': 'unsubscribe',
-            'hub.topic': row.topic ?? hubTopic(config.githubApiUrl, repository, event),
-            'hub.callback': row.url,
-          });
+          try {
+            await postForm('hub', '/hub', {
+              'hub.mode': 'unsubscribe',
+              'hub.topic': row.topic ?? hubTopic(config.githubApiUrl, repository, event),
+              'hub.callback': row.url,
+            });
+          } catch (err) {
+            const reason = (explained(err) as Error).message;
+            if (!o.forget)
+              throw new CliError(
+                `GitHub did not take the unsubscribe (${reason}); its posts are still accepted. To stop accepting them anyway (a leaked secret, a repository that is gone): \`hookflow hub unsubscribe ${repository} ${event} --forget\``,
+              );
+            process.stderr.write(
+              `warning: GitHub did not take the unsubscribe (${reason}); forgetting it anyway\n`,
+            );
+          }
           await deleteManagedHook(store.db, PROVIDER, row.hookId);
         }
         return rows.map(subscriptionId);
       });
       process.stdout.write(
-        `unsubscribed from ${event} events of ${repository} (${ended.join(', ')}); posts to it are refused from now on\n`,
+        `unsubscribed from ${event} events of ${repository} (${ended.join(', ')}); every server refuses its posts within HOOKFLOW_HOOK_CACHE_MS (${config.hookCacheMs} ms)\n`,
       );
     });
 

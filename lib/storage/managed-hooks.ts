@@ -57,19 +57,20 @@ const fromRow = (r: Row): ManagedHookRow => ({
 export async function putManagedHook(
   q: Queryable,
   h: Omit<ManagedHookRow, 'createdAt' | 'updatedAt' | 'kind' | 'topic'> &
-    Partial<Pick<ManagedHookRow, 'kind' | 'topic'>>,
+    Partial<Pick<ManagedHookRow, 'topic'>>,
 ): Promise<void> {
   await q.query(
     `INSERT INTO managed_hooks (provider, hook_id, kind, scope, target, events, url, topic, secrets)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (provider, hook_id) DO UPDATE
-       SET kind = excluded.kind, scope = excluded.scope, target = excluded.target,
+       SET scope = excluded.scope, target = excluded.target,
            events = excluded.events, url = excluded.url, topic = excluded.topic,
            secrets = excluded.secrets, updated_at = now()`,
     [
       h.provider,
       h.hookId,
-      h.kind ?? 'hook',
+      // The kind follows from the ID (a constraint holds them together): a subscription's is `hub:…`.
+      h.hookId.startsWith('hub:') ? 'hub' : 'hook',
       h.scope,
       h.target,
       JSON.stringify(h.events),

@@ -295,7 +295,8 @@ export const MIGRATIONS: readonly string[] = [
   // with the topic it was subscribed to, so it can be unsubscribed exactly as it was made.
   `
   ALTER TABLE managed_hooks ADD COLUMN kind text NOT NULL DEFAULT 'hook' CHECK (kind IN ('hook', 'hub'));
-  ALTER TABLE managed_hooks ADD COLUMN topic text
+  ALTER TABLE managed_hooks ADD COLUMN topic text;
+  ALTER TABLE managed_hooks ADD CONSTRAINT managed_hooks_kind_id CHECK ((kind = 'hub') = (hook_id LIKE 'hub:%'))
   `,
   // 12: the source-address allow-lists the front door checks (GitHub's hook addresses from GET /meta),
   // as last fetched: every replica reads the same list, and a failed refresh keeps this one.

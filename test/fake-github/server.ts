@@ -439,6 +439,20 @@ export async function startFakeGitHub(o: FakeOptions = {}): Promise<FakeGitHub> 
       hookDeliveries.hub(method, url, body, { jwt: who.jwt === true });
     if (hookReply) return hookReply;
 
+    // The App's hook config, as GET /app/hook/config shows it (the secret never, only that there is one).
+    if (url.pathname === '/app/hook/config' && method === 'GET') {
+      if (!who.jwt) return { status: 401, body: { message: 'A JSON web token could not be decoded' } };
+      const hook = hookDeliveries.hooks.find((h) => h.place.kind === 'app');
+      return {
+        status: 200,
+        body: {
+          url: hook?.url ?? null,
+          content_type: hook?.contentType ?? 'json',
+          insecure_ssl: hook?.insecureSsl ?? '0',
+          ...(hook?.secret ? { secret: '********' } : {}),
+        },
+      };
+    }
     if (url.pathname === '/app' && method === 'GET') {
       if (!who.jwt) return { status: 401, body: { message: 'A JSON web token could not be decoded' } };
       return { status: 200, body: { id: o.appId, slug: 'hookflow-fake' } };

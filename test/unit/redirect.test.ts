@@ -23,4 +23,12 @@ describe('redirects', () => {
     );
     assert.equal(nextHop(from, 302, 'http://api.github.com/downgrade')!.sendCredentials, false);
   });
+  test('a body never travels to another origin: that 307/308 is not followed', () => {
+    const posting = { ...from, carriesBody: true };
+    assert.equal(nextHop(posting, 307, 'https://elsewhere.example.com/hub'), undefined);
+    assert.equal(nextHop(posting, 308, 'http://api.github.com/hub'), undefined);
+    assert.equal(nextHop(posting, 307, '/hub')!.keepBody, true);
+    // A 303 drops the body anyway (a GET follows), so it may go elsewhere.
+    assert.equal(nextHop(posting, 303, 'https://elsewhere.example.com/x')!.keepBody, false);
+  });
 });
