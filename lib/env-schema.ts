@@ -66,7 +66,20 @@ const addressRanges = z.string().transform((v, ctx) => {
   if (bad.length > 0) {
     ctx.addIssue({
       code: 'custom',
-      message: `not an address or CIDR range: ${bad.join(', ')} (expected e.g. 10.0.0.0/8, 2001:db8::/32 or 203.0.113.7)`,
+      message: `not an address or CIDR range: ${bad.join(', ')} (expected e.g. 10.1.2.0/24, 2001:db8::/64 or 203.0.113.7)`,
+    });
+    return z.NEVER;
+  }
+  // A range this wide would believe X-Forwarded-For from almost anyone: the allow-list undone.
+  const wide = items.filter((x) => {
+    const r = parseRange(x)!;
+    const mapped = r.family === 'ipv6' && /^::ffff:/i.test(r.address);
+    return r.family === 'ipv4' ? r.prefix < 8 : mapped ? r.prefix < 104 : r.prefix < 16;
+  });
+  if (wide.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `too wide to trust: ${wide.join(', ')} (name the proxies' own addresses or small ranges: anyone in a trusted range can claim any sender)`,
     });
     return z.NEVER;
   }

@@ -33,6 +33,8 @@ export function createApp(deps: AppDeps): Koa {
   });
   const readiness = readinessCheck(deps);
   const doors = new Map(deps.providers.map((p) => [p.path, frontDoor(p, deps)]));
+  // The allow-list holds GitHub's addresses: other providers' doors are not checked against it.
+  const addressChecked = new Set(deps.providers.filter((p) => p.name === 'github').map((p) => p.path));
   if (deps.traced) app.use(traceRequests(new Set(doors.keys())));
 
   app.use(async (ctx, next) => {
@@ -49,12 +51,13 @@ export function createApp(deps: AppDeps): Koa {
   app.use(async (ctx) => {
     const door = doors.get(ctx.path);
     if (door) {
-      const refused = deps.addressCheck?.refusal(
-        ctx.req.socket.remoteAddress,
-        ctx.get('x-forwarded-for') || undefined,
-      );
+      const refused = addressChecked.has(ctx.path)
+        ? deps.addressCheck?.refusal(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for') || undefined)
+        : undefined;
       if (refused) {
         ctx.status = refused.status;
+        // Closed after the answer, so Node does not read (drain) the body that was refused unread.
+        ctx.set('Connection', 'close');
         if (refused.status === 503) ctx.set('Retry-After', '60');
         ctx.body = { error: refused.message };
         deps.metrics?.recordAddressRefusal(refused.reason);

@@ -10,7 +10,7 @@ import { isIP, type BlockList } from 'node:net';
 import type { Logger } from '../lib/logger';
 import { parseRange, rangeList } from '../lib/net';
 import type { Queryable } from '../lib/storage/db';
-import { getAllowList, putAllowList } from '../lib/storage/ip-allowlists';
+import { getAllowList, putAllowList, type StoredAllowList } from '../lib/storage/ip-allowlists';
 
 const LIST_NAME = 'github-meta';
 
@@ -53,16 +53,18 @@ export interface AddressCheck {
 }
 
 export interface MetaAllowList extends AddressCheck {
-  /** Settles once the first load (from storage, else from GitHub) has been tried. */
+  /** Settles once what storage holds has been read (GitHub is asked in the background). */
   loaded: Promise<void>;
-  close(): void;
+  /** Stops refreshing; settles once a refresh under way has ended. */
+  close(): Promise<void>;
 }
 
 /**
  * GitHub's hook addresses, refreshed every `refreshMs` (sooner, every `retryMs`, after a failure).
  * Each replica first reads what storage holds, so one that another replica refreshed lately asks
- * GitHub nothing. Until a list is loaded, deliveries are answered 503 (GitHub's delivery can be
- * redelivered; a list-less server that let everything in would defeat the setting).
+ * GitHub nothing, and a restart while GitHub is away starts with the last list at once. Until a list
+ * is loaded, deliveries are answered 503 (GitHub's delivery can be redelivered; a list-less server
+ * that let everything in would defeat the setting).
  */
 export function metaAllowList(o: {
   db: Queryable;
@@ -79,9 +81,10 @@ export function metaAllowList(o: {
   const retryMs = o.retryMs ?? Math.min(o.refreshMs, 60_000);
   let current: { list: BlockList; fetchedAt: Date } | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
   let closed = false;
 
-  function adopt(ranges: string[], fetchedAt: Date): void {
+  function adopt(ranges: readonly string[], fetchedAt: Date): void {
     const { list, invalid } = rangeList(ranges);
     if (invalid.length > 0)
       o.logger.warn(
@@ -91,23 +94,51 @@ export function metaAllowList(o: {
     current = { list, fetchedAt };
   }
 
-  /** Whether the list is fresh afterwards. */
-  async function refresh(): Promise<boolean> {
+  /** A stored list that cannot be read (edited by hand, say) is no list: GitHub is asked instead. */
+  function adoptStored(stored: StoredAllowList): void {
+    if (!Array.isArray(stored.ranges) || Number.isNaN(stored.fetchedAt.getTime())) {
+      o.logger.warn('the stored allow-list is unusable: asking GitHub for a new one');
+      return;
+    }
+    adopt(
+      stored.ranges.filter((r): r is string => typeof r === 'string'),
+      stored.fetchedAt,
+    );
+  }
+
+  /** How long the stored list stays fresh; 0 when it is stale (or dated in the future: a wrong clock). */
+  function freshFor(stored: StoredAllowList | undefined): number {
+    if (!stored || !Array.isArray(stored.ranges)) return 0;
+    const age = now() - stored.fetchedAt.getTime();
+    return age >= 0 && age < o.refreshMs ? o.refreshMs - age : 0;
+  }
+
+  /** What storage holds; unreadable (storage away, a row edited by hand) is nothing: GitHub is asked. */
+  function readStored(): Promise<StoredAllowList | undefined> {
+    return getAllowList(o.db, LIST_NAME).catch((err: unknown) => {
+      o.logger.warn({ err }, 'could not read the stored allow-list: asking GitHub');
+      return undefined;
+    });
+  }
+
+  /** One refresh; what it answers is how long until the next. */
+  async function refresh(): Promise<number> {
     try {
-      const stored = await getAllowList(o.db, LIST_NAME);
-      if (stored && now() - stored.fetchedAt.getTime() < o.refreshMs) {
-        adopt(stored.ranges, stored.fetchedAt);
-        return true;
-      }
-      if (stored && !current) adopt(stored.ranges, stored.fetchedAt);
+      const stored = await readStored();
+      const fresh = freshFor(stored);
+      if (stored && (fresh > 0 || !current)) adoptStored(stored);
+      if (fresh > 0) return fresh;
       const ranges = (await o.fetchRanges()).filter((r) => parseRange(r) !== undefined);
       if (ranges.length === 0) throw new Error('GET /meta listed no hooks address ranges');
       const fetchedAt = new Date(now());
-      await putAllowList(o.db, LIST_NAME, { ranges, fetchedAt });
+      // In use before it is stored: a storage failure does not waste what GitHub answered.
       adopt(ranges, fetchedAt);
       o.metrics?.recordAllowListRefresh('ok');
       o.logger.info({ ranges: ranges.length }, "GitHub's hook addresses loaded for the allow-list");
-      return true;
+      await putAllowList(o.db, LIST_NAME, { ranges, fetchedAt }).catch((err: unknown) =>
+        o.logger.warn({ err }, "could not store GitHub's hook addresses: other replicas will ask GitHub"),
+      );
+      return o.refreshMs;
     } catch (err) {
       o.metrics?.recordAllowListRefresh('failed');
       o.logger.warn(
@@ -116,19 +147,30 @@ export function metaAllowList(o: {
           ? "could not refresh GitHub's hook addresses: the last good list is kept"
           : "could not load GitHub's hook addresses: deliveries are answered 503 until they load",
       );
-      return false;
+      return retryMs;
     }
   }
 
   function schedule(ms: number): void {
     if (closed) return;
     timer = setTimeout(() => {
-      void refresh().then((fresh) => schedule(fresh ? o.refreshMs : retryMs));
+      running = refresh()
+        .catch(() => retryMs)
+        .then((next) => {
+          running = undefined;
+          schedule(next);
+        });
     }, ms);
     timer.unref();
   }
 
-  const loaded = refresh().then((fresh) => schedule(fresh ? o.refreshMs : retryMs));
+  // What storage holds is used at once; GitHub is asked in the background when it is stale, so a
+  // start never waits on GitHub.
+  const loaded = (async () => {
+    const stored = await readStored();
+    if (stored) adoptStored(stored);
+    schedule(freshFor(stored));
+  })();
 
   return {
     loaded,
@@ -154,9 +196,10 @@ export function metaAllowList(o: {
         };
       return undefined;
     },
-    close() {
+    async close() {
       closed = true;
       clearTimeout(timer);
+      await running;
     },
   };
 }

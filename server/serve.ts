@@ -99,6 +99,8 @@ export async function serve(
       ? githubMetaAllowList(config, store, logger, metrics)
       : undefined;
   await allowList?.loaded;
+  if (config.trustedProxies.length > 0 && !allowList)
+    logger.warn('HOOKFLOW_TRUSTED_PROXIES is set but HOOKFLOW_IP_ALLOWLIST is off: it changes nothing');
   const app = createApp({
     addressCheck: allowList,
     metrics,
@@ -116,7 +118,7 @@ export async function serve(
   // Metrics on a listener of their own (loopback by default): the webhook's address is public.
   // Bound first, so a port already taken stops the start before any delivery is taken.
   const giveUp = async (err: unknown): Promise<never> => {
-    allowList?.close();
+    await allowList?.close();
     await connection.close().catch(() => undefined);
     if (shared === undefined) await metrics?.shutdown().catch(() => undefined);
     throw err;
@@ -154,7 +156,7 @@ export async function serve(
     launched: () => launcher.drain(),
     async close() {
       stopReloading();
-      allowList?.close();
+      await allowList?.close();
       await relay.stop();
       const closing = (s: Server) =>
         new Promise<void>((resolve) => {
@@ -173,8 +175,10 @@ export async function serve(
 }
 
 /**
- * GitHub's hook addresses (`GET /meta`, a public endpoint) through hookflow's API client with no
- * credentials: its pacing, backoff and telemetry, on GitHub's unauthenticated budget.
+ * GitHub's hook addresses (`GET /meta`, a public endpoint) through hookflow's API client: its pacing,
+ * budget and telemetry. With GITHUB_TOKEN the call uses the token's budget; otherwise (App mode, or
+ * a server with no credentials) none, on GitHub's unauthenticated budget of 60 an hour per address
+ * (an App's JWT is not accepted there).
  */
 function githubMetaAllowList(
   config: ServerConfig,
@@ -182,7 +186,10 @@ function githubMetaAllowList(
   logger: Logger,
   metrics: Metrics | undefined,
 ): MetaAllowList {
-  const github = tokenlessClient(config, { kind: 'none' }, store, logger, metrics);
+  const auth = config.api.token
+    ? { kind: 'token' as const, token: config.api.token }
+    : { kind: 'none' as const };
+  const github = tokenlessClient(config, auth, store, logger, metrics);
   return metaAllowList({
     db: store.db,
     async fetchRanges() {
@@ -190,7 +197,7 @@ function githubMetaAllowList(
         method: 'GET',
         url: 'meta',
         route: '/meta',
-        installation: 'anonymous',
+        installation: config.api.token ? 'token' : 'anonymous',
         requestId: 'server:allow-list',
       });
       const hooks = res.data.hooks;

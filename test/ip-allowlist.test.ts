@@ -4,13 +4,17 @@
 // trusted proxy (::1) whose X-Forwarded-For names the sender, an untrusted peer whose header is
 // ignored; a refusal before the body is read; a failed refresh that keeps the last good list.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FakeGitHub } from './fake-github/server';
 import { startFake } from './helpers/api';
 import { githubDelivery, post } from './helpers/deliveries';
 import { waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
+import { TRULINKS } from './helpers/providers';
 
 describe('source-address allow-list from GitHub /meta', () => {
   let fake: FakeGitHub;
@@ -20,6 +24,8 @@ describe('source-address allow-list from GitHub /meta', () => {
   const urls = { v4: '', v6: '' };
 
   before(async () => {
+    const sources = path.join(mkdtempSync(path.join(os.tmpdir(), 'hookflow-sources-')), 'sources.json');
+    writeFileSync(sources, JSON.stringify({ providers: [TRULINKS] }));
     fake = await startFake();
     // Public: no credentials needed, none sent.
     fake.route('/meta', (req) => {
@@ -37,6 +43,7 @@ describe('source-address allow-list from GitHub /meta', () => {
         HOOKFLOW_IP_ALLOWLIST: 'github-meta',
         HOOKFLOW_IP_ALLOWLIST_REFRESH_MS: '200',
         HOOKFLOW_TRUSTED_PROXIES: '::1',
+        HOOKFLOW_SOURCES_FILE: sources,
         HOOKFLOW_API_BACKOFF_MS: '20',
       },
     });
@@ -86,6 +93,14 @@ describe('source-address allow-list from GitHub /meta', () => {
       [403, "::1 is not one of GitHub's hook addresses (GET /meta)"],
     );
     assert.equal(await refusals('not-allowed'), 1);
+
+    // The list is GitHub's: another provider's door is not checked against it (its own checks answer).
+    const other = await fetch(`http://[::1]:${new URL(h.url).port}${TRULINKS.path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(other.status, 400, 'missing headers, not an address refusal');
   });
 
   test('X-Forwarded-For counts from a trusted proxy only', async () => {
@@ -150,6 +165,7 @@ describe('source-address allow-list from GitHub /meta', () => {
     await waitFor('two refreshes to fail', async () => (await refreshes('failed')) >= failedBefore + 2);
     assert.ok(metaCalls > calls);
     assert.equal((await post(urls.v4, delivery())).status, 202, 'the last good list still holds');
+    assert.equal((await post(urls.v6, delivery())).status, 403, 'and still refuses what it does not hold');
     // An answer with no usable ranges is a failure too, not an empty list that refuses everyone.
     meta = { status: 200, hooks: ['not a range'] };
     const failed = await refreshes('failed');
@@ -158,6 +174,7 @@ describe('source-address allow-list from GitHub /meta', () => {
       async () => (await refreshes('failed')) >= failed + 1,
     );
     assert.equal((await post(urls.v4, delivery())).status, 202);
+    assert.equal((await post(urls.v6, delivery())).status, 403);
   });
 
   async function refreshes(result: string): Promise<number> {
