@@ -41,6 +41,11 @@ export async function replayDelivery(
     throw new ReplayRefused(
       `${delivery.deliveryId}: its payload is no longer kept (its installation was removed), so it cannot run again`,
     );
+  // GitHub does not know its installation (checked against its API): whatever sent it, it is not run again.
+  if (delivery.installationUnknown)
+    throw new ReplayRefused(
+      `${delivery.deliveryId}: installation ${delivery.installation ?? '-'} is unknown to GitHub (checked against its API), so its deliveries are not run again`,
+    );
   if (delivery.status === 'completed' && !o.force)
     throw new ReplayRefused(
       `${delivery.deliveryId} completed: replaying it runs its handlers again (add --force if they are safe to repeat)`,

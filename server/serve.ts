@@ -135,9 +135,15 @@ export async function serve(
     await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
     return giveUp(err);
   });
-  const stopReloading = config.tls
+  const certificates = config.tls
     ? reloadCertificates(server as https.Server, config.tls, config.tlsReloadMs, logger)
-    : () => undefined;
+    : undefined;
+  if (certificates)
+    metrics?.observeCertificateExpiry(() => {
+      const end = certificates.validUntil();
+      // No sample for a certificate that cannot be read, rather than a made-up time.
+      return end ? Promise.resolve(end.getTime() / 1000) : Promise.reject(new Error('unreadable'));
+    });
   const relay = startOutboxRelay(
     { store, starter, health, logger, metrics },
     {
@@ -155,7 +161,7 @@ export async function serve(
       : undefined,
     launched: () => launcher.drain(),
     async close() {
-      stopReloading();
+      certificates?.stop();
       await allowList?.close();
       await relay.stop();
       const closing = (s: Server) =>

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { reconcileArgs, runReconcilePass } from '../lib/reconcile-client';
+import { ReplayRefused, replayDelivery } from '../lib/replay';
 import type { FakeGitHub } from './fake-github/server';
 import { apiEnv, startFake } from './helpers/api';
 import { githubDelivery } from './helpers/deliveries';
@@ -62,6 +63,16 @@ test('a pass verifies unverified installations: known → active, unknown → re
       ['9001', false],
     ],
   );
+  // The ledger shows the mark, and such a delivery is not replayed (not even with force).
+  const [marked] = await h.store.listDeliveries({ installation: '4040', limit: 10 });
+  assert.equal(marked?.installationUnknown, true);
+  await assert.rejects(
+    replayDelivery({ client: h.client, taskQueue: h.taskQueue, store: h.store }, marked, { force: true }),
+    (err) => err instanceof ReplayRefused && /installation 4040 is unknown to GitHub/.test(err.message),
+  );
+  const [known] = await h.store.listDeliveries({ installation: '9001', limit: 10 });
+  assert.equal(known?.installationUnknown, false);
+
   // From now on its deliveries are refused; the known one's are accepted.
   const refused = await h.post(closed(4040, 'nobody/forged'));
   assert.deepEqual(

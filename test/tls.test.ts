@@ -2,6 +2,7 @@
 // made for this test with openssl.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
@@ -13,7 +14,7 @@ import { githubDelivery, type Delivery } from './helpers/deliveries';
 import { waitFor } from './helpers/env';
 import { withHookflow } from './helpers/harness';
 
-function selfSigned(): { cert: string; key: string } {
+function selfSigned(days = 1): { cert: string; key: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-tls-'));
   const cert = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
@@ -26,7 +27,7 @@ function selfSigned(): { cert: string; key: string } {
       'rsa:2048',
       '-nodes',
       '-days',
-      '1',
+      String(days),
       '-subj',
       '/CN=127.0.0.1',
       '-addext',
@@ -77,7 +78,7 @@ describe('HTTPS', () => {
   });
 
   test('a renewed certificate is served without a restart; a pair that does not load keeps the one in use', async () => {
-    const [first, second] = [selfSigned(), selfSigned()];
+    const [first, second] = [selfSigned(), selfSigned(60)];
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-tls-live-'));
     const cert = path.join(dir, 'cert.pem');
     const key = path.join(dir, 'key.pem');
@@ -88,6 +89,16 @@ describe('HTTPS', () => {
     const logger = createLogger('warn', 'tls-test', { write: (line: string) => void logged.push(line) });
     await withHookflow({ env, worker: false, logger }, async (h) => {
       const url = h.webhookUrl.replace('localhost', '127.0.0.1');
+      // The certificate's end is a metric, and one that ends within two weeks is a warning at start.
+      const expiry = async () =>
+        Number(
+          /^hookflow_tls_certificate_expiry_timestamp_seconds (\S+)$/m.exec(
+            await (await fetch(h.metricsUrl)).text(),
+          )?.[1],
+        );
+      const validTo = (file: string) => Date.parse(new X509Certificate(readFileSync(file)).validTo) / 1000;
+      assert.equal(await expiry(), validTo(first.cert));
+      assert.ok(logged.some((l) => l.includes('TLS certificate expires soon')));
       const ping = () => githubDelivery({ event: 'ping', payload: { zen: 'renewed' } });
       const servedWith = async (ca: string) =>
         postTls(url, readFileSync(ca), ping()).then(
@@ -105,6 +116,7 @@ describe('HTTPS', () => {
       copyFileSync(second.cert, cert);
       await waitFor('the renewed certificate', () => servedWith(second.cert), 10_000);
       assert.equal(await servedWith(first.cert), false, 'the old certificate is no longer served');
+      assert.equal(await expiry(), validTo(second.cert), 'the metric follows the renewal');
     });
   });
 

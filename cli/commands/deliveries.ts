@@ -94,7 +94,7 @@ export function deliveriesCommand(program: Command): void {
         ['RECEIVED', 'STATUS', 'EVENT', 'REPOSITORY', 'ATTEMPTS', 'DELIVERY ID'],
         rows.map((r) => [
           r.receivedAt.slice(0, 19).replace('T', ' '),
-          r.status,
+          r.installationUnknown ? `${r.status} (installation unknown)` : r.status,
           r.action ? `${r.event}.${r.action}` : r.event,
           r.repository ?? '-',
           String(r.attempts),
@@ -174,7 +174,12 @@ function printShow(d: DeliverySummary, runs: Run[] | undefined, payload: unknown
     ['workflow', d.workflowId],
     ['event', d.action ? `${d.event}.${d.action}` : d.event],
     ['repository', d.repository ?? '-'],
-    ['installation', d.installation ?? '-'],
+    [
+      'installation',
+      d.installationUnknown
+        ? `${d.installation ?? '-'} (unknown to GitHub, checked against its API: not replayed)`
+        : (d.installation ?? '-'),
+    ],
     ['status', d.reason ? `${d.status}: ${d.reason}` : d.status],
     ['received', `${d.receivedAt} (${d.received}×)`],
     ['finished', d.finishedAt ?? '-'],

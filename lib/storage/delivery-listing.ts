@@ -23,6 +23,8 @@ export interface DeliverySummary {
   event: string;
   action: string | null;
   installation: string | null;
+  /** Its installation was found unknown to GitHub (checked against its API) after it was accepted. */
+  installationUnknown: boolean;
   repository: string | null;
   status: DeliveryOutcome;
   reason: string | null;
@@ -47,10 +49,12 @@ export interface SummaryRow extends DeliveryRow {
   receive_count: number;
   workflow_type: string | null;
   run_id: string | null;
+  installation_unknown: boolean;
 }
 
 export const COLUMNS = `delivery_key, provider, source, hook_id, delivery_id, event, action, installation, repository,
-  outcome, reason, received_at, finished_at, finished_runs, receive_count, workflow_type, run_id`;
+  outcome, reason, received_at, finished_at, finished_runs, receive_count, workflow_type, run_id,
+  installation_unknown`;
 
 export const toSummary = (r: SummaryRow): DeliverySummary => ({
   deliveryId: r.delivery_id,
@@ -58,6 +62,7 @@ export const toSummary = (r: SummaryRow): DeliverySummary => ({
   event: r.event,
   action: r.action,
   installation: r.installation,
+  installationUnknown: r.installation_unknown,
   repository: r.repository,
   status: r.outcome,
   reason: r.reason,

@@ -268,6 +268,15 @@ export function createMetrics(serviceName: string, otlp?: MetricExport, sourceDe
       gauges.observe('hookflow_outbox_depth', 'Deliveries waiting in the outbox for Temporal', read);
     },
 
+    /** When the served TLS certificate stops being valid, in Unix seconds (alert well before). */
+    observeCertificateExpiry(read: () => Promise<number>) {
+      gauges.observe(
+        'hookflow_tls_certificate_expiry_timestamp_seconds',
+        'When the TLS certificate the server presents stops being valid (Unix seconds)',
+        read,
+      );
+    },
+
     /** The Prometheus text exposition of every metric. */
     async render(): Promise<string> {
       const { resourceMetrics } = await exporter.collect();

@@ -5,7 +5,7 @@
 // words it), and the deliveries API over that log: list (newest first, `cursor` in a `Link`
 // rel="next"), one delivery, and `POST …/attempts`, which sends the same GUID again.
 // https://docs.github.com/en/rest/apps/webhooks and /rest/repos/webhooks
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, randomInt, randomUUID } from 'node:crypto';
 
 export type HookPlace =
   | { kind: 'app' }
@@ -76,7 +76,9 @@ export function createHookDeliveries(o: { timeoutMs?: number | undefined }) {
   const listing: DeliveriesListing = {};
   const hooks: FakeHook[] = [];
   let nextId = 1_000_000;
-  let nextHookId = 5_000_000;
+  // Hook IDs name Temporal workflows (a rotation's `rotate-secret:github:<hook>`), which outlive a
+  // test file in the run's one namespace: each fake numbers its hooks from a base of its own.
+  let nextHookId = 5_000_000 + randomInt(0, 100_000) * 1_000;
   const pending = new Set<Promise<unknown>>();
   /** Every `POST /hub`, as it was asked. */
   const hubRequests: { mode: string | undefined; topic: string | undefined; callback: string | undefined }[] =
