@@ -10,7 +10,8 @@ export interface Sealer {
   open(sealed: string): string;
 }
 
-const keyId = (key: Buffer) => createHash('sha256').update(key).digest('hex').slice(0, 8);
+/** The short ID a sealed value (or an encrypted payload) names its key by. */
+export const keyId = (key: Buffer) => createHash('sha256').update(key).digest('hex').slice(0, 8);
 
 export function createSealer(keys: Buffer[]): Sealer {
   if (keys.length === 0) throw new Error('createSealer needs at least one key');
