@@ -2,6 +2,7 @@
 // server `npm start` runs) and hookflow's storage (the ledger). Errors say what to do.
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../lib/config';
+import { dataConverterFor } from '../lib/temporal/data-converter';
 import { createSealer, type Sealer } from '../lib/crypto';
 import { openSecrets, type HookSecret } from '../lib/hook-secrets';
 import { openStore, type Store } from '../lib/storage';
@@ -20,7 +21,14 @@ export async function withTemporal<T>(config: Config, fn: (client: Client) => Pr
     );
   }
   try {
-    return await fn(new Client({ connection, namespace: config.temporal.namespace }));
+    const dataConverter = dataConverterFor(config);
+    return await fn(
+      new Client({
+        connection,
+        namespace: config.temporal.namespace,
+        ...(dataConverter ? { dataConverter } : {}),
+      }),
+    );
   } finally {
     await connection.close();
   }

@@ -50,6 +50,11 @@ export interface Config {
   ipAllowList: { mode: 'off' | 'github-meta'; refreshMs: number };
   /** Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); none by default. */
   trustedProxies: string[];
+  /**
+   * Encrypt what hookflow hands Temporal (workflow inputs, results, signals, queries, activity
+   * arguments) with HOOKFLOW_ENCRYPTION_KEY before it reaches Temporal's histories.
+   */
+  historyEncryption: boolean;
   dataDir: string;
   sources: SourcesFile;
   bodyLimitBytes: number;
@@ -275,6 +280,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     tlsReloadMs: e.HOOKFLOW_TLS_RELOAD_MS,
     ipAllowList: { mode: e.HOOKFLOW_IP_ALLOWLIST, refreshMs: e.HOOKFLOW_IP_ALLOWLIST_REFRESH_MS },
     trustedProxies: e.HOOKFLOW_TRUSTED_PROXIES ?? [],
+    historyEncryption: e.HOOKFLOW_HISTORY_ENCRYPTION === 'on',
     dataDir: path.resolve(e.HOOKFLOW_DATA_DIR),
     sources,
     bodyLimitBytes: e.HOOKFLOW_BODY_LIMIT,

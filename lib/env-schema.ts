@@ -104,6 +104,7 @@ export const envSchema = z.object({
   TLS_KEY_PATH: z.string().min(1).optional(),
   HOOKFLOW_TLS_RELOAD_MS: intString(100, 3_600_000).default(30_000),
   HOOKFLOW_IP_ALLOWLIST: z.enum(['off', 'github-meta']).default('off'),
+  HOOKFLOW_HISTORY_ENCRYPTION: z.enum(['on', 'off']).default('off'),
   HOOKFLOW_IP_ALLOWLIST_REFRESH_MS: intString(100, 7 * 24 * 3_600_000).default(3_600_000),
   HOOKFLOW_TRUSTED_PROXIES: addressRanges.optional(),
   HOOKFLOW_DATA_DIR: z.string().min(1).default('.hookflow'),

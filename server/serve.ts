@@ -8,6 +8,7 @@ import type { Store } from '../lib/storage';
 import { createSealer, existingEncryptionKeys, type Sealer } from '../lib/crypto';
 import { managedHookSecrets } from '../lib/hook-secrets';
 import { clientConnection, createClient } from '../lib/temporal/connect';
+import { dataConverterFor } from '../lib/temporal/data-converter';
 import { createMetrics, serveMetrics, type Metrics } from '../lib/telemetry/metrics';
 import { acceptedWriter } from './accepted-writer';
 import { createApp, createHttpServer } from './app';
@@ -49,6 +50,7 @@ export type ServerConfig = Pick<
   | 'ipAllowList'
   | 'trustedProxies'
   | 'githubApiUrl'
+  | 'historyEncryption'
 >;
 
 export interface RunningServer {
@@ -76,7 +78,7 @@ export async function serve(
 ): Promise<RunningServer> {
   const { metrics: shared, traced = false } = o;
   const connection = clientConnection(config, temporalAddress);
-  const client = createClient(connection, config.temporal.namespace, traced);
+  const client = createClient(connection, config.temporal.namespace, traced, dataConverterFor(config));
   const starter = temporalStarter(client, config.temporal.taskQueue, config.startTimeoutMs);
   const health = temporalHealth();
   // The sealer is made at the first managed hook read: a server that has none needs no key.

@@ -32,11 +32,21 @@ import type { Metrics } from '../lib/telemetry/metrics';
 import type { Store } from '../lib/storage';
 import type { ActivityDeps } from '../activities/activity-deps';
 import { createSealer, existingEncryptionKeys, type Sealer } from '../lib/crypto';
+import { dataConverterFor } from '../lib/temporal/data-converter';
 
 /** The part of the configuration a worker reads. */
 export type WorkerConfig = Pick<
   Config,
-  'env' | 'temporal' | 'appId' | 'privateKey' | 'api' | 'githubApiUrl' | 'dataDir' | 'sources' | 'app'
+  | 'env'
+  | 'temporal'
+  | 'appId'
+  | 'privateKey'
+  | 'api'
+  | 'githubApiUrl'
+  | 'dataDir'
+  | 'sources'
+  | 'app'
+  | 'historyEncryption'
 >;
 
 export interface WorkerDeps {
@@ -231,6 +241,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     },
     'reconciliation schedule kept',
   );
+  const dataConverter = dataConverterFor(deps.config);
   const options: WorkerOptions = {
     connection: deps.connection,
     namespace: deps.namespace,
@@ -268,6 +279,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       ],
     },
     sinks: workflowSinks(deps.tracing),
+    ...(dataConverter ? { dataConverter } : {}),
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? ACTIVITY_SLOTS,
   };
   return Worker.create(options);

@@ -4,6 +4,7 @@ import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/telemetry/metrics';
 import type { Tracing } from '../lib/telemetry/tracing';
 import type { Store } from '../lib/storage';
+import { dataConverterFor } from '../lib/temporal/data-converter';
 import { clientConnection, createClient, workerConnection } from '../lib/temporal/connect';
 import { createWorker, type WorkerConfig } from './create-worker';
 
@@ -25,7 +26,12 @@ export async function runWorker(
 ): Promise<RunningWorker> {
   const connection = await workerConnection(config, temporalAddress);
   const clientConn = clientConnection(config, temporalAddress);
-  const client = createClient(clientConn, config.temporal.namespace, tracing !== undefined);
+  const client = createClient(
+    clientConn,
+    config.temporal.namespace,
+    tracing !== undefined,
+    dataConverterFor(config),
+  );
   const worker = await createWorker({
     config,
     client,

@@ -2,6 +2,7 @@
 // (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE…)
 // through @temporalio/envconfig, so hookflow connects to a cluster exactly like the `temporal` CLI.
 import { Connection, Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection } from '@temporalio/worker';
@@ -32,10 +33,16 @@ export function clientConnection(config: Pick<Config, 'env'>, address: string): 
  * With `traced`, each workflow start (and signal, query…) is a span, and its context travels to the
  * workflow in the start's headers (Temporal's OpenTelemetry client interceptor).
  */
-export function createClient(connection: Connection, namespace: string, traced = false): Client {
+export function createClient(
+  connection: Connection,
+  namespace: string,
+  traced = false,
+  dataConverter?: DataConverter,
+): Client {
   return new Client({
     connection,
     namespace,
+    ...(dataConverter ? { dataConverter } : {}),
     ...(traced ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
   });
 }

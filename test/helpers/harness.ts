@@ -24,6 +24,7 @@ import { createMetrics } from '../../lib/telemetry/metrics';
 import type { Tracing } from '../../lib/telemetry/tracing';
 import { serve, type RunningServer } from '../../server/serve';
 import { createWorker } from '../../worker/create-worker';
+import { dataConverterFor } from '../../lib/temporal/data-converter';
 import { post, type Answer, type Delivery } from './deliveries';
 import { testEnv, waitFor } from './env';
 
@@ -117,7 +118,12 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
     app,
   });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const dataConverter = dataConverterFor(config);
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    ...(dataConverter ? { dataConverter } : {}),
+  });
 
   let worker: { worker: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
   const startWorker = async () => {
