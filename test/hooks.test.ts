@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { FakeGitHub } from './fake-github/server';
 import { apiEnv, SEAL_KEY, startFake } from './helpers/api';
-import { cliEnv, runCli } from './helpers/cli';
+import { hooksCliEnv, runCli } from './helpers/cli';
 import { githubDelivery, post } from './helpers/deliveries';
 import { waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
@@ -22,13 +22,7 @@ describe('hooks managed through the API', () => {
   let fake: FakeGitHub;
   let h: Harness;
   let second: { child: ChildProcess; webhookUrl: string };
-  const env = () => ({
-    ...cliEnv(h),
-    GITHUB_TOKEN: TOKEN,
-    GITHUB_API_URL: fake.url,
-    HOOKFLOW_ENCRYPTION_KEY: KEY,
-    HOOKFLOW_API_BACKOFF_MS: '20',
-  });
+  const env = () => hooksCliEnv(h, fake.url, TOKEN);
 
   before(async () => {
     fake = await startFake({ staticTokens: { [TOKEN]: 'pat:hooks' } });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FakeGitHub } from './fake-github/server';
 import { SEAL_KEY, startFake } from './helpers/api';
-import { cliEnv, runCli } from './helpers/cli';
+import { hooksCliEnv, runCli } from './helpers/cli';
 import { githubDelivery, post } from './helpers/deliveries';
 import { waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
@@ -17,13 +17,7 @@ const TOKEN = 'ghp_test_token_for_hub_00000000000000';
 describe('PubSubHubbub subscriptions', () => {
   let fake: FakeGitHub;
   let h: Harness;
-  const env = () => ({
-    ...cliEnv(h),
-    GITHUB_TOKEN: TOKEN,
-    GITHUB_API_URL: fake.url,
-    HOOKFLOW_ENCRYPTION_KEY: KEY,
-    HOOKFLOW_API_BACKOFF_MS: '20',
-  });
+  const env = () => hooksCliEnv(h, fake.url, TOKEN);
 
   before(async () => {
     fake = await startFake({ staticTokens: { [TOKEN]: 'pat:hub' } });

@@ -61,14 +61,14 @@ describe('source-address allow-list from GitHub /meta', () => {
     if (forwardedFor !== undefined) d.headers['x-forwarded-for'] = forwardedFor;
     return d;
   };
-  const refusals = async (reason: string) => {
+  /** A counter's value on the server's /metrics, for the series with this label (0 when absent). */
+  const counter = async (name: string, label: string) => {
     const text = await (await fetch(h.metricsUrl)).text();
-    const m = new RegExp(
-      `^hookflow_address_refusals_total\\{[^}]*reason="${reason}"[^}]*\\} (\\d+)`,
-      'm',
-    ).exec(text);
+    const m = new RegExp(`^${name}\\{[^}]*${label}[^}]*\\} (\\d+)`, 'm').exec(text);
     return Number(m?.[1] ?? 0);
   };
+  const refusals = (reason: string) => counter('hookflow_address_refusals_total', `reason="${reason}"`);
+  const refreshes = (result: string) => counter('hookflow_allowlist_refreshes_total', `result="${result}"`);
 
   test('503 until a list is loaded; then IPv4 (mapped) and IPv6 peers against the ranges', async () => {
     const early = await post(urls.v4, delivery());
@@ -176,13 +176,4 @@ describe('source-address allow-list from GitHub /meta', () => {
     assert.equal((await post(urls.v4, delivery())).status, 202);
     assert.equal((await post(urls.v6, delivery())).status, 403);
   });
-
-  async function refreshes(result: string): Promise<number> {
-    const text = await (await fetch(h.metricsUrl)).text();
-    const m = new RegExp(
-      `^hookflow_allowlist_refreshes_total\\{[^}]*result="${result}"[^}]*\\} (\\d+)`,
-      'm',
-    ).exec(text);
-    return Number(m?.[1] ?? 0);
-  }
 });

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { createLogger } from '../lib/logger';
 import type { FakeGitHub } from './fake-github/server';
 import { SEAL_KEY, startFake } from './helpers/api';
-import { cliEnv, runCli } from './helpers/cli';
+import { hooksCliEnv, runCli } from './helpers/cli';
 import { githubDelivery, post } from './helpers/deliveries';
 import { startHookflow, type Harness } from './helpers/harness';
 import { memoryTracing } from './helpers/tracing';
@@ -30,13 +30,7 @@ let fake: FakeGitHub;
 let h: Harness;
 const { tracing, exporter } = memoryTracing();
 const outputs: string[] = [];
-const env = () => ({
-  ...cliEnv(h),
-  GITHUB_TOKEN: TOKEN,
-  GITHUB_API_URL: fake.url,
-  HOOKFLOW_ENCRYPTION_KEY: KEY,
-  HOOKFLOW_API_BACKOFF_MS: '20',
-});
+const env = () => hooksCliEnv(h, fake.url, TOKEN);
 async function cli(args: string[]): Promise<string> {
   const r = await runCli(args, env());
   outputs.push(r.stdout, r.stderr);

@@ -1,6 +1,7 @@
 // `npx hookflow …` as a real process (bin/hookflow.cjs), with the environment given.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { SEAL_KEY } from './api';
 import { testEnv } from './env';
 import type { Harness } from './harness';
 
@@ -34,5 +35,23 @@ export function cliEnv(h: Pick<Harness, 'config' | 'taskQueue'>): Record<string,
     TEMPORAL_ADDRESS: testEnv.temporalAddress,
     TEMPORAL_NAMESPACE: h.config.temporal.namespace,
     TEMPORAL_TASK_QUEUE: h.taskQueue,
+  };
+}
+
+/**
+ * The CLI's environment for managing hooks of the fake GitHub at `githubUrl` in token mode, with the
+ * key the tests' servers seal hook secrets with.
+ */
+export function hooksCliEnv(
+  h: Pick<Harness, 'config' | 'taskQueue'>,
+  githubUrl: string,
+  token: string,
+): Record<string, string | undefined> {
+  return {
+    ...cliEnv(h),
+    GITHUB_TOKEN: token,
+    GITHUB_API_URL: githubUrl,
+    HOOKFLOW_ENCRYPTION_KEY: SEAL_KEY.toString('base64'),
+    HOOKFLOW_API_BACKOFF_MS: '20',
   };
 }
