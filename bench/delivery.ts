@@ -185,7 +185,8 @@ function spawnLine(
   pattern: RegExp,
 ): { child: ChildProcess; match: Promise<RegExpExecArray> } {
   const child = spawn(process.execPath, [...process.execArgv, ...args], {
-    env: { ...process.env, ...env },
+    // The bench's own clients read results without hookflow's codec: history encryption stays off.
+    env: { ...process.env, HOOKFLOW_HISTORY_ENCRYPTION: 'off', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const match = new Promise<RegExpExecArray>((resolve, reject) => {

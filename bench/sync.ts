@@ -23,6 +23,7 @@ import { startDevServer } from '../lib/temporal/dev-server';
 import { startFakeGitHub, type FakeGitHub } from '../test/fake-github/server';
 import { createScratchDatabase } from '../test/helpers/scratch-database';
 import { createWorker } from '../worker/create-worker';
+import { dataConverterFor } from '../lib/temporal/data-converter';
 
 const ISSUES = Number(process.env.BENCH_ISSUES ?? 20_000);
 const COMMENTS_PER_ISSUE = Number(process.env.BENCH_COMMENTS_PER_ISSUE ?? 1);
@@ -95,7 +96,12 @@ async function hookflowRuns(fake: FakeGitHub): Promise<Run[]> {
   const logger = createLogger('silent');
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const dataConverter = dataConverterFor(config);
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    ...(dataConverter ? { dataConverter } : {}),
+  });
   const worker = await createWorker({
     connection: nativeConnection,
     namespace: config.temporal.namespace,

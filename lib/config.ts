@@ -353,6 +353,17 @@ function roleProblems(present: Env, role: Role): string[] {
       'HOOKFLOW_ENCRYPTION_KEY: required for a worker in App mode (make one with: openssl rand -base64 32)',
     );
   }
+  // Every process must decrypt what the others encrypted: a key made per process (or per folder)
+  // would leave workflows that no worker can read. Only the embedded default shares its folder's key.
+  if (
+    role !== 'all' &&
+    present.HOOKFLOW_HISTORY_ENCRYPTION === 'on' &&
+    splitSecrets(present.HOOKFLOW_ENCRYPTION_KEY).length === 0
+  ) {
+    problems.push(
+      `HOOKFLOW_ENCRYPTION_KEY: required with HOOKFLOW_HISTORY_ENCRYPTION=on for the ${role}, the same in every process (make one with: openssl rand -base64 32)`,
+    );
+  }
   return problems;
 }
 

@@ -6,7 +6,8 @@
 // the key. Keys rotate as the ledger's do (HOOKFLOW_ENCRYPTION_KEY=new,old…): the newest encrypts,
 // every configured key decrypts, and a payload hookflow did not encrypt (a history written before
 // encryption was on) passes through as it is. A payload sealed with a key this process lacks fails
-// with that key's ID, never as garbage.
+// with that key's ID, never as garbage. It gives confidentiality: a payload that is not labelled as
+// encrypted is taken as it is (a history from before), so it does not prove where an input came from.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
@@ -15,6 +16,11 @@ import { keyId } from '../crypto';
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 const KEY_ID = 'encryption-key-id';
 const IV_BYTES = 12;
+/**
+ * Authenticated with the ciphertext: the purpose and format (a value the ledger sealed under the same
+ * key does not verify as a payload, nor the other way round) and the key ID the metadata names.
+ */
+const aad = (id: string) => Buffer.from(`hookflow/temporal-payload/v1:${id}`);
 const TAG_BYTES = 16;
 
 const encoder = new TextEncoder();
@@ -38,6 +44,7 @@ export function encryptionCodec(keys: readonly Buffer[]): EncryptionCodec {
     const plain = temporal.api.common.v1.Payload.encode(payload).finish();
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', current, iv);
+    cipher.setAAD(aad(currentId));
     const data = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
     return {
       metadata: { encoding: encoder.encode(ENCRYPTED_ENCODING), [KEY_ID]: encoder.encode(currentId) },
@@ -59,6 +66,7 @@ export function encryptionCodec(keys: readonly Buffer[]): EncryptionCodec {
     if (data.length < IV_BYTES + TAG_BYTES)
       throw new Error(`an encrypted Temporal payload (key ${id}) is truncated`);
     const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
+    decipher.setAAD(aad(id));
     decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
     let plain: Buffer;
     try {

@@ -239,6 +239,22 @@ describe('configuration', () => {
       problems({ APP_ID: '1', PRIVATE_KEY: app.PRIVATE_KEY }, 'worker').map((p) => p.split(':')[0]),
       ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'HOOKFLOW_ENCRYPTION_KEY'],
     );
+    // History encryption: every process must hold the same key; only the embedded default may use
+    // its data folder's.
+    const encrypted = { ...split, HOOKFLOW_HISTORY_ENCRYPTION: 'on' };
+    for (const role of ['server', 'worker', 'cli'] as const)
+      assert.ok(
+        problems(encrypted, role).some((p) =>
+          p.startsWith(
+            `HOOKFLOW_ENCRYPTION_KEY: required with HOOKFLOW_HISTORY_ENCRYPTION=on for the ${role}`,
+          ),
+        ),
+        role,
+      );
+    assert.deepEqual(problems(encrypted, 'all'), []);
+    assert.deepEqual(problems({ ...encrypted, HOOKFLOW_ENCRYPTION_KEY: key }, 'server'), []);
+    assert.equal(loadConfig({ ...encrypted, HOOKFLOW_ENCRYPTION_KEY: key }).historyEncryption, true);
+    assert.equal(loadConfig({}).historyEncryption, false);
   });
 
   test('every workflow the front door names is exported by workflows/', () => {

@@ -4,11 +4,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { defaultPayloadConverter, DefaultFailureConverter } from '@temporalio/common';
-import { keyId } from '../../lib/crypto';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { createSealer, keyId } from '../../lib/crypto';
 import { ENCRYPTED_ENCODING, encryptionCodec, MissingKeyError } from '../../lib/temporal/payload-codec';
 
 const text = (b: Uint8Array | null | undefined) => Buffer.from(b ?? new Uint8Array()).toString('utf8');
+/** Everything a payload holds as text: its data and every metadata value. */
+const allText = (p: Payload) =>
+  [text(p.data), ...Object.values(p.metadata ?? {}).map((v) => text(v))].join('\n');
 
 describe('the payload codec', () => {
   const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
@@ -20,8 +23,9 @@ describe('the payload codec', () => {
     const [sealed] = await codec.encode([plain]);
     assert.equal(text(sealed.metadata!.encoding), ENCRYPTED_ENCODING);
     assert.equal(text(sealed.metadata!['encryption-key-id']), keyId(newKey));
-    assert.equal(text(sealed.data).includes('alice@example.com'), false);
-    assert.equal(JSON.stringify(sealed).includes('octo/private'), false);
+    assert.ok(allText(plain).includes('alice@example.com'), 'the check below can find it');
+    assert.equal(allText(sealed).includes('alice@example.com'), false);
+    assert.equal(allText(sealed).includes('octo/private'), false);
     const [opened] = await codec.decode([sealed]);
     assert.deepEqual(defaultPayloadConverter.fromPayload(opened), value);
     // A fresh IV each time: the same value never encrypts the same way twice.
@@ -55,14 +59,25 @@ describe('the payload codec', () => {
     );
   });
 
-  test('with the failure converter encoding messages, a failure message is ciphertext too', async () => {
-    const converter = new DefaultFailureConverter({ encodeCommonAttributes: true });
-    const failure = converter.errorToFailure(
-      new Error('Validation Failed for alice@example.com'),
-      defaultPayloadConverter,
-    );
-    assert.equal(failure.message, 'Encoded failure');
-    const [sealed] = await encryptionCodec([newKey]).encode([failure.encodedAttributes!]);
-    assert.equal(JSON.stringify(sealed).includes('alice@example.com'), false);
+  test('a truncated payload, a key ID swapped for another configured key, or a ledger value are refused', async () => {
+    const both = encryptionCodec([newKey, oldKey]);
+    const [sealed] = await both.encode([plain]);
+    await assert.rejects(both.decode([{ ...sealed, data: sealed.data!.subarray(0, 20) }]), /is truncated/);
+    const swapped = {
+      ...sealed,
+      metadata: { ...sealed.metadata, 'encryption-key-id': Buffer.from(keyId(oldKey)) },
+    };
+    await assert.rejects(both.decode([swapped]), /does not authenticate/);
+    // A value the ledger sealed under the same key, reassembled as a payload, does not verify.
+    const [, , iv, tag, data] = createSealer([newKey]).seal('{"forged":true}').split('.');
+    const fromLedger = {
+      metadata: sealed.metadata ?? null,
+      data: Buffer.concat([
+        Buffer.from(iv, 'base64'),
+        Buffer.from(data, 'base64'),
+        Buffer.from(tag, 'base64'),
+      ]),
+    };
+    await assert.rejects(both.decode([fromLedger]), /does not authenticate/);
   });
 });
