@@ -1,3 +1,5 @@
+// One file though over 300 lines: one benchmark run (its peers, its phases, its report) whose
+// parts share the same processes and measurements; split, the phases would no longer run side by side.
 // `npm run bench:delivery`: what a user waits for, with a worker running — hookflow as `npm start`
 // runs it (server, worker and the benchmarks' app in one process, its own Temporal dev server), on
 // the embedded store and on PostgreSQL, beside its peers, in one run:

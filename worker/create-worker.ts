@@ -1,3 +1,5 @@
+// One file though over 300 lines: the worker's options (bundle, activities, interceptors, sinks,
+// data converter) are one Worker.create call, and each part is a short function beside it.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

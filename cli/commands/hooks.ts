@@ -1,5 +1,6 @@
 // One file though long: nine sub-commands (create, list, update, ping, test, deliveries, delete,
-// import, secret), each a short action over the same few helpers (withHooks, theHook, pingOrWarn),
+// import, secret), each a short action over the same few helpers (theHook, pingOrWarn, and
+// withHooks from cli/hook-admin.ts),
 // read together as one command's help.
 // `hookflow hooks …`: GitHub repository and organization hooks managed through the API, each with a
 // secret of its own that hookflow generates and keeps sealed in storage; the front door verifies a

@@ -1,3 +1,5 @@
+// One file though over 300 lines: every metric hookflow exposes is declared here, with its help
+// text and recording method, so /metrics has one list to read and alert rules one place to match.
 // hookflow's metrics, on the OpenTelemetry metrics SDK (the 1.x line that Temporal's OTel
 // interceptors are built on), exposed in Prometheus's text format on `/metrics`.
 import http from 'node:http';
