@@ -96,11 +96,10 @@ async function hookflowRuns(fake: FakeGitHub): Promise<Run[]> {
   const logger = createLogger('silent');
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   const connection = await Connection.connect({ address: temporal.address });
-  const dataConverter = dataConverterFor(config);
   const client = new Client({
     connection,
     namespace: config.temporal.namespace,
-    ...(dataConverter ? { dataConverter } : {}),
+    dataConverter: dataConverterFor(config),
   });
   const worker = await createWorker({
     connection: nativeConnection,

@@ -21,12 +21,11 @@ export async function withTemporal<T>(config: Config, fn: (client: Client) => Pr
     );
   }
   try {
-    const dataConverter = dataConverterFor(config);
     return await fn(
       new Client({
         connection,
         namespace: config.temporal.namespace,
-        ...(dataConverter ? { dataConverter } : {}),
+        dataConverter: dataConverterFor(config),
       }),
     );
   } finally {

@@ -55,6 +55,17 @@ export interface Config {
    * arguments) with HOOKFLOW_ENCRYPTION_KEY before it reaches Temporal's histories.
    */
   historyEncryption: boolean;
+  /**
+   * The admin listener (never the webhook port): the Temporal codec endpoint, served when history
+   * encryption is on and a codec token is set. Port 0 turns it off.
+   */
+  admin: { port: number; host: string };
+  codec: {
+    /** The bearer token the codec endpoint asks for; undefined: no endpoint (npm start makes one). */
+    token: string | undefined;
+    /** The Temporal UI origins a browser may call the endpoint from (CORS); no others. */
+    origins: string[];
+  };
   dataDir: string;
   sources: SourcesFile;
   bodyLimitBytes: number;
@@ -281,6 +292,16 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     ipAllowList: { mode: e.HOOKFLOW_IP_ALLOWLIST, refreshMs: e.HOOKFLOW_IP_ALLOWLIST_REFRESH_MS },
     trustedProxies: e.HOOKFLOW_TRUSTED_PROXIES ?? [],
     historyEncryption: e.HOOKFLOW_HISTORY_ENCRYPTION === 'on',
+    admin: { port: e.HOOKFLOW_ADMIN_PORT, host: e.HOOKFLOW_ADMIN_HOST },
+    codec: {
+      token: e.HOOKFLOW_CODEC_TOKEN,
+      // The local UI's origins for the embedded default (npm start runs that UI); none otherwise.
+      origins:
+        e.HOOKFLOW_CODEC_ORIGINS ??
+        (e.TEMPORAL_ADDRESS === undefined
+          ? [`http://127.0.0.1:${e.TEMPORAL_UI_PORT}`, `http://localhost:${e.TEMPORAL_UI_PORT}`]
+          : []),
+    },
     dataDir: path.resolve(e.HOOKFLOW_DATA_DIR),
     sources,
     bodyLimitBytes: e.HOOKFLOW_BODY_LIMIT,

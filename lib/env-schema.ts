@@ -57,6 +57,31 @@ const exporterList = <T extends string>(names: readonly T[]) =>
     .transform((v) => v.split(',').map((x) => x.trim() as T));
 
 /** Comma-separated addresses or CIDR ranges (`10.0.0.0/8,2001:db8::/32,203.0.113.7`). */
+/** Web origins (`scheme://host[:port]`, nothing after), comma-separated: whom a browser may let read an answer. */
+const originList = z.string().transform((v, ctx) => {
+  const items = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+  const bad = items.filter((x) => {
+    try {
+      const u = new URL(x);
+      const bare = u.pathname === '/' && !u.search && !u.hash && !u.username && !u.password;
+      return !['http:', 'https:'].includes(u.protocol) || !bare || x.includes('?') || x.endsWith('#');
+    } catch {
+      return true;
+    }
+  });
+  if (bad.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a web origin: ${bad.join(', ')} (expected e.g. http://localhost:8233: scheme, host and port, no path)`,
+    });
+    return z.NEVER;
+  }
+  return items.map((x) => new URL(x).origin);
+});
+
 const addressRanges = z.string().transform((v, ctx) => {
   const items = v
     .split(',')
@@ -105,6 +130,16 @@ export const envSchema = z.object({
   HOOKFLOW_TLS_RELOAD_MS: intString(100, 3_600_000).default(30_000),
   HOOKFLOW_IP_ALLOWLIST: z.enum(['off', 'github-meta']).default('off'),
   HOOKFLOW_HISTORY_ENCRYPTION: z.enum(['on', 'off']).default('off'),
+  HOOKFLOW_ADMIN_PORT: intString(0, 65535).default(9466),
+  HOOKFLOW_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+  HOOKFLOW_CODEC_TOKEN: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9._~-]{16,512}$/,
+      'must be 16 to 512 characters of letters, digits and . _ ~ - (make one with: openssl rand -hex 24)',
+    )
+    .optional(),
+  HOOKFLOW_CODEC_ORIGINS: originList.optional(),
   HOOKFLOW_IP_ALLOWLIST_REFRESH_MS: intString(100, 7 * 24 * 3_600_000).default(3_600_000),
   HOOKFLOW_TRUSTED_PROXIES: addressRanges.optional(),
   HOOKFLOW_DATA_DIR: z.string().min(1).default('.hookflow'),

@@ -38,3 +38,7 @@ export function rangeList(ranges: readonly string[]): { list: BlockList; invalid
   }
   return { list, invalid };
 }
+
+/** A host to reach a listener at: a wildcard bind is reached on localhost. */
+export const reachable = (host: string) =>
+  host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;

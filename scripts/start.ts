@@ -2,11 +2,13 @@
 // (SQLite file under the data folder, UI on its port, search attributes registered), the embedded
 // store (PGlite under the data folder), the worker and the Koa server. With TEMPORAL_ADDRESS it
 // connects to that cluster instead, and with DATABASE_URL it uses PostgreSQL. Restarting keeps the data.
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { loadApp } from '../app/load-app';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { runMain, type Defer } from '../lib/main';
+import { reachable } from '../lib/net';
 import { openStore } from '../lib/storage';
 import { WORKER_POOL_SIZE } from '../worker/create-worker';
 import { findTemporalCli } from '../lib/temporal/cli';
@@ -19,7 +21,16 @@ import { runWorker } from '../worker/run-worker';
 
 /** Starts everything in this process; `hookflow run <app>` calls it too. */
 export async function startEmbedded(defer: Defer, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const config = loadConfig(env, 'all');
+  const configured = loadConfig(env, 'all');
+  // The local UI decodes through hookflow's codec endpoint: with no token set, one made for this run.
+  const config = {
+    ...configured,
+    codec: { ...configured.codec, token: configured.codec.token ?? randomBytes(24).toString('base64url') },
+  };
+  const codecEndpoint =
+    config.historyEncryption && config.admin.port !== 0
+      ? `http://${reachable(config.admin.host)}:${config.admin.port}`
+      : undefined;
   const logger = createLogger(config.logLevel, 'hookflow', logDestination(config.logFormat));
   // One process, one set of metrics: the server's /metrics shows the worker's and the Temporal SDK's too.
   const { metrics, tracing } = await startProcessTelemetry(config, 'hookflow', defer, { logger });
@@ -38,6 +49,7 @@ export async function startEmbedded(defer: Defer, env: NodeJS.ProcessEnv = proce
           cli,
           port: config.temporal.devServerPort,
           uiPort: config.temporal.uiPort,
+          uiCodecEndpoint: codecEndpoint && `${codecEndpoint}/${config.codec.token}`,
           namespace: config.temporal.namespace,
           dbFile: path.join(config.dataDir, 'temporal.db'),
         }),
@@ -66,6 +78,11 @@ export async function startEmbedded(defer: Defer, env: NodeJS.ProcessEnv = proce
   if (app) say(`  App:          ${app.file} (${app.app.registrations.map((r) => r.id).join(', ')})`);
   for (const p of config.sources.providers) say(`  ${p.name} URL: ${server.url}${p.path}`);
   say(`  Temporal UI:  ${devServer?.uiUrl ?? `(the UI of the cluster at ${address})`}`);
+  // A token made for this run is shown in the URL (the local UI has it already); a configured one is not.
+  if (server.codecUrl)
+    say(
+      `  Codec endpoint: ${configured.codec.token ? `${server.codecUrl} (token: HOOKFLOW_CODEC_TOKEN)` : `${server.codecUrl}/${config.codec.token}`}`,
+    );
   say(`  Health:       ${server.url}/healthz  ${server.url}/readyz`);
   say('Press Ctrl-C to stop.');
 }

@@ -8,7 +8,8 @@ import type { Store } from '../lib/storage';
 import { createSealer, existingEncryptionKeys, type Sealer } from '../lib/crypto';
 import { managedHookSecrets } from '../lib/hook-secrets';
 import { clientConnection, createClient } from '../lib/temporal/connect';
-import { dataConverterFor } from '../lib/temporal/data-converter';
+import { dataConverterFor, historyCodec } from '../lib/temporal/data-converter';
+import { serveCodecEndpoint } from './codec-endpoint';
 import { createMetrics, serveMetrics, type Metrics } from '../lib/telemetry/metrics';
 import { acceptedWriter } from './accepted-writer';
 import { createApp, createHttpServer } from './app';
@@ -20,7 +21,7 @@ import { temporalHealth } from './temporal-health';
 import { reloadCertificates } from './tls-reload';
 import { metaAllowList, type MetaAllowList } from './ip-allowlist';
 import { tokenlessClient } from '../activities/github/from-config';
-import { rangeList } from '../lib/net';
+import { rangeList, reachable } from '../lib/net';
 
 /** The part of the configuration the server process reads. */
 export type ServerConfig = Pick<
@@ -51,12 +52,16 @@ export type ServerConfig = Pick<
   | 'trustedProxies'
   | 'githubApiUrl'
   | 'historyEncryption'
+  | 'admin'
+  | 'codec'
 >;
 
 export interface RunningServer {
   url: string;
   /** Where `/metrics` is served (its own listener, never the webhook port); undefined when off. */
   metricsUrl: string | undefined;
+  /** The codec endpoint's base URL (admin listener; the token is not in it); undefined when off. */
+  codecUrl: string | undefined;
   /** Settles once every delivery acknowledged so far has its workflow started or its outbox row. */
   launched(): Promise<void>;
   close(): Promise<void>;
@@ -129,12 +134,19 @@ export async function serve(
     metrics && config.metricsPort !== 0
       ? await serveMetrics(metrics, config.metricsPort, config.metricsHost).catch(giveUp)
       : undefined;
+  const closeMetrics = () =>
+    new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+  const codecServer = await serveCodec(config, logger).catch(async (err: unknown) => {
+    await closeMetrics();
+    return giveUp(err);
+  });
   const server = createHttpServer(app, config.bodyTimeoutMs, config.tls);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   }).catch(async (err: unknown) => {
-    await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+    await closeMetrics();
+    await new Promise<void>((resolve) => (codecServer ? codecServer.close(() => resolve()) : resolve()));
     return giveUp(err);
   });
   const certificates = config.tls
@@ -161,6 +173,9 @@ export async function serve(
     metricsUrl: metricsServer
       ? `http://${reachable(config.metricsHost)}:${(metricsServer.address() as AddressInfo).port}/metrics`
       : undefined,
+    codecUrl: codecServer
+      ? `http://${reachable(config.admin.host)}:${(codecServer.address() as AddressInfo).port}`
+      : undefined,
     launched: () => launcher.drain(),
     async close() {
       certificates?.stop();
@@ -171,7 +186,7 @@ export async function serve(
           s.close(() => resolve());
           s.closeIdleConnections();
         });
-      await Promise.all([closing(server), metricsServer ? closing(metricsServer) : undefined]);
+      await Promise.all([server, metricsServer, codecServer].flatMap((s) => (s ? [closing(s)] : [])));
       // Acknowledged deliveries get their starts (or outbox rows) before the connection goes.
       await launcher.drain();
       await accepted.flush();
@@ -180,6 +195,33 @@ export async function serve(
       if (shared === undefined) await metrics?.shutdown();
     },
   };
+}
+
+/**
+ * The codec endpoint (codec-endpoint.ts) on the admin listener, when history encryption is on and
+ * it has a token; else a line in the log says why there is none.
+ */
+async function serveCodec(config: ServerConfig, logger: Logger): Promise<Server | undefined> {
+  if (!config.historyEncryption) return undefined;
+  if (config.admin.port === 0 || config.codec.token === undefined) {
+    logger.info(
+      config.admin.port === 0
+        ? 'the codec endpoint is off (HOOKFLOW_ADMIN_PORT=0): the Temporal UI shows encrypted payloads'
+        : 'the codec endpoint is off: set HOOKFLOW_CODEC_TOKEN for the Temporal UI and CLI to decode payloads',
+    );
+    return undefined;
+  }
+  return serveCodecEndpoint(
+    {
+      codec: historyCodec(config),
+      token: config.codec.token,
+      origins: config.codec.origins,
+      namespace: config.temporal.namespace,
+      logger,
+    },
+    config.admin.port,
+    config.admin.host,
+  );
 }
 
 /**
@@ -218,7 +260,3 @@ function githubMetaAllowList(
     metrics,
   });
 }
-
-/** A host to reach a listener at: a wildcard bind is reached on localhost. */
-const reachable = (host: string) =>
-  host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;

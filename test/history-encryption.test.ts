@@ -1,9 +1,12 @@
 // History encryption (HOOKFLOW_HISTORY_ENCRYPTION=on) on real Temporal: a delivery naming a private
 // repository runs to completion (the worker decrypts what the server encrypted), every payload in its
 // history as Temporal stores it is ciphertext naming hookflow's key, hookflow's own client reads the
-// result, and a client with another key is told which key it lacks.
+// result, its codec endpoint decodes for the token's holder only, and a client with another key is
+// told which key it lacks. A failure's message and stack are sealed too.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
@@ -15,12 +18,18 @@ import { testEnv } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
 
 const PRIVATE_REPO = 'octo/very-private-repository';
+const CODEC_TOKEN = 'history-encryption-codec-token';
+const run = promisify(execFile);
 
 let h: Harness;
 let connection: Connection;
 before(async () => {
   h = await startHookflow({
-    env: { HOOKFLOW_HISTORY_ENCRYPTION: 'on', HOOKFLOW_ENCRYPTION_KEY: SEAL_KEY.toString('base64') },
+    env: {
+      HOOKFLOW_HISTORY_ENCRYPTION: 'on',
+      HOOKFLOW_ENCRYPTION_KEY: SEAL_KEY.toString('base64'),
+      HOOKFLOW_CODEC_TOKEN: CODEC_TOKEN,
+    },
   });
   connection = await Connection.connect({ address: testEnv.temporalAddress });
 });
@@ -82,6 +91,66 @@ test("a delivery's history holds only ciphertext; hookflow's clients read it; an
   const opened = await encryptionCodec([SEAL_KEY]).decode(payloads);
   assert.ok(opened.some((p) => text(p.data).includes(PRIVATE_REPO)));
 
+  // Through hookflow's codec endpoint, as the Temporal UI and CLI ask it: decoded with the token only.
+  const asJson = {
+    payloads: payloads.map((p) => ({
+      metadata: Object.fromEntries(
+        Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')]),
+      ),
+      data: Buffer.from(p.data ?? []).toString('base64'),
+    })),
+  };
+  const decode = (headers: Record<string, string>) =>
+    fetch(`${h.codecUrl}/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-namespace': h.config.temporal.namespace, ...headers },
+      body: JSON.stringify(asJson),
+    });
+  const withToken = await decode({ authorization: `Bearer ${CODEC_TOKEN}` });
+  assert.equal(withToken.status, 200);
+  const decoded = (await withToken.json()) as { payloads: { data: string }[] };
+  assert.ok(decoded.payloads.some((p) => Buffer.from(p.data, 'base64').toString().includes(PRIVATE_REPO)));
+  const without = await decode({});
+  assert.equal(without.status, 401);
+  assert.equal((await without.text()).includes(PRIVATE_REPO), false);
+
+  // The `temporal` CLI: ciphertext on its own; the delivery's body with --codec-endpoint and the token.
+  // Its JSON output shows each payload's bytes in base64: they are read back before looking.
+  const shown = async (...codec: string[]) => {
+    const { stdout } = await run(testEnv.cli, [
+      'workflow',
+      'show',
+      '--address',
+      testEnv.temporalAddress,
+      '--namespace',
+      h.config.temporal.namespace,
+      '--workflow-id',
+      key,
+      '--output',
+      'json',
+      ...codec,
+    ]);
+    return payloadsIn(
+      JSON.parse(stdout, (k, v: unknown) =>
+        (k === 'data' || k === 'encoding') && typeof v === 'string' ? Buffer.from(v, 'base64') : v,
+      ),
+    ).map((p) => text(p.data));
+  };
+  const plainShown = await shown();
+  assert.ok(plainShown.length >= 3, `${plainShown.length} payloads shown`);
+  assert.equal(
+    plainShown.some((t) => t.includes(PRIVATE_REPO)),
+    false,
+  );
+  for (const codec of [
+    ['--codec-endpoint', String(h.codecUrl), '--codec-auth', `Bearer ${CODEC_TOKEN}`],
+    ['--codec-endpoint', `${h.codecUrl}/${CODEC_TOKEN}`],
+  ])
+    assert.ok(
+      (await shown(...codec)).some((t) => t.includes(PRIVATE_REPO)),
+      codec.join(' '),
+    );
+
   // hookflow's own client decrypts the result.
   assert.equal(typeof (await h.client.workflow.getHandle(key).result()), 'string');
   // A client with another key is told which one it lacks.
@@ -95,4 +164,36 @@ test("a delivery's history holds only ciphertext; hookflow's clients read it; an
       `key ${keyId(SEAL_KEY)}, which is not among HOOKFLOW_ENCRYPTION_KEY`,
     ),
   );
+});
+
+/** Every failure in a history: what the failure converter wrote, wherever it sits. */
+function failuresIn(value: unknown, out: Record<string, unknown>[] = []): Record<string, unknown>[] {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return out;
+  const o = value as Record<string, unknown>;
+  if (typeof o.message === 'string' && ('encodedAttributes' in o || 'stackTrace' in o)) out.push(o);
+  for (const v of Object.values(o)) failuresIn(v, out);
+  return out;
+}
+
+test("a failure's message and stack are sealed in the history; hookflow's client reads them", async () => {
+  // An installation event naming no installation fails: its message names the delivery.
+  const answer = await h.post(githubDelivery({ event: 'installation', payload: { action: 'created' } }));
+  assert.equal(answer.status, 202);
+  const key = String(answer.body.workflowId);
+  await assert.rejects(h.client.workflow.getHandle(key).result(), (err: Error) =>
+    String((err as { cause?: Error }).cause?.message).includes(`${key} names no installation`),
+  );
+
+  const raw = new Client({ connection, namespace: h.config.temporal.namespace });
+  const failures = failuresIn((await raw.workflow.getHandle(key).fetchHistory()).events);
+  assert.ok(failures.length >= 2, `${failures.length} failures (the activity's, the workflow's)`);
+  for (const f of failures) {
+    assert.equal(f.message, 'Encoded failure');
+    assert.equal(f.stackTrace ?? '', '');
+    const sealed = f.encodedAttributes as Payload;
+    assert.equal(text(sealed.metadata?.encoding), ENCRYPTED_ENCODING);
+    assert.equal(text(sealed.data).includes(key), false, 'a failure message in the clear');
+  }
+  const [opened] = await encryptionCodec([SEAL_KEY]).decode([failures[0].encodedAttributes as Payload]);
+  assert.match(text(opened.data), /names no installation/);
 });

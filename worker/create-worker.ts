@@ -34,7 +34,7 @@ import type { Metrics } from '../lib/telemetry/metrics';
 import type { Store } from '../lib/storage';
 import type { ActivityDeps } from '../activities/activity-deps';
 import { createSealer, existingEncryptionKeys, type Sealer } from '../lib/crypto';
-import { dataConverterFor } from '../lib/temporal/data-converter';
+import { dataConverterFor, FAILURE_CONVERTER_PATH } from '../lib/temporal/data-converter';
 
 /** The part of the configuration a worker reads. */
 export type WorkerConfig = Pick<
@@ -142,6 +142,7 @@ export async function bundleWorkflows(
     const { code } = await bundleWorkflowCode({
       workflowsPath,
       workflowInterceptorModules: traced ? WORKFLOW_INTERCEPTOR_MODULES : [],
+      failureConverterPath: FAILURE_CONVERTER_PATH,
       ...(logger ? { logger } : {}),
       // The generated entry sits in a temporary folder: packages resolve from hookflow's node_modules too.
       ...(dir
@@ -281,7 +282,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       ],
     },
     sinks: workflowSinks(deps.tracing),
-    ...(dataConverter ? { dataConverter } : {}),
+    dataConverter,
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? ACTIVITY_SLOTS,
   };
   return Worker.create(options);

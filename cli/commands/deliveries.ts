@@ -1,4 +1,5 @@
 // `hookflow deliveries list` and `hookflow deliveries show`: the ledger, newest first, and one
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 // delivery with the runs of its workflow (from Temporal) and, when asked, its payload.
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
@@ -152,9 +153,15 @@ async function runsOf(client: Client, workflowId: string): Promise<Run[]> {
           e.workflowExecutionTerminatedEventAttributes ??
           e.workflowExecutionTimedOutEventAttributes,
       );
-      const f = ended?.workflowExecutionFailedEventAttributes?.failure;
-      failure = f
-        ? [f.message, f.cause?.message].filter(Boolean).join(': ')
+      // Through the client's converters: the message travels in the failure's (sealed) payload.
+      const error = await decodeOptionalFailureToOptionalError(
+        client.options.loadedDataConverter,
+        ended?.workflowExecutionFailedEventAttributes?.failure,
+      );
+      failure = error
+        ? [error.message, error.cause instanceof Error ? error.cause.message : undefined]
+            .filter(Boolean)
+            .join(': ')
         : (ended?.workflowExecutionTerminatedEventAttributes?.reason ?? w.status.name.toLowerCase());
     }
     runs.push({

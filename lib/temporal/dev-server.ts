@@ -15,6 +15,8 @@ export interface DevServerOptions {
   dbFile?: string | undefined;
   /** UI port; undefined runs headless. */
   uiPort?: number | undefined;
+  /** The codec endpoint the UI decodes payloads through (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string | undefined;
   readyTimeoutMs?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Where the server's output goes; default: inherited. */
@@ -49,7 +51,10 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     args.push('--db-filename', o.dbFile);
   }
   if (o.uiPort === undefined) args.push('--headless');
-  else args.push('--ui-port', String(o.uiPort));
+  else {
+    args.push('--ui-port', String(o.uiPort));
+    if (o.uiCodecEndpoint) args.push('--ui-codec-endpoint', o.uiCodecEndpoint);
+  }
   for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=Keyword`);
   // An activity scheduled by a workflow task (an app's handler, a write-back) goes straight back to
   // the worker that completed the task, when it has a free slot, instead of through a poll: one

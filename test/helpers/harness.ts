@@ -67,6 +67,8 @@ export interface Harness {
   url: string;
   /** The server's `/metrics`, on its own listener. */
   metricsUrl: string;
+  /** The codec endpoint (history encryption on, HOOKFLOW_CODEC_TOKEN set); undefined when off. */
+  codecUrl: string | undefined;
   taskQueue: string;
   /** Posts a delivery, and waits for the start (or parking) that follows its acknowledgement. */
   post(d: Delivery, pathName?: string): Promise<Answer>;
@@ -97,6 +99,7 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
     PORT: '0',
     HOST: '127.0.0.1',
     HOOKFLOW_METRICS_PORT: String(await freePort()),
+    HOOKFLOW_ADMIN_PORT: String(await freePort()),
     WEBHOOK_SECRET: 'test-secret',
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: testEnv.namespace,
@@ -118,11 +121,10 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
     app,
   });
   const connection = await Connection.connect({ address });
-  const dataConverter = dataConverterFor(config);
   const client = new Client({
     connection,
     namespace: config.temporal.namespace,
-    ...(dataConverter ? { dataConverter } : {}),
+    dataConverter: dataConverterFor(config),
   });
 
   let worker: { worker: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
@@ -160,6 +162,7 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
     client,
     url: server.url,
     metricsUrl: server.metricsUrl ?? '',
+    codecUrl: server.codecUrl,
     webhookUrl: `${server.url}${config.webhookPath}`,
     taskQueue,
     // The answer comes once the delivery is recorded, its start just after: tests go on from there,

@@ -257,6 +257,25 @@ describe('configuration', () => {
     assert.equal(loadConfig({}).historyEncryption, false);
   });
 
+  test('the codec endpoint: its token and UI origins are checked; the local UI is its default origin', () => {
+    assert.deepEqual(loadConfig({}).codec.origins, ['http://127.0.0.1:8233', 'http://localhost:8233']);
+    assert.deepEqual(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }).codec.origins, []);
+    assert.deepEqual(
+      loadConfig({ HOOKFLOW_CODEC_ORIGINS: 'https://temporal.example.com/, http://UI.internal:8080' }).codec
+        .origins,
+      ['https://temporal.example.com', 'http://ui.internal:8080'],
+    );
+    assert.equal(loadConfig({}).admin.port, 9466);
+    assert.deepEqual(problems({ HOOKFLOW_CODEC_TOKEN: 'short' }), [
+      'HOOKFLOW_CODEC_TOKEN: must be 16 to 512 characters of letters, digits and . _ ~ - (make one with: openssl rand -hex 24)',
+    ]);
+    assert.deepEqual(problems({ HOOKFLOW_CODEC_TOKEN: 'has a space in it, sixteen+' }).length, 1);
+    assert.deepEqual(problems({ HOOKFLOW_CODEC_ORIGINS: 'https://ui.example.com/path,ftp://x,*' }), [
+      'HOOKFLOW_CODEC_ORIGINS: not a web origin: https://ui.example.com/path, ftp://x, * (expected e.g. http://localhost:8233: scheme, host and port, no path)',
+    ]);
+    assert.equal(loadConfig({ HOOKFLOW_CODEC_TOKEN: 'a'.repeat(24) }).codec.token, 'a'.repeat(24));
+  });
+
   test('every workflow the front door names is exported by workflows/', () => {
     for (const name of [...Object.values(GITHUB_WORKFLOWS), DECLARATIVE_WORKFLOW]) {
       assert.equal(typeof (workflows as Record<string, unknown>)[name], 'function', name);
