@@ -41,5 +41,5 @@ export interface ActivityDeps {
    */
   hookAdmin?: { github: GitHubClient | undefined; sealer: () => Sealer } | undefined;
   /** For the reconciliation schedule and its starts; absent in tests that do not need them. */
-  temporal?: { client: Client; taskQueue: string } | undefined;
+  temporal?: { client: Client; taskQueue: string; searchRepository?: boolean | undefined } | undefined;
 }

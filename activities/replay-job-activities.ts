@@ -51,9 +51,12 @@ export function createReplayJobActivities(
   async function replayOne(job: string, deliveryKey: string, force: boolean): Promise<ItemOutcome> {
     const [delivery] = await store.findDeliveries(deliveryKey);
     if (!delivery) return { state: 'refused', reason: 'no longer in the ledger (past its retention)' };
-    const { client, taskQueue } = temporal();
+    const { client, taskQueue, searchRepository } = temporal();
     try {
-      const r = await replayDelivery({ client, taskQueue, store }, delivery, { force, job });
+      const r = await replayDelivery({ client, taskQueue, store, searchRepository }, delivery, {
+        force,
+        job,
+      });
       return { state: 'replayed', runId: r.runId };
     } catch (err) {
       if (!(err instanceof ReplayRefused)) throw err;

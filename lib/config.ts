@@ -55,6 +55,8 @@ export interface Config {
    * arguments) with HOOKFLOW_ENCRYPTION_KEY before it reaches Temporal's histories.
    */
   historyEncryption: boolean;
+  /** The repository name among a delivery's search attributes (readable in Temporal, by design). */
+  searchRepository: boolean;
   /**
    * The admin listener (never the webhook port): the Temporal codec endpoint, served when history
    * encryption is on and a codec token is set. Port 0 turns it off.
@@ -292,6 +294,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     ipAllowList: { mode: e.HOOKFLOW_IP_ALLOWLIST, refreshMs: e.HOOKFLOW_IP_ALLOWLIST_REFRESH_MS },
     trustedProxies: e.HOOKFLOW_TRUSTED_PROXIES ?? [],
     historyEncryption: e.HOOKFLOW_HISTORY_ENCRYPTION === 'on',
+    searchRepository: e.HOOKFLOW_SEARCH_REPOSITORY === 'on',
     admin: { port: e.HOOKFLOW_ADMIN_PORT, host: e.HOOKFLOW_ADMIN_HOST },
     codec: {
       token: e.HOOKFLOW_CODEC_TOKEN,
@@ -368,22 +371,19 @@ function roleProblems(present: Env, role: Role): string[] {
       );
     }
   }
-  // Every worker must open the tokens the others sealed: a key made per process would not.
-  if (role === 'worker' && present.APP_ID && splitSecrets(present.HOOKFLOW_ENCRYPTION_KEY).length === 0) {
-    problems.push(
-      'HOOKFLOW_ENCRYPTION_KEY: required for a worker in App mode (make one with: openssl rand -base64 32)',
-    );
-  }
-  // Every process must decrypt what the others encrypted: a key made per process (or per folder)
-  // would leave workflows that no worker can read. Only the embedded default shares its folder's key.
-  if (
-    role !== 'all' &&
-    present.HOOKFLOW_HISTORY_ENCRYPTION === 'on' &&
-    splitSecrets(present.HOOKFLOW_ENCRYPTION_KEY).length === 0
-  ) {
-    problems.push(
-      `HOOKFLOW_ENCRYPTION_KEY: required with HOOKFLOW_HISTORY_ENCRYPTION=on for the ${role}, the same in every process (make one with: openssl rand -base64 32)`,
-    );
+  // Every process must decrypt what the others encrypted (and every worker open the tokens the
+  // others sealed): a key made per process or per folder would leave workflows no worker can read.
+  // Only the embedded default, and a command line beside it, share its data folder's key.
+  const shared = role === 'server' || role === 'worker' || (role === 'cli' && present.TEMPORAL_ADDRESS);
+  if (shared && splitSecrets(present.HOOKFLOW_ENCRYPTION_KEY).length === 0) {
+    if (present.HOOKFLOW_HISTORY_ENCRYPTION !== 'off')
+      problems.push(
+        `HOOKFLOW_ENCRYPTION_KEY: required for the ${role}, the same in every process: it encrypts what Temporal stores${role === 'worker' && present.APP_ID ? ' and the installation tokens workers share' : ''} (make one with: openssl rand -base64 32; HOOKFLOW_HISTORY_ENCRYPTION=off stores it in plain text)`,
+      );
+    else if (role === 'worker' && present.APP_ID)
+      problems.push(
+        'HOOKFLOW_ENCRYPTION_KEY: required for a worker in App mode (make one with: openssl rand -base64 32)',
+      );
   }
   return problems;
 }

@@ -46,6 +46,57 @@ export function createSealer(keys: Buffer[]): Sealer {
 }
 
 /**
+ * Raw delivery bodies kept in the ledger for replay (and read back by the outbox relay): bytes in,
+ * bytes out, as `iv ‖ ciphertext ‖ tag`, with the sealing key's ID kept beside them (a column, so
+ * rows can be counted and re-sealed by key). The delivery's key is authenticated with the body, so a
+ * body copied onto another row does not open there.
+ */
+export interface BodyKeyring {
+  /** The ID of the key new bodies are sealed with. */
+  readonly keyId: string;
+  seal(deliveryKey: string, body: Buffer): Buffer;
+  /** Throws naming the key when `keyId` is not among the keys. */
+  open(deliveryKey: string, sealed: Buffer, keyId: string): Buffer;
+}
+
+const bodyAad = (id: string, deliveryKey: string) =>
+  Buffer.from(`hookflow/ledger-body/v1:${id}:${deliveryKey}`);
+
+export function createBodyKeyring(keys: Buffer[]): BodyKeyring {
+  if (keys.length === 0) throw new Error('createBodyKeyring needs at least one key');
+  const byId = new Map(keys.map((k) => [keyId(k), k]));
+  const current = keys[0];
+  const currentId = keyId(current);
+  return {
+    keyId: currentId,
+    seal(deliveryKey, body) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', current, iv);
+      cipher.setAAD(bodyAad(currentId, deliveryKey));
+      return Buffer.concat([iv, cipher.update(body), cipher.final(), cipher.getAuthTag()]);
+    },
+    open(deliveryKey, sealed, id) {
+      const key = byId.get(id);
+      if (!key)
+        throw new Error(
+          `delivery ${deliveryKey}: its body is sealed with key ${id}, which is not among HOOKFLOW_ENCRYPTION_KEY (add that key back to read it)`,
+        );
+      if (sealed.length < 28) throw new Error(`delivery ${deliveryKey}: its sealed body is truncated`);
+      const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
+      decipher.setAAD(bodyAad(id, deliveryKey));
+      decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+      try {
+        return Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]);
+      } catch {
+        throw new Error(
+          `delivery ${deliveryKey}: its sealed body does not verify under key ${id} (altered, or another row's)`,
+        );
+      }
+    },
+  };
+}
+
+/**
  * The configured keys, else the data folder's own key, made on first use (the embedded default:
  * one process, one folder). Split deployments must configure HOOKFLOW_ENCRYPTION_KEY so every
  * worker opens what the others sealed.

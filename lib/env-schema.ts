@@ -129,7 +129,8 @@ export const envSchema = z.object({
   TLS_KEY_PATH: z.string().min(1).optional(),
   HOOKFLOW_TLS_RELOAD_MS: intString(100, 3_600_000).default(30_000),
   HOOKFLOW_IP_ALLOWLIST: z.enum(['off', 'github-meta']).default('off'),
-  HOOKFLOW_HISTORY_ENCRYPTION: z.enum(['on', 'off']).default('off'),
+  HOOKFLOW_HISTORY_ENCRYPTION: z.enum(['on', 'off']).default('on'),
+  HOOKFLOW_SEARCH_REPOSITORY: z.enum(['on', 'off']).default('on'),
   HOOKFLOW_ADMIN_PORT: intString(0, 65535).default(9466),
   HOOKFLOW_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
   HOOKFLOW_CODEC_TOKEN: z

@@ -27,7 +27,7 @@ export interface Replayed {
 }
 
 export async function replayDelivery(
-  deps: { client: Client; taskQueue: string; store: Store },
+  deps: { client: Client; taskQueue: string; store: Store; searchRepository?: boolean | undefined },
   delivery: DeliverySummary,
   o: { force: boolean; job?: string },
 ): Promise<Replayed> {
@@ -60,7 +60,10 @@ export async function replayDelivery(
       args: [entry.ref],
       workflowIdReusePolicy: reuse,
       workflowIdConflictPolicy: 'FAIL',
-      typedSearchAttributes: searchAttributesFor(entry.ref, o.job),
+      typedSearchAttributes: searchAttributesFor(entry.ref, {
+        replayJob: o.job,
+        repository: deps.searchRepository,
+      }),
       staticSummary: `${summariseDelivery(entry.ref, payload)} (replay)`,
       staticDetails: `${deliveryDetails(entry.ref, payload, new Date(delivery.receivedAt))}  \n**Replay of run** ${entry.runId ?? '-'}${o.job ? `  \n**Replay job** ${o.job}` : ''}`,
       memo: {

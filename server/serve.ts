@@ -52,6 +52,7 @@ export type ServerConfig = Pick<
   | 'trustedProxies'
   | 'githubApiUrl'
   | 'historyEncryption'
+  | 'searchRepository'
   | 'admin'
   | 'codec'
 >;
@@ -84,7 +85,12 @@ export async function serve(
   const { metrics: shared, traced = false } = o;
   const connection = clientConnection(config, temporalAddress);
   const client = createClient(connection, config.temporal.namespace, traced, dataConverterFor(config));
-  const starter = temporalStarter(client, config.temporal.taskQueue, config.startTimeoutMs);
+  const starter = temporalStarter(
+    client,
+    config.temporal.taskQueue,
+    config.startTimeoutMs,
+    config.searchRepository,
+  );
   const health = temporalHealth();
   // The sealer is made at the first managed hook read: a server that has none needs no key.
   let sealer: Sealer | undefined;

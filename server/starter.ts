@@ -34,7 +34,12 @@ export interface WorkflowStarter {
   drain(): Promise<void>;
 }
 
-export function temporalStarter(client: Client, taskQueue: string, timeoutMs: number): WorkflowStarter {
+export function temporalStarter(
+  client: Client,
+  taskQueue: string,
+  timeoutMs: number,
+  searchRepository = true,
+): WorkflowStarter {
   const inFlight = new Set<Promise<unknown>>();
   const withDeadline = <T>(fn: () => Promise<T>, ms = timeoutMs): Promise<T> => {
     const call = client.connection.withDeadline(Date.now() + ms, fn);
@@ -56,7 +61,7 @@ export function temporalStarter(client: Client, taskQueue: string, timeoutMs: nu
             args: [ref],
             workflowIdReusePolicy: rerunFailed ? 'ALLOW_DUPLICATE_FAILED_ONLY' : 'REJECT_DUPLICATE',
             workflowIdConflictPolicy: 'FAIL',
-            typedSearchAttributes: searchAttributesFor(ref),
+            typedSearchAttributes: searchAttributesFor(ref, { repository: searchRepository }),
             ...(describe ? { staticSummary: describe.summary, staticDetails: describe.details } : {}),
           }),
         );

@@ -12,6 +12,7 @@ import { testEnv } from './helpers/env';
 import { heardErrors } from './fixtures/apps/triage';
 import { workflowSinks } from '../worker/create-worker';
 import { Worker } from '@temporalio/worker';
+import { dataConverterFor } from '../lib/temporal/data-converter';
 
 const APP = path.join(__dirname, 'fixtures', 'apps', 'triage.ts');
 const REPO = { id: 91, full_name: 'octo/app', name: 'app', owner: { login: 'octo' } };
@@ -140,6 +141,8 @@ describe('a plain-handler app', () => {
         workflowBundle: { codePath: testEnv.workflowBundle },
         replayName: 'app-handlers-replay',
         sinks: workflowSinks(undefined),
+        // The histories' payloads are encrypted, as the workers wrote them.
+        dataConverter: dataConverterFor(h.config),
       },
       h.client.workflow.list({ query }).intoHistories(),
     )) {

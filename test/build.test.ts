@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { freePort } from '../lib/net';
-import { issueOpened, startFake } from './helpers/api';
+import { issueOpened, SEAL_KEY, startFake } from './helpers/api';
 import { post } from './helpers/deliveries';
 import { testEnv, waitFor } from './helpers/env';
 import { freshSchemaUrl } from './helpers/harness';
@@ -59,6 +59,8 @@ describe('the compiled build (npm run build)', () => {
       HOOKFLOW_WELCOME_LABEL: 'triage',
       HOOKFLOW_WORKER_METRICS_PORT: '0',
       HOOKFLOW_METRICS_PORT: '0',
+      // What the compiled server and worker hand Temporal is encrypted (the default): one key for both.
+      HOOKFLOW_ENCRYPTION_KEY: SEAL_KEY.toString('base64'),
       LOG_LEVEL: 'info',
     };
     const start = (entry: string) => {

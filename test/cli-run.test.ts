@@ -52,6 +52,7 @@ describe('hookflow run', () => {
         DATABASE_URL: await freshSchemaUrl(),
         HOOKFLOW_WORKER_METRICS_PORT: '0',
         HOOKFLOW_METRICS_PORT: '0',
+        HOOKFLOW_ADMIN_PORT: '0',
         HOOKFLOW_RECONCILE_INTERVAL_MINUTES: '0',
         HOOKFLOW_RESYNC_INTERVAL_MINUTES: '0',
       }),

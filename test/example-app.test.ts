@@ -15,6 +15,7 @@ import type { FakeGitHub } from './fake-github/server';
 import { apiEnv, installRepo, startFake } from './helpers/api';
 import { githubDelivery } from './helpers/deliveries';
 import { startHookflow, type Harness } from './helpers/harness';
+import { dataConverterFor } from '../lib/temporal/data-converter';
 
 const APP = path.join(__dirname, '..', 'examples', 'triage-bot', 'app.ts');
 const REPO = { id: 95, full_name: 'octo/triage', name: 'triage', owner: { login: 'octo' } };
@@ -112,7 +113,12 @@ describe('the example app (examples/triage-bot)', () => {
     const code = await bundleWorkflows(undefined, loaded.workflows!.path);
     const results = [];
     for await (const r of Worker.runReplayHistories(
-      { workflowBundle: { code }, replayName: 'example-app-replay', sinks: workflowSinks(undefined) },
+      {
+        workflowBundle: { code },
+        replayName: 'example-app-replay',
+        sinks: workflowSinks(undefined),
+        dataConverter: dataConverterFor(h.config),
+      },
       [{ workflowId: child.workflowId, history: await child.fetchHistory() }],
     )) {
       results.push(r);

@@ -197,3 +197,36 @@ test("a failure's message and stack are sealed in the history; hookflow's client
   const [opened] = await encryptionCodec([SEAL_KEY]).decode([failures[0].encodedAttributes as Payload]);
   assert.match(text(opened.data), /names no installation/);
 });
+
+test('HOOKFLOW_SEARCH_REPOSITORY=off: the repository name is nowhere in the history, search attributes included', async () => {
+  const off = await startHookflow({
+    env: {
+      HOOKFLOW_ENCRYPTION_KEY: SEAL_KEY.toString('base64'),
+      HOOKFLOW_SEARCH_REPOSITORY: 'off',
+    },
+  });
+  try {
+    const answer = await off.post(
+      githubDelivery({
+        event: 'issues',
+        payload: { action: 'opened', issue: { number: 4 }, repository: { full_name: PRIVATE_REPO } },
+      }),
+    );
+    const key = String(answer.body.workflowId);
+    await off.waitForOutcome(key, 'completed');
+    const raw = new Client({ connection, namespace: off.config.temporal.namespace });
+    const history = await raw.workflow.getHandle(key).fetchHistory();
+    const attributes = history.events?.[0].workflowExecutionStartedEventAttributes?.searchAttributes;
+    const names = Object.keys(attributes?.indexedFields ?? {});
+    assert.ok(names.includes('HookflowEvent'), names.join(', '));
+    assert.equal(names.includes('HookflowRepository'), false);
+    // Every byte Temporal holds for the run, as text: the name is not there (it is in the delivery).
+    const everything = JSON.stringify(history.events, (_k, v: unknown) =>
+      v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v,
+    );
+    assert.match(everything, /HookflowEvent/, 'the check reads the bytes');
+    assert.equal(everything.includes(PRIVATE_REPO), false);
+  } finally {
+    await off.close();
+  }
+});

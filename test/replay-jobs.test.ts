@@ -20,6 +20,7 @@ import { cliEnv, runCli } from './helpers/cli';
 import { githubDelivery } from './helpers/deliveries';
 import { waitFor } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
+import { historyCodec } from '../lib/temporal/data-converter';
 
 // Four repositories of four installations, so the first runs (each one API call) go in parallel.
 const REPOS = [0, 1, 2, 3].map((i) => ({ name: `octo/bulk-${i}`, installation: 7001 + i }));
@@ -222,13 +223,17 @@ describe('bulk replay', () => {
     // local activity: its summary is on its marker).
     const summaries = async (workflowId: string, runId?: string) => {
       const history = await h.client.workflow.getHandle(workflowId, runId).fetchHistory();
-      return (history.events ?? [])
-        .filter((e) => e.activityTaskScheduledEventAttributes ?? e.markerRecordedEventAttributes)
-        .map((e) =>
-          e.userMetadata?.summary
-            ? defaultPayloadConverter.fromPayload<string>(e.userMetadata.summary)
-            : null,
-        );
+      // Summaries are payloads: encrypted like the rest, decoded with the harness's key.
+      const codec = historyCodec(h.config);
+      return Promise.all(
+        (history.events ?? [])
+          .filter((e) => e.activityTaskScheduledEventAttributes ?? e.markerRecordedEventAttributes)
+          .map(async (e) =>
+            e.userMetadata?.summary
+              ? defaultPayloadConverter.fromPayload<string>((await codec.decode([e.userMetadata.summary]))[0])
+              : null,
+          ),
+      );
     };
     assert.deepEqual(await summaries(replayJobWorkflowId(jobId), handle.firstExecutionRunId), [
       null, // freezing the selection

@@ -18,6 +18,7 @@ import { testEnv, waitFor } from './helpers/env';
 import { sdkErrors } from './helpers/harness';
 import { workflowSinks } from '../worker/create-worker';
 import { startTracedHookflow, type TracedHookflow } from './helpers/tracing';
+import { dataConverterFor } from '../lib/temporal/data-converter';
 
 test('histories recorded before the OpenTelemetry interceptors existed replay with them', async () => {
   // Written by test/fixtures/record-histories.ts with the workflow code bundled without the
@@ -91,6 +92,8 @@ describe('replaying recorded histories', () => {
         workflowBundle: { codePath: testEnv.workflowBundle },
         replayName: 'hookflow-replay-test',
         sinks: workflowSinks(t.tracing),
+        // The histories' payloads are encrypted, as the workers wrote them.
+        dataConverter: dataConverterFor(t.h.config),
       },
       t.h.client.workflow.list({ query }).intoHistories(),
     )) {
@@ -112,6 +115,7 @@ describe('replaying recorded histories', () => {
         workflowBundle: { codePath: testEnv.untracedWorkflowBundle },
         replayName: 'hookflow-replay-untraced',
         sinks: workflowSinks(undefined),
+        dataConverter: dataConverterFor(t.h.config),
       },
       t.h.client.workflow.list({ query }).intoHistories(),
     )) {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
+import type { Payload, PayloadCodec } from '@temporalio/common';
 import { freePort } from '../lib/net';
 import { githubDelivery, post } from './helpers/deliveries';
 import { testEnv, waitFor } from './helpers/env';
@@ -18,11 +19,42 @@ interface Started {
   output: () => string;
   webhookUrl: string;
   uiUrl: string;
+  /** The codec endpoint npm start printed (with the token it made for the run). */
+  codecUrl: string;
+}
+
+/**
+ * A payload codec that asks an endpoint, as the Temporal UI and CLI do (Temporal's codec-server
+ * protocol): what hookflow encrypted is read here through the URL npm start printed, and nothing else.
+ */
+function remoteCodec(url: string): PayloadCodec {
+  const call = async (op: 'encode' | 'decode', payloads: Payload[]): Promise<Payload[]> => {
+    const r = await fetch(`${url}/${op}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        payloads: payloads.map((p) => ({
+          metadata: Object.fromEntries(
+            Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')]),
+          ),
+          data: Buffer.from(p.data ?? []).toString('base64'),
+        })),
+      }),
+    });
+    assert.equal(r.status, 200, await r.clone().text());
+    const body = (await r.json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
+    return body.payloads.map((p) => ({
+      metadata: Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+      data: Buffer.from(p.data, 'base64'),
+    }));
+  };
+  return { encode: (p) => call('encode', p), decode: (p) => call('decode', p) };
 }
 
 /** `npm start`'s environment: free ports and a data folder of its own. */
 async function startEnv() {
-  const [port, temporalPort, uiPort, metricsPort] = [
+  const [port, temporalPort, uiPort, metricsPort, adminPort] = [
+    await freePort(),
     await freePort(),
     await freePort(),
     await freePort(),
@@ -35,6 +67,7 @@ async function startEnv() {
     TEMPORAL_PORT: String(temporalPort),
     TEMPORAL_UI_PORT: String(uiPort),
     HOOKFLOW_METRICS_PORT: String(metricsPort),
+    HOOKFLOW_ADMIN_PORT: String(adminPort),
     TEMPORAL_CLI_PATH: testEnv.cli,
     WEBHOOK_SECRET: 'test-secret',
     LOG_LEVEL: 'warn',
@@ -66,18 +99,19 @@ async function npmStart(env: Record<string, string>): Promise<Started> {
     output: () => out,
     webhookUrl: /Webhook URL:\s+(\S+)/.exec(out)![1],
     uiUrl: /Temporal UI:\s+(\S+)/.exec(out)![1],
+    codecUrl: /Codec endpoint:\s+(\S+)/.exec(out)![1],
   };
 }
 
 /** Sends an `issues.opened` delivery and waits for its workflow's result through Temporal. */
-async function deliverAndAwait(webhookUrl: string, temporalPort: number, issue: number) {
+async function deliverAndAwait(started: Started, temporalPort: number, issue: number) {
   const delivery = githubDelivery({
     event: 'issues',
     payload: { action: 'opened', issue: { number: issue }, repository: { full_name: 'acme/api' } },
   });
-  const accepted = await post(webhookUrl, delivery);
+  const accepted = await post(started.webhookUrl, delivery);
   assert.equal(accepted.status, 202);
-  await awaitIssueWorkflow(temporalPort, String(accepted.body.workflowId), issue);
+  await awaitIssueWorkflow(temporalPort, String(accepted.body.workflowId), issue, started.codecUrl);
   return { delivery, accepted };
 }
 
@@ -85,10 +119,11 @@ async function deliverAndAwait(webhookUrl: string, temporalPort: number, issue: 
  * Waits for an `issues.opened` delivery's workflow to finish, and checks what it did. A delivery
  * parked in the outbox has no workflow until the relay starts it: wait for it to exist first.
  */
-async function awaitIssueWorkflow(temporalPort: number, workflowId: string, issue: number) {
+async function awaitIssueWorkflow(temporalPort: number, workflowId: string, issue: number, codecUrl: string) {
   const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
   try {
-    const handle = new Client({ connection }).workflow.getHandle(workflowId);
+    const client = new Client({ connection, dataConverter: { payloadCodecs: [remoteCodec(codecUrl)] } });
+    const handle = client.workflow.getHandle(workflowId);
     await waitFor(
       `workflow ${workflowId} to be started`,
       () =>
@@ -100,6 +135,9 @@ async function awaitIssueWorkflow(temporalPort: number, workflowId: string, issu
     );
     const result: unknown = await handle.result();
     assert.match(String(result), new RegExp(`^issues\\.opened #${issue} in acme/api`));
+    // Without the codec, Temporal holds ciphertext.
+    const raw = new Client({ connection }).workflow.getHandle(workflowId);
+    await assert.rejects(raw.result(), /binary\/encrypted/);
   } finally {
     await connection.close();
   }
@@ -140,8 +178,13 @@ describe('npm start (embedded default)', () => {
     children.push(first.child);
     assert.equal(first.webhookUrl, `http://127.0.0.1:${port}/api/github/webhooks`);
     assert.equal((await fetch(first.uiUrl)).status, 200, 'the Temporal UI answers');
+    // The local UI decodes through the codec endpoint npm start printed.
+    const settings = (await (await fetch(`${first.uiUrl}/api/v1/settings`)).json()) as {
+      Codec?: { Endpoint?: string };
+    };
+    assert.equal(settings.Codec?.Endpoint, first.codecUrl);
 
-    const { delivery: d, accepted } = await deliverAndAwait(first.webhookUrl, temporalPort, 1);
+    const { delivery: d, accepted } = await deliverAndAwait(first, temporalPort, 1);
 
     assert.equal(await stop(first.child), 0, `clean exit; output:\n${first.output()}`);
     assert.equal(await portOpen(temporalPort), false, 'the dev server stopped with it');
@@ -193,8 +236,8 @@ describe('npm start (embedded default)', () => {
     assert.ok(secondPid !== undefined && secondPid !== firstPid, 'a new dev server process runs');
     assert.match(started.output(), /the Temporal dev server stopped unexpectedly: restarting it/);
 
-    await awaitIssueWorkflow(temporalPort, String(parked.body.workflowId), 3);
-    await deliverAndAwait(started.webhookUrl, temporalPort, 2);
+    await awaitIssueWorkflow(temporalPort, String(parked.body.workflowId), 3, started.codecUrl);
+    await deliverAndAwait(started, temporalPort, 2);
     assert.equal(await stop(started.child), 0, `clean exit; output:\n${started.output()}`);
     assert.equal(await portOpen(temporalPort), false, 'the restarted dev server stopped with it');
   });
@@ -219,6 +262,7 @@ describe('npm start (embedded default)', () => {
             TEMPORAL_PORT: String(temporalPort),
             TEMPORAL_UI_PORT: String(await freePort()),
             HOOKFLOW_METRICS_PORT: '0',
+            HOOKFLOW_ADMIN_PORT: '0',
             TEMPORAL_CLI_PATH: testEnv.cli,
             WEBHOOK_SECRET: 's',
             LOG_LEVEL: 'warn',

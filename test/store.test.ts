@@ -1,13 +1,15 @@
 // hookflow's storage code against both stores it runs on: the real PostgreSQL server and the
 // embedded PGlite store. Same schema, same migrations, same queries.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { deliveryKey, type DeliveryRef } from '../lib/contracts/delivery-ref';
+import { createBodyKeyring, keyId } from '../lib/crypto';
 import { openStore, type Store } from '../lib/storage';
+import { createStore } from '../lib/storage/store';
 import { openPostgres } from '../lib/storage/db';
 import { migrate, MIGRATIONS } from '../lib/storage/migrations';
 import { outcomesOf } from '../lib/storage/ledger';
@@ -70,6 +72,75 @@ for (const kind of ['postgres', 'embedded'] as const) {
       assert.equal(await migrate(s.db), MIGRATIONS.length);
       const { rows } = await s.db.query<{ n: string }>('SELECT count(*) AS n FROM schema_migrations');
       assert.equal(Number(rows[0].n), MIGRATIONS.length);
+    });
+
+    test('raw bodies are sealed at rest, open for the workflow and the relay, and name a missing key', async () => {
+      const s = await open();
+      const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
+      const sealing = createStore(s.db, {
+        retentionDays: 4,
+        bodies: { keyring: createBodyKeyring([oldKey]), seal: true },
+      });
+      const body = Buffer.from('{"committer":{"email":"alice@example.com"},"repository":"octo/secret"}');
+      const r = ref();
+      await sealing.recordDelivery({ ref: r, contentType: 'json', rawBody: body, workflowType: 'onIssues' });
+      const stored = await s.db.query<{ raw_body: Uint8Array; body_key_id: string }>(
+        'SELECT raw_body, body_key_id FROM deliveries WHERE delivery_key = $1',
+        [r.key],
+      );
+      const raw = Buffer.from(stored.rows[0].raw_body);
+      assert.equal(stored.rows[0].body_key_id, keyId(oldKey));
+      assert.equal(raw.includes('alice@example.com'), false);
+      assert.equal(raw.includes('octo/secret'), false);
+      assert.deepEqual((await sealing.getDelivery(r.key))?.rawBody, body);
+      // The relay reads it opened too.
+      await sealing.enqueue(r.key, 'Temporal unreachable');
+      const leased = (await sealing.leaseOutbox(100, 60_000)).find((i) => i.ref.key === r.key);
+      assert.deepEqual(leased?.rawBody, body);
+      await sealing.outboxDone(r.key, r.key, null);
+
+      // A new key first, the old one kept: it still opens; without the old one, the key is named.
+      const rotated = createStore(s.db, {
+        retentionDays: 4,
+        bodies: { keyring: createBodyKeyring([newKey, oldKey]), seal: true },
+      });
+      assert.deepEqual((await rotated.getDelivery(r.key))?.rawBody, body);
+      const dropped = createStore(s.db, {
+        retentionDays: 4,
+        bodies: { keyring: createBodyKeyring([newKey]), seal: true },
+      });
+      await assert.rejects(
+        dropped.getDelivery(r.key),
+        new RegExp(`sealed with key ${keyId(oldKey)}, which is not among`),
+      );
+      const keyless = createStore(s.db, { retentionDays: 4 });
+      await assert.rejects(keyless.getDelivery(r.key), /HOOKFLOW_ENCRYPTION_KEY is not set/);
+
+      // A sealed body copied onto another row does not open there.
+      const other = ref();
+      await sealing.recordDelivery({
+        ref: other,
+        contentType: 'json',
+        rawBody: body,
+        workflowType: 'onIssues',
+      });
+      await s.db.query('UPDATE deliveries SET raw_body = $1 WHERE delivery_key = $2', [raw, other.key]);
+      await assert.rejects(sealing.getDelivery(other.key), /does not verify/);
+
+      // Encryption off: new bodies are kept as sent; plain rows from before still read.
+      const plain = createStore(s.db, {
+        retentionDays: 4,
+        bodies: { keyring: createBodyKeyring([oldKey]), seal: false },
+      });
+      const p = ref();
+      await plain.recordDelivery({ ref: p, contentType: 'json', rawBody: body, workflowType: 'onIssues' });
+      const kept = await s.db.query<{ raw_body: Uint8Array; body_key_id: string | null }>(
+        'SELECT raw_body, body_key_id FROM deliveries WHERE delivery_key = $1',
+        [p.key],
+      );
+      assert.equal(kept.rows[0].body_key_id, null);
+      assert.deepEqual(Buffer.from(kept.rows[0].raw_body), body);
+      assert.deepEqual((await sealing.getDelivery(p.key))?.rawBody, body);
     });
 
     test('a delivery is recorded once; repeats are counted and report the earlier outcome', async () => {

@@ -49,6 +49,7 @@ export type WorkerConfig = Pick<
   | 'sources'
   | 'app'
   | 'historyEncryption'
+  | 'searchRepository'
 >;
 
 export interface WorkerDeps {
@@ -257,7 +258,11 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
         hookAdmin: hookAdminFrom(deps.config, deps.store, deps.logger, deps.metrics),
         api: deps.config.api,
         githubApiUrl: deps.config.githubApiUrl,
-        temporal: { client: deps.client, taskQueue: deps.taskQueue },
+        temporal: {
+          client: deps.client,
+          taskQueue: deps.taskQueue,
+          searchRepository: deps.config.searchRepository,
+        },
         metrics: deps.metrics,
         reconcileSources,
         app: deps.app,

@@ -1,7 +1,7 @@
 // `hookflow deliveries list` and `hookflow deliveries show`: the ledger, newest first, and one
-import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 // delivery with the runs of its workflow (from Temporal) and, when asked, its payload.
 import type { Client } from '@temporalio/client';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import type { Command } from 'commander';
 import { loadConfig } from '../../lib/config';
 import { parsedPayload } from '../../lib/delivery-summary';

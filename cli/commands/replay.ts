@@ -155,7 +155,11 @@ async function replayOne(config: Config, id: string, o: ReplayOptions): Promise<
   const replayed = await withStore(config, async (store) => {
     const delivery = await theDelivery(store, id);
     return withTemporal(config, (client) =>
-      replayDelivery({ client, taskQueue: config.temporal.taskQueue, store }, delivery, { force: o.force }),
+      replayDelivery(
+        { client, taskQueue: config.temporal.taskQueue, store, searchRepository: config.searchRepository },
+        delivery,
+        { force: o.force },
+      ),
     ).catch((err: unknown) => {
       throw err instanceof ReplayRefused ? new CliError(err.message) : err;
     });

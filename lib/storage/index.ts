@@ -1,9 +1,10 @@
 // Opens hookflow's storage (PostgreSQL or the embedded PGlite), brings its schema up to date and
 // hands back the Store the server and the worker share.
 import type { Config } from '../config';
+import { createBodyKeyring, encryptionKeys, existingEncryptionKeys } from '../crypto';
 import { openEmbedded, openPostgres, type Db } from './db';
 import { migrate } from './migrations';
-import { createStore, type Store } from './store';
+import { createStore, type Store, type StoreOptions } from './store';
 
 export type { Store } from './store';
 export { isStorageUnavailable } from './db';
@@ -13,7 +14,8 @@ export { isStorageUnavailable } from './db';
  * store with `dataDir` undefined lives in memory (tests).
  */
 export async function openStore(
-  config: Pick<Config, 'databaseUrl' | 'ledgerRetentionDays'> & { dataDir: string | undefined },
+  config: Pick<Config, 'databaseUrl' | 'ledgerRetentionDays'> &
+    Partial<Pick<Config, 'historyEncryption' | 'api'>> & { dataDir: string | undefined },
   /**
    * PostgreSQL connections. A worker opens more than its activity slots: each request holding an
    * installation's turn keeps a connection for the request, and the page writes need theirs.
@@ -29,5 +31,25 @@ export async function openStore(
     await db.close().catch(() => undefined);
     throw err;
   }
-  return createStore(db, { retentionDays: config.ledgerRetentionDays });
+  return createStore(db, { retentionDays: config.ledgerRetentionDays, bodies: bodyKeys(config) });
+}
+
+/**
+ * Raw bodies are sealed with the same keys as Temporal's payloads while encryption at rest is on:
+ * the configured keys, else the data folder's (made on first use, as for payloads). Off, they are
+ * kept as sent, and those sealed before still open with whatever keys there are.
+ */
+function bodyKeys(
+  config: Partial<Pick<Config, 'historyEncryption' | 'api'>> & { dataDir: string | undefined },
+): StoreOptions['bodies'] {
+  const configured = config.api?.encryptionKeys ?? [];
+  const seal = config.historyEncryption === true;
+  if (configured.length > 0) return { keyring: createBodyKeyring(configured), seal };
+  if (!config.dataDir) return undefined;
+  if (seal) return { keyring: createBodyKeyring(encryptionKeys([], config.dataDir)), seal };
+  try {
+    return { keyring: createBodyKeyring(existingEncryptionKeys([], config.dataDir)), seal };
+  } catch {
+    return undefined;
+  }
 }

@@ -9,6 +9,8 @@ export interface LedgerInsert {
   ref: DeliveryRef;
   contentType: string;
   rawBody: Buffer | null;
+  /** The key ID `rawBody` is sealed with (store.ts seals it); null: plain text. */
+  bodyKeyId?: string | null;
   /** The workflow to start; null when the delivery is ignored (then no body is kept). */
   workflowType: string | null;
   reason?: string | undefined;
@@ -57,10 +59,12 @@ export async function recordDelivery(
        SELECT $2, $7, $14, 'unverified' WHERE $15::boolean AND $7::text IS NOT NULL
        ON CONFLICT DO NOTHING)
      INSERT INTO deliveries (delivery_key, provider, hook_id, delivery_id, event, action, installation,
-       repository, content_type, raw_body, workflow_type, outcome, reason, finished_at, expires_at, source)
+       repository, content_type, raw_body, workflow_type, outcome, reason, finished_at, expires_at, source,
+       body_key_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $11::text IS NULL THEN NULL ELSE $10::bytea END, $11,
        CASE WHEN $11::text IS NULL THEN 'ignored' ELSE 'received' END, $12,
-       CASE WHEN $11::text IS NULL THEN now() END, now() + $13::interval, $14)
+       CASE WHEN $11::text IS NULL THEN now() END, now() + $13::interval, $14,
+       CASE WHEN $11::text IS NULL THEN NULL ELSE $16::text END)
      ON CONFLICT (delivery_key) DO UPDATE
        SET receive_count = deliveries.receive_count + 1, last_received_at = now()
      RETURNING (xmax = 0) AS inserted, outcome`,
@@ -80,6 +84,7 @@ export async function recordDelivery(
       retention,
       ref.source,
       d.noteInstallation ?? false,
+      d.bodyKeyId ?? null,
     ],
   );
   return rows[0];
@@ -152,7 +157,9 @@ export interface LedgerEntry {
   workflowId: string | null;
   runId: string | null;
   contentType: string;
+  /** As stored: sealed when `bodyKeyId` names a key (the store opens it). */
   rawBody: Buffer | null;
+  bodyKeyId: string | null;
   receiveCount: number;
   receivedAt: Date;
 }
@@ -166,6 +173,7 @@ export async function getDelivery(q: Queryable, key: string): Promise<LedgerEntr
       run_id: string | null;
       content_type: string;
       raw_body: Uint8Array | null;
+      body_key_id: string | null;
       receive_count: number;
       received_at: Date;
     }
@@ -180,6 +188,7 @@ export async function getDelivery(q: Queryable, key: string): Promise<LedgerEntr
     runId: r.run_id,
     contentType: r.content_type,
     rawBody: r.raw_body === null ? null : Buffer.from(r.raw_body),
+    bodyKeyId: r.body_key_id,
     receiveCount: r.receive_count,
     receivedAt: new Date(r.received_at),
   };

@@ -15,7 +15,9 @@ export interface OutboxItem {
   traceContext: Record<string, string> | undefined;
   /** The payload as received (null once dropped), and when: what its run's summary is made of. */
   contentType: string;
+  /** As stored: sealed when `bodyKeyId` names a key (the store opens it). */
   rawBody: Buffer | null;
+  bodyKeyId: string | null;
   receivedAt: Date;
 }
 
@@ -57,6 +59,7 @@ export async function leaseOutbox(q: Queryable, limit: number, leaseMs: number):
       trace_context: string | null;
       content_type: string;
       raw_body: Uint8Array | null;
+      body_key_id: string | null;
       received_at: Date;
     }
   >(
@@ -77,6 +80,7 @@ export async function leaseOutbox(q: Queryable, limit: number, leaseMs: number):
     traceContext: r.trace_context ? (JSON.parse(r.trace_context) as Record<string, string>) : undefined,
     contentType: r.content_type,
     rawBody: r.raw_body === null ? null : Buffer.from(r.raw_body),
+    bodyKeyId: r.body_key_id,
     receivedAt: new Date(r.received_at),
   }));
 }

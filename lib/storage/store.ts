@@ -1,6 +1,7 @@
 // hookflow's own tables behind one object that the server and the worker share: the delivery ledger
 // (ledger.ts), the outbox used while Temporal is unreachable (outbox.ts) and the installations
 // registry (installations.ts). Those modules hold the SQL; this one binds them to a database.
+import type { BodyKeyring } from '../crypto';
 import type { Db, Queryable } from './db';
 import { findDeliveries, listDeliveries, type DeliveryFilter } from './delivery-listing';
 import * as installations from './installations';
@@ -15,8 +16,28 @@ export type { Installation } from './installations';
 
 export type Store = ReturnType<typeof createStore>;
 
-export function createStore(db: Db, options: { retentionDays: number }) {
+export interface StoreOptions {
+  retentionDays: number;
+  /**
+   * The keys raw bodies are sealed and opened with; `seal`: new bodies are sealed (encryption at
+   * rest on). Without a keyring, bodies are kept as sent, and a sealed one cannot be read.
+   */
+  bodies?: { keyring: BodyKeyring | undefined; seal: boolean } | undefined;
+}
+
+export function createStore(db: Db, options: StoreOptions) {
   const retention = `${options.retentionDays} days`;
+  const keyring = options.bodies?.keyring;
+  const sealing = options.bodies?.seal === true ? keyring : undefined;
+  /** A stored body as sent: opened when it is sealed (a missing key throws, naming it). */
+  const opened = (key: string, body: Buffer | null, keyId: string | null): Buffer | null => {
+    if (body === null || keyId === null) return body;
+    if (!keyring)
+      throw new Error(
+        `delivery ${key}: its body is sealed with key ${keyId}, and HOOKFLOW_ENCRYPTION_KEY is not set (set it to the key the servers use)`,
+      );
+    return keyring.open(key, body, keyId);
+  };
 
   return {
     db,
@@ -25,7 +46,14 @@ export function createStore(db: Db, options: { retentionDays: number }) {
       await db.query('SELECT 1');
     },
 
-    recordDelivery: (d: ledger.LedgerInsert) => ledger.recordDelivery(db, d, retention),
+    recordDelivery: (d: ledger.LedgerInsert) =>
+      ledger.recordDelivery(
+        db,
+        sealing && d.rawBody
+          ? { ...d, rawBody: sealing.seal(d.ref.key, d.rawBody), bodyKeyId: sealing.keyId }
+          : d,
+        retention,
+      ),
     markReplayed: (key: string, runId: string) => ledger.markReplayed(db, key, runId),
     markAccepted: (items: { key: string; workflowId: string; runId: string | null }[], tx: Queryable = db) =>
       ledger.markAccepted(tx, items),
@@ -35,7 +63,10 @@ export function createStore(db: Db, options: { retentionDays: number }) {
       reason: string | null,
       runId: string | null = null,
     ) => ledger.finishDelivery(db, key, outcome, reason, runId),
-    getDelivery: (key: string) => ledger.getDelivery(db, key),
+    async getDelivery(key: string): Promise<ledger.LedgerEntry | undefined> {
+      const entry = await ledger.getDelivery(db, key);
+      return entry && { ...entry, rawBody: opened(key, entry.rawBody, entry.bodyKeyId) };
+    },
     listDeliveries: (filter: DeliveryFilter) => listDeliveries(db, filter),
     findDeliveries: (id: string) => findDeliveries(db, id),
     purgeExpired: () => ledger.purgeExpired(db),
@@ -54,7 +85,16 @@ export function createStore(db: Db, options: { retentionDays: number }) {
 
     enqueue: (key: string, error: string, rerunFailed = false, traceContext?: Record<string, string>) =>
       outbox.enqueue(db, key, error, rerunFailed, traceContext),
-    leaseOutbox: (limit: number, leaseMs: number) => outbox.leaseOutbox(db, limit, leaseMs),
+    // The relay reads a parked body only for its run's summary: one it cannot open is left out
+    // (the run's own read of it fails, naming the key).
+    leaseOutbox: async (limit: number, leaseMs: number) =>
+      (await outbox.leaseOutbox(db, limit, leaseMs)).map((item) => {
+        try {
+          return { ...item, rawBody: opened(item.ref.key, item.rawBody, item.bodyKeyId) };
+        } catch {
+          return { ...item, rawBody: null };
+        }
+      }),
     enqueueStranded: (olderThanMs: number) => outbox.enqueueStranded(db, olderThanMs),
     outboxDone: (key: string, workflowId: string, runId: string | null) =>
       outbox.outboxDone(db, key, workflowId, runId),

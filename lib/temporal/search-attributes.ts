@@ -23,7 +23,14 @@ const SA = {
 
 export const SEARCH_ATTRIBUTE_KEYS = Object.values(SA);
 
-export function searchAttributesFor(ref: DeliveryRef, replayJob?: string): SearchAttributePair[] {
+/**
+ * A delivery's search attributes. They stay readable in Temporal (the UI filters on them), unlike
+ * payloads: `repository: false` (HOOKFLOW_SEARCH_REPOSITORY=off) leaves the repository name out.
+ */
+export function searchAttributesFor(
+  ref: DeliveryRef,
+  o: { replayJob?: string | undefined; repository?: boolean | undefined } = {},
+): SearchAttributePair[] {
   const pairs: SearchAttributePair[] = [
     { key: SA.provider, value: ref.provider },
     { key: SA.deliveryId, value: ref.deliveryId },
@@ -31,8 +38,9 @@ export function searchAttributesFor(ref: DeliveryRef, replayJob?: string): Searc
   ];
   if (ref.action !== null) pairs.push({ key: SA.action, value: ref.action });
   if (ref.installation !== null) pairs.push({ key: SA.installation, value: ref.installation });
-  if (ref.repository !== null) pairs.push({ key: SA.repository, value: ref.repository });
-  if (replayJob !== undefined) pairs.push({ key: SA.replayJob, value: replayJob });
+  if (ref.repository !== null && o.repository !== false)
+    pairs.push({ key: SA.repository, value: ref.repository });
+  if (o.replayJob !== undefined) pairs.push({ key: SA.replayJob, value: o.replayJob });
   return pairs;
 }
 

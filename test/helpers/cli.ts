@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { SEAL_KEY } from './api';
 import { testEnv } from './env';
-import type { Harness } from './harness';
+import { harnessKeyEnv, type Harness } from './harness';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'hookflow.cjs');
 
@@ -35,6 +35,7 @@ export function cliEnv(h: Pick<Harness, 'config' | 'taskQueue'>): Record<string,
     TEMPORAL_ADDRESS: testEnv.temporalAddress,
     TEMPORAL_NAMESPACE: h.config.temporal.namespace,
     TEMPORAL_TASK_QUEUE: h.taskQueue,
+    ...harnessKeyEnv(h),
   };
 }
 

@@ -20,6 +20,7 @@ import type { DeliveryOutcome } from '../../lib/contracts/delivery-ref';
 import { createLogger, type Logger } from '../../lib/logger';
 import { openStore, type Store } from '../../lib/storage';
 import { freePort } from '../../lib/net';
+import { encryptionKeys } from '../../lib/crypto';
 import { createMetrics } from '../../lib/telemetry/metrics';
 import type { Tracing } from '../../lib/telemetry/tracing';
 import { serve, type RunningServer } from '../../server/serve';
@@ -88,6 +89,15 @@ export async function freshSchemaUrl(): Promise<string> {
   const url = new URL(testEnv.databaseUrl);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return url.toString();
+}
+
+/**
+ * The keys a harness encrypts with (its configured ones, else its data folder's), as
+ * HOOKFLOW_ENCRYPTION_KEY for the processes a test starts beside it: they read its histories.
+ */
+export function harnessKeyEnv(h: Pick<Harness, 'config'>): { HOOKFLOW_ENCRYPTION_KEY: string } {
+  const keys = encryptionKeys(h.config.api.encryptionKeys, h.config.dataDir);
+  return { HOOKFLOW_ENCRYPTION_KEY: keys.map((k) => k.toString('base64')).join(',') };
 }
 
 export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../lib/net';
 import { testEnv, waitFor } from './env';
-import type { Harness } from './harness';
+import { harnessKeyEnv, type Harness } from './harness';
 
 export async function spawnServer(
   h: Harness,
@@ -21,6 +21,7 @@ export async function spawnServer(
         HOST: '127.0.0.1',
         HOOKFLOW_METRICS_PORT: '0',
         LOG_LEVEL: 'error',
+        ...harnessKeyEnv(h),
         ...env,
         TEMPORAL_ADDRESS: testEnv.temporalAddress,
         TEMPORAL_NAMESPACE: h.config.temporal.namespace,

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { testEnv } from './env';
-import type { Harness } from './harness';
+import { harnessKeyEnv, type Harness } from './harness';
 
 export function spawnWorker(h: Harness, env: Record<string, string> = {}): ChildProcess {
   return spawn(
@@ -13,6 +13,7 @@ export function spawnWorker(h: Harness, env: Record<string, string> = {}): Child
         ...process.env,
         // Several workers run side by side here: each gets a metrics port only when a test asks for one.
         HOOKFLOW_WORKER_METRICS_PORT: '0',
+        ...harnessKeyEnv(h),
         ...env,
         TEMPORAL_ADDRESS: testEnv.temporalAddress,
         TEMPORAL_NAMESPACE: h.config.temporal.namespace,

@@ -65,6 +65,31 @@ describe('docker-compose.yml', () => {
     assert.ok(services.grafana.ports!.includes('127.0.0.1:3001:3000'), "Grafana off hookflow's port 3000");
   });
 
+  test("the Temporal UI decodes through the server's codec endpoint, which grants that UI's origin", () => {
+    const env = (s: Service) =>
+      Object.fromEntries(
+        Object.entries(s.environment!).map(([k, v]) => [
+          k,
+          substitute(String(v), {
+            WEBHOOK_SECRET: 's',
+            HOOKFLOW_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+            HOOKFLOW_CODEC_TOKEN: 'codec-token-from-the-env',
+          }),
+        ]),
+      );
+    const server = loadConfig(env(services['hookflow-server']), 'server');
+    const ui = env(services['temporal-ui']);
+    const endpoint = new URL(ui.TEMPORAL_CODEC_ENDPOINT);
+    assert.equal(endpoint.pathname, '/codec-token-from-the-env', 'the token the server asks for');
+    assert.equal(Number(endpoint.port), server.admin.port);
+    assert.ok(
+      services['hookflow-server'].ports!.includes(`127.0.0.1:${server.admin.port}:${server.admin.port}`),
+    );
+    const uiPort = services['temporal-ui'].ports![0].split(':').at(-1);
+    assert.deepEqual(server.codec.origins, [`http://localhost:${uiPort}`]);
+    assert.equal(server.admin.host, '0.0.0.0', 'reachable through the published port');
+  });
+
   test('every image is pinned to a version', () => {
     for (const [name, s] of Object.entries(services)) {
       assert.ok(s.image, `${name} has an image`);
@@ -114,13 +139,18 @@ describe('docker-compose.yml', () => {
       const env = Object.fromEntries(
         Object.entries(s.environment!).map(([k, v]) => [
           k,
-          substitute(String(v), { WEBHOOK_SECRET: 'from-the-env' }),
+          substitute(String(v), {
+            WEBHOOK_SECRET: 'from-the-env',
+            HOOKFLOW_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+            HOOKFLOW_CODEC_TOKEN: 'codec-token-from-the-env',
+          }),
         ]),
       );
-      const config = loadConfig(env);
+      const config = loadConfig(env, name === 'hookflow-server' ? 'server' : 'worker');
+      assert.equal(config.historyEncryption, true);
       assert.equal(config.temporal.address, 'temporal:7233');
       assert.deepEqual(config.webhookSecrets, ['from-the-env']);
-      const db = new URL(config.databaseUrl!);
+      const db = new URL(config.databaseUrl);
       assert.ok(services[db.hostname], `DATABASE_URL points at the ${db.hostname} service`);
       assert.equal(services[db.hostname].environment!.POSTGRES_DB, db.pathname.slice(1));
       assert.ok(services[config.temporal.address.split(':')[0]], 'TEMPORAL_ADDRESS points at a service');
@@ -146,6 +176,11 @@ describe('docker-compose.yml', () => {
       String(services['hookflow-server'].environment!.WEBHOOK_SECRET),
       /:\?/,
       'a missing secret stops compose, not a silent default',
+    );
+    assert.match(
+      String(services['hookflow-server'].environment!.HOOKFLOW_ENCRYPTION_KEY),
+      /:\?/,
+      'a missing key stops compose: every process must share it',
     );
   });
 });

@@ -212,49 +212,48 @@ describe('configuration', () => {
     assert.deepEqual(problems({}, 'all'), []);
     assert.deepEqual(problems({}, 'cli'), []);
     assert.deepEqual(problems({}), [], 'all is the default role');
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const needsKey = (role: string, also = '') =>
+      `HOOKFLOW_ENCRYPTION_KEY: required for the ${role}, the same in every process: it encrypts what Temporal stores${also} (make one with: openssl rand -base64 32; HOOKFLOW_HISTORY_ENCRYPTION=off stores it in plain text)`;
     for (const role of ['server', 'worker'] as const) {
       assert.deepEqual(problems({ PORT: 'x' }, role), [
         'PORT: must be a whole number',
         `TEMPORAL_ADDRESS: required when the ${role} runs on its own (npm start runs a local Temporal)`,
         'DATABASE_URL: required when server and worker run as separate processes (the embedded store is single-process)',
+        needsKey(role),
       ]);
-      const c = loadConfig(split, role);
+      const c = loadConfig({ ...split, HOOKFLOW_ENCRYPTION_KEY: key }, role);
       assert.equal(c.temporal.address, 'temporal:7233');
       assert.equal(c.databaseUrl, 'postgres://hookflow@db/hookflow');
+      assert.equal(c.historyEncryption, true, 'encrypted unless turned off');
     }
-    // A worker in App mode seals installation tokens that every other worker must open.
+    // History encryption (the default): every process must hold the same key; only the embedded
+    // default, and a command line beside it, may use its data folder's.
+    assert.deepEqual(problems(split, 'cli'), [needsKey('cli')]);
+    assert.deepEqual(problems({ ...split, HOOKFLOW_ENCRYPTION_KEY: key }, 'cli'), []);
+    assert.deepEqual(problems(split, 'all'), []);
+    // A worker in App mode seals installation tokens that every other worker must open: with
+    // encryption off, it still needs the key.
     const app = {
       ...split,
       APP_ID: '1',
       PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----',
     };
-    const needsKey =
-      'HOOKFLOW_ENCRYPTION_KEY: required for a worker in App mode (make one with: openssl rand -base64 32)';
-    assert.deepEqual(problems(app, 'worker'), [needsKey]);
-    assert.deepEqual(problems(app, 'server'), []);
+    assert.deepEqual(problems(app, 'worker'), [
+      needsKey('worker', ' and the installation tokens workers share'),
+    ]);
+    const plain = { ...app, HOOKFLOW_HISTORY_ENCRYPTION: 'off' };
+    assert.deepEqual(problems(plain, 'worker'), [
+      'HOOKFLOW_ENCRYPTION_KEY: required for a worker in App mode (make one with: openssl rand -base64 32)',
+    ]);
+    assert.deepEqual(problems(plain, 'server'), []);
     assert.deepEqual(problems(app, 'all'), []);
-    const key = Buffer.alloc(32, 7).toString('base64');
     assert.deepEqual(problems({ ...app, HOOKFLOW_ENCRYPTION_KEY: key }, 'worker'), []);
     assert.deepEqual(
       problems({ APP_ID: '1', PRIVATE_KEY: app.PRIVATE_KEY }, 'worker').map((p) => p.split(':')[0]),
       ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'HOOKFLOW_ENCRYPTION_KEY'],
     );
-    // History encryption: every process must hold the same key; only the embedded default may use
-    // its data folder's.
-    const encrypted = { ...split, HOOKFLOW_HISTORY_ENCRYPTION: 'on' };
-    for (const role of ['server', 'worker', 'cli'] as const)
-      assert.ok(
-        problems(encrypted, role).some((p) =>
-          p.startsWith(
-            `HOOKFLOW_ENCRYPTION_KEY: required with HOOKFLOW_HISTORY_ENCRYPTION=on for the ${role}`,
-          ),
-        ),
-        role,
-      );
-    assert.deepEqual(problems(encrypted, 'all'), []);
-    assert.deepEqual(problems({ ...encrypted, HOOKFLOW_ENCRYPTION_KEY: key }, 'server'), []);
-    assert.equal(loadConfig({ ...encrypted, HOOKFLOW_ENCRYPTION_KEY: key }).historyEncryption, true);
-    assert.equal(loadConfig({}).historyEncryption, false);
+    assert.equal(loadConfig(plain).historyEncryption, false);
   });
 
   test('the codec endpoint: its token and UI origins are checked; the local UI is its default origin', () => {

@@ -87,6 +87,7 @@ describe('the outbox relay', () => {
       traceContext: undefined,
       contentType: 'application/json',
       rawBody: null,
+      bodyKeyId: null,
       receivedAt: new Date(),
     }));
     let leased = false;
