@@ -6,6 +6,7 @@ import { deliveriesCommand } from './commands/deliveries';
 import { hooksCommand } from './commands/hooks';
 import { hubCommand } from './commands/hub';
 import { secretsCommand } from './commands/secrets';
+import { keysCommand } from './commands/keys';
 import { reconcileCommand } from './commands/reconcile';
 import { replayCommand } from './commands/replay';
 import { runCommand } from './commands/run';
@@ -30,6 +31,7 @@ function program(): Command {
   hooksCommand(p);
   hubCommand(p);
   secretsCommand(p);
+  keysCommand(p);
   runCommand(p);
   // Every sub-command reports its errors the same way.
   for (const c of p.commands) {
