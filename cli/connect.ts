@@ -25,7 +25,7 @@ export async function withTemporal<T>(config: Config, fn: (client: Client) => Pr
       new Client({
         connection,
         namespace: config.temporal.namespace,
-        dataConverter: dataConverterFor(config),
+        dataConverter: dataConverterFor(config, { existingKeysOnly: true }),
       }),
     );
   } finally {

@@ -44,7 +44,8 @@ function program(): Command {
 async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv, { from: 'user' });
-    return 0;
+    // A command that finished but did not do all it should (keys rotate) says so by its exit code.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are answers, not errors; commander has printed the reason of the rest.

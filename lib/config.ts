@@ -374,7 +374,10 @@ function roleProblems(present: Env, role: Role): string[] {
   // Every process must decrypt what the others encrypted (and every worker open the tokens the
   // others sealed): a key made per process or per folder would leave workflows no worker can read.
   // Only the embedded default, and a command line beside it, share its data folder's key.
-  const shared = role === 'server' || role === 'worker' || (role === 'cli' && present.TEMPORAL_ADDRESS);
+  const shared =
+    role === 'server' ||
+    role === 'worker' ||
+    (role === 'cli' && (present.TEMPORAL_ADDRESS || present.DATABASE_URL));
   if (shared && splitSecrets(present.HOOKFLOW_ENCRYPTION_KEY).length === 0) {
     if (present.HOOKFLOW_HISTORY_ENCRYPTION !== 'off')
       problems.push(

@@ -59,6 +59,9 @@ export interface BodyKeyring {
   open(deliveryKey: string, sealed: Buffer, keyId: string): Buffer;
 }
 
+/** A sealed body that does not verify (altered, truncated, or another row's): no key will open it. */
+export class AlteredBodyError extends Error {}
+
 const bodyAad = (id: string, deliveryKey: string) =>
   Buffer.from(`hookflow/ledger-body/v1:${id}:${deliveryKey}`);
 
@@ -81,14 +84,15 @@ export function createBodyKeyring(keys: Buffer[]): BodyKeyring {
         throw new Error(
           `delivery ${deliveryKey}: its body is sealed with key ${id}, which is not among HOOKFLOW_ENCRYPTION_KEY (add that key back to read it)`,
         );
-      if (sealed.length < 28) throw new Error(`delivery ${deliveryKey}: its sealed body is truncated`);
+      if (sealed.length < 28)
+        throw new AlteredBodyError(`delivery ${deliveryKey}: its sealed body is truncated`);
       const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
       decipher.setAAD(bodyAad(id, deliveryKey));
       decipher.setAuthTag(sealed.subarray(sealed.length - 16));
       try {
         return Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]);
       } catch {
-        throw new Error(
+        throw new AlteredBodyError(
           `delivery ${deliveryKey}: its sealed body does not verify under key ${id} (altered, or another row's)`,
         );
       }

@@ -136,8 +136,8 @@ export const envSchema = z.object({
   HOOKFLOW_CODEC_TOKEN: z
     .string()
     .regex(
-      /^[A-Za-z0-9._~-]{16,512}$/,
-      'must be 16 to 512 characters of letters, digits and . _ ~ - (make one with: openssl rand -hex 24)',
+      /^[A-Za-z0-9._~-]{32,512}$/,
+      'must be 32 to 512 characters of letters, digits and . _ ~ - (make one with: openssl rand -hex 24)',
     )
     .optional(),
   HOOKFLOW_CODEC_ORIGINS: originList.optional(),

@@ -75,6 +75,8 @@ function codecEndpoint(o: CodecEndpointOptions): Koa {
   });
   app.use(
     cors({
+      // Granted to the configured origins only (the middleware above refused the others already).
+      origin: (ctx) => (allowed.has(ctx.get('origin')) ? ctx.get('origin') : ''),
       allowMethods: ['POST'],
       allowHeaders: ['content-type', 'x-namespace', 'authorization'],
       credentials: true,
@@ -101,7 +103,8 @@ function codecEndpoint(o: CodecEndpointOptions): Koa {
         400,
         `X-Namespace ${namespace}: this endpoint decodes hookflow's namespace ${o.namespace} only`,
       );
-    const payloads = fromJson(await readJson(ctx, o.bodyLimitBytes ?? 32 * 1024 * 1024));
+    // Temporal's own messages are at most 4 MiB by default; the UI decodes an event's payloads at once.
+    const payloads = fromJson(await readJson(ctx, o.bodyLimitBytes ?? 8 * 1024 * 1024));
     let out: Payload[];
     try {
       out = route[2] === 'encode' ? await o.codec.encode(payloads) : await o.codec.decode(payloads);
@@ -120,7 +123,7 @@ function codecEndpoint(o: CodecEndpointOptions): Koa {
 async function readJson(ctx: Koa.Context, limit: number): Promise<unknown> {
   let raw: string;
   try {
-    raw = await getRawBody(ctx.req, { limit, encoding: 'utf8' });
+    raw = await getRawBody(ctx.req, { limit, length: ctx.get('content-length') || null, encoding: 'utf8' });
   } catch (err) {
     if ((err as { type?: string }).type === 'entity.too.large')
       throw new Refused(413, `body larger than the ${limit}-byte limit`);

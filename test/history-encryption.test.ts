@@ -18,7 +18,7 @@ import { testEnv } from './helpers/env';
 import { startHookflow, type Harness } from './helpers/harness';
 
 const PRIVATE_REPO = 'octo/very-private-repository';
-const CODEC_TOKEN = 'history-encryption-codec-token';
+const CODEC_TOKEN = 'history-encryption-codec-token-0123456789';
 const run = promisify(execFile);
 
 let h: Harness;

@@ -67,7 +67,7 @@ const env = (...ks: Buffer[]) => ({
   HOOKFLOW_ENCRYPTION_KEY: ks.map((k) => k.toString('base64')).join(','),
 });
 
-test('status counts what each key sealed; rotate re-seals it all with the newest, which alone then opens it', async () => {
+test('status counts what each key sealed; rotate re-seals it with the newest, which alone then opens it', async () => {
   const status = await runCli(['keys', 'status', '--json'], env(newKey, oldKey));
   assert.equal(status.code, 0, status.stderr);
   const before = JSON.parse(status.stdout) as Record<string, unknown>;
@@ -83,14 +83,18 @@ test('status counts what each key sealed; rotate re-seals it all with the newest
   // Batches of one: the pass goes on until nothing is left, and says how far it got.
   const rotated = await runCli(['keys', 'rotate', '--batch', '1', '--json'], env(newKey, oldKey));
   assert.equal(rotated.code, 0, rotated.stderr);
-  const out = JSON.parse(rotated.stdout) as Record<string, { resealed: number; dropped: number }> & {
+  const out = JSON.parse(rotated.stdout) as Record<
+    string,
+    { resealed: number; dropped: number; unopenable: string[] }
+  > & {
     after: Record<string, Record<string, number>>;
   };
-  assert.deepEqual(out['ledger bodies'], { resealed: 4, dropped: 0 });
-  assert.deepEqual(out['hook secrets'], { resealed: 1, dropped: 0 });
-  assert.deepEqual(out['installation tokens'], { resealed: 1, dropped: 1 });
+  assert.deepEqual(out['ledger bodies'], { resealed: 4, dropped: 0, unopenable: [] });
+  assert.deepEqual(out['hook secrets'], { resealed: 1, dropped: 0, unopenable: [] });
+  // Tokens live an hour: those under an older key are dropped, and GitHub issues new ones.
+  assert.deepEqual(out['installation tokens'], { resealed: 0, dropped: 2, unopenable: [] });
   assert.deepEqual(out.after.bodies, { [NEW]: 4 });
-  assert.deepEqual(out.after.tokens, { [NEW]: 1 });
+  assert.deepEqual(out.after.tokens, {});
 
   // The old key can go: the new one alone opens everything.
   const onlyNew = createStore(store.db, {
@@ -101,8 +105,8 @@ test('status counts what each key sealed; rotate re-seals it all with the newest
   const sealer = createSealer([newKey]);
   const hook = await getManagedHook(store.db, 'github', '901');
   assert.deepEqual(JSON.parse(sealer.open(hook!.sealedSecrets)), [{ secret: 'hook-secret' }]);
-  assert.equal(sealer.open((await readToken(store.db, 'github', '7'))!.sealed), 'ghs_old_token');
-  assert.equal(await readToken(store.db, 'github', '8'), undefined, 'a token no key opens is dropped');
+  assert.equal(await readToken(store.db, 'github', '7'), undefined);
+  assert.equal(await readToken(store.db, 'github', '8'), undefined);
 
   const done = await runCli(['keys', 'status'], env(newKey, oldKey));
   assert.match(done.stdout, new RegExp(`no stored value needs ${OLD}`));
@@ -113,8 +117,46 @@ test('status counts what each key sealed; rotate re-seals it all with the newest
   assert.equal(again['ledger bodies'].resealed, 0);
 });
 
+test('a body that does not open is left as it is and named; the pass still ends, and fails', async () => {
+  const deliveryId = randomUUID();
+  const key = deliveryKey('github', '-', deliveryId);
+  const sealing = createStore(store.db, {
+    retentionDays: 4,
+    bodies: { keyring: createBodyKeyring([oldKey]), seal: true },
+  });
+  await sealing.recordDelivery({
+    ref: {
+      key,
+      provider: 'github',
+      source: 'github',
+      hookId: '-',
+      deliveryId,
+      event: 'push',
+      action: null,
+      installation: null,
+      repository: null,
+    },
+    contentType: 'json',
+    rawBody: BODY,
+    workflowType: 'onPush',
+  });
+  await store.db.query(
+    "UPDATE deliveries SET raw_body = decode('00112233445566778899aabbccddeeff0011223344556677', 'hex') WHERE delivery_key = $1",
+    [key],
+  );
+  const r = await runCli(['keys', 'rotate', '--batch', '1', '--json'], env(newKey, oldKey));
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const out = JSON.parse(r.stdout) as Record<string, { resealed: number; unopenable: string[] }>;
+  assert.deepEqual(out['ledger bodies'], { resealed: 0, dropped: 0, unopenable: [key] });
+  const human = await runCli(['keys', 'rotate'], env(newKey, oldKey));
+  assert.match(
+    human.stdout,
+    new RegExp(`not openable, left as they are: ${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+  );
+});
+
 test('without HOOKFLOW_ENCRYPTION_KEY, keys says what to set', async () => {
   const r = await runCli(['keys', 'status'], { ...env(), HOOKFLOW_ENCRYPTION_KEY: undefined });
   assert.notEqual(r.code, 0);
-  assert.match(r.stderr, /HOOKFLOW_ENCRYPTION_KEY is not set/);
+  assert.match(r.stderr, /HOOKFLOW_ENCRYPTION_KEY: required for the cli/);
 });

@@ -153,11 +153,12 @@ async function runsOf(client: Client, workflowId: string): Promise<Run[]> {
           e.workflowExecutionTerminatedEventAttributes ??
           e.workflowExecutionTimedOutEventAttributes,
       );
-      // Through the client's converters: the message travels in the failure's (sealed) payload.
+      // Through the client's converters: the message travels in the failure's (sealed) payload. One
+      // that cannot be decoded (a key not configured here) is shown as that, with the other runs.
       const error = await decodeOptionalFailureToOptionalError(
         client.options.loadedDataConverter,
         ended?.workflowExecutionFailedEventAttributes?.failure,
-      );
+      ).catch((err: unknown) => new Error(`(its failure cannot be read: ${(err as Error).message})`));
       failure = error
         ? [error.message, error.cause instanceof Error ? error.cause.message : undefined]
             .filter(Boolean)

@@ -9,7 +9,7 @@ import {
   keyUsage,
   resealBodies,
   resealHookSecrets,
-  resealTokens,
+  dropOldTokens,
   type KeyUsage,
   type ResealOutcome,
 } from '../../lib/storage/keys';
@@ -82,9 +82,9 @@ export function keysCommand(program: Command): void {
   keys
     .command('rotate')
     .description(
-      're-seal stored bodies, hook secrets and installation tokens under the newest key (resumable; safe beside running workers)',
+      're-seal stored bodies and hook secrets under the newest key, and drop tokens under older ones (resumable; safe beside running workers)',
     )
-    .option('--batch <n>', 'rows per transaction', parseLimit, 200)
+    .option('--batch <n>', 'rows per transaction', parseLimit, 20)
     .option('--json', 'print JSON')
     .action(async (o: { batch: number; json?: boolean }) => {
       const config = loadConfig(process.env, 'cli');
@@ -93,25 +93,43 @@ export function keysCommand(program: Command): void {
       const keyring = createBodyKeyring(configured);
       const sealer = createSealer(configured);
       const totals = await withStore(config, async (store) => {
-        const passes: [string, () => Promise<ResealOutcome>][] = [
-          ['ledger bodies', () => resealBodies(store.db, keyring, ids, o.batch)],
-          ['hook secrets', () => resealHookSecrets(store.db, sealer, ids[0], ids, o.batch)],
-          ['installation tokens', () => resealTokens(store.db, sealer, ids[0], ids, o.batch)],
+        const passes: [string, (skip: string[]) => Promise<ResealOutcome>][] = [
+          [
+            'ledger bodies',
+            // Bodies kept as sent are sealed too, unless encryption at rest is off.
+            (skip) =>
+              resealBodies(store.db, keyring, {
+                known: ids,
+                plain: config.historyEncryption,
+                skip,
+                limit: o.batch,
+              }),
+          ],
+          [
+            'hook secrets',
+            (skip) =>
+              resealHookSecrets(store.db, sealer, { current: ids[0], known: ids, skip, limit: o.batch }),
+          ],
+          ['installation tokens', () => dropOldTokens(store.db, ids[0], o.batch)],
         ];
         const out: Record<string, ResealOutcome> = {};
         for (const [label, pass] of passes) {
-          const total = { resealed: 0, dropped: 0 };
+          const total: ResealOutcome = { resealed: 0, dropped: 0, unopenable: [] };
           for (;;) {
-            const r = await pass();
+            const r = await pass(total.unopenable);
             total.resealed += r.resealed;
             total.dropped += r.dropped;
-            if (!o.json && r.resealed > 0) process.stderr.write(`${label}: ${total.resealed} re-sealed\n`);
-            if (r.resealed < o.batch) break;
+            total.unopenable.push(...r.unopenable);
+            if (!o.json && r.resealed + r.dropped > 0)
+              process.stderr.write(`${label}: ${total.resealed} re-sealed, ${total.dropped} dropped\n`);
+            if (r.resealed + r.dropped + r.unopenable.length < o.batch) break;
           }
           out[label] = total;
         }
         return { out, after: await keyUsage(store.db) };
       });
+      // Something left under an old key that cannot be re-sealed: the old key cannot go yet.
+      if (Object.values(totals.out).some((t) => t.unopenable.length > 0)) process.exitCode = 1;
       if (o.json) {
         process.stdout.write(
           `${JSON.stringify({ current: ids[0], ...totals.out, after: totals.after }, null, 2)}\n`,
@@ -120,7 +138,7 @@ export function keysCommand(program: Command): void {
       }
       for (const [label, t] of Object.entries(totals.out))
         process.stdout.write(
-          `${label.padEnd(21)}${t.resealed} re-sealed with ${ids[0]}${t.dropped > 0 ? `, ${t.dropped} dropped (under a key no longer configured; GitHub issues new ones)` : ''}\n`,
+          `${label.padEnd(21)}${t.resealed} re-sealed with ${ids[0]}${t.dropped > 0 ? `, ${t.dropped} dropped (GitHub issues new ones)` : ''}${t.unopenable.length > 0 ? `; not openable, left as they are: ${t.unopenable.join(', ')}` : ''}\n`,
         );
     });
 }

@@ -3,6 +3,7 @@
 // managed hooks' secrets and installation tokens (sealed values name their key: `v1.<key ID>.…`).
 // A rotation pass takes a batch of rows under another key, locked and skipped by any other pass
 // running at once, re-seals them and commits: stopped anywhere, the next pass takes what is left.
+// Installation tokens are dropped instead (GitHub issues new ones).
 import type { BodyKeyring, Sealer } from '../crypto';
 import type { Db } from './db';
 
@@ -35,98 +36,105 @@ export async function keyUsage(db: Db): Promise<KeyUsage> {
 
 export interface ResealOutcome {
   resealed: number;
-  /** Installation tokens under a key no longer held: dropped, since GitHub issues new ones. */
+  /** Installation tokens under an older key: dropped, since GitHub issues new ones on the next call. */
   dropped: number;
+  /** Rows that did not open (altered, or malformed): left as they are, and named. */
+  unopenable: string[];
 }
 
 /**
- * Re-seals up to `limit` raw bodies under the keyring's newest key (bodies kept as sent included),
- * in one transaction. Rows under a key not in `known` are left alone: they cannot be opened.
+ * Re-seals up to `limit` raw bodies under the keyring's newest key, in one transaction; `plain`:
+ * bodies kept as sent are sealed too (only while encryption at rest is on). Rows under a key not in
+ * `known`, and those in `skip` (found unopenable earlier in the run), are left alone. Bodies are
+ * read one at a time: a batch of them may be large.
  */
 export async function resealBodies(
   db: Db,
   keyring: BodyKeyring,
-  known: string[],
-  limit: number,
+  o: { known: string[]; plain: boolean; skip: string[]; limit: number },
 ): Promise<ResealOutcome> {
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{
-      delivery_key: string;
-      raw_body: Uint8Array;
-      body_key_id: string | null;
-    }>(
-      `SELECT delivery_key, raw_body, body_key_id FROM deliveries
+    const { rows } = await tx.query<{ delivery_key: string; body_key_id: string | null }>(
+      `SELECT delivery_key, body_key_id FROM deliveries
        WHERE raw_body IS NOT NULL AND body_key_id IS DISTINCT FROM $1
-         AND (body_key_id IS NULL OR body_key_id = ANY($2::text[]))
+         AND ((body_key_id IS NULL AND $4::boolean) OR body_key_id = ANY($2::text[]))
+         AND NOT (delivery_key = ANY($5::text[]))
        ORDER BY delivery_key LIMIT $3 FOR UPDATE SKIP LOCKED`,
-      [keyring.keyId, known, limit],
+      [keyring.keyId, o.known, o.limit, o.plain, o.skip],
     );
+    const outcome: ResealOutcome = { resealed: 0, dropped: 0, unopenable: [] };
     for (const r of rows) {
-      const body = Buffer.from(r.raw_body);
-      const plain = r.body_key_id === null ? body : keyring.open(r.delivery_key, body, r.body_key_id);
+      const { rows: body } = await tx.query<{ raw_body: Uint8Array }>(
+        'SELECT raw_body FROM deliveries WHERE delivery_key = $1',
+        [r.delivery_key],
+      );
+      let plain: Buffer;
+      try {
+        const stored = Buffer.from(body[0].raw_body);
+        plain = r.body_key_id === null ? stored : keyring.open(r.delivery_key, stored, r.body_key_id);
+      } catch {
+        outcome.unopenable.push(r.delivery_key);
+        continue;
+      }
       await tx.query('UPDATE deliveries SET raw_body = $2, body_key_id = $3 WHERE delivery_key = $1', [
         r.delivery_key,
         keyring.seal(r.delivery_key, plain),
         keyring.keyId,
       ]);
+      outcome.resealed++;
     }
-    return { resealed: rows.length, dropped: 0 };
+    return outcome;
   });
 }
 
-/** Re-seals up to `limit` managed hooks' secrets; those under an unknown key are left alone. */
+/** Re-seals up to `limit` managed hooks' secrets; those under an unknown key, or in `skip`, are left alone. */
 export async function resealHookSecrets(
   db: Db,
   sealer: Sealer,
-  current: string,
-  known: string[],
-  limit: number,
+  o: { current: string; known: string[]; skip: string[]; limit: number },
 ): Promise<ResealOutcome> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<{ provider: string; hook_id: string; secrets: string }>(
       `SELECT provider, hook_id, secrets FROM managed_hooks
        WHERE ${sealedKeyId('secrets')} <> $1 AND ${sealedKeyId('secrets')} = ANY($2::text[])
+         AND NOT (hook_id = ANY($4::text[]))
        ORDER BY provider, hook_id LIMIT $3 FOR UPDATE SKIP LOCKED`,
-      [current, known, limit],
+      [o.current, o.known, o.limit, o.skip],
     );
-    for (const r of rows)
+    const outcome: ResealOutcome = { resealed: 0, dropped: 0, unopenable: [] };
+    for (const r of rows) {
+      let plain: string;
+      try {
+        plain = sealer.open(r.secrets);
+      } catch {
+        outcome.unopenable.push(r.hook_id);
+        continue;
+      }
       await tx.query('UPDATE managed_hooks SET secrets = $3 WHERE provider = $1 AND hook_id = $2', [
         r.provider,
         r.hook_id,
-        sealer.seal(sealer.open(r.secrets)),
+        sealer.seal(plain),
       ]);
-    return { resealed: rows.length, dropped: 0 };
+      outcome.resealed++;
+    }
+    return outcome;
   });
 }
 
 /**
- * Re-seals up to `limit` installation tokens; one under a key no longer held is dropped (the next
- * call for that installation gets a new token from GitHub).
+ * Installation tokens live an hour and GitHub issues new ones on demand: those sealed with any key
+ * but the newest are dropped rather than re-sealed (rows a worker holds are left for the next pass).
  */
-export async function resealTokens(
-  db: Db,
-  sealer: Sealer,
-  current: string,
-  known: string[],
-  limit: number,
-): Promise<ResealOutcome> {
-  return db.transaction(async (tx) => {
-    const gone = await tx.query<{ n: string }>(
-      `WITH gone AS (DELETE FROM api_tokens WHERE NOT (${sealedKeyId('ciphertext')} = ANY($1::text[])) RETURNING 1)
-       SELECT count(*) AS n FROM gone`,
-      [known],
-    );
-    const { rows } = await tx.query<{ provider: string; installation_id: string; ciphertext: string }>(
-      `SELECT provider, installation_id, ciphertext FROM api_tokens WHERE ${sealedKeyId('ciphertext')} <> $1
-       ORDER BY provider, installation_id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-      [current, limit],
-    );
-    for (const r of rows)
-      await tx.query('UPDATE api_tokens SET ciphertext = $3 WHERE provider = $1 AND installation_id = $2', [
-        r.provider,
-        r.installation_id,
-        sealer.seal(sealer.open(r.ciphertext)),
-      ]);
-    return { resealed: rows.length, dropped: Number(gone.rows[0].n) };
-  });
+export async function dropOldTokens(db: Db, current: string, limit: number): Promise<ResealOutcome> {
+  const { rows } = await db.query<{ n: string }>(
+    `WITH old AS (
+       SELECT provider, installation_id FROM api_tokens WHERE ${sealedKeyId('ciphertext')} <> $1
+       LIMIT $2 FOR UPDATE SKIP LOCKED),
+     gone AS (
+       DELETE FROM api_tokens t USING old
+       WHERE t.provider = old.provider AND t.installation_id = old.installation_id RETURNING 1)
+     SELECT count(*) AS n FROM gone`,
+    [current, limit],
+  );
+  return { resealed: 0, dropped: Number(rows[0].n), unopenable: [] };
 }

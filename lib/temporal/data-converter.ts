@@ -4,7 +4,7 @@
 // (failure-converter.ts), so every bundle and client reads them the same way.
 import type { DataConverter } from '@temporalio/common';
 import type { Config } from '../config';
-import { encryptionKeys } from '../crypto';
+import { encryptionKeys, existingEncryptionKeys } from '../crypto';
 import { encryptionCodec, type EncryptionCodec } from './payload-codec';
 
 /** The failure converter's module, for workflow bundles (they load it by path inside the sandbox). */
@@ -21,8 +21,33 @@ export function historyCodec(config: EncryptionConfig): EncryptionCodec {
   return encryptionCodec(encryptionKeys(config.api.encryptionKeys, config.dataDir));
 }
 
-export function dataConverterFor(config: EncryptionConfig): DataConverter {
+/**
+ * `existingKeysOnly`: a process that must not make the data folder's key (the command line: a key
+ * it made would encrypt what no worker can read) fails, saying to set HOOKFLOW_ENCRYPTION_KEY.
+ */
+export function dataConverterFor(
+  config: EncryptionConfig,
+  o: { existingKeysOnly?: boolean } = {},
+): DataConverter {
   const failureConverterPath = FAILURE_CONVERTER_PATH;
-  if (!config.historyEncryption) return { failureConverterPath };
-  return { failureConverterPath, payloadCodecs: [historyCodec(config)] };
+  if (config.historyEncryption) {
+    const keys = o.existingKeysOnly
+      ? existingEncryptionKeys(config.api.encryptionKeys, config.dataDir)
+      : encryptionKeys(config.api.encryptionKeys, config.dataDir);
+    return { failureConverterPath, payloadCodecs: [encryptionCodec(keys)] };
+  }
+  // Off: nothing new is encrypted, but what was (workflows still open, results) still decodes with
+  // whatever keys there are.
+  let keys: Buffer[] = [];
+  try {
+    keys = existingEncryptionKeys(config.api.encryptionKeys, config.dataDir);
+  } catch {
+    // no key: nothing encrypted can be read, and the codec would only pass payloads through
+  }
+  if (keys.length === 0) return { failureConverterPath };
+  const codec = encryptionCodec(keys);
+  return {
+    failureConverterPath,
+    payloadCodecs: [{ encode: (payloads) => Promise.resolve(payloads), decode: (p) => codec.decode(p) }],
+  };
 }

@@ -12,7 +12,7 @@ import { createLogger } from '../../lib/logger';
 import { ENCRYPTED_ENCODING, encryptionCodec } from '../../lib/temporal/payload-codec';
 import { serveCodecEndpoint } from '../../server/codec-endpoint';
 
-const TOKEN = 'codec-token-0123456789abcdef';
+const TOKEN = 'codec-token-0123456789abcdef-0123456789';
 const UI = 'http://127.0.0.1:8233';
 const key = randomBytes(32);
 const b64 = (s: string) => Buffer.from(s).toString('base64');

@@ -73,20 +73,24 @@ describe('docker-compose.yml', () => {
           substitute(String(v), {
             WEBHOOK_SECRET: 's',
             HOOKFLOW_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
-            HOOKFLOW_CODEC_TOKEN: 'codec-token-from-the-env',
+            HOOKFLOW_CODEC_TOKEN: 'codec-token-from-the-environment-0123',
           }),
         ]),
       );
     const server = loadConfig(env(services['hookflow-server']), 'server');
     const ui = env(services['temporal-ui']);
     const endpoint = new URL(ui.TEMPORAL_CODEC_ENDPOINT);
-    assert.equal(endpoint.pathname, '/codec-token-from-the-env', 'the token the server asks for');
+    assert.equal(
+      endpoint.pathname,
+      '/codec-token-from-the-environment-0123',
+      'the token the server asks for',
+    );
     assert.equal(Number(endpoint.port), server.admin.port);
     assert.ok(
       services['hookflow-server'].ports!.includes(`127.0.0.1:${server.admin.port}:${server.admin.port}`),
     );
     const uiPort = services['temporal-ui'].ports![0].split(':').at(-1);
-    assert.deepEqual(server.codec.origins, [`http://localhost:${uiPort}`]);
+    assert.deepEqual(server.codec.origins, [`http://localhost:${uiPort}`, `http://127.0.0.1:${uiPort}`]);
     assert.equal(server.admin.host, '0.0.0.0', 'reachable through the published port');
   });
 
@@ -142,7 +146,7 @@ describe('docker-compose.yml', () => {
           substitute(String(v), {
             WEBHOOK_SECRET: 'from-the-env',
             HOOKFLOW_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
-            HOOKFLOW_CODEC_TOKEN: 'codec-token-from-the-env',
+            HOOKFLOW_CODEC_TOKEN: 'codec-token-from-the-environment-0123',
           }),
         ]),
       );

@@ -266,13 +266,17 @@ describe('configuration', () => {
     );
     assert.equal(loadConfig({}).admin.port, 9466);
     assert.deepEqual(problems({ HOOKFLOW_CODEC_TOKEN: 'short' }), [
-      'HOOKFLOW_CODEC_TOKEN: must be 16 to 512 characters of letters, digits and . _ ~ - (make one with: openssl rand -hex 24)',
+      'HOOKFLOW_CODEC_TOKEN: must be 32 to 512 characters of letters, digits and . _ ~ - (make one with: openssl rand -hex 24)',
     ]);
-    assert.deepEqual(problems({ HOOKFLOW_CODEC_TOKEN: 'has a space in it, sixteen+' }).length, 1);
+    assert.deepEqual(
+      problems({ HOOKFLOW_CODEC_TOKEN: 'has a space in it, thirty-two characters+' }).length,
+      1,
+    );
     assert.deepEqual(problems({ HOOKFLOW_CODEC_ORIGINS: 'https://ui.example.com/path,ftp://x,*' }), [
       'HOOKFLOW_CODEC_ORIGINS: not a web origin: https://ui.example.com/path, ftp://x, * (expected e.g. http://localhost:8233: scheme, host and port, no path)',
     ]);
-    assert.equal(loadConfig({ HOOKFLOW_CODEC_TOKEN: 'a'.repeat(24) }).codec.token, 'a'.repeat(24));
+    assert.equal(problems({ HOOKFLOW_CODEC_TOKEN: 'a'.repeat(31) }).length, 1, 'at least 32 characters');
+    assert.equal(loadConfig({ HOOKFLOW_CODEC_TOKEN: 'a'.repeat(32) }).codec.token, 'a'.repeat(32));
   });
 
   test('every workflow the front door names is exported by workflows/', () => {
