@@ -1,0 +1,108 @@
+// `npm start` (scripts/start.ts) as a user runs it, for the tests that need the embedded default
+// whole: free ports, a data folder of its own, its printed URLs, and a client that reads what it
+// encrypted through the codec endpoint it printed.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { freePort } from '../../lib/net';
+import { testEnv, waitFor } from './env';
+
+export interface Started {
+  child: ChildProcess;
+  output: () => string;
+  webhookUrl: string;
+  uiUrl: string;
+  /** The codec endpoint npm start printed (with the token it made for the run). */
+  codecUrl: string;
+}
+
+/**
+ * A payload codec that asks an endpoint, as the Temporal UI and CLI do (Temporal's codec-server
+ * protocol): what hookflow encrypted is read here through the URL npm start printed, and nothing else.
+ */
+export function remoteCodec(url: string): PayloadCodec {
+  const call = async (op: 'encode' | 'decode', payloads: Payload[]): Promise<Payload[]> => {
+    const r = await fetch(`${url}/${op}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        payloads: payloads.map((p) => ({
+          metadata: Object.fromEntries(
+            Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')]),
+          ),
+          data: Buffer.from(p.data ?? []).toString('base64'),
+        })),
+      }),
+    });
+    assert.equal(r.status, 200, await r.clone().text());
+    const body = (await r.json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
+    return body.payloads.map((p) => ({
+      metadata: Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+      data: Buffer.from(p.data, 'base64'),
+    }));
+  };
+  return { encode: (p) => call('encode', p), decode: (p) => call('decode', p) };
+}
+
+/** `npm start`'s environment: free ports and a data folder of its own. */
+export async function startEnv() {
+  const [port, temporalPort, uiPort, metricsPort, adminPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const env = {
+    HOOKFLOW_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'hookflow-start-')),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    TEMPORAL_PORT: String(temporalPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+    HOOKFLOW_METRICS_PORT: String(metricsPort),
+    HOOKFLOW_ADMIN_PORT: String(adminPort),
+    TEMPORAL_CLI_PATH: testEnv.cli,
+    WEBHOOK_SECRET: 'test-secret',
+    LOG_LEVEL: 'warn',
+  };
+  return { env, port, temporalPort };
+}
+
+export async function npmStart(env: Record<string, string>): Promise<Started> {
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, path.join(__dirname, '..', '..', 'scripts', 'start.ts')],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so a failed test can kill it with the dev server it started.
+      detached: true,
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  await waitFor(
+    'hookflow to print its URLs',
+    () => Promise.resolve(child.exitCode === null && /Press Ctrl-C to stop/.test(out)),
+    90_000,
+  );
+  return {
+    child,
+    output: () => out,
+    webhookUrl: /Webhook URL:\s+(\S+)/.exec(out)![1],
+    uiUrl: /Temporal UI:\s+(\S+)/.exec(out)![1],
+    codecUrl: /Codec endpoint:\s+(\S+)/.exec(out)![1],
+  };
+}
+
+export function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+    child.kill(signal);
+  });
+}
