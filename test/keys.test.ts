@@ -11,7 +11,9 @@ import { readToken, writeToken } from '../lib/storage/api-state';
 import { getManagedHook, putManagedHook } from '../lib/storage/managed-hooks';
 import { createStore } from '../lib/storage/store';
 import { runCli } from './helpers/cli';
-import { freshSchemaUrl } from './helpers/harness';
+import { githubDelivery } from './helpers/deliveries';
+import { freshSchemaUrl, startHookflow } from './helpers/harness';
+import { exited, spawnWorker } from './helpers/worker-process';
 
 const [oldKey, newKey, lostKey] = [randomBytes(32), randomBytes(32), randomBytes(32)];
 const [OLD, NEW, LOST] = [oldKey, newKey, lostKey].map(keyId);
@@ -159,4 +161,42 @@ test('without HOOKFLOW_ENCRYPTION_KEY, keys says what to set', async () => {
   const r = await runCli(['keys', 'status'], { ...env(), HOOKFLOW_ENCRYPTION_KEY: undefined });
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /HOOKFLOW_ENCRYPTION_KEY: required for the cli/);
+});
+
+test('status shows the Temporal payloads each key decrypted, tallied by the workers', async () => {
+  const h = await startHookflow({
+    worker: false,
+    env: { HOOKFLOW_ENCRYPTION_KEY: newKey.toString('base64') },
+  });
+  try {
+    const worker = spawnWorker(h);
+    try {
+      const answer = await h.post(
+        githubDelivery({
+          event: 'issues',
+          payload: { action: 'opened', issue: { number: 1 }, repository: { full_name: 'octo/a' } },
+        }),
+      );
+      await h.waitForOutcome(String(answer.body.workflowId), 'completed');
+    } finally {
+      // The tally is written at the latest when the worker stops.
+      worker.kill('SIGTERM');
+      await exited(worker);
+    }
+    const status = await runCli(['keys', 'status', '--json'], {
+      ...env(newKey),
+      DATABASE_URL: h.config.databaseUrl,
+    });
+    assert.equal(status.code, 0, status.stderr);
+    const payloads = (
+      JSON.parse(status.stdout) as { payloads: Record<string, { decodes: number; lastDecodedAt: string }> }
+    ).payloads;
+    assert.deepEqual(Object.keys(payloads), [NEW]);
+    assert.ok(payloads[NEW].decodes >= 2, `${payloads[NEW].decodes} decodes (the input, activity results)`);
+    assert.ok(Date.parse(payloads[NEW].lastDecodedAt) > Date.now() - 600_000);
+    const human = await runCli(['keys', 'status'], { ...env(newKey), DATABASE_URL: h.config.databaseUrl });
+    assert.match(human.stdout, new RegExp(`Temporal payloads\\s+${NEW}: \\d+ decrypted, last `));
+  } finally {
+    await h.close();
+  }
 });

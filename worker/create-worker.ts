@@ -64,6 +64,8 @@ export interface WorkerDeps {
   metrics?: Metrics | undefined;
   /** A prebuilt bundle (tests build one per run); else dist's, else the workflows are bundled at start. */
   workflowBundle?: { codePath: string } | undefined;
+  /** Called with the key ID of each payload the worker decrypts (run-worker.ts tallies them). */
+  onPayloadDecode?: ((keyId: string) => void) | undefined;
   maxConcurrentActivityTaskExecutions?: number;
   /** Where workflow and activity spans go; undefined: tracing is off. */
   tracing?: Tracing | undefined;
@@ -245,7 +247,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     },
     'reconciliation schedule kept',
   );
-  const dataConverter = dataConverterFor(deps.config);
+  const dataConverter = dataConverterFor(deps.config, { onDecode: deps.onPayloadDecode });
   const options: WorkerOptions = {
     connection: deps.connection,
     namespace: deps.namespace,

@@ -6,6 +6,7 @@ import type { Tracing } from '../lib/telemetry/tracing';
 import type { Store } from '../lib/storage';
 import { dataConverterFor } from '../lib/temporal/data-converter';
 import { clientConnection, createClient, workerConnection } from '../lib/temporal/connect';
+import { payloadDecodeTally } from '../lib/storage/keys';
 import { createWorker, type WorkerConfig } from './create-worker';
 
 export interface RunningWorker {
@@ -32,7 +33,10 @@ export async function runWorker(
     tracing !== undefined,
     dataConverterFor(config),
   );
+  // Which keys the payloads this worker decrypts need, for `hookflow keys status`.
+  const decodes = payloadDecodeTally(store.db, 10_000);
   const worker = await createWorker({
+    onPayloadDecode: decodes.count,
     config,
     client,
     metrics,
@@ -45,6 +49,7 @@ export async function runWorker(
     app,
   });
   const done = worker.run().finally(async () => {
+    await decodes.stop();
     await connection.close();
     await clientConn.close();
   });

@@ -24,7 +24,7 @@ function configuredKeys(config: Config): Buffer[] {
   return config.api.encryptionKeys;
 }
 
-const KINDS: [keyof KeyUsage, string][] = [
+const KINDS: [Exclude<keyof KeyUsage, 'payloads'>, string][] = [
   ['bodies', 'ledger bodies'],
   ['hookSecrets', 'hook secrets'],
   ['tokens', 'installation tokens'],
@@ -65,7 +65,21 @@ export function keysCommand(program: Command): void {
           `${label.padEnd(21)}${counts.length === 0 ? 'none' : counts.map(([id, n]) => `${id}: ${n}`).join('  ')}`,
         );
       }
+      const payloads = Object.entries(usage.payloads);
+      say(
+        `${'Temporal payloads'.padEnd(21)}${
+          payloads.length === 0
+            ? 'none decrypted yet'
+            : payloads.map(([id, p]) => `${id}: ${p.decodes} decrypted, last ${p.lastDecodedAt}`).join('  ')
+        }`,
+      );
       const old = ids.slice(1);
+      // Histories are not re-encrypted: an old key a worker still decrypts with is still needed.
+      const inHistories = old.filter((id) => usage.payloads[id] !== undefined);
+      if (inHistories.length > 0)
+        say(
+          `Temporal's histories used ${inHistories.map((id) => `${id} (last ${usage.payloads[id].lastDecodedAt})`).join(', ')}: keep ${inHistories.length > 1 ? 'them' : 'it'} until the namespace's retention has passed since then`,
+        );
       const stillUsed = old.filter((id) => KINDS.some(([k]) => (usage[k][id] ?? 0) > 0));
       if (unknown.length > 0)
         say(

@@ -12,6 +12,8 @@ export interface KeyUsage {
   bodies: Record<string, number>;
   hookSecrets: Record<string, number>;
   tokens: Record<string, number>;
+  /** Temporal payloads the workers decrypted, per key ID, and when last (ISO time). */
+  payloads: Record<string, { decodes: number; lastDecodedAt: string }>;
 }
 
 const sealedKeyId = (column: string) => `split_part(${column}, '.', 2)`;
@@ -31,6 +33,55 @@ export async function keyUsage(db: Db): Promise<KeyUsage> {
     tokens: await count(
       `SELECT ${sealedKeyId('ciphertext')} AS key_id, count(*) AS n FROM api_tokens GROUP BY 1 ORDER BY 1`,
     ),
+    payloads: Object.fromEntries(
+      (
+        await db.query<{ key_id: string; decodes: string; last_decoded_at: Date | string }>(
+          'SELECT key_id, decodes, last_decoded_at FROM payload_key_uses ORDER BY key_id',
+        )
+      ).rows.map((r) => [
+        r.key_id,
+        { decodes: Number(r.decodes), lastDecodedAt: new Date(r.last_decoded_at).toISOString() },
+      ]),
+    ),
+  };
+}
+
+/** Adds decodes per key ID to the tally (one statement; a worker flushes what it counted). */
+async function recordPayloadDecodes(db: Db, counts: ReadonlyMap<string, number>): Promise<void> {
+  if (counts.size === 0) return;
+  await db.query(
+    `INSERT INTO payload_key_uses (key_id, decodes, last_decoded_at)
+     SELECT k, n, now() FROM unnest($1::text[], $2::bigint[]) AS c(k, n)
+     ON CONFLICT (key_id) DO UPDATE
+       SET decodes = payload_key_uses.decodes + excluded.decodes, last_decoded_at = now()`,
+    [[...counts.keys()], [...counts.values()]],
+  );
+}
+
+/**
+ * Counts decodes in memory and writes them every `flushMs` (and at `stop`): a decode is on the hot
+ * path of every workflow activation, a write is not. A failed write keeps the counts for the next.
+ */
+export function payloadDecodeTally(db: Db, flushMs: number) {
+  let counts = new Map<string, number>();
+  const flush = async () => {
+    if (counts.size === 0) return;
+    const taken = counts;
+    counts = new Map();
+    try {
+      await recordPayloadDecodes(db, taken);
+    } catch {
+      for (const [k, n] of taken) counts.set(k, (counts.get(k) ?? 0) + n);
+    }
+  };
+  const timer = setInterval(() => void flush(), flushMs);
+  timer.unref();
+  return {
+    count: (keyId: string) => counts.set(keyId, (counts.get(keyId) ?? 0) + 1),
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      await flush();
+    },
   };
 }
 

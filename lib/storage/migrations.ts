@@ -312,6 +312,15 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE deliveries ADD COLUMN body_key_id text
   `,
+  // 14: how many Temporal payloads the workers decrypted under each key, and when last: histories
+  // are not re-encrypted, so this is how an operator sees an old key still being needed.
+  `
+  CREATE TABLE payload_key_uses (
+    key_id          text PRIMARY KEY,
+    decodes         bigint NOT NULL,
+    last_decoded_at timestamptz NOT NULL
+  )
+  `,
 ];
 
 const LOCK_ID = 0x686f6f6b; // "hook"

@@ -27,14 +27,18 @@ export function historyCodec(config: EncryptionConfig): EncryptionCodec {
  */
 export function dataConverterFor(
   config: EncryptionConfig,
-  o: { existingKeysOnly?: boolean } = {},
+  o: {
+    existingKeysOnly?: boolean;
+    /** Called with the key ID of each payload decrypted (the decode tally `keys status` reads). */
+    onDecode?: ((keyId: string) => void) | undefined;
+  } = {},
 ): DataConverter {
   const failureConverterPath = FAILURE_CONVERTER_PATH;
   if (config.historyEncryption) {
     const keys = o.existingKeysOnly
       ? existingEncryptionKeys(config.api.encryptionKeys, config.dataDir)
       : encryptionKeys(config.api.encryptionKeys, config.dataDir);
-    return { failureConverterPath, payloadCodecs: [encryptionCodec(keys)] };
+    return { failureConverterPath, payloadCodecs: [encryptionCodec(keys, { onDecode: o.onDecode })] };
   }
   // Off: nothing new is encrypted, but what was (workflows still open, results) still decodes with
   // whatever keys there are.
@@ -45,7 +49,7 @@ export function dataConverterFor(
     // no key: nothing encrypted can be read, and the codec would only pass payloads through
   }
   if (keys.length === 0) return { failureConverterPath };
-  const codec = encryptionCodec(keys);
+  const codec = encryptionCodec(keys, { onDecode: o.onDecode });
   return {
     failureConverterPath,
     payloadCodecs: [{ encode: (payloads) => Promise.resolve(payloads), decode: (p) => codec.decode(p) }],

@@ -34,7 +34,10 @@ export interface EncryptionCodec extends PayloadCodec {
   readonly keyId: string;
 }
 
-export function encryptionCodec(keys: readonly Buffer[]): EncryptionCodec {
+export function encryptionCodec(
+  keys: readonly Buffer[],
+  o: { onDecode?: ((keyId: string) => void) | undefined } = {},
+): EncryptionCodec {
   if (keys.length === 0) throw new Error('the payload codec needs at least one key');
   const byId = new Map(keys.map((k) => [keyId(k), k]));
   const current = keys[0];
@@ -77,6 +80,7 @@ export function encryptionCodec(keys: readonly Buffer[]): EncryptionCodec {
     } catch {
       throw new Error(`an encrypted Temporal payload (key ${id}) does not authenticate: it was altered`);
     }
+    o.onDecode?.(id);
     return temporal.api.common.v1.Payload.decode(plain);
   }
 
