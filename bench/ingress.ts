@@ -6,7 +6,9 @@
 //   hookflow (telemetry off) — the same with neither: what telemetry costs is the difference
 //   hookflow (ack after start) — telemetry on, answering only after the workflow start too
 //                    (HOOKFLOW_ACK_AFTER=start, the design before): what the ledger-first answer buys
-//                    (the three take turns leading over BENCH_TELEMETRY_ROUNDS rounds, so a drift of
+//   hookflow (encryption off) — telemetry on, nothing encrypted (HOOKFLOW_HISTORY_ENCRYPTION=off):
+//                    what sealing the body and encrypting the workflow's input costs (the others encrypt)
+//                    (the four take turns leading over BENCH_TELEMETRY_ROUNDS rounds, so a drift of
 //                    this noisy machine falls on all alike)
 //   octokit        — @octokit/webhooks' Node middleware with a no-op handler (what Probot runs)
 //   koa-verify     — a bare Koa handler that only verifies the signature (the floor)
@@ -14,7 +16,7 @@
 // Each target runs in its own process (its peak RSS is its own); the load comes from autocannon.
 // Results go to bench/results/ingress-<date>.{md,json}.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +39,7 @@ const SECRET = 'bench-secret';
 interface Row {
   target: string;
   telemetry?: 'on' | 'off';
+  encryption?: 'on' | 'off';
   rps: number;
   p50: number;
   p99: number;
@@ -155,6 +158,7 @@ async function benchServer(name: string, env: Record<string, string>, label = na
     return {
       target: label,
       ...(env.BENCH_TELEMETRY ? { telemetry: env.BENCH_TELEMETRY as 'on' | 'off' } : {}),
+      ...(env.BENCH_ENCRYPTION ? { encryption: env.BENCH_ENCRYPTION as 'on' | 'off' } : {}),
       rps: full.requests.average,
       p50: full.latency.p50,
       p99: full.latency.p99,
@@ -203,10 +207,11 @@ async function main(): Promise<void> {
     }
   }
   const rows: Row[] = [];
+  const key = randomBytes(32).toString('base64');
   try {
     for (let round = 1; round <= ROUNDS; round++) {
-      // The three variants take turns leading, so a drift of this noisy machine falls on all alike.
-      const variants = ['on', 'off', 'ack-after-start'] as const;
+      // The variants take turns leading, so a drift of this noisy machine falls on all alike.
+      const variants = ['on', 'off', 'ack-after-start', 'plain'] as const;
       const order = variants.map((_, i) => variants[(i + round - 1) % variants.length]);
       for (const variant of order) {
         const label =
@@ -214,13 +219,17 @@ async function main(): Promise<void> {
             ? `hookflow #${round}`
             : variant === 'off'
               ? `hookflow (telemetry off) #${round}`
-              : `hookflow (ack after start) #${round}`;
+              : variant === 'plain'
+                ? `hookflow (encryption off) #${round}`
+                : `hookflow (ack after start) #${round}`;
         process.stderr.write(`benchmarking ${label}…\n`);
         const telemetry = variant === 'off' ? 'off' : 'on';
         const env = {
           BENCH_TELEMETRY: telemetry,
           ...(telemetry === 'on' ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {}),
           ...(variant === 'ack-after-start' ? { BENCH_ACK_AFTER: 'start' } : {}),
+          BENCH_ENCRYPTION: variant === 'plain' ? 'off' : 'on',
+          BENCH_ENCRYPTION_KEY: key,
         };
         rows.push(await fresh((e) => benchServer('hookflow', { ...e, ...env }, label)));
       }
@@ -245,8 +254,11 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
     rs.reduce((sum, r) => sum + (pick(r) ?? 0), 0) / rs.length;
   // The telemetry comparison is between the ledger-first runs only.
   const ackAfterStart = rows.filter((r) => r.target.includes('ack after start'));
-  const on = rows.filter((r) => r.telemetry === 'on' && !ackAfterStart.includes(r));
+  const plain = rows.filter((r) => r.encryption === 'off');
+  const on = rows.filter((r) => r.telemetry === 'on' && !ackAfterStart.includes(r) && !plain.includes(r));
   const off = rows.filter((r) => r.telemetry === 'off');
+  const encryptionCost = 1 - mean(on, (r) => r.rps) / mean(plain, (r) => r.rps);
+  const cpuPlain = mean(plain, (r) => r.cpuMsPerRequest);
   const hookflow: Row = {
     target: 'hookflow',
     rps: mean(on, (r) => r.rps),
@@ -273,17 +285,25 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
     `Load, from the orchestrating process: a 3 s warm-up and then ${DURATION_S} s of deliveries evenly paced at ${RATE}/s (an open loop: one every ${1000 / RATE} ms, whatever the answers do), then autocannon with ${CONNECTIONS} connections as fast as they go for ${DURATION_S} s.`,
     'Temporal: a local `temporal server start-dev` (in memory), a fresh one (and a fresh database) for each hookflow run and the start loop, no worker running; hookflow stores its ledger in the local PostgreSQL.',
     '',
-    `| target | tracing + metrics | req/s | p50 ms | p99 ms | p50 ms @ ${RATE}/s | p99 ms @ ${RATE}/s | non-2xx + errors | peak RSS MB | CPU ms / request |`,
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| target | tracing + metrics | encryption | req/s | p50 ms | p99 ms | p50 ms @ ${RATE}/s | p99 ms @ ${RATE}/s | non-2xx + errors | peak RSS MB | CPU ms / request |`,
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.target} | ${r.telemetry ?? '—'} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.sustainedP50)} | ${fmt(r.sustainedP99)} | ${r.non2xx} | ${fmt(r.peakRssMb, 0)} | ${fmt(r.cpuMsPerRequest, 2)} |`,
+        `| ${r.target} | ${r.telemetry ?? '—'} | ${r.encryption ?? '—'} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.sustainedP50)} | ${fmt(r.sustainedP99)} | ${r.non2xx} | ${fmt(r.peakRssMb, 0)} | ${fmt(r.cpuMsPerRequest, 2)} |`,
     ),
     '',
     `Telemetry (tracing exported over OTLP/HTTP to a local sink, ${exported.requests} export requests, ${(exported.bytes / 1024).toFixed(0)} KiB; metrics on /metrics): ` +
       `mean req/s over ${ROUNDS} rounds ${fmt(bare.rps, 0)} off → ${fmt(hookflow.rps, 0)} on, a throughput cost of ${(100 * cost).toFixed(1)}% (target ≤ 10%: ${cost <= 0.1 ? 'met' : 'NOT met'}); ` +
       `mean p99 @ ${RATE}/s ${fmt(bare.sustainedP99)} ms off, ${fmt(hookflow.sustainedP99)} ms on; ` +
       `hookflow's own CPU per request ${fmt(cpuOff, 2)} ms off → ${fmt(cpuOn, 2)} ms on (+${(100 * (cpuOn / cpuOff - 1)).toFixed(1)}%).`,
+    '',
+    `Encryption at rest (the body sealed in the ledger, the workflow's input encrypted; both with telemetry on): ` +
+      `mean req/s ${fmt(
+        mean(plain, (r) => r.rps),
+        0,
+      )} off → ${fmt(hookflow.rps, 0)} on, a throughput cost of ${(100 * encryptionCost).toFixed(1)}% (target ≤ 10%: ${encryptionCost <= 0.1 ? 'met' : 'NOT met'}); ` +
+      `mean p99 @ ${RATE}/s ${fmt(mean(plain, (r) => r.sustainedP99))} ms off, ${fmt(hookflow.sustainedP99)} ms on; ` +
+      `CPU per request ${fmt(cpuPlain, 2)} ms off → ${fmt(cpuOn, 2)} ms on (+${(100 * (cpuOn / cpuPlain - 1)).toFixed(1)}%).`,
     '',
     `Acknowledgement designs (both with telemetry on): answering once the ledger row is committed (the default) — mean req/s ${fmt(hookflow.rps, 0)}, mean p99 @ ${RATE}/s ${fmt(hookflow.sustainedP99)} ms; answering after the workflow start too (\`HOOKFLOW_ACK_AFTER=start\`) — ${fmt(
       mean(ackAfterStart, (r) => r.rps),

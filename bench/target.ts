@@ -38,6 +38,9 @@ async function hookflow(): Promise<string> {
     TEMPORAL_TASK_QUEUE: 'bench',
     DATABASE_URL: process.env.BENCH_DATABASE_URL,
     LOG_LEVEL: 'silent',
+    // Encryption at rest (the default) or not: BENCH_ENCRYPTION, with the run's key.
+    HOOKFLOW_HISTORY_ENCRYPTION: process.env.BENCH_ENCRYPTION ?? 'on',
+    HOOKFLOW_ENCRYPTION_KEY: process.env.BENCH_ENCRYPTION_KEY,
     // `start`: the answer waits for the workflow start too (the design before ledger-first).
     ...(process.env.BENCH_ACK_AFTER ? { HOOKFLOW_ACK_AFTER: process.env.BENCH_ACK_AFTER } : {}),
     // The OTLP exporter itself reads the endpoint from this process's environment too.
