@@ -1,3 +1,4 @@
+// One file though over 300 lines: the variants, the load and the report are one comparison, read together.
 // `npm run bench:ingress`: the front door side by side with its peers, one run, same machine, same
 // payload, same concurrency:
 //   hookflow       — the full front door: verify, ledger row in PostgreSQL (the answer), then the
@@ -15,7 +16,6 @@
 //   start-loop     — a plain loop of client.workflow.start (the ceiling Temporal sets)
 // Each target runs in its own process (its peak RSS is its own); the load comes from autocannon.
 // Results go to bench/results/ingress-<date>.{md,json}.
-// One file though over 300 lines: the variants, the load and the report are one comparison, read together.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -130,6 +130,19 @@ export function existingEncryptionKeys(configured: Buffer[], dataDir: string): B
   return keyOf(file);
 }
 
+/**
+ * The keys encryption at rest uses (Temporal payloads, ledger bodies): the configured ones, else the
+ * data folder's. `make`: make the folder's key when it has none (the embedded default, encrypting);
+ * otherwise a folder without one gives none.
+ */
+export function atRestKeys(configured: Buffer[], dataDir: string | undefined, make: boolean): Buffer[] {
+  if (configured.length > 0) return configured;
+  if (!dataDir) return [];
+  if (make) return encryptionKeys([], dataDir);
+  const file = path.join(dataDir, 'encryption.key');
+  return existsSync(file) ? keyOf(file) : [];
+}
+
 function keyOf(file: string): Buffer[] {
   chmodSync(file, 0o600);
   const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');

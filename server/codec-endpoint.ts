@@ -115,7 +115,7 @@ function codecEndpoint(o: CodecEndpointOptions): Koa {
       );
       throw new Refused(422, `cannot ${route[2]} the payloads: ${(err as Error).message}`);
     }
-    ctx.body = { payloads: out.map(toJson) };
+    ctx.body = { payloads: out.map(payloadToJson) };
   });
   return app;
 }
@@ -145,15 +145,25 @@ function fromJson(body: unknown): Payload[] {
       `the body is not Temporal's Payloads as JSON: ${issue.path.join('.') || '(body)'} ${issue.message}`,
     );
   }
-  return parsed.data.payloads.map((p) => ({
+  return parsed.data.payloads.map(payloadFromJson);
+}
+
+/** A payload in the protocol's JSON form: metadata values and data in base64. */
+export interface JsonPayload {
+  metadata?: Record<string, string> | null | undefined;
+  data?: string | null | undefined;
+}
+
+export function payloadFromJson(p: JsonPayload): Payload {
+  return {
     metadata: Object.fromEntries(
       Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
     ),
     data: Buffer.from(p.data ?? '', 'base64'),
-  }));
+  };
 }
 
-function toJson(p: Payload): { metadata: Record<string, string>; data: string } {
+export function payloadToJson(p: Payload): { metadata: Record<string, string>; data: string } {
   return {
     metadata: Object.fromEntries(
       Object.entries(p.metadata ?? {}).map(([k, v]) => [

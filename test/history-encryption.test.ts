@@ -12,6 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { keyId } from '../lib/crypto';
 import { ENCRYPTED_ENCODING, encryptionCodec } from '../lib/temporal/payload-codec';
+import { payloadToJson } from '../server/codec-endpoint';
 import { SEAL_KEY } from './helpers/api';
 import { githubDelivery } from './helpers/deliveries';
 import { testEnv } from './helpers/env';
@@ -92,14 +93,7 @@ test("a delivery's history holds only ciphertext; hookflow's clients read it; an
   assert.ok(opened.some((p) => text(p.data).includes(PRIVATE_REPO)));
 
   // Through hookflow's codec endpoint, as the Temporal UI and CLI ask it: decoded with the token only.
-  const asJson = {
-    payloads: payloads.map((p) => ({
-      metadata: Object.fromEntries(
-        Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')]),
-      ),
-      data: Buffer.from(p.data ?? []).toString('base64'),
-    })),
-  };
+  const asJson = { payloads: payloads.map(payloadToJson) };
   const decode = (headers: Record<string, string>) =>
     fetch(`${h.codecUrl}/decode`, {
       method: 'POST',

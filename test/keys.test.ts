@@ -19,6 +19,22 @@ const [oldKey, newKey, lostKey] = [randomBytes(32), randomBytes(32), randomBytes
 const [OLD, NEW, LOST] = [oldKey, newKey, lostKey].map(keyId);
 const BODY = Buffer.from('{"pusher":{"email":"alice@example.com"},"repository":{"full_name":"octo/secret"}}');
 
+/** A push delivery of octo/secret, as the front door records it. */
+function pushRef(): DeliveryRef {
+  const deliveryId = randomUUID();
+  return {
+    key: deliveryKey('github', '-', deliveryId),
+    provider: 'github',
+    source: 'github',
+    hookId: '-',
+    deliveryId,
+    event: 'push',
+    action: null,
+    installation: '7',
+    repository: 'octo/secret',
+  };
+}
+
 let store: Store;
 let databaseUrl: string;
 const keys: string[] = [];
@@ -26,18 +42,7 @@ before(async () => {
   databaseUrl = await freshSchemaUrl();
   store = await openStore({ databaseUrl, dataDir: undefined, ledgerRetentionDays: 4 });
   const record = async (s: Store) => {
-    const deliveryId = randomUUID();
-    const ref: DeliveryRef = {
-      key: deliveryKey('github', '-', deliveryId),
-      provider: 'github',
-      source: 'github',
-      hookId: '-',
-      deliveryId,
-      event: 'push',
-      action: null,
-      installation: '7',
-      repository: 'octo/secret',
-    };
+    const ref = pushRef();
     await s.recordDelivery({ ref, contentType: 'json', rawBody: BODY, workflowType: 'onPush' });
     keys.push(ref.key);
   };
@@ -120,24 +125,14 @@ test('status counts what each key sealed; rotate re-seals it with the newest, wh
 });
 
 test('a body that does not open is left as it is and named; the pass still ends, and fails', async () => {
-  const deliveryId = randomUUID();
-  const key = deliveryKey('github', '-', deliveryId);
+  const ref = pushRef();
+  const { key } = ref;
   const sealing = createStore(store.db, {
     retentionDays: 4,
     bodies: { keyring: createBodyKeyring([oldKey]), seal: true },
   });
   await sealing.recordDelivery({
-    ref: {
-      key,
-      provider: 'github',
-      source: 'github',
-      hookId: '-',
-      deliveryId,
-      event: 'push',
-      action: null,
-      installation: null,
-      repository: null,
-    },
+    ref,
     contentType: 'json',
     rawBody: BODY,
     workflowType: 'onPush',

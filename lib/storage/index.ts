@@ -1,7 +1,7 @@
 // Opens hookflow's storage (PostgreSQL or the embedded PGlite), brings its schema up to date and
 // hands back the Store the server and the worker share.
 import type { Config } from '../config';
-import { createBodyKeyring, encryptionKeys, existingEncryptionKeys } from '../crypto';
+import { atRestKeys, createBodyKeyring } from '../crypto';
 import { openEmbedded, openPostgres, type Db } from './db';
 import { migrate } from './migrations';
 import { createStore, type Store, type StoreOptions } from './store';
@@ -42,14 +42,7 @@ export async function openStore(
 function bodyKeys(
   config: Partial<Pick<Config, 'historyEncryption' | 'api'>> & { dataDir: string | undefined },
 ): StoreOptions['bodies'] {
-  const configured = config.api?.encryptionKeys ?? [];
   const seal = config.historyEncryption === true;
-  if (configured.length > 0) return { keyring: createBodyKeyring(configured), seal };
-  if (!config.dataDir) return undefined;
-  if (seal) return { keyring: createBodyKeyring(encryptionKeys([], config.dataDir)), seal };
-  try {
-    return { keyring: createBodyKeyring(existingEncryptionKeys([], config.dataDir)), seal };
-  } catch {
-    return undefined;
-  }
+  const keys = atRestKeys(config.api?.encryptionKeys ?? [], config.dataDir, seal);
+  return keys.length > 0 ? { keyring: createBodyKeyring(keys), seal } : undefined;
 }

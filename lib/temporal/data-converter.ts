@@ -4,7 +4,7 @@
 // (failure-converter.ts), so every bundle and client reads them the same way.
 import type { DataConverter } from '@temporalio/common';
 import type { Config } from '../config';
-import { encryptionKeys, existingEncryptionKeys } from '../crypto';
+import { atRestKeys, encryptionKeys } from '../crypto';
 import { encryptionCodec, type EncryptionCodec } from './payload-codec';
 
 /** The failure converter's module, for workflow bundles (they load it by path inside the sandbox). */
@@ -34,24 +34,18 @@ export function dataConverterFor(
   } = {},
 ): DataConverter {
   const failureConverterPath = FAILURE_CONVERTER_PATH;
-  if (config.historyEncryption) {
-    const keys = o.existingKeysOnly
-      ? existingEncryptionKeys(config.api.encryptionKeys, config.dataDir)
-      : encryptionKeys(config.api.encryptionKeys, config.dataDir);
-    return { failureConverterPath, payloadCodecs: [encryptionCodec(keys, { onDecode: o.onDecode })] };
-  }
+  const on = config.historyEncryption;
+  const keys = atRestKeys(config.api.encryptionKeys, config.dataDir, on && !o.existingKeysOnly);
+  if (on && keys.length === 0)
+    throw new Error('HOOKFLOW_ENCRYPTION_KEY is not set: set it to the key the servers and workers use');
   // Off: nothing new is encrypted, but what was (workflows still open, results) still decodes with
-  // whatever keys there are.
-  let keys: Buffer[] = [];
-  try {
-    keys = existingEncryptionKeys(config.api.encryptionKeys, config.dataDir);
-  } catch {
-    // no key: nothing encrypted can be read, and the codec would only pass payloads through
-  }
+  // whatever keys there are; with none, there is nothing to decode with.
   if (keys.length === 0) return { failureConverterPath };
   const codec = encryptionCodec(keys, { onDecode: o.onDecode });
   return {
     failureConverterPath,
-    payloadCodecs: [{ encode: (payloads) => Promise.resolve(payloads), decode: (p) => codec.decode(p) }],
+    payloadCodecs: [
+      on ? codec : { encode: (payloads) => Promise.resolve(payloads), decode: (p) => codec.decode(p) },
+    ],
   };
 }

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { freePort } from '../../lib/net';
+import { payloadFromJson, payloadToJson, type JsonPayload } from '../../server/codec-endpoint';
 import { testEnv, waitFor } from './env';
 
 export interface Started {
@@ -28,21 +29,11 @@ export function remoteCodec(url: string): PayloadCodec {
     const r = await fetch(`${url}/${op}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        payloads: payloads.map((p) => ({
-          metadata: Object.fromEntries(
-            Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')]),
-          ),
-          data: Buffer.from(p.data ?? []).toString('base64'),
-        })),
-      }),
+      body: JSON.stringify({ payloads: payloads.map(payloadToJson) }),
     });
     assert.equal(r.status, 200, await r.clone().text());
-    const body = (await r.json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
-    return body.payloads.map((p) => ({
-      metadata: Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
-      data: Buffer.from(p.data, 'base64'),
-    }));
+    const body = (await r.json()) as { payloads: JsonPayload[] };
+    return body.payloads.map(payloadFromJson);
   };
   return { encode: (p) => call('encode', p), decode: (p) => call('decode', p) };
 }

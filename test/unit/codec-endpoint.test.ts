@@ -10,12 +10,11 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { keyId } from '../../lib/crypto';
 import { createLogger } from '../../lib/logger';
 import { ENCRYPTED_ENCODING, encryptionCodec } from '../../lib/temporal/payload-codec';
-import { serveCodecEndpoint } from '../../server/codec-endpoint';
+import { payloadToJson, serveCodecEndpoint } from '../../server/codec-endpoint';
 
 const TOKEN = 'codec-token-0123456789abcdef-0123456789';
 const UI = 'http://127.0.0.1:8233';
 const key = randomBytes(32);
-const b64 = (s: string) => Buffer.from(s).toString('base64');
 const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
 
 interface JsonPayload {
@@ -74,14 +73,7 @@ describe('the codec endpoint', () => {
 
   test('without the token, or with another, 401 and nothing decoded', async () => {
     const [sealed] = await encryptionCodec([key]).encode([plain]);
-    const body = {
-      payloads: [
-        {
-          metadata: { encoding: b64(ENCRYPTED_ENCODING), 'encryption-key-id': b64(keyId(key)) },
-          data: Buffer.from(sealed.data!).toString('base64'),
-        },
-      ],
-    };
+    const body = { payloads: [payloadToJson(sealed)] };
     for (const [path, headers] of [
       ['/decode', {}],
       ['/decode', { authorization: 'Bearer not-the-token-at-all' }],
@@ -157,20 +149,7 @@ describe('the codec endpoint', () => {
   test("a payload sealed with a key the endpoint lacks: 422 naming that key's ID", async () => {
     const other = randomBytes(32);
     const [sealed] = await encryptionCodec([other]).encode([plain]);
-    const r = await call(
-      '/decode',
-      {
-        payloads: [
-          {
-            metadata: Object.fromEntries(
-              Object.entries(sealed.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
-            ),
-            data: Buffer.from(sealed.data!).toString('base64'),
-          },
-        ],
-      },
-      bearer,
-    );
+    const r = await call('/decode', { payloads: [payloadToJson(sealed)] }, bearer);
     assert.equal(r.status, 422);
     assert.match(((await r.json()) as { error: string }).error, new RegExp(`key ${keyId(other)}`));
   });
