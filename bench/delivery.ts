@@ -24,7 +24,7 @@ import { Client, Connection } from '@temporalio/client';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json';
 import { deliveryKey, NO_HOOK_ID } from '../lib/contracts/delivery-ref';
 import { freePort } from '../lib/net';
-import { findTemporalCli } from '../lib/temporal/cli';
+import { findTemporalCli } from '../lib/temporal/binaries';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { GITHUB_SHA256, sign } from '../server/signature';
 import { createScratchDatabase } from '../test/helpers/scratch-database';

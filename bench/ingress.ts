@@ -24,7 +24,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json';
 import { freePort } from '../lib/net';
-import { findTemporalCli } from '../lib/temporal/cli';
+import { findTemporalCli } from '../lib/temporal/binaries';
 import { createScratchDatabase } from '../test/helpers/scratch-database';
 import { startOtlpSink } from './otlp-sink';
 import { exitOnError, writeResults } from './results';

@@ -17,7 +17,7 @@ import { freePort } from '../lib/net';
 import { openStore } from '../lib/storage';
 import { startSyncJob, syncArgs } from '../lib/sync-client';
 import type { SyncProgress } from '../lib/contracts/sync-progress';
-import { findTemporalCli } from '../lib/temporal/cli';
+import { findTemporalCli } from '../lib/temporal/binaries';
 import { exitOnError, writeResults } from './results';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { startFakeGitHub, type FakeGitHub } from '../test/fake-github/server';

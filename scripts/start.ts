@@ -11,7 +11,7 @@ import { runMain, type Defer } from '../lib/main';
 import { reachable } from '../lib/net';
 import { openStore } from '../lib/storage';
 import { WORKER_POOL_SIZE } from '../worker/create-worker';
-import { findTemporalCli } from '../lib/temporal/cli';
+import { findTemporalCli } from '../lib/temporal/binaries';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { superviseDevServer, type SupervisedDevServer } from '../lib/temporal/supervised-dev-server';
 import { logDestination } from '../lib/telemetry/log-output';

@@ -2,19 +2,22 @@
 // then the integration tier (test/*.test.ts) against one Temporal dev server and one PostgreSQL
 // database for the whole run, shared by the test files (node:test runs them two at a time, in child
 // processes that inherit the env set here). `npm run test:unit` (`--unit`) runs the unit tier alone
-// (test/unit/ and the example apps' own tests) and starts nothing. Arguments filter files by name.
-// Prints `N passed, N failed, N skipped` last; exits non-zero on any failure.
+// (test/unit/ and the example apps' own tests) and starts nothing. `npm run test:cluster`
+// (`--cluster`) runs the cluster tier (test/cluster/) against a real Temporal server on PostgreSQL
+// instead of the dev server, one file at a time (each runs several hookflow processes). Arguments
+// filter files by name. Prints `N passed, N failed, N skipped` last; exits non-zero on any failure.
 import { existsSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 import { freePort } from '../lib/net';
-import { findTemporalCli } from '../lib/temporal/cli';
+import { findTemporalCli, findTemporalServer } from '../lib/temporal/binaries';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { bundleWorkflows } from '../worker/create-worker';
+import { freeClusterPorts, postgresTarget, startCluster } from '../scripts/temporal-cluster';
 import { setTestEnv } from './helpers/env';
-import { createScratchDatabase } from './helpers/scratch-database';
+import { ADMIN_URL, createScratchDatabase } from './helpers/scratch-database';
 
 function testFiles(dir: string, only: string[]): string[] {
   return readdirSync(dir)
@@ -37,10 +40,18 @@ function exampleTestFiles(only: string[]): string[] {
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const unitOnly = args.includes('--unit');
-  const only = args.filter((a) => a !== '--unit');
+  const cluster = args.includes('--cluster');
+  const only = args.filter((a) => a !== '--unit' && a !== '--cluster');
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  if (cluster) {
+    const files = testFiles(path.join(__dirname, 'cluster'), only);
+    process.stdout.write(`cluster tier: ${files.length} files\n`);
+    await runIntegration(files, counts, 'cluster');
+    process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+    return counts.failed === 0 && counts.passed > 0 ? 0 : 1;
+  }
   const unitFiles = [...testFiles(path.join(__dirname, 'unit'), only), ...exampleTestFiles(only)];
   const integrationFiles = unitOnly ? [] : testFiles(__dirname, only);
-  const counts = { passed: 0, failed: 0, skipped: 0 };
 
   if (unitFiles.length > 0) {
     process.stdout.write(`unit tier: ${unitFiles.length} files\n`);
@@ -48,7 +59,7 @@ async function main(): Promise<number> {
   }
   if (integrationFiles.length > 0) {
     process.stdout.write(`integration tier: ${integrationFiles.length} files\n`);
-    await runIntegration(integrationFiles, counts);
+    await runIntegration(integrationFiles, counts, 'dev-server');
   }
   process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
   return counts.failed === 0 && counts.passed > 0 ? 0 : 1;
@@ -60,12 +71,60 @@ interface Counts {
   skipped: number;
 }
 
-async function runIntegration(files: string[], counts: Counts): Promise<void> {
+interface RunTemporal {
+  address: string;
+  stop(): Promise<void>;
+  kill(): void;
+}
+
+/** The run's Temporal: the dev server, or a cluster (the real server on PostgreSQL) of its own. */
+async function startTemporal(
+  kind: 'dev-server' | 'cluster',
+  cli: string,
+  namespace: string,
+  tmp: string,
+): Promise<RunTemporal> {
+  if (kind === 'dev-server') {
+    const dev = await startDevServer({ cli, port: await freePort(), namespace, stdio: 'ignore' });
+    return { address: dev.address, stop: () => dev.stop(), kill: () => dev.child.kill('SIGKILL') };
+  }
+  const { server, sqlTool } = await findTemporalServer(process.env, (m) => process.stderr.write(`${m}\n`));
+  // The cluster tier's own files start clusters of their own from these (to restart or kill them).
+  Object.assign(process.env, {
+    HOOKFLOW_TEST_TEMPORAL_SERVER: server,
+    HOOKFLOW_TEST_TEMPORAL_SQL_TOOL: sqlTool,
+  });
+  // No search attributes: hookflow's servers register them at start-up, as on a fresh cluster.
+  const cluster = await startCluster(
+    {
+      server,
+      sqlTool,
+      cli,
+      dir: path.join(tmp, 'cluster'),
+      postgres: postgresTarget(ADMIN_URL),
+      database: `hookflow_cluster_${process.pid}_${Date.now()}`,
+      namespace,
+      ports: await freeClusterPorts(),
+    },
+    { searchAttributes: false },
+  );
+  return {
+    address: cluster.address,
+    stop: () => cluster.destroy(),
+    kill: () => cluster.server().child.kill('SIGKILL'),
+  };
+}
+
+async function runIntegration(
+  files: string[],
+  counts: Counts,
+  kind: 'dev-server' | 'cluster',
+): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'hookflow-test-'));
   const cli = await findTemporalCli(process.env, (m) => process.stderr.write(`${m}\n`));
   const namespace = 'hookflow-test';
   const [temporal, bundle, untracedBundle, database] = await Promise.all([
-    freePort().then((port) => startDevServer({ cli, port, namespace, stdio: 'ignore' })),
+    startTemporal(kind, cli, namespace, tmp),
     bundleWorkflows(quietLogger),
     bundleWorkflows(quietLogger, undefined, false),
     createScratchDatabase('hookflow_test'),
@@ -90,12 +149,12 @@ async function runIntegration(files: string[], counts: Counts): Promise<void> {
     process.stdout.write(
       `\n${counts.passed} passed, ${counts.failed + 1} failed, ${counts.skipped} skipped\n`,
     );
-    temporal.child.kill('SIGKILL');
+    temporal.kill();
     process.exit(1);
   }, 30 * 60_000);
   watchdog.unref();
   try {
-    await runFiles(files, counts, 10 * 60_000);
+    await runFiles(files, counts, 10 * 60_000, kind === 'cluster' ? 1 : 2);
   } finally {
     clearTimeout(watchdog);
     await temporal.stop();
@@ -104,8 +163,8 @@ async function runIntegration(files: string[], counts: Counts): Promise<void> {
   }
 }
 
-async function runFiles(files: string[], counts: Counts, timeout: number): Promise<void> {
-  const stream = run({ files, concurrency: 2, timeout });
+async function runFiles(files: string[], counts: Counts, timeout: number, concurrency = 2): Promise<void> {
+  const stream = run({ files, concurrency, timeout });
   stream.on('test:pass', (d: { skip?: unknown; todo?: unknown; details?: { type?: string } }) => {
     if (d.details?.type === 'suite') return;
     if (d.skip !== undefined && d.skip !== false) counts.skipped++;

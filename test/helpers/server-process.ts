@@ -23,7 +23,7 @@ export async function spawnServer(
         LOG_LEVEL: 'error',
         ...harnessKeyEnv(h),
         ...env,
-        TEMPORAL_ADDRESS: testEnv.temporalAddress,
+        TEMPORAL_ADDRESS: h.config.temporal.address ?? testEnv.temporalAddress,
         TEMPORAL_NAMESPACE: h.config.temporal.namespace,
         TEMPORAL_TASK_QUEUE: h.taskQueue,
         DATABASE_URL: h.config.databaseUrl,

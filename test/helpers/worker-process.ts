@@ -15,7 +15,7 @@ export function spawnWorker(h: Harness, env: Record<string, string> = {}): Child
         HOOKFLOW_WORKER_METRICS_PORT: '0',
         ...harnessKeyEnv(h),
         ...env,
-        TEMPORAL_ADDRESS: testEnv.temporalAddress,
+        TEMPORAL_ADDRESS: h.config.temporal.address ?? testEnv.temporalAddress,
         TEMPORAL_NAMESPACE: h.config.temporal.namespace,
         TEMPORAL_TASK_QUEUE: h.taskQueue,
         DATABASE_URL: h.config.databaseUrl,

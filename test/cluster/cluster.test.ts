@@ -1,0 +1,246 @@
+// hookflow's production shape on a real Temporal server on PostgreSQL (the run's cluster, not the dev
+// server): two hookflow server processes and two worker processes. Signed deliveries spread over
+// both servers, copies of one delivery posted to both at once, a repository sync, a bulk replay and
+// a reconcile pass: every delivery runs exactly once, GitHub's limits are kept, and the README's
+// Temporal UI queries work on PostgreSQL visibility.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { startSyncJob, syncArgs } from '../../lib/sync-client';
+import type { SyncProgress } from '../../lib/contracts/sync-progress';
+import type { ReconcileSummary } from '../../lib/contracts/reconcile';
+import type { ReplayJobProgress } from '../../lib/contracts/replay-job';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../lib/temporal/search-attributes';
+import type { FakeGitHub } from '../fake-github/server';
+import { apiEnv, installRepo, issueOpened, startFake } from '../helpers/api';
+import { cliEnv, runCli } from '../helpers/cli';
+import { githubKeyOf, post, type Answer, type Delivery } from '../helpers/deliveries';
+import { waitFor } from '../helpers/env';
+import { startHookflow, type Harness } from '../helpers/harness';
+import { spawnServer } from '../helpers/server-process';
+import { exited, spawnWorker } from '../helpers/worker-process';
+
+const REPO = 'octo/cluster';
+const SPACING_MS = 20;
+
+describe('two servers and two workers on a Temporal cluster', () => {
+  let fake: FakeGitHub;
+  let h: Harness;
+  let env: Record<string, string>;
+  const servers: { child: ChildProcess; webhookUrl: string }[] = [];
+  const children: ChildProcess[] = [];
+  const delivered: Delivery[] = [];
+
+  before(async () => {
+    fake = await startFake({ mutationSpacingMs: SPACING_MS, limit: 5_000 });
+    env = apiEnv(fake, {
+      WEBHOOK_SECRET: 'test-secret',
+      HOOKFLOW_WELCOME_LABEL: 'triage',
+      HOOKFLOW_WELCOME_COMMENT: 'Welcome!',
+      HOOKFLOW_MUTATION_SPACING_MS: String(SPACING_MS),
+      HOOKFLOW_CONTENT_PER_MINUTE: '10000',
+      HOOKFLOW_CONTENT_PER_HOUR: '100000',
+    });
+    // The harness stands for the operator's tools: its store, its Temporal client. It runs no worker.
+    h = await startHookflow({ worker: false, env });
+    await installRepo(h, fake, REPO, { id: 501, installation: '5001', issues: 120, commentsPerIssue: 1 });
+  });
+  after(async () => {
+    for (const c of [...children, ...servers.map((s) => s.child)]) c.kill('SIGKILL');
+    await Promise.all([...children, ...servers.map((s) => s.child)].map(exited));
+    await h?.close();
+    await fake?.close();
+  });
+
+  const customAttributes = async () =>
+    Object.keys(
+      (
+        await h.client.connection.operatorService.listSearchAttributes({
+          namespace: h.config.temporal.namespace,
+        })
+      ).customAttributes ?? {},
+    );
+
+  test("a fresh cluster gets hookflow's search attributes from hookflow's own start-up", async () => {
+    const names = SEARCH_ATTRIBUTE_KEYS.map((k) => k.name);
+    // The run's cluster was made without them (test/run.ts), as `temporal operator namespace create` leaves it.
+    const before = await customAttributes();
+    assert.deepEqual(
+      names.filter((n) => before.includes(n)),
+      [],
+      'no hookflow search attribute before a hookflow server started',
+    );
+    servers.push(await spawnServer(h, env), await spawnServer(h, env));
+    children.push(spawnWorker(h, env), spawnWorker(h, env));
+    const after = await customAttributes();
+    assert.deepEqual(
+      names.filter((n) => !after.includes(n)),
+      [],
+      'every hookflow search attribute once a server answers',
+    );
+  });
+
+  test('deliveries over both servers, copies across both at once: each runs exactly once, limits kept', async () => {
+    const single = Array.from({ length: 40 }, (_, i) => issueOpened(fake, REPO, i + 1, 5001));
+    const copied = Array.from({ length: 8 }, (_, i) => issueOpened(fake, REPO, i + 41, 5001));
+    const answers = await Promise.all([
+      ...single.map((d, i) => post(servers[i % 2].webhookUrl, d)),
+      // Three copies to each server, all at once.
+      ...copied.flatMap((d) =>
+        servers.flatMap((s) => [post(s.webhookUrl, d), post(s.webhookUrl, d), post(s.webhookUrl, d)]),
+      ),
+    ]);
+    const bodies = (as: Answer[]) => as.map((a) => `${a.status} ${String(a.body.status)}`).sort();
+    assert.deepEqual(bodies(answers.slice(0, 40)), Array(40).fill('202 accepted'));
+    for (let i = 0; i < copied.length; i++) {
+      const mine = answers.slice(40 + i * 6, 40 + (i + 1) * 6);
+      assert.deepEqual(bodies(mine), [
+        '200 duplicate',
+        '200 duplicate',
+        '200 duplicate',
+        '200 duplicate',
+        '200 duplicate',
+        '202 accepted',
+      ]);
+    }
+
+    delivered.push(...single, ...copied);
+    const keys = delivered.map(githubKeyOf);
+    await waitFor(
+      'every delivery to complete',
+      async () =>
+        (await Promise.all(keys.map((k) => h.store.getDelivery(k)))).every((r) => r?.outcome === 'completed'),
+      120_000,
+      250,
+    );
+    for (const [i, d] of copied.entries())
+      assert.equal((await h.store.getDelivery(githubKeyOf(d)))?.receiveCount, 6, `copied delivery ${i}`);
+    // Exactly once, as Temporal saw it: one run per delivery (PostgreSQL visibility, by search attribute)…
+    const runs = await waitFor('the runs to be listed', async () => {
+      const ids: string[] = [];
+      for await (const w of h.client.workflow.list({
+        query: `HookflowRepository = "${REPO}" AND HookflowEvent = "issues" AND HookflowAction = "opened"`,
+      }))
+        ids.push(w.workflowId);
+      return ids.length >= keys.length ? ids : undefined;
+    });
+    assert.deepEqual([...runs].sort(), [...keys].sort());
+    // …and as GitHub saw it: one welcome label and one welcome comment per issue.
+    for (const what of ['labels', 'comments']) {
+      const posted = fake.requests
+        .filter((r) => r.method === 'POST' && r.status < 300 && r.path.endsWith(`/${what}`))
+        .map((r) => r.path);
+      assert.equal(posted.length, 48, `${what}: ${posted.length}`);
+      assert.equal(new Set(posted).size, 48, `${what}: one per issue`);
+    }
+    assert.deepEqual(fake.violations, []);
+  });
+
+  test("the README's Temporal UI queries work on PostgreSQL visibility", async () => {
+    const count = async (query: string) => (await h.client.workflow.count(query)).count;
+    assert.equal(
+      await count(
+        `ExecutionStatus = "Completed" AND HookflowEvent = "issues" AND HookflowRepository = "${REPO}"`,
+      ),
+      48,
+    );
+    assert.equal(
+      await count(
+        `ExecutionStatus = "Failed" AND HookflowEvent = "issues" AND HookflowRepository = "${REPO}"`,
+      ),
+      0,
+    );
+    assert.equal(await count(`HookflowInstallation = "5001" AND HookflowProvider = "github"`), 48);
+    const guid = delivered[0].headers['x-github-delivery'];
+    assert.equal(await count(`HookflowDeliveryId = "${guid}"`), 1);
+    assert.equal(await count(`HookflowDeliveryId = "${randomUUID()}"`), 0);
+  });
+
+  test('a repository sync on the workers: every issue and comment stored, limits kept', async () => {
+    const job = await startSyncJob(h.client, h.taskQueue, syncArgs(h.config, REPO, '5001'));
+    const done = (await job.result()) as SyncProgress;
+    assert.equal(done.issues, 120);
+    // The welcome comments posted meanwhile are in the listing too.
+    assert.ok(done.comments >= 120 && done.comments <= 168, `${done.comments} comments`);
+    assert.deepEqual(fake.violations, []);
+  });
+
+  test('a bulk replay of failed deliveries: each replayed once, all complete', async () => {
+    fake.script({
+      method: 'POST',
+      path: /\/labels$/,
+      times: 10,
+      status: 422,
+      body: { message: 'Validation Failed' },
+    });
+    const since = new Date(Date.now() - 1_000).toISOString();
+    const failing = Array.from({ length: 10 }, (_, i) => issueOpened(fake, REPO, i + 61, 5001));
+    for (const [i, d] of failing.entries())
+      assert.equal((await post(servers[i % 2].webhookUrl, d)).status, 202);
+    const keys = failing.map(githubKeyOf);
+    await waitFor(
+      'the ten to fail',
+      async () =>
+        (await Promise.all(keys.map((k) => h.store.getDelivery(k)))).every((r) => r?.outcome === 'failed'),
+      120_000,
+      250,
+    );
+    const run = await runCli(
+      [
+        'replay',
+        '--status',
+        'failed',
+        '--event',
+        'issues',
+        '--since',
+        since,
+        '--yes',
+        '--rps',
+        '50',
+        '--json',
+      ],
+      cliEnv(h),
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const job = JSON.parse(run.stdout) as ReplayJobProgress;
+    assert.deepEqual(
+      [job.state, job.matched, job.replayed, job.succeeded, job.failed],
+      ['done', 10, 10, 10, 0],
+    );
+    for (const k of keys) assert.equal((await h.store.getDelivery(k))?.outcome, 'completed');
+    assert.equal((await h.client.workflow.count(`HookflowReplayJob = "${job.job}"`)).count, 10);
+  });
+
+  test('a reconcile pass asks GitHub once for each delivery it missed; all complete', async () => {
+    const hook = fake.addHook(
+      { kind: 'app' },
+      { id: '9501', url: 'http://127.0.0.1:9/down', secret: 'test-secret' },
+    );
+    const missed: string[] = [];
+    for (let n = 81; n <= 90; n++) {
+      const sent = await hook.send('issues', {
+        action: 'edited',
+        issue: fake.issueJson(REPO, n),
+        repository: { full_name: REPO },
+        installation: { id: 5001 },
+      });
+      missed.push(sent.guid);
+    }
+    hook.url = servers[1].webhookUrl;
+    const run = await runCli(['reconcile', '--json', '--since', '1h'], cliEnv(h));
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(run.stdout) as ReconcileSummary;
+    assert.equal(summary.redelivered, 10, run.stdout);
+    await waitFor(
+      'the ten redelivered to complete',
+      async () =>
+        (await Promise.all(missed.map(async (g) => (await h.store.findDeliveries(g))[0]?.status))).every(
+          (s) => s === 'completed',
+        ),
+      120_000,
+      250,
+    );
+    assert.equal(hook.attemptRequests.length, 10);
+  });
+});
