@@ -97,6 +97,8 @@ export interface ClusterSpec {
   ports: ClusterPorts;
   /** Fixed when the database is first used: it cannot change later. */
   historyShards?: number;
+  /** Connections the server keeps to each database, at most: history, visibility (default 20, 10). */
+  maxConns?: [number, number];
   /** Each command, as a shell line, before it runs. */
   log?: (line: string) => void;
 }
@@ -198,8 +200,8 @@ persistence:
   visibilityStore: postgres-visibility
   numHistoryShards: ${spec.historyShards ?? 4}
   datastores:
-    postgres-default:${store(spec.database, 20)}
-    postgres-visibility:${store(visibilityDatabase(spec), 10)}
+    postgres-default:${store(spec.database, spec.maxConns?.[0] ?? 20)}
+    postgres-visibility:${store(visibilityDatabase(spec), spec.maxConns?.[1] ?? 10)}
 
 global:
   membership:
@@ -274,6 +276,10 @@ export async function startTemporalServer(
   const logFd = openSync(path.join(spec.dir, 'temporal-server.log'), 'a');
   const child = spawn(spec.server, args, { stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
+  // A cluster outlives no process that started it (a test file that failed, a script stopped).
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
+  child.once('exit', () => process.removeListener('exit', orphanGuard));
   let ended: string | undefined;
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => resolve((ended = `exited (code ${code}, signal ${signal})`)));

@@ -105,6 +105,7 @@ async function startTemporal(
       database: `hookflow_cluster_${process.pid}_${Date.now()}`,
       namespace,
       ports: await freeClusterPorts(),
+      maxConns: [10, 5],
     },
     { searchAttributes: false },
   );
