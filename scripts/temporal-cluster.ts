@@ -100,7 +100,7 @@ export interface ClusterSpec {
   /** Connections the server keeps to each database, at most: history, visibility (default 20, 10). */
   maxConns?: [number, number];
   /** Each command, as a shell line, before it runs. */
-  log?: (line: string) => void;
+  log?: ((line: string) => void) | undefined;
 }
 
 export function visibilityDatabase(spec: Pick<ClusterSpec, 'database'>): string {

@@ -3,6 +3,8 @@
 // SIGKILLed, a hookflow server SIGKILLed, PostgreSQL connections terminated under load: every
 // delivery hookflow acknowledged completes, each runs once, and each issue gets one welcome comment.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { temporal } from '@temporalio/proto';
@@ -29,12 +31,14 @@ describe('faults on a Temporal cluster', () => {
   const servers: { child: ChildProcess; webhookUrl: string }[] = [];
   const workers: ChildProcess[] = [];
   let nextIssue = 1;
+  /** The commands the cluster was made with. */
+  const commands: string[] = [];
   /** Every delivery hookflow acknowledged (answered 2xx) in this file. */
   const acknowledged: Delivery[] = [];
 
   before(async () => {
-    cluster = await startTestCluster('faults');
-    fake = await startFake({ mutationSpacingMs: SPACING_MS, limit: 10_000 });
+    cluster = await startTestCluster('faults', (line) => commands.push(line));
+    fake = await startFake({ mutationSpacingMs: SPACING_MS, limit: 10_000, contentPerMinute: 10_000 });
     env = apiEnv(fake, {
       WEBHOOK_SECRET: 'test-secret',
       HOOKFLOW_WELCOME_COMMENT: 'Welcome!',
@@ -235,5 +239,29 @@ describe('faults on a Temporal cluster', () => {
     } finally {
       await admin.end();
     }
+  });
+
+  test("the README's production steps are the commands this cluster was made with", () => {
+    const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### A Temporal cluster outside compose'));
+    const text = section.slice(0, section.indexOf('\n## ')).replace(/\\\n/g, ' ');
+    // A command's shape: its program (without the cache's version suffix), subcommands and flags;
+    // the flags' values (hosts, ports, users, database names, folders) differ between clusters.
+    const shape = (line: string) => {
+      const [program, ...words] = line.trim().split(/\s+/);
+      const kept = words.filter((w, i) => /^-{1,2}[a-z-]+$/.test(w) || !/^-/.test(words[i - 1] ?? ''));
+      return `${program.replace(/-\d+\.\d+\.\d+$/, '')} ${[...new Set(kept.filter((w) => /^-|^[a-z][a-z-]+$/.test(w)))].sort().join(' ')}`;
+    };
+    const documented = new Set(
+      [...text.matchAll(/(?:^\s*|`)((?:temporal|temporal-server|temporal-sql-tool) [^`#\n]+)/gm)].map((m) =>
+        shape(m[1]),
+      ),
+    );
+    assert.ok(commands.length >= 9, commands.join('\n'));
+    assert.deepEqual(
+      [...new Set(commands.map(shape))].filter((c) => !documented.has(c)),
+      [],
+      `documented:\n${[...documented].join('\n')}`,
+    );
   });
 });

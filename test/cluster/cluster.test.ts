@@ -2,11 +2,13 @@
 // server): two hookflow server processes and two worker processes. Signed deliveries spread over
 // both servers, copies of one delivery posted to both at once, a repository sync, a bulk replay and
 // a reconcile pass: every delivery runs exactly once, GitHub's limits are kept, and the README's
-// Temporal UI queries work on PostgreSQL visibility.
+// Temporal UI queries work on PostgreSQL visibility. Last, a real Prometheus scrapes the four
+// processes and evaluates hookflow's alert rules on what they serve.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { freePort } from '../../lib/net';
 import { startSyncJob, syncArgs } from '../../lib/sync-client';
 import type { SyncProgress } from '../../lib/contracts/sync-progress';
 import type { ReconcileSummary } from '../../lib/contracts/reconcile';
@@ -18,6 +20,7 @@ import { cliEnv, runCli } from '../helpers/cli';
 import { githubKeyOf, post, type Answer, type Delivery } from '../helpers/deliveries';
 import { waitFor } from '../helpers/env';
 import { startHookflow, type Harness } from '../helpers/harness';
+import { startPrometheus } from '../helpers/prometheus';
 import { spawnServer } from '../helpers/server-process';
 import { exited, spawnWorker } from '../helpers/worker-process';
 
@@ -31,9 +34,10 @@ describe('two servers and two workers on a Temporal cluster', () => {
   const servers: { child: ChildProcess; webhookUrl: string }[] = [];
   const children: ChildProcess[] = [];
   const delivered: Delivery[] = [];
+  const metrics: Record<string, string[]> = { 'hookflow-server': [], 'hookflow-worker': [] };
 
   before(async () => {
-    fake = await startFake({ mutationSpacingMs: SPACING_MS, limit: 5_000 });
+    fake = await startFake({ mutationSpacingMs: SPACING_MS, limit: 5_000, contentPerMinute: 10_000 });
     env = apiEnv(fake, {
       WEBHOOK_SECRET: 'test-secret',
       HOOKFLOW_WELCOME_LABEL: 'triage',
@@ -71,8 +75,17 @@ describe('two servers and two workers on a Temporal cluster', () => {
       [],
       'no hookflow search attribute before a hookflow server started',
     );
-    servers.push(await spawnServer(h, env), await spawnServer(h, env));
-    children.push(spawnWorker(h, env), spawnWorker(h, env));
+    // Metrics on ports of their own, for the Prometheus of the last test.
+    for (let i = 0; i < 2; i++) {
+      const port = await freePort();
+      metrics['hookflow-server'].push(`127.0.0.1:${port}`);
+      servers.push(await spawnServer(h, { ...env, HOOKFLOW_METRICS_PORT: String(port) }));
+    }
+    for (let i = 0; i < 2; i++) {
+      const port = await freePort();
+      metrics['hookflow-worker'].push(`127.0.0.1:${port}`);
+      children.push(spawnWorker(h, { ...env, HOOKFLOW_WORKER_METRICS_PORT: String(port) }));
+    }
     const after = await customAttributes();
     assert.deepEqual(
       names.filter((n) => !after.includes(n)),
@@ -242,5 +255,63 @@ describe('two servers and two workers on a Temporal cluster', () => {
       250,
     );
     assert.equal(hook.attemptRequests.length, 10);
+  });
+
+  test("a real Prometheus scrapes all four processes and evaluates hookflow's rules: no target down, no rule erring", async () => {
+    const prometheus = await startPrometheus(metrics);
+    try {
+      type Targets = {
+        activeTargets: { labels: { job: string }; scrapeUrl: string; health: string; lastError: string }[];
+      };
+      await waitFor('every target to be scraped', async () => {
+        const { activeTargets } = await prometheus.api<Targets>('targets');
+        return activeTargets.length === 4 && activeTargets.every((t) => t.health === 'up');
+      });
+      type Rules = {
+        groups: {
+          name: string;
+          lastEvaluation: string;
+          rules: { name: string; health: string; lastError?: string }[];
+        }[];
+      };
+      // Fifteen rounds of scrapes and rule evaluations after the last target came up.
+      const upAt = Date.now();
+      const rules = await waitFor(
+        'fifteen rounds of rule evaluations',
+        async () => {
+          const data = await prometheus.api<Rules>('rules');
+          return data.groups.length > 0 &&
+            data.groups.every((g) => Date.parse(g.lastEvaluation) > upAt + 15_000)
+            ? data
+            : undefined;
+        },
+        60_000,
+        500,
+      );
+      assert.deepEqual(
+        rules.groups.flatMap((g) =>
+          g.rules.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`),
+        ),
+        [],
+      );
+      const { activeTargets } = await prometheus.api<Targets>('targets');
+      assert.deepEqual(
+        activeTargets.filter((t) => t.health !== 'up').map((t) => `${t.scrapeUrl}: ${t.lastError}`),
+        [],
+      );
+      const { alerts } = await prometheus.api<{ alerts: { labels: { alertname: string } }[] }>('alerts');
+      assert.deepEqual(
+        alerts.filter((a) => a.labels.alertname === 'HookflowTargetDown'),
+        [],
+      );
+      // What the rules read is there: the deliveries of this file, counted by both servers together.
+      type Vector = { result: { value: [number, string] }[] };
+      const answered = await prometheus.api<Vector>(
+        `query?query=${encodeURIComponent('sum(hookflow_deliveries_total)')}`,
+      );
+      assert.ok(Number(answered.result[0]?.value[1]) >= 48, JSON.stringify(answered));
+    } finally {
+      await prometheus.stop();
+    }
   });
 });

@@ -7,7 +7,8 @@ import { freeClusterPorts, postgresTarget, startCluster, type Cluster } from '..
 import { testEnv } from './env';
 import { ADMIN_URL } from './scratch-database';
 
-export async function startTestCluster(name: string): Promise<Cluster> {
+/** `log` receives each command the cluster was made with. */
+export async function startTestCluster(name: string, log?: (line: string) => void): Promise<Cluster> {
   const server = process.env.HOOKFLOW_TEST_TEMPORAL_SERVER;
   const sqlTool = process.env.HOOKFLOW_TEST_TEMPORAL_SQL_TOOL;
   if (!server || !sqlTool) {
@@ -24,5 +25,6 @@ export async function startTestCluster(name: string): Promise<Cluster> {
     ports: await freeClusterPorts(),
     // Beside the run's own cluster and hookflow's processes, within PostgreSQL's 100 connections.
     maxConns: [8, 4],
+    log,
   });
 }

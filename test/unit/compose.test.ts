@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfig } from '../../lib/config';
+import { TEMPORAL_SERVER_VERSION } from '../../lib/temporal/binaries';
 
 interface Service {
   image?: string;
@@ -102,12 +103,14 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  test('Temporal runs on PostgreSQL, with its UI', () => {
+  test('Temporal runs on PostgreSQL, with its UI: the server version and schemas the cluster tier tests', () => {
     const t = services.temporal;
-    assert.match(t.image!, /^temporalio\/auto-setup:1\.29/);
+    // auto-setup applies the same postgres12 schemas (setup-schema, then update-schema) before it starts.
+    assert.equal(t.image, `temporalio/auto-setup:${TEMPORAL_SERVER_VERSION}`);
     assert.equal(t.environment!.DB, 'postgres12');
     assert.equal(t.environment!.POSTGRES_SEEDS, 'temporal-db');
-    assert.match(services['temporal-db'].image!, /^postgres:/);
+    const pgMajor = Number(/^postgres:(\d+)/.exec(services['temporal-db'].image!)?.[1]);
+    assert.ok(pgMajor >= 12, `the postgres12 schemas need PostgreSQL 12 or later, not ${pgMajor}`);
     assert.ok(t.ports!.includes('7233:7233'));
     assert.equal(services['temporal-ui'].environment!.TEMPORAL_ADDRESS, 'temporal:7233');
     assert.ok(services['temporal-ui'].ports!.includes('8080:8080'));
