@@ -12,7 +12,9 @@
 //   octokit     — @octokit/webhooks' middleware with an in-process handler (what Probot runs, not
 //                 durable): POST to the handler's first line, single, paced and burst
 //   start-loop  — a bare client.workflow.start loop at the burst's concurrency (the rate Temporal
-//                 starts workflows at here), on a fresh dev server
+//                 starts workflows at here), on a fresh dev server and on a fresh cluster
+//   cluster     — hookflow on PostgreSQL as above, but against a real Temporal server on PostgreSQL
+//                 (temporal-server, scripts/temporal-cluster.ts) instead of its own dev server
 // Results go to bench/results/delivery-<date>.{md,json}. One file though long: each phase is a short
 // function over the same few helpers (send, marks, completions), and the report reads them together.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -24,10 +26,11 @@ import { Client, Connection } from '@temporalio/client';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json';
 import { deliveryKey, NO_HOOK_ID } from '../lib/contracts/delivery-ref';
 import { freePort } from '../lib/net';
-import { findTemporalCli } from '../lib/temporal/binaries';
+import { findTemporalCli, findTemporalServer } from '../lib/temporal/binaries';
+import { freeClusterPorts, postgresTarget, startCluster, type Cluster } from '../scripts/temporal-cluster';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { GITHUB_SHA256, sign } from '../server/signature';
-import { createScratchDatabase } from '../test/helpers/scratch-database';
+import { ADMIN_URL, createScratchDatabase } from '../test/helpers/scratch-database';
 import { exitOnError, writeResults } from './results';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -228,7 +231,13 @@ async function completions(client: Client, sent: Sent[]): Promise<Map<string, nu
   return done;
 }
 
-async function benchHookflow(label: string, databaseUrl: string | undefined, cli: string): Promise<Phase[]> {
+async function benchHookflow(
+  label: string,
+  databaseUrl: string | undefined,
+  cli: string,
+  /** A cluster's address; undefined: hookflow runs its own dev server, as `npm start` does. */
+  temporalAddress?: string,
+): Promise<Phase[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-bench-'));
   const marks = path.join(dir, 'marks');
   writeFileSync(marks, '');
@@ -248,6 +257,7 @@ async function benchHookflow(label: string, databaseUrl: string | undefined, cli
       LOG_LEVEL: 'warn',
       BENCH_MARKS: marks,
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      ...(temporalAddress ? { TEMPORAL_ADDRESS: temporalAddress } : {}),
     },
     /Webhook URL:\s+(\S+)/,
   );
@@ -255,7 +265,7 @@ async function benchHookflow(label: string, databaseUrl: string | undefined, cli
   try {
     const url = (await match)[1].replace('localhost', '127.0.0.1');
     const base = new URL(url).origin;
-    const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+    const connection = await Connection.connect({ address: temporalAddress ?? `127.0.0.1:${temporalPort}` });
     const client = new Client({ connection });
     try {
       const run = async (phase: string, sent: Sent[]) => {
@@ -362,13 +372,10 @@ async function benchOctokit(): Promise<Phase[]> {
 }
 
 /** The rate Temporal starts workflows at here: BURST starts, BURST_CONNECTIONS at a time, no worker. */
-async function startLoop(cli: string): Promise<Phase> {
-  const temporal = await startDevServer({
-    cli,
-    port: await freePort(),
-    namespace: 'default',
-    stdio: 'ignore',
-  });
+async function startLoop(cli: string, cluster?: Cluster): Promise<Phase> {
+  const temporal = cluster
+    ? { address: cluster.address, stop: () => Promise.resolve() }
+    : await startDevServer({ cli, port: await freePort(), namespace: 'default', stdio: 'ignore' });
   try {
     const connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection });
@@ -393,7 +400,7 @@ async function startLoop(cli: string): Promise<Phase> {
     await connection.close();
     const acks = sent.map((s) => s.answeredAt - s.sentAt);
     return {
-      target: 'start-loop',
+      target: cluster ? 'start-loop, cluster' : 'start-loop',
       phase: `${BURST} starts × ${BURST_CONNECTIONS} at a time`,
       deliveries: BURST,
       non2xx: 0,
@@ -405,6 +412,26 @@ async function startLoop(cli: string): Promise<Phase> {
     };
   } finally {
     await temporal.stop();
+  }
+}
+
+/** A fresh Temporal cluster on the local PostgreSQL, for one target. */
+async function withCluster<T>(cli: string, fn: (cluster: Cluster) => Promise<T>): Promise<T> {
+  const { server, sqlTool } = await findTemporalServer(process.env, (m) => process.stderr.write(`${m}\n`));
+  const cluster = await startCluster({
+    server,
+    sqlTool,
+    cli,
+    dir: mkdtempSync(path.join(os.tmpdir(), 'hookflow-bench-cluster-')),
+    postgres: postgresTarget(ADMIN_URL),
+    database: `hookflow_bench_cluster_${process.pid}_${Date.now()}`,
+    namespace: 'default',
+    ports: await freeClusterPorts(),
+  });
+  try {
+    return await fn(cluster);
+  } finally {
+    await cluster.destroy();
   }
 }
 
@@ -422,6 +449,19 @@ async function main(): Promise<void> {
   } finally {
     await database.drop();
   }
+  process.stderr.write('benchmarking start-loop (cluster)…\n');
+  phases.push(await withCluster(cli, (cluster) => startLoop(cli, cluster)));
+  const clusterDatabase = await createScratchDatabase('hookflow_bench');
+  try {
+    process.stderr.write('benchmarking hookflow (PostgreSQL, cluster)…\n');
+    phases.push(
+      ...(await withCluster(cli, (cluster) =>
+        benchHookflow('hookflow, PostgreSQL, cluster', clusterDatabase.url, cli, cluster.address),
+      )),
+    );
+  } finally {
+    await clusterDatabase.drop();
+  }
   process.stderr.write('benchmarking octokit…\n');
   phases.push(...(await benchOctokit()));
   report(phases);
@@ -432,6 +472,7 @@ function report(phases: Phase[]): void {
   const date = new Date().toISOString().slice(0, 10);
   const command = `npm run bench:delivery  (BENCH_DURATION_S=${DURATION_S} BENCH_PACED_RATE=${PACED_RATE} BENCH_BURST=${BURST} BENCH_BURST_CONNECTIONS=${BURST_CONNECTIONS} BENCH_SINGLES=${SINGLES})`;
   const loop = phases.find((p) => p.target === 'start-loop')?.completedPerS;
+  const clusterLoop = phases.find((p) => p.target === 'start-loop, cluster')?.completedPerS;
   const lines = [
     `# Delivery benchmark, ${date}`,
     '',
@@ -447,7 +488,8 @@ function report(phases: Phase[]): void {
         `| ${p.target} | ${p.phase} | ${p.deliveries} | ${p.non2xx} | ${fmt(p.ackP50)} | ${fmt(p.ackP99)} | ${fmt(p.ackMax)} | ${fmt(p.handlerP50)} | ${fmt(p.handlerP90)} | ${fmt(p.handlerP99)} | ${fmt(p.doneP50)} | ${fmt(p.doneP90)} | ${fmt(p.doneP99)} | ${fmt(p.completedPerS, 1)} | ${p.note ?? ''} |`,
     ),
     '',
-    `Burst target: completed/s at least half the start loop's (${fmt(loop, 1)}/s → ${fmt(loop === undefined ? undefined : loop / 2, 1)}/s). Single-delivery targets: handler p50 < 50 ms, done p50 < 150 ms.`,
+    `Burst target: completed/s at least half the start loop's (${fmt(loop, 1)}/s → ${fmt(loop === undefined ? undefined : loop / 2, 1)}/s; on the cluster ${fmt(clusterLoop, 1)}/s → ${fmt(clusterLoop === undefined ? undefined : clusterLoop / 2, 1)}/s). Single-delivery targets: handler p50 < 50 ms, done p50 < 150 ms.`,
+    'The cluster rows: `temporal-server` 1.29.1 with all four services in one process on the local PostgreSQL (4 history shards), a fresh one for each; hookflow as `npm start` with `TEMPORAL_ADDRESS` set to it (server, worker and app in one process, no dev server of its own).',
     '',
   ];
   writeResults(`delivery-${date}`, lines, { date, command, phases });

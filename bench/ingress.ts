@@ -9,11 +9,15 @@
 //                    (HOOKFLOW_ACK_AFTER=start, the design before): what the ledger-first answer buys
 //   hookflow (encryption off) — telemetry on, nothing encrypted (HOOKFLOW_HISTORY_ENCRYPTION=off):
 //                    what sealing the body and encrypting the workflow's input costs (the others encrypt)
-//                    (the four take turns leading over BENCH_TELEMETRY_ROUNDS rounds, so a drift of
+//   hookflow (cluster) — telemetry on, against a real Temporal server on PostgreSQL
+//                    (temporal-server, scripts/temporal-cluster.ts) instead of the dev server: what
+//                    production's Temporal costs the answer
+//                    (the five take turns leading over BENCH_TELEMETRY_ROUNDS rounds, so a drift of
 //                    this noisy machine falls on all alike)
 //   octokit        — @octokit/webhooks' Node middleware with a no-op handler (what Probot runs)
 //   koa-verify     — a bare Koa handler that only verifies the signature (the floor)
-//   start-loop     — a plain loop of client.workflow.start (the ceiling Temporal sets)
+//   start-loop     — a plain loop of client.workflow.start (the ceiling Temporal sets), on the dev
+//                    server and on the cluster
 // Each target runs in its own process (its peak RSS is its own); the load comes from autocannon.
 // Results go to bench/results/ingress-<date>.{md,json}.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -24,8 +28,10 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json';
 import { freePort } from '../lib/net';
-import { findTemporalCli } from '../lib/temporal/binaries';
-import { createScratchDatabase } from '../test/helpers/scratch-database';
+import { mkdtempSync } from 'node:fs';
+import { findTemporalCli, findTemporalServer } from '../lib/temporal/binaries';
+import { freeClusterPorts, postgresTarget, startCluster } from '../scripts/temporal-cluster';
+import { ADMIN_URL, createScratchDatabase } from '../test/helpers/scratch-database';
 import { startOtlpSink } from './otlp-sink';
 import { exitOnError, writeResults } from './results';
 import { startDevServer } from '../lib/temporal/dev-server';
@@ -39,6 +45,7 @@ const SECRET = 'bench-secret';
 
 interface Row {
   target: string;
+  temporal?: 'dev server' | 'cluster';
   telemetry?: 'on' | 'off';
   encryption?: 'on' | 'off';
   rps: number;
@@ -174,7 +181,7 @@ async function benchServer(name: string, env: Record<string, string>, label = na
   }
 }
 
-async function benchStartLoop(env: Record<string, string>): Promise<Row> {
+async function benchStartLoop(env: Record<string, string>, label = 'start-loop'): Promise<Row> {
   const { child, line } = spawnTarget('start-loop', {
     ...env,
     BENCH_CONNECTIONS: String(CONNECTIONS),
@@ -185,19 +192,36 @@ async function benchStartLoop(env: Record<string, string>): Promise<Row> {
   const r = JSON.parse(await line) as Omit<Row, 'target' | 'non2xx' | 'peakRssMb'>;
   const rss = peakRssMb(child.pid!);
   child.kill('SIGKILL');
-  return { target: 'start-loop', ...r, non2xx: 0, peakRssMb: rss };
+  return { target: label, ...r, non2xx: 0, peakRssMb: rss };
 }
 
 async function main(): Promise<void> {
   const cli = await findTemporalCli(process.env, (m) => process.stderr.write(`${m}\n`));
+  const { server, sqlTool } = await findTemporalServer(process.env, (m) => process.stderr.write(`${m}\n`));
   const sink = await startOtlpSink();
   /**
    * Each target that starts workflows gets a fresh Temporal dev server and database: the in-memory
    * dev server slows down as the workflows of earlier runs pile up, which would favour whoever runs first.
    */
-  async function fresh<T>(fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
+  async function fresh<T>(
+    fn: (env: Record<string, string>) => Promise<T>,
+    kind: 'dev server' | 'cluster' = 'dev server',
+  ): Promise<T> {
     const [temporal, database] = await Promise.all([
-      freePort().then((port) => startDevServer({ cli, port, namespace: 'default', stdio: 'ignore' })),
+      kind === 'dev server'
+        ? freePort().then((port) => startDevServer({ cli, port, namespace: 'default', stdio: 'ignore' }))
+        : freeClusterPorts().then((ports) =>
+            startCluster({
+              server,
+              sqlTool,
+              cli,
+              dir: mkdtempSync(path.join(os.tmpdir(), 'hookflow-bench-cluster-')),
+              postgres: postgresTarget(ADMIN_URL),
+              database: `hookflow_bench_cluster_${process.pid}_${Date.now()}`,
+              namespace: 'default',
+              ports,
+            }).then((c) => ({ address: c.address, stop: () => c.destroy() })),
+          ),
       createScratchDatabase('hookflow_bench'),
     ]);
     try {
@@ -212,7 +236,7 @@ async function main(): Promise<void> {
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       // The variants take turns leading, so a drift of this noisy machine falls on all alike.
-      const variants = ['on', 'off', 'ack-after-start', 'plain'] as const;
+      const variants = ['on', 'off', 'ack-after-start', 'plain', 'cluster'] as const;
       const order = variants.map((_, i) => variants[(i + round - 1) % variants.length]);
       for (const variant of order) {
         const label =
@@ -222,7 +246,9 @@ async function main(): Promise<void> {
               ? `hookflow (telemetry off) #${round}`
               : variant === 'plain'
                 ? `hookflow (encryption off) #${round}`
-                : `hookflow (ack after start) #${round}`;
+                : variant === 'cluster'
+                  ? `hookflow (cluster) #${round}`
+                  : `hookflow (ack after start) #${round}`;
         process.stderr.write(`benchmarking ${label}…\n`);
         const telemetry = variant === 'off' ? 'off' : 'on';
         const env = {
@@ -232,7 +258,9 @@ async function main(): Promise<void> {
           BENCH_ENCRYPTION: variant === 'plain' ? 'off' : 'on',
           BENCH_ENCRYPTION_KEY: key,
         };
-        rows.push(await fresh((e) => benchServer('hookflow', { ...e, ...env }, label)));
+        const temporal = variant === 'cluster' ? 'cluster' : 'dev server';
+        const row = await fresh((e) => benchServer('hookflow', { ...e, ...env }, label), temporal);
+        rows.push({ ...row, temporal });
       }
     }
     for (const name of ['octokit', 'koa-verify']) {
@@ -240,7 +268,12 @@ async function main(): Promise<void> {
       rows.push(await benchServer(name, {}));
     }
     process.stderr.write('benchmarking start-loop…\n');
-    rows.push(await fresh((e) => benchStartLoop(e)));
+    rows.push({ ...(await fresh((e) => benchStartLoop(e))), temporal: 'dev server' });
+    process.stderr.write('benchmarking start-loop (cluster)…\n');
+    rows.push({
+      ...(await fresh((e) => benchStartLoop(e, 'start-loop (cluster)'), 'cluster')),
+      temporal: 'cluster',
+    });
   } finally {
     await sink.close();
   }
@@ -256,7 +289,10 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
   // The telemetry comparison is between the ledger-first runs only.
   const ackAfterStart = rows.filter((r) => r.target.includes('ack after start'));
   const plain = rows.filter((r) => r.encryption === 'off');
-  const on = rows.filter((r) => r.telemetry === 'on' && !ackAfterStart.includes(r) && !plain.includes(r));
+  const cluster = rows.filter((r) => r.target.startsWith('hookflow (cluster)'));
+  const on = rows.filter(
+    (r) => r.telemetry === 'on' && !ackAfterStart.includes(r) && !plain.includes(r) && !cluster.includes(r),
+  );
   const off = rows.filter((r) => r.telemetry === 'off');
   const encryptionCost = 1 - mean(on, (r) => r.rps) / mean(plain, (r) => r.rps);
   const cpuPlain = mean(plain, (r) => r.cpuMsPerRequest);
@@ -274,6 +310,7 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
   const cpuOn = mean(on, (r) => r.cpuMsPerRequest);
   const cpuOff = mean(off, (r) => r.cpuMsPerRequest);
   const ceiling = rows.find((r) => r.target === 'start-loop')!;
+  const clusterCeiling = rows.find((r) => r.target === 'start-loop (cluster)')!;
   const date = new Date().toISOString().slice(0, 10);
   const command = `npm run bench:ingress  (BENCH_CONNECTIONS=${CONNECTIONS} BENCH_DURATION_S=${DURATION_S} BENCH_RATE=${RATE} BENCH_TELEMETRY_ROUNDS=${ROUNDS})`;
   const lines = [
@@ -284,13 +321,13 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
     `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.`,
     `Payload: the \`issues.opened\` example of @octokit/webhooks-examples (${body.length} bytes), signed; a new delivery ID per request.`,
     `Load, from the orchestrating process: a 3 s warm-up and then ${DURATION_S} s of deliveries evenly paced at ${RATE}/s (an open loop: one every ${1000 / RATE} ms, whatever the answers do), then autocannon with ${CONNECTIONS} connections as fast as they go for ${DURATION_S} s.`,
-    'Temporal: a local `temporal server start-dev` (in memory), a fresh one (and a fresh database) for each hookflow run and the start loop, no worker running; hookflow stores its ledger in the local PostgreSQL.',
+    'Temporal: a local `temporal server start-dev` (in memory), or for the cluster rows `temporal-server` 1.29.1 with all four services in one process on the local PostgreSQL (4 history shards); a fresh one (and a fresh database) for each hookflow run and each start loop, no worker running; hookflow stores its ledger in the local PostgreSQL.',
     '',
-    `| target | tracing + metrics | encryption | req/s | p50 ms | p99 ms | p50 ms @ ${RATE}/s | p99 ms @ ${RATE}/s | non-2xx + errors | peak RSS MB | CPU ms / request |`,
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| target | Temporal | tracing + metrics | encryption | req/s | p50 ms | p99 ms | p50 ms @ ${RATE}/s | p99 ms @ ${RATE}/s | non-2xx + errors | peak RSS MB | CPU ms / request |`,
+    '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.target} | ${r.telemetry ?? '—'} | ${r.encryption ?? '—'} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.sustainedP50)} | ${fmt(r.sustainedP99)} | ${r.non2xx} | ${fmt(r.peakRssMb, 0)} | ${fmt(r.cpuMsPerRequest, 2)} |`,
+        `| ${r.target} | ${r.temporal ?? '—'} | ${r.telemetry ?? '—'} | ${r.encryption ?? '—'} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.sustainedP50)} | ${fmt(r.sustainedP99)} | ${r.non2xx} | ${fmt(r.peakRssMb, 0)} | ${fmt(r.cpuMsPerRequest, 2)} |`,
     ),
     '',
     `Telemetry (tracing exported over OTLP/HTTP to a local sink, ${exported.requests} export requests, ${(exported.bytes / 1024).toFixed(0)} KiB; metrics on /metrics): ` +
@@ -310,6 +347,16 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
       mean(ackAfterStart, (r) => r.rps),
       0,
     )} req/s, ${fmt(mean(ackAfterStart, (r) => r.sustainedP99))} ms.`,
+    '',
+    `Dev server and cluster (telemetry and encryption on): hookflow's mean req/s ${fmt(hookflow.rps, 0)} on the dev server, ${fmt(
+      mean(cluster, (r) => r.rps),
+      0,
+    )} on the cluster; mean p99 @ ${RATE}/s ${fmt(hookflow.sustainedP99)} ms and ${fmt(mean(cluster, (r) => r.sustainedP99))} ms; ` +
+      `CPU per request ${fmt(cpuOn, 2)} ms and ${fmt(
+        mean(cluster, (r) => r.cpuMsPerRequest),
+        2,
+      )} ms. ` +
+      `The start loop: ${fmt(ceiling.rps, 0)} starts/s on the dev server, ${fmt(clusterCeiling.rps, 0)} on the cluster; p99 @ ${RATE}/s ${fmt(ceiling.sustainedP99)} ms and ${fmt(clusterCeiling.sustainedP99)} ms.`,
     '',
     `Targets: p99 acknowledgement at ${RATE}/s at most 1.5× the start loop's (${fmt(ceiling.sustainedP99)} ms) and under 50 ms — hookflow ${fmt(hookflow.sustainedP99)} ms (${(hookflow.sustainedP99 ?? Infinity) < Math.min(50, 1.5 * (ceiling.sustainedP99 ?? 0)) ? 'met' : 'NOT met'}); saturated throughput at least the start loop's — ${((100 * hookflow.rps) / ceiling.rps).toFixed(0)}% (${hookflow.rps >= ceiling.rps ? 'met' : 'NOT met'}).`,
     '',
