@@ -1,12 +1,12 @@
 // `npm run cluster`: a throwaway Temporal cluster on the local PostgreSQL (the real server, not the
 // dev server), for trying hookflow's production shape by hand. It prints each command it runs (the
 // README's production steps), then the address to give hookflow, and runs until Ctrl-C, which stops
-// the server and drops its databases (unless --keep). `npm run cluster -- down` drops a kept one.
+// the server and drops its databases (unless --keep). `npm run cluster -- down` drops a kept one's.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { findTemporalCli, findTemporalServer } from '../lib/temporal/binaries';
+import { findTemporalCli, findTemporalServer, findTemporalSqlTool } from '../lib/temporal/binaries';
 import {
   dropDatabases,
   freeClusterPorts,
@@ -29,6 +29,16 @@ function identifier(value: string): string {
   return value;
 }
 
+/** A `postgres://` URL, checked before anything is built or started. */
+function postgresUrl(value: string): string {
+  try {
+    postgresTarget(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
+}
+
 interface Options {
   postgres: string;
   database: string;
@@ -37,12 +47,12 @@ interface Options {
   keep?: boolean;
 }
 
+const log = (m: string) => process.stderr.write(`${m}\n`);
+const printCommand = (line: string) => process.stdout.write(`$ ${line}\n`);
+
 async function spec(o: Options): Promise<ClusterSpec> {
-  const log = (m: string) => process.stderr.write(`${m}\n`);
-  const [{ server, sqlTool }, cli] = [
-    await findTemporalServer(process.env, log),
-    await findTemporalCli(process.env, log),
-  ];
+  const { server, sqlTool } = await findTemporalServer(process.env, log);
+  const cli = await findTemporalCli(process.env, log);
   const ports = await freeClusterPorts();
   if (o.port !== undefined) ports.frontend = o.port;
   return {
@@ -54,13 +64,19 @@ async function spec(o: Options): Promise<ClusterSpec> {
     database: o.database,
     namespace: o.namespace,
     ports,
-    log: (line) => process.stdout.write(`$ ${line}\n`),
+    log: printCommand,
   };
 }
 
 const program = new Command('cluster')
   .description('a throwaway Temporal cluster (temporal-server 1.29 on PostgreSQL) for hookflow')
-  .option('--postgres <url>', 'the PostgreSQL server to use', 'postgres://postgres@127.0.0.1:5432/postgres')
+  .argument('[command]', "`down`: drop a kept cluster's databases (default: bring one up)")
+  .option(
+    '--postgres <url>',
+    'the PostgreSQL server to use',
+    postgresUrl,
+    'postgres://postgres@127.0.0.1:5432/postgres',
+  )
   .option(
     '--database <name>',
     'history database (visibility: <name>_visibility)',
@@ -72,7 +88,18 @@ const program = new Command('cluster')
   .option('--keep', 'keep the databases when stopped (drop them later with `down`)')
   .showHelpAfterError();
 
-program.action(async (o: Options) => {
+program.action(async (command: string | undefined, o: Options) => {
+  if (command === 'down') {
+    const sqlTool = await findTemporalSqlTool(process.env, log);
+    await dropDatabases({
+      sqlTool,
+      postgres: postgresTarget(o.postgres),
+      database: o.database,
+      log: printCommand,
+    });
+    return;
+  }
+  if (command !== undefined) program.error(`unknown command ${command}: the only command is \`down\``);
   const s = await spec(o);
   const cluster = await startCluster(s);
   process.stdout.write(
@@ -91,14 +118,6 @@ program.action(async (o: Options) => {
   if (o.keep) await cluster.server().stop();
   else await cluster.destroy();
 });
-
-program
-  .command('down')
-  .description("drop a kept cluster's databases")
-  .action(async () => {
-    const o = program.opts<Options>();
-    await dropDatabases(await spec(o));
-  });
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

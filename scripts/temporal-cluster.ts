@@ -23,10 +23,10 @@ export function postgresTarget(url: string): PostgresTarget {
   try {
     u = new URL(url);
   } catch {
-    throw new Error(`not a PostgreSQL URL: ${url} (expected postgres://user[:password]@host[:port]/db)`);
+    throw new Error('not a PostgreSQL URL: expected postgres://user[:password]@host[:port]/db');
   }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
-    throw new Error(`not a PostgreSQL URL: ${url} (expected postgres://user[:password]@host[:port]/db)`);
+    throw new Error('not a PostgreSQL URL: expected postgres://user[:password]@host[:port]/db');
   }
   return {
     host: u.hostname || '127.0.0.1',
@@ -116,7 +116,12 @@ function shellLine(cmd: string, args: string[]): string {
   return [path.basename(cmd), ...args].map(quote).join(' ');
 }
 
-function run(spec: ClusterSpec, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+function run(
+  spec: Pick<ClusterSpec, 'log'>,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<string> {
   spec.log?.(shellLine(cmd, args));
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { env: { ...process.env, ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
@@ -126,7 +131,7 @@ function run(spec: ClusterSpec, cmd: string, args: string[], env: NodeJS.Process
   });
 }
 
-function sqlToolArgs(spec: ClusterSpec, database: string): string[] {
+function sqlToolArgs(spec: Pick<ClusterSpec, 'postgres'>, database: string): string[] {
   const pg = spec.postgres;
   return ['--plugin', 'postgres12', '--ep', pg.host, '-p', String(pg.port), '-u', pg.user, '--db', database];
 }
@@ -135,7 +140,7 @@ function sqlToolArgs(spec: ClusterSpec, database: string): string[] {
  * Creates the two databases and brings their schemas to the newest version the tool embeds:
  * `setup-schema -v 0.0` makes the version table, `update-schema` applies every versioned step.
  */
-export async function createSchemas(spec: ClusterSpec): Promise<void> {
+export async function createSchemas(spec: ClusterSpec, created: string[] = []): Promise<string[]> {
   // The password goes in the environment (SQL_PASSWORD), never on a command line others can read.
   const env = { SQL_PASSWORD: spec.postgres.password };
   for (const [database, schema] of [
@@ -144,21 +149,28 @@ export async function createSchemas(spec: ClusterSpec): Promise<void> {
   ] as const) {
     const args = sqlToolArgs(spec, database);
     // A kept database is brought up to date (as an upgrade is): only a new one needs its version table.
-    const created = await run(spec, spec.sqlTool, [...args, 'create-database'], env).then(
+    const isNew = await run(spec, spec.sqlTool, [...args, 'create-database'], env).then(
       () => true,
       (err: Error) => {
         if (/already exists/.test(err.message)) return false;
         throw err;
       },
     );
-    if (created) await run(spec, spec.sqlTool, [...args, 'setup-schema', '-v', '0.0'], env);
+    if (isNew) {
+      created.push(database);
+      await run(spec, spec.sqlTool, [...args, 'setup-schema', '-v', '0.0'], env);
+    }
     await run(spec, spec.sqlTool, [...args, 'update-schema', '--schema-name', schema], env);
   }
+  return created;
 }
 
-export async function dropDatabases(spec: ClusterSpec): Promise<void> {
+export async function dropDatabases(
+  spec: Pick<ClusterSpec, 'sqlTool' | 'postgres' | 'database' | 'log'>,
+  databases = [spec.database, visibilityDatabase(spec)],
+): Promise<void> {
   const env = { SQL_PASSWORD: spec.postgres.password };
-  for (const database of [spec.database, visibilityDatabase(spec)]) {
+  for (const database of databases) {
     await run(spec, spec.sqlTool, [...sqlToolArgs(spec, database), 'drop-database', '--force'], env);
   }
 }
@@ -176,7 +188,7 @@ export function writeConfig(spec: ClusterSpec): { configDir: string } {
   const store = (database: string, maxConns: number) => `
       sql:
         pluginName: postgres12
-        databaseName: ${database}
+        databaseName: ${JSON.stringify(database)}
         connectAddr: ${JSON.stringify(`${pg.host}:${pg.port}`)}
         connectProtocol: tcp
         user: ${JSON.stringify(pg.user)}
@@ -425,15 +437,17 @@ export async function startCluster(
   o: { searchAttributes?: boolean } = {},
 ): Promise<Cluster> {
   mkdirSync(spec.dir, { recursive: true });
-  await createSchemas(spec);
+  // Only what this start created is dropped when it fails: a kept cluster's databases stay.
+  const created: string[] = [];
   let server: TemporalServerProcess | undefined;
   try {
+    await createSchemas(spec, created);
     server = await startTemporalServer(spec);
     await createNamespace(spec);
     if (o.searchAttributes !== false) await createSearchAttributes(spec);
   } catch (err) {
     await server?.kill();
-    await dropDatabases(spec).catch(() => undefined);
+    await dropDatabases(spec, created).catch(() => undefined);
     throw err;
   }
   let running = server;

@@ -17,6 +17,7 @@ import { startDevServer } from '../lib/temporal/dev-server';
 import { bundleWorkflows } from '../worker/create-worker';
 import { freeClusterPorts, postgresTarget, startCluster } from '../scripts/temporal-cluster';
 import { setTestEnv } from './helpers/env';
+import { removeStaleClusters } from './helpers/cluster';
 import { ADMIN_URL, createScratchDatabase } from './helpers/scratch-database';
 
 function testFiles(dir: string, only: string[]): string[] {
@@ -124,12 +125,27 @@ async function runIntegration(
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'hookflow-test-'));
   const cli = await findTemporalCli(process.env, (m) => process.stderr.write(`${m}\n`));
   const namespace = 'hookflow-test';
-  const [temporal, bundle, untracedBundle, database] = await Promise.all([
+  if (kind === 'cluster') {
+    const stale = await removeStaleClusters();
+    if (stale.killed > 0 || stale.dropped.length > 0)
+      process.stderr.write(`removed what earlier cluster runs left: ${JSON.stringify(stale)}\n`);
+  }
+  const started = await Promise.allSettled([
     startTemporal(kind, cli, namespace, tmp),
     bundleWorkflows(quietLogger),
     bundleWorkflows(quietLogger, undefined, false),
     createScratchDatabase('hookflow_test'),
-  ]);
+  ] as const);
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    // Whatever did start is stopped: a cluster's server and databases outlive nothing.
+    if (started[0].status === 'fulfilled') await started[0].value.stop().catch(() => undefined);
+    if (started[3].status === 'fulfilled') await started[3].value.drop().catch(() => undefined);
+    throw failed.reason;
+  }
+  const [temporal, bundle, untracedBundle, database] = started.map(
+    (r) => (r as PromiseFulfilledResult<unknown>).value,
+  ) as [RunTemporal, string, string, Awaited<ReturnType<typeof createScratchDatabase>>];
   const bundlePath = path.join(tmp, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle);
   const untracedBundlePath = path.join(tmp, 'workflow-bundle-untraced.js');

@@ -90,6 +90,11 @@ export function findTemporalCli(env: Env, log: (msg: string) => void = () => und
 }
 
 /** Returns the paths of `temporal-server` and `temporal-sql-tool`, building them once if needed. */
+/** Returns the path of `temporal-sql-tool` alone (dropping databases needs nothing else). */
+export function findTemporalSqlTool(env: Env, log: (msg: string) => void = () => undefined): Promise<string> {
+  return findGoTool(TEMPORAL_SQL_TOOL, env, log);
+}
+
 export async function findTemporalServer(
   env: Env,
   log: (msg: string) => void = () => undefined,

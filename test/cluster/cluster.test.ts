@@ -151,23 +151,25 @@ describe('two servers and two workers on a Temporal cluster', () => {
   });
 
   test("the README's Temporal UI queries work on PostgreSQL visibility", async () => {
-    const count = async (query: string) => (await h.client.workflow.count(query)).count;
-    assert.equal(
-      await count(
-        `ExecutionStatus = "Completed" AND HookflowEvent = "issues" AND HookflowRepository = "${REPO}"`,
-      ),
+    // A run's close reaches PostgreSQL visibility a moment after the ledger says completed.
+    const expectCount = async (query: string, expected: number) => {
+      const seen = await waitFor(`${expected} runs for ${query}`, async () => {
+        const { count } = await h.client.workflow.count(query);
+        return count === expected ? count : undefined;
+      }).catch(async () => (await h.client.workflow.count(query)).count);
+      assert.equal(seen, expected, query);
+    };
+    await expectCount(
+      `ExecutionStatus = "Completed" AND HookflowEvent = "issues" AND HookflowRepository = "${REPO}"`,
       48,
     );
-    assert.equal(
-      await count(
-        `ExecutionStatus = "Failed" AND HookflowEvent = "issues" AND HookflowRepository = "${REPO}"`,
-      ),
+    await expectCount(
+      `ExecutionStatus = "Failed" AND HookflowEvent = "issues" AND HookflowRepository = "${REPO}"`,
       0,
     );
-    assert.equal(await count(`HookflowInstallation = "5001" AND HookflowProvider = "github"`), 48);
-    const guid = delivered[0].headers['x-github-delivery'];
-    assert.equal(await count(`HookflowDeliveryId = "${guid}"`), 1);
-    assert.equal(await count(`HookflowDeliveryId = "${randomUUID()}"`), 0);
+    await expectCount(`HookflowInstallation = "5001" AND HookflowProvider = "github"`, 48);
+    await expectCount(`HookflowDeliveryId = "${delivered[0].headers['x-github-delivery']}"`, 1);
+    await expectCount(`HookflowDeliveryId = "${randomUUID()}"`, 0);
   });
 
   test('a repository sync on the workers: every issue and comment stored, limits kept', async () => {
