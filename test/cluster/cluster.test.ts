@@ -276,19 +276,19 @@ describe('two servers and two workers on a Temporal cluster', () => {
           rules: { name: string; health: string; lastError?: string }[];
         }[];
       };
-      // Fifteen rounds of scrapes and rule evaluations after the last target came up.
+      // A minute of scrapes and rule evaluations (one a second) after the last target came up.
       const upAt = Date.now();
       const rules = await waitFor(
-        'fifteen rounds of rule evaluations',
+        'a minute of rule evaluations',
         async () => {
           const data = await prometheus.api<Rules>('rules');
           return data.groups.length > 0 &&
-            data.groups.every((g) => Date.parse(g.lastEvaluation) > upAt + 15_000)
+            data.groups.every((g) => Date.parse(g.lastEvaluation) > upAt + 60_000)
             ? data
             : undefined;
         },
-        60_000,
-        500,
+        120_000,
+        1_000,
       );
       assert.deepEqual(
         rules.groups.flatMap((g) =>
