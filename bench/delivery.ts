@@ -27,7 +27,7 @@ import examples from '@octokit/webhooks-examples/api.github.com/index.json';
 import { deliveryKey, NO_HOOK_ID } from '../lib/contracts/delivery-ref';
 import { freePort } from '../lib/net';
 import { findTemporalCli, findTemporalServer } from '../lib/temporal/binaries';
-import { freeClusterPorts, postgresTarget, startCluster, type Cluster } from '../scripts/temporal-cluster';
+import { startThrowawayCluster, type Cluster } from '../scripts/temporal-cluster';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { GITHUB_SHA256, sign } from '../server/signature';
 import { ADMIN_URL, createScratchDatabase } from '../test/helpers/scratch-database';
@@ -418,15 +418,13 @@ async function startLoop(cli: string, cluster?: Cluster): Promise<Phase> {
 /** A fresh Temporal cluster on the local PostgreSQL, for one target. */
 async function withCluster<T>(cli: string, fn: (cluster: Cluster) => Promise<T>): Promise<T> {
   const { server, sqlTool } = await findTemporalServer(process.env, (m) => process.stderr.write(`${m}\n`));
-  const cluster = await startCluster({
+  const cluster = await startThrowawayCluster({
     server,
     sqlTool,
     cli,
-    dir: mkdtempSync(path.join(os.tmpdir(), 'hookflow-bench-cluster-')),
-    postgres: postgresTarget(ADMIN_URL),
-    database: `hookflow_bench_cluster_${process.pid}_${Date.now()}`,
+    postgresUrl: ADMIN_URL,
+    prefix: 'hookflow_bench_cluster',
     namespace: 'default',
-    ports: await freeClusterPorts(),
   });
   try {
     return await fn(cluster);

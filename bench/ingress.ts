@@ -28,9 +28,8 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json';
 import { freePort } from '../lib/net';
-import { mkdtempSync } from 'node:fs';
 import { findTemporalCli, findTemporalServer } from '../lib/temporal/binaries';
-import { freeClusterPorts, postgresTarget, startCluster } from '../scripts/temporal-cluster';
+import { startThrowawayCluster } from '../scripts/temporal-cluster';
 import { ADMIN_URL, createScratchDatabase } from '../test/helpers/scratch-database';
 import { startOtlpSink } from './otlp-sink';
 import { exitOnError, writeResults } from './results';
@@ -210,18 +209,14 @@ async function main(): Promise<void> {
     const [temporal, database] = await Promise.all([
       kind === 'dev server'
         ? freePort().then((port) => startDevServer({ cli, port, namespace: 'default', stdio: 'ignore' }))
-        : freeClusterPorts().then((ports) =>
-            startCluster({
-              server,
-              sqlTool,
-              cli,
-              dir: mkdtempSync(path.join(os.tmpdir(), 'hookflow-bench-cluster-')),
-              postgres: postgresTarget(ADMIN_URL),
-              database: `hookflow_bench_cluster_${process.pid}_${Date.now()}`,
-              namespace: 'default',
-              ports,
-            }).then((c) => ({ address: c.address, stop: () => c.destroy() })),
-          ),
+        : startThrowawayCluster({
+            server,
+            sqlTool,
+            cli,
+            postgresUrl: ADMIN_URL,
+            prefix: 'hookflow_bench_cluster',
+            namespace: 'default',
+          }).then((c) => ({ address: c.address, stop: () => c.destroy() })),
       createScratchDatabase('hookflow_bench'),
     ]);
     try {

@@ -5,7 +5,8 @@
 // Test and development tooling, not hookflow's runtime: hookflow itself only needs an address.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_KEYS } from '../lib/temporal/search-attributes';
@@ -465,4 +466,37 @@ export async function startCluster(
       await dropDatabases(spec);
     },
   };
+}
+
+/**
+ * A cluster of this process's own on the PostgreSQL at `postgresUrl`, for a test run or a benchmark:
+ * a temporary folder, free ports, and databases named `<prefix>_<pid>_<time>` (the cluster tier
+ * drops those whose process is gone).
+ */
+export async function startThrowawayCluster(o: {
+  server: string;
+  sqlTool: string;
+  cli: string;
+  postgresUrl: string;
+  prefix: string;
+  namespace: string;
+  maxConns?: [number, number];
+  log?: ((line: string) => void) | undefined;
+  searchAttributes?: boolean;
+}): Promise<Cluster> {
+  return startCluster(
+    {
+      server: o.server,
+      sqlTool: o.sqlTool,
+      cli: o.cli,
+      dir: mkdtempSync(path.join(os.tmpdir(), `${o.prefix.replace(/_/g, '-')}-`)),
+      postgres: postgresTarget(o.postgresUrl),
+      database: `${o.prefix}_${process.pid}_${Date.now()}`,
+      namespace: o.namespace,
+      ports: await freeClusterPorts(),
+      ...(o.maxConns ? { maxConns: o.maxConns } : {}),
+      log: o.log,
+    },
+    { searchAttributes: o.searchAttributes ?? true },
+  );
 }

@@ -15,7 +15,7 @@ import { freePort } from '../lib/net';
 import { findTemporalCli, findTemporalServer } from '../lib/temporal/binaries';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { bundleWorkflows } from '../worker/create-worker';
-import { freeClusterPorts, postgresTarget, startCluster } from '../scripts/temporal-cluster';
+import { startThrowawayCluster } from '../scripts/temporal-cluster';
 import { setTestEnv } from './helpers/env';
 import { removeStaleClusters } from './helpers/cluster';
 import { ADMIN_URL, createScratchDatabase } from './helpers/scratch-database';
@@ -83,7 +83,6 @@ async function startTemporal(
   kind: 'dev-server' | 'cluster',
   cli: string,
   namespace: string,
-  tmp: string,
 ): Promise<RunTemporal> {
   if (kind === 'dev-server') {
     const dev = await startDevServer({ cli, port: await freePort(), namespace, stdio: 'ignore' });
@@ -96,20 +95,16 @@ async function startTemporal(
     HOOKFLOW_TEST_TEMPORAL_SQL_TOOL: sqlTool,
   });
   // No search attributes: hookflow's servers register them at start-up, as on a fresh cluster.
-  const cluster = await startCluster(
-    {
-      server,
-      sqlTool,
-      cli,
-      dir: path.join(tmp, 'cluster'),
-      postgres: postgresTarget(ADMIN_URL),
-      database: `hookflow_cluster_${process.pid}_${Date.now()}`,
-      namespace,
-      ports: await freeClusterPorts(),
-      maxConns: [10, 5],
-    },
-    { searchAttributes: false },
-  );
+  const cluster = await startThrowawayCluster({
+    server,
+    sqlTool,
+    cli,
+    postgresUrl: ADMIN_URL,
+    prefix: 'hookflow_cluster',
+    namespace,
+    maxConns: [10, 5],
+    searchAttributes: false,
+  });
   return {
     address: cluster.address,
     stop: () => cluster.destroy(),
@@ -131,7 +126,7 @@ async function runIntegration(
       process.stderr.write(`removed what earlier cluster runs left: ${JSON.stringify(stale)}\n`);
   }
   const started = await Promise.allSettled([
-    startTemporal(kind, cli, namespace, tmp),
+    startTemporal(kind, cli, namespace),
     bundleWorkflows(quietLogger),
     bundleWorkflows(quietLogger, undefined, false),
     createScratchDatabase('hookflow_test'),

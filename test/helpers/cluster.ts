@@ -1,10 +1,10 @@
 // A Temporal cluster of a test's own (the real server on PostgreSQL, databases of its own), for the
 // cluster tier's tests that stop, kill or restart it: the run's shared cluster must stay up.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { freeClusterPorts, postgresTarget, startCluster, type Cluster } from '../../scripts/temporal-cluster';
+import { startThrowawayCluster, type Cluster } from '../../scripts/temporal-cluster';
 import { testEnv } from './env';
 import { ADMIN_URL } from './scratch-database';
 
@@ -15,15 +15,13 @@ export async function startTestCluster(name: string, log?: (line: string) => voi
   if (!server || !sqlTool) {
     throw new Error('the Temporal server is not known: run the cluster tier with `npm run test:cluster`');
   }
-  return startCluster({
+  return startThrowawayCluster({
     server,
     sqlTool,
     cli: testEnv.cli,
-    dir: mkdtempSync(path.join(os.tmpdir(), `hookflow-${name}-`)),
-    postgres: postgresTarget(ADMIN_URL),
-    database: `hookflow_${name}_${process.pid}_${Date.now()}`,
+    postgresUrl: ADMIN_URL,
+    prefix: `hookflow_${name}`,
     namespace: testEnv.namespace,
-    ports: await freeClusterPorts(),
     // Beside the run's own cluster and hookflow's processes, within PostgreSQL's 100 connections.
     maxConns: [8, 4],
     log,
