@@ -26,11 +26,12 @@ import { Client, Connection } from '@temporalio/client';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json';
 import { deliveryKey, NO_HOOK_ID } from '../lib/contracts/delivery-ref';
 import { freePort } from '../lib/net';
-import { findTemporalCli, findTemporalServer } from '../lib/temporal/binaries';
-import { startThrowawayCluster, type Cluster } from '../scripts/temporal-cluster';
+import { findTemporalCli } from '../lib/temporal/binaries';
+import type { Cluster } from '../scripts/temporal-cluster';
+import { startBenchCluster } from './cluster';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { GITHUB_SHA256, sign } from '../server/signature';
-import { ADMIN_URL, createScratchDatabase } from '../test/helpers/scratch-database';
+import { createScratchDatabase } from '../test/helpers/scratch-database';
 import { exitOnError, writeResults } from './results';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -417,15 +418,7 @@ async function startLoop(cli: string, cluster?: Cluster): Promise<Phase> {
 
 /** A fresh Temporal cluster on the local PostgreSQL, for one target. */
 async function withCluster<T>(cli: string, fn: (cluster: Cluster) => Promise<T>): Promise<T> {
-  const { server, sqlTool } = await findTemporalServer(process.env, (m) => process.stderr.write(`${m}\n`));
-  const cluster = await startThrowawayCluster({
-    server,
-    sqlTool,
-    cli,
-    postgresUrl: ADMIN_URL,
-    prefix: 'hookflow_bench_cluster',
-    namespace: 'default',
-  });
+  const cluster = await startBenchCluster(cli);
   try {
     return await fn(cluster);
   } finally {

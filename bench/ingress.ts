@@ -28,9 +28,9 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json';
 import { freePort } from '../lib/net';
-import { findTemporalCli, findTemporalServer } from '../lib/temporal/binaries';
-import { startThrowawayCluster } from '../scripts/temporal-cluster';
-import { ADMIN_URL, createScratchDatabase } from '../test/helpers/scratch-database';
+import { findTemporalCli } from '../lib/temporal/binaries';
+import { createScratchDatabase } from '../test/helpers/scratch-database';
+import { startBenchCluster } from './cluster';
 import { startOtlpSink } from './otlp-sink';
 import { exitOnError, writeResults } from './results';
 import { startDevServer } from '../lib/temporal/dev-server';
@@ -196,7 +196,6 @@ async function benchStartLoop(env: Record<string, string>, label = 'start-loop')
 
 async function main(): Promise<void> {
   const cli = await findTemporalCli(process.env, (m) => process.stderr.write(`${m}\n`));
-  const { server, sqlTool } = await findTemporalServer(process.env, (m) => process.stderr.write(`${m}\n`));
   const sink = await startOtlpSink();
   /**
    * Each target that starts workflows gets a fresh Temporal dev server and database: the in-memory
@@ -209,14 +208,7 @@ async function main(): Promise<void> {
     const [temporal, database] = await Promise.all([
       kind === 'dev server'
         ? freePort().then((port) => startDevServer({ cli, port, namespace: 'default', stdio: 'ignore' }))
-        : startThrowawayCluster({
-            server,
-            sqlTool,
-            cli,
-            postgresUrl: ADMIN_URL,
-            prefix: 'hookflow_bench_cluster',
-            namespace: 'default',
-          }).then((c) => ({ address: c.address, stop: () => c.destroy() })),
+        : startBenchCluster(cli).then((c) => ({ address: c.address, stop: () => c.destroy() })),
       createScratchDatabase('hookflow_bench'),
     ]);
     try {

@@ -1,3 +1,5 @@
+// One file though over 300 lines: each step of a cluster's life (schemas, config, server, namespace,
+// search attributes, teardown) is one of the README's production steps, read in order here.
 // A Temporal cluster on PostgreSQL, as production runs it: the real server (all four services in one
 // process) with its PostgreSQL 12+ schemas, made with Temporal's own tools. `npm run cluster` brings
 // one up for trying things, the cluster test suite and the cluster benchmarks run on one, and the
