@@ -3,6 +3,7 @@
 // handler's requests go through hookflow's client; its completed mutations are journaled, so a
 // retry (after a 5xx, a rate limit, a lost worker) is answered from the journal instead of sending
 // them again. A handler's own error fails it for good: the delivery fails visibly and can be replayed.
+import { setTimeout } from 'node:timers/promises';
 import { ApplicationFailure, Context as ActivityContext } from '@temporalio/activity';
 import { createContext } from '../app/context';
 import type { LoadedApp } from '../app/load-app';
@@ -28,6 +29,16 @@ export interface HandlerPlan {
   timeoutMs: number;
   heartbeatMs: number;
 }
+
+/**
+ * How long a claimed request can still be on its way to an answer: the installation's turn (its lock
+ * wait, a budget probe, a pacing wait), a token's issue, and the request itself. Past this its sender is gone.
+ */
+function claimStaleMs(api: Pick<ActivityDeps['api'], 'timeoutMs' | 'inlineWaitMs'>): number {
+  return 4 * api.timeoutMs + 2 * api.inlineWaitMs + 31_000;
+}
+
+const sleep = (ms: number, signal: AbortSignal) => setTimeout(ms, undefined, { signal });
 
 /** API answers that are the handler's to deal with (Octokit raises them as RequestError); the rest are retried. */
 const REFUSALS = new Set(['validation', 'not-found', 'client', 'unauthorized', 'forbidden']);
@@ -102,6 +113,38 @@ export function createHandlerActivities(
       // The first failure that is not the handler's own: it decides the retry, whatever the handler made of it.
       let transient: unknown;
 
+      /**
+       * Claims a mutation for this attempt, or waits while an earlier attempt is sending it: an attempt
+       * Temporal gave up on (a heartbeat missed on a busy machine) may still be alive, with this very
+       * comment on the wire. Its answer, once recorded, is this attempt's answer. A claim no request
+       * could still be behind (its worker died mid-request) is taken over, and the request is sent
+       * again: whether the first one landed cannot be known.
+       */
+      const claimOrWait = async (request: journal.JournalRequest, route: string) => {
+        for (let pauseMs = 50, told = false; ; pauseMs = Math.min(pauseMs * 2, 1_000)) {
+          const c = await journal.claim(store.db, scope, request, info.attempt, claimStaleMs(deps.api));
+          if (c.taken) {
+            if (c.tookOverFrom !== undefined) {
+              log.warn(
+                { route, attempt: info.attempt, earlier: c.tookOverFrom },
+                'an earlier attempt never recorded the answer to this request: sending it again (the first may have landed)',
+              );
+            }
+            return undefined;
+          }
+          if (!told) {
+            told = true;
+            log.info(
+              { route, attempt: info.attempt, earlier: c.attempt },
+              'an earlier attempt of this handler is sending this request: waiting for its answer',
+            );
+          }
+          await sleep(pauseMs, signal);
+          const done = await journal.lookUp(store.db, scope, request);
+          if (done) return done;
+        }
+      };
+
       const send = async (call: OctokitCall): Promise<OctokitAnswer> => {
         const method = call.method.toUpperCase();
         const mutation = !READS.has(method);
@@ -115,10 +158,12 @@ export function createHandlerActivities(
         };
         const digest = journal.requestDigest(request);
         request.occurrence = take(digest);
+        let claimed = false;
         try {
           signal.throwIfAborted();
           if (mutation) {
-            const done = await journal.lookUp(store.db, scope, request);
+            const done =
+              (await journal.lookUp(store.db, scope, request)) ?? (await claimOrWait(request, call.route));
             if (done) {
               counts.fromJournal++;
               log.info(
@@ -127,6 +172,7 @@ export function createHandlerActivities(
               );
               return { ...done, url: call.url };
             }
+            claimed = true;
           }
           if (!installation) {
             throw ApplicationFailure.nonRetryable(
@@ -159,6 +205,7 @@ export function createHandlerActivities(
           return answer;
         } catch (err) {
           giveBack(digest, request.occurrence);
+          if (claimed) await journal.release(store.db, scope, request, info.attempt).catch(() => undefined);
           if (err instanceof ApiError && REFUSALS.has(err.kind)) {
             throw refusal(call, err.details.status ?? 400, err.details.providerMessage ?? err.message);
           }

@@ -252,6 +252,49 @@ describe('API client: shared across workers', () => {
     }
   });
 
+  test('an abort while a mutation is on the wire waits for its answer; a read on the wire is dropped', async () => {
+    const f = await clientFor(fake);
+    try {
+      const held = (method: string, n: number) => {
+        let arrived!: () => void;
+        const there = new Promise<void>((r) => (arrived = r));
+        let release!: () => void;
+        fake.script({
+          method,
+          path: new RegExp(`^/repos/octo/two/issues/${n}(/labels)?$`),
+          times: 1,
+          hold: { until: new Promise<void>((r) => (release = r)), arrived },
+        });
+        return { there, release };
+      };
+      const post = held('POST', 7);
+      const posting = new AbortController();
+      const answer = f.client.request({
+        method: 'POST',
+        url: 'repos/octo/two/issues/7/labels',
+        route: '/repos/{owner}/{repo}/issues/{n}/labels',
+        installation: '22',
+        requestId: 'abort-post',
+        body: { labels: ['x'] },
+        signal: posting.signal,
+      });
+      await post.there;
+      posting.abort(new Error('the attempt was cancelled'));
+      post.release();
+      assert.equal((await answer).status, 200, 'the label landed and its answer came back');
+
+      const read = held('GET', 8);
+      const reading = new AbortController();
+      const dropped = f.client.request({ ...get('22', 'repos/octo/two/issues/8'), signal: reading.signal });
+      await read.there;
+      reading.abort(new Error('the attempt was cancelled'));
+      await assert.rejects(dropped, /the attempt was cancelled/);
+      read.release();
+    } finally {
+      await f.close();
+    }
+  });
+
   test('the primary budget is spread before it runs out: no request is refused', async () => {
     const small = await startFake({ limit: 10, windowMs: 2_000 });
     small.addRepo('octo/four', { id: 4, installation: '44', issues: 3 });

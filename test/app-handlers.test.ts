@@ -8,11 +8,16 @@ import type { FakeGitHub } from './fake-github/server';
 import { apiEnv, installRepo, startFake } from './helpers/api';
 import { githubDelivery } from './helpers/deliveries';
 import { startHookflow, type Harness } from './helpers/harness';
-import { testEnv } from './helpers/env';
+import { testEnv, waitFor } from './helpers/env';
 import { heardErrors } from './fixtures/apps/triage';
 import { workflowSinks } from '../worker/create-worker';
 import { Worker } from '@temporalio/worker';
 import { dataConverterFor } from '../lib/temporal/data-converter';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createHandlerActivities } from '../activities/handler-activities';
+import { githubClientFrom } from '../activities/github/from-config';
+import { loadApp } from '../app/load-app';
+import { createLogger } from '../lib/logger';
 
 const APP = path.join(__dirname, 'fixtures', 'apps', 'triage.ts');
 const REPO = { id: 91, full_name: 'octo/app', name: 'app', owner: { login: 'octo' } };
@@ -23,7 +28,7 @@ describe('a plain-handler app', () => {
   before(async () => {
     fake = await startFake();
     h = await startHookflow({ app: APP, env: apiEnv(fake) });
-    await installRepo(h, fake, 'octo/app', { id: 91, installation: '910', issues: 6 });
+    await installRepo(h, fake, 'octo/app', { id: 91, installation: '910', issues: 7 });
   });
   after(async () => {
     await h?.close();
@@ -117,6 +122,48 @@ describe('a plain-handler app', () => {
       row.reason ?? '',
       /handler issues\.reopened#1: done \(0 requests, 1 answered from the journal\)/,
     );
+  });
+
+  test('an attempt Temporal gave up on, alive with its comment on the wire: the next attempt waits for its answer', async () => {
+    const row = await deliver(7, 'completed');
+    assert.equal(comments(7).length, 1);
+    let arrived = false;
+    let release!: () => void;
+    fake.script({
+      method: 'POST',
+      path: /^\/repos\/octo\/app\/issues\/7\/comments$/,
+      times: 1,
+      hold: { until: new Promise<void>((r) => (release = r)), arrived: () => (arrived = true) },
+    });
+    const lines: string[] = [];
+    const logger = createLogger('info', 'test', { write: (line: string) => void lines.push(line) });
+    const activities = createHandlerActivities({
+      store: h.store,
+      api: h.config.api,
+      github: githubClientFrom(h.config, h.store, logger),
+      logger,
+      githubApiUrl: h.config.githubApiUrl,
+      app: await loadApp(APP, logger),
+    });
+    // Two attempts of one handler in one (made-up) run, as after a missed heartbeat.
+    const attempt = (n: number): Promise<string> =>
+      new MockActivityEnvironment({
+        attempt: n,
+        workflowExecution: { workflowId: row.ref.key, runId: 'a-run-given-up-on' },
+      }).run(() => activities.runHandler(row.ref, 'issues.opened#1'));
+    const first = attempt(1);
+    await waitFor('the first attempt to post its comment', () => Promise.resolve(arrived));
+    const second = attempt(2);
+    await waitFor('the second attempt to wait for the first one', () =>
+      Promise.resolve(lines.some((l) => l.includes('sending this request: waiting for its answer'))),
+    );
+    release();
+    const [done1, done2] = await Promise.all([first, second]);
+    // Which of the two posts the label is theirs to race for; each mutation is sent once either way.
+    assert.match(done1, /^handler issues\.opened#1: done/);
+    assert.match(done2, /[12] answered from the journal/);
+    assert.equal(comments(7).length, 2, 'one more comment for the new run, not two');
+    assert.equal(sent('POST', '/issues/7/labels').length, 2, 'one more label request for the new run');
   });
 
   test('events the app does not handle: built-in ones run as before, others are ignored', async () => {

@@ -29,6 +29,7 @@ import {
   settleReplay,
 } from '../lib/storage/reconcile-state';
 import { upsertIssues } from '../lib/storage/repo-data';
+import * as journal from '../lib/storage/handler-journal';
 import { freshSchemaUrl } from './helpers/harness';
 
 function ref(over: Partial<DeliveryRef> = {}): DeliveryRef {
@@ -578,6 +579,50 @@ for (const kind of ['postgres', 'embedded'] as const) {
       ]);
       await purgeRedeliveries(s.db, 0);
       assert.equal((await replayedFor(s.db, source, ['f1', 'f3'])).size, 0);
+    });
+
+    test("a handler's request is claimed by one attempt at a time; a stale claim is taken over; the answer ends it", async () => {
+      const s = await open();
+      const r = ref();
+      await record(s, r);
+      const scope = { deliveryKey: r.key, runId: 'run-1', handler: 'issues.opened#1' };
+      const request = {
+        method: 'POST',
+        url: '/repos/a/b/issues/1/comments',
+        body: '{}',
+        accept: undefined,
+        occurrence: 0,
+      };
+      const minute = 60_000;
+      assert.deepEqual(await journal.claim(s.db, scope, request, 1, minute), { taken: true });
+      assert.deepEqual(await journal.claim(s.db, scope, request, 1, minute), { taken: true }, 'its own');
+      const held = await journal.claim(s.db, scope, request, 2, minute);
+      assert.ok(
+        !held.taken && held.attempt === 1 && held.ageMs >= 0 && held.ageMs < minute,
+        JSON.stringify(held),
+      );
+      assert.deepEqual(
+        await journal.claim(s.db, scope, { ...request, occurrence: 1 }, 2, minute),
+        { taken: true },
+        'the second identical request is a request of its own',
+      );
+      await journal.release(s.db, scope, request, 2); // not attempt 2's to release
+      assert.equal((await journal.claim(s.db, scope, request, 3, minute)).taken, false);
+      assert.deepEqual(await journal.claim(s.db, scope, request, 3, 0), { taken: true, tookOverFrom: 1 });
+      await journal.release(s.db, scope, request, 3);
+      assert.deepEqual(await journal.claim(s.db, scope, request, 4, minute), { taken: true }, 'released');
+      const answer = { status: 201, data: { id: 7 }, link: undefined, contentType: 'application/json' };
+      await journal.record(s.db, scope, request, answer);
+      assert.deepEqual(
+        await journal.claim(s.db, scope, request, 5, minute),
+        { taken: true },
+        'recorded: no claim left',
+      );
+      assert.deepEqual(await journal.lookUp(s.db, scope, request), {
+        status: 201,
+        data: { id: 7 },
+        contentType: 'application/json',
+      });
     });
   });
 }

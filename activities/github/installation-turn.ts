@@ -163,7 +163,9 @@ export function createInstallationTurn(d: TurnDeps) {
           url,
           headers,
           body,
-          signal: req.signal,
+          // A mutation on the wire runs to its answer (bounded by the timeout): aborting it would not
+          // take it back, and the answer is what a handler's journal keeps for the next attempt.
+          signal: mutating ? undefined : req.signal,
           route: req.route,
           installation: req.installation,
         });

@@ -1,6 +1,8 @@
 // The journal of the mutating requests a user's handler completed (migration 8). A handler retried
 // after a transient failure or a lost worker asks again for what it already did; the journal answers
-// those requests as GitHub answered them the first time, so a comment is posted once.
+// those requests as GitHub answered them the first time, so a comment is posted once. A request being
+// sent is claimed by its attempt (migration 15): a retry that starts while the attempt Temporal gave
+// up on is still alive waits for that attempt's answer instead of sending the request again.
 import { createHash } from 'node:crypto';
 import type { Queryable } from './db';
 
@@ -81,5 +83,75 @@ export async function record(
       a.status,
       JSON.stringify(response),
     ],
+  );
+  // Recorded: whoever waits for it now reads the answer, and the claim has done its work.
+  await q.query(
+    `DELETE FROM handler_request_claims
+     WHERE delivery_key = $1 AND run_id = $2 AND handler = $3 AND request = $4 AND occurrence = $5`,
+    [s.deliveryKey, s.runId, s.handler, requestDigest(r), r.occurrence],
+  );
+}
+
+/** Whether this attempt may send the request, or which attempt is sending it. */
+export type ClaimResult =
+  | {
+      taken: true;
+      /** The attempt whose claim this one took over, as it was never answered in time. */ tookOverFrom?: number;
+    }
+  | { taken: false; attempt: number; ageMs: number };
+
+/**
+ * Claims a request for `attempt` to send. Another attempt's claim stands until it is older than
+ * `staleAfterMs` (no request takes that long: its sender is gone), after which this one takes it over.
+ */
+export async function claim(
+  q: Queryable,
+  s: JournalScope,
+  r: JournalRequest,
+  attempt: number,
+  staleAfterMs: number,
+): Promise<ClaimResult> {
+  const key = [s.deliveryKey, s.runId, s.handler, requestDigest(r), r.occurrence];
+  for (;;) {
+    const { rows: held } = await q.query<{ attempt: number; age_ms: number }>(
+      `SELECT attempt, (extract(epoch FROM now() - claimed_at) * 1000)::float8 AS age_ms
+       FROM handler_request_claims
+       WHERE delivery_key = $1 AND run_id = $2 AND handler = $3 AND request = $4 AND occurrence = $5`,
+      key,
+    );
+    const other = held[0];
+    if (!other) {
+      const { rows } = await q.query(
+        `INSERT INTO handler_request_claims (delivery_key, run_id, handler, request, occurrence, attempt)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING attempt`,
+        [...key, attempt],
+      );
+      if (rows.length === 1) return { taken: true };
+      continue; // another attempt claimed it in between
+    }
+    if (other.attempt === attempt) return { taken: true };
+    if (Number(other.age_ms) < staleAfterMs)
+      return { taken: false, attempt: other.attempt, ageMs: Number(other.age_ms) };
+    const { rows } = await q.query(
+      `UPDATE handler_request_claims SET attempt = $6, claimed_at = now()
+       WHERE delivery_key = $1 AND run_id = $2 AND handler = $3 AND request = $4 AND occurrence = $5 AND attempt = $7
+       RETURNING attempt`,
+      [...key, attempt, other.attempt],
+    );
+    if (rows.length === 1) return { taken: true, tookOverFrom: other.attempt };
+  }
+}
+
+/** Gives up this attempt's claim (its request was not sent, or its outcome is known to be a failure). */
+export async function release(
+  q: Queryable,
+  s: JournalScope,
+  r: JournalRequest,
+  attempt: number,
+): Promise<void> {
+  await q.query(
+    `DELETE FROM handler_request_claims
+     WHERE delivery_key = $1 AND run_id = $2 AND handler = $3 AND request = $4 AND occurrence = $5 AND attempt = $6`,
+    [s.deliveryKey, s.runId, s.handler, requestDigest(r), r.occurrence, attempt],
   );
 }

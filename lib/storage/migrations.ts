@@ -321,6 +321,21 @@ export const MIGRATIONS: readonly string[] = [
     last_decoded_at timestamptz NOT NULL
   )
   `,
+  // 15: which attempt of a handler is sending a mutating request right now. An attempt Temporal
+  // declared lost may still be alive with its request on the wire; its retry waits for that answer
+  // (then read from handler_requests) instead of sending the same comment a second time.
+  `
+  CREATE TABLE handler_request_claims (
+    delivery_key text NOT NULL REFERENCES deliveries (delivery_key) ON DELETE CASCADE,
+    run_id       text NOT NULL,
+    handler      text NOT NULL,
+    request      text NOT NULL,
+    occurrence   integer NOT NULL,
+    attempt      integer NOT NULL,
+    claimed_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (delivery_key, run_id, handler, request, occurrence)
+  )
+  `,
 ];
 
 const LOCK_ID = 0x686f6f6b; // "hook"
