@@ -19,6 +19,8 @@ import { startSyncJob, syncArgs } from '../lib/sync-client';
 import type { SyncProgress } from '../lib/contracts/sync-progress';
 import { findTemporalCli } from '../lib/temporal/binaries';
 import { exitOnError, writeResults } from './results';
+import { webhookCallsDuringSync, type WebhookWaits } from './sync-webhooks';
+import { githubClientFrom } from '../activities/github/from-config';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { startFakeGitHub, type FakeGitHub } from '../test/fake-github/server';
 import { createScratchDatabase } from '../test/helpers/scratch-database';
@@ -31,6 +33,10 @@ const LIMIT = Number(process.env.BENCH_LIMIT ?? 200);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 10_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 5);
 const REPO = 'bench/repo';
+/** The repository synced while webhook calls run beside the job; as large as REPO. */
+const WEBHOOK_REPO = 'bench/busy';
+/** How often a webhook handler calls the API during that sync. */
+const WEBHOOK_EVERY_MS = Number(process.env.BENCH_WEBHOOK_EVERY_MS ?? 2_000);
 /** GitHub numbers the pages of these listings (`rel="last"`); 0 gives opaque cursors instead. */
 const PAGE_NUMBERS = process.env.BENCH_PAGE_NUMBERS !== '0';
 /** Names the results file beside the date, for runs with other limits. */
@@ -73,7 +79,7 @@ function measure(fake: FakeGitHub, credential: string, since: number, started: n
   };
 }
 
-async function hookflowRuns(fake: FakeGitHub): Promise<Run[]> {
+async function hookflowRuns(fake: FakeGitHub): Promise<{ runs: Run[]; webhooks: WebhookWaits }> {
   const cli = await findTemporalCli(process.env, (m) => process.stderr.write(`${m}\n`));
   const temporal = await startDevServer({
     cli,
@@ -112,6 +118,7 @@ async function hookflowRuns(fake: FakeGitHub): Promise<Run[]> {
   });
   const running = worker.run();
   const runs: Run[] = [];
+  let webhooks: WebhookWaits;
   try {
     for (let i = 0; i < 2; i++) {
       await alignToWindow();
@@ -121,6 +128,19 @@ async function hookflowRuns(fake: FakeGitHub): Promise<Run[]> {
       const p = (await handle.result()) as SyncProgress;
       runs.push(measure(fake, 'pat:hookflow', since, started, p.issues + p.pulls + p.comments));
     }
+    // A third sync, of a repository not seen yet (so it spends the budget again), with a webhook
+    // handler's calls of the same installation beside it.
+    await alignToWindow();
+    const job = await startSyncJob(client, config.temporal.taskQueue, syncArgs(config, WEBHOOK_REPO));
+    webhooks = await webhookCallsDuringSync({
+      github: githubClientFrom(config, store, logger)!,
+      fake,
+      credential: 'pat:hookflow',
+      repo: WEBHOOK_REPO,
+      latencyMs: LATENCY_MS,
+      everyMs: WEBHOOK_EVERY_MS,
+      job: job.result(),
+    });
   } finally {
     worker.shutdown();
     await running;
@@ -130,7 +150,7 @@ async function hookflowRuns(fake: FakeGitHub): Promise<Run[]> {
     await temporal.stop();
     await database.drop();
   }
-  return runs;
+  return { runs, webhooks };
 }
 
 async function octokitRuns(fake: FakeGitHub): Promise<Run[]> {
@@ -185,13 +205,19 @@ async function main(): Promise<void> {
   });
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   fake.addRepo(REPO, { id: 1, installation: '1', issues: ISSUES, commentsPerIssue: COMMENTS_PER_ISSUE });
-  const hookflow = await hookflowRuns(fake);
+  fake.addRepo(WEBHOOK_REPO, {
+    id: 2,
+    installation: '1',
+    issues: ISSUES,
+    commentsPerIssue: COMMENTS_PER_ISSUE,
+  });
+  const { runs: hookflow, webhooks } = await hookflowRuns(fake);
   const octokit = await octokitRuns(fake);
   await fake.close();
 
   const rate = LIMIT / WINDOW_MS; // requests per ms
   const date = new Date().toISOString().slice(0, 10);
-  const command = `BENCH_ISSUES=${ISSUES} BENCH_COMMENTS_PER_ISSUE=${COMMENTS_PER_ISSUE} BENCH_LIMIT=${LIMIT} BENCH_WINDOW_MS=${WINDOW_MS} BENCH_LATENCY_MS=${LATENCY_MS} BENCH_PAGE_NUMBERS=${PAGE_NUMBERS ? 1 : 0}${LABEL ? ` BENCH_LABEL=${LABEL.slice(1)}` : ''} npm run bench:sync`;
+  const command = `BENCH_ISSUES=${ISSUES} BENCH_COMMENTS_PER_ISSUE=${COMMENTS_PER_ISSUE} BENCH_LIMIT=${LIMIT} BENCH_WINDOW_MS=${WINDOW_MS} BENCH_LATENCY_MS=${LATENCY_MS} BENCH_PAGE_NUMBERS=${PAGE_NUMBERS ? 1 : 0} BENCH_WEBHOOK_EVERY_MS=${WEBHOOK_EVERY_MS}${LABEL ? ` BENCH_LABEL=${LABEL.slice(1)}` : ''} npm run bench:sync`;
   // The provider's windows are fixed (aligned to the clock, as GitHub's reset is): the last request
   // can go no earlier than the start of the window that still has room for it.
   const earliest = (r: Run) => {
@@ -245,7 +271,13 @@ async function main(): Promise<void> {
     `Whole-window ideal: hookflow took ${pct(h.ofEarliest)} of the earliest finish any client that never breaks the limit could reach (target ≥ 95% when the job fits the budget).`,
     '',
   );
-  writeResults(`sync-${date}${LABEL}`, lines, { date, command, rows });
+  const w = webhooks;
+  const within = w.maxMs <= w.pacingMs && w.deferred === 0;
+  lines.push(
+    `Webhook calls during a sync: a third hookflow sync (of another repository as large, so it spends the budget again) with a webhook handler's \`GET /repos/{owner}/{repo}\` of the same installation every ${s(WEBHOOK_EVERY_MS)} s beside it: ${w.calls} calls, ${w.deferred} sent back to retry later; their wait in hookflow's client (the provider's ${LATENCY_MS} ms taken off) p50 ${w.p50Ms.toFixed(0)} ms, worst ${w.maxMs.toFixed(0)} ms, against the job's pacing interval (median gap between its requests) of ${w.pacingMs.toFixed(0)} ms — ${within ? 'no longer than the pacing interval (met)' : 'longer than the pacing interval (NOT met)'}; ${w.violations} violations.`,
+    '',
+  );
+  writeResults(`sync-${date}${LABEL}`, lines, { date, command, rows, webhooks });
 }
 
 exitOnError(main);

@@ -134,7 +134,7 @@ export interface ApiConfig {
   contentPerHour: number;
   /** A secondary limit without Retry-After waits at least this, doubling with each repeat. */
   secondaryWaitMs: number;
-  /** Pacing waits up to this long are slept inside the activity (holding the installation's turn). */
+  /** Pacing waits up to this long are slept inside the activity (between turns of the installation, not holding one). */
   inlineWaitMs: number;
   /** Rate-limit waits up to this long are Temporal retries with a server-side delay; longer ones are workflow timers. */
   retryWaitMs: number;

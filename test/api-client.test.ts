@@ -252,6 +252,49 @@ describe('API client: shared across workers', () => {
     }
   });
 
+  test("a pacing wait is slept outside the installation's turn: another request of it goes meanwhile", async () => {
+    let waiting!: () => void;
+    const isWaiting = new Promise<void>((r) => (waiting = r));
+    let wake!: () => void;
+    const woken = new Promise<void>((r) => (wake = r));
+    // Every wait is held open until the test wakes it, then slept as asked.
+    const f = await clientFor(fake, {
+      sleep: async (ms) => {
+        waiting();
+        await woken;
+        await new Promise((r) => setTimeout(r, ms));
+      },
+    });
+    try {
+      const post = (n: number) =>
+        f.client.request({
+          method: 'POST',
+          url: `repos/octo/two/issues/${n}/labels`,
+          route: '/repos/{owner}/{repo}/issues/{n}/labels',
+          installation: '22',
+          requestId: 'paced',
+          body: { labels: ['y'] },
+        });
+      const since = fake.requests.length;
+      await post(1);
+      const second = post(2); // a mutation spacing away from the first
+      await isWaiting;
+      const read = await f.client.request(get('22', 'repos/octo/two/issues?state=all&per_page=100'));
+      assert.equal(read.status, 200);
+      const posted = (n: number) =>
+        fake.requests
+          .slice(since)
+          .filter((r) => r.method === 'POST' && r.path === `/repos/octo/two/issues/${n}/labels`);
+      assert.equal(posted(2).length, 0, 'the paced mutation is still waiting');
+      wake();
+      assert.equal((await second).status, 200);
+      assert.equal(posted(2).length, 1);
+    } finally {
+      wake(); // a failed check leaves no wait open
+      await f.close();
+    }
+  });
+
   test('an abort while a mutation is on the wire waits for its answer; a read on the wire is dropped', async () => {
     const f = await clientFor(fake);
     try {

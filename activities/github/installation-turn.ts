@@ -1,8 +1,9 @@
 // One request in its installation's turn. GitHub's secondary limits ask that one installation's
 // requests be made serially, so every worker takes the same lock per installation (per token in token
 // mode) and, holding it, reads the shared budget (probing the free /rate_limit when it is unknown),
-// waits as the pacing rules say, serves 304s from the conditional-request cache, and writes back what
-// the answer's rate-limit headers said.
+// serves 304s from the conditional-request cache, and writes back what the answer's rate-limit
+// headers said. A pacing wait is slept between turns, not holding one, so a job that paces itself
+// does not hold up a webhook handler's call of the same installation.
 // https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api
 import { createHash } from 'node:crypto';
 import { readBudget, readCache, writeBudget, writeCache } from '../../lib/storage/api-state';
@@ -63,7 +64,7 @@ export function turnLockName(provider: string, key: string): string {
 
 export function createInstallationTurn(d: TurnDeps) {
   const { policy, transport, now, provider } = d;
-  // Long enough for the holder's request, its pacing wait, and a little slack.
+  // Long enough for the holder's budget probe and request (pacing waits are slept outside the turn).
   const lockWaitMs = policy.timeoutMs + policy.inlineWaitMs + 1_000;
 
   /** Reads `/rate_limit` (free against the primary limit) when the budget is unknown. */
@@ -109,13 +110,16 @@ export function createInstallationTurn(d: TurnDeps) {
 
   /**
    * One request in the installation's turn. Failures are returned, not thrown: the turn has written
-   * the budget by then, and the lock is released before the error goes on.
+   * the budget by then, and the lock is released before the error goes on. A pacing wait is returned
+   * too, to be slept outside the turn: another request of the installation (a webhook's, while a job
+   * paces itself) may go in the meantime, and the wait is weighed again afterwards.
    */
   function turn(
     req: ApiRequest,
     method: string,
     authorization: string,
-  ): Promise<Attempt | { error: unknown }> {
+    waitedMs: number,
+  ): Promise<Attempt | { error: unknown } | { waitMs: number }> {
     const key = d.turnKey(req.installation);
     const mutating = MUTATING_METHODS.has(method);
     const createsContent = req.createsContent === true;
@@ -137,7 +141,7 @@ export function createInstallationTurn(d: TurnDeps) {
       let budget = await readBudget(q, provider, key);
       if (!budgetKnown(budget, now())) budget = await probeBudget(budget, headers, req.signal);
       const wait = waitBeforeRequest(budget, { mutating, createsContent, job: req.job }, now(), policy);
-      if (wait.ms > policy.inlineWaitMs) {
+      if (wait.ms > policy.inlineWaitMs - waitedMs) {
         await writeBudget(q, provider, key, budget);
         return {
           error: new ApiError('rate-limited', {
@@ -150,7 +154,10 @@ export function createInstallationTurn(d: TurnDeps) {
           }),
         };
       }
-      if (wait.ms > 0) await d.sleep(wait.ms, req.signal);
+      if (wait.ms > 0) {
+        await writeBudget(q, provider, key, budget);
+        return { waitMs: wait.ms };
+      }
 
       const cached = conditional ? await readCache(q, provider, key, url.href) : undefined;
       if (cached?.etag) headers['if-none-match'] = cached.etag;
@@ -227,14 +234,18 @@ export function createInstallationTurn(d: TurnDeps) {
           });
         }
       }
-      return { sent, verdict, data, fromCache, rateLimit, waitedMs: Math.max(0, wait.ms) };
+      return { sent, verdict, data, fromCache, rateLimit, waitedMs };
     });
   }
 
   /** One request in the installation's turn; its failure is thrown once the turn is over. */
   return async function inTurn(req: ApiRequest, method: string, authorization: string): Promise<Attempt> {
-    const result = await turn(req, method, authorization);
-    if ('error' in result) throw result.error;
-    return result;
+    for (let waitedMs = 0; ; ) {
+      const result = await turn(req, method, authorization, waitedMs);
+      if ('error' in result) throw result.error;
+      if (!('waitMs' in result)) return result;
+      await d.sleep(result.waitMs, req.signal);
+      waitedMs += result.waitMs;
+    }
   };
 }

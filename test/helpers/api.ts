@@ -58,6 +58,8 @@ export async function clientFor(
     metrics?: Metrics;
     /** Wraps the client's locks, to watch which it takes. */
     wrapLocks?: (withLock: WithLock) => WithLock;
+    /** The client's sleep (pacing waits, backoff), to hold a wait open. */
+    sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   } = {},
 ): Promise<ClientFixture & { databaseUrl: string | undefined }> {
   const databaseUrl = o.storage === 'embedded' ? undefined : (o.databaseUrl ?? (await freshSchemaUrl()));
@@ -74,6 +76,7 @@ export async function clientFor(
     logger: o.logger ?? createLogger('silent'),
     metrics: o.metrics,
     ...(o.now ? { now: o.now } : {}),
+    ...(o.sleep ? { sleep: o.sleep } : {}),
   });
   return { client, store, databaseUrl, close: () => store.db.close() };
 }
