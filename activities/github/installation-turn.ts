@@ -240,7 +240,7 @@ export function createInstallationTurn(d: TurnDeps) {
 
   /** One request in the installation's turn; its failure is thrown once the turn is over. */
   return async function inTurn(req: ApiRequest, method: string, authorization: string): Promise<Attempt> {
-    for (let waitedMs = 0; ; ) {
+    for (let waitedMs = 0; ;) {
       const result = await turn(req, method, authorization, waitedMs);
       if ('error' in result) throw result.error;
       if (!('waitMs' in result)) return result;
