@@ -73,15 +73,28 @@ function redactLogValue(value: unknown, depth: number, ancestors: WeakSet<object
   }
 }
 
-/** Span attributes with the policy applied: secret-named attributes dropped, strings scanned. */
+/**
+ * Span attributes with the policy applied: secret-named attributes dropped, strings scanned. The
+ * same object when nothing needed hiding (most spans), so a clean span is passed on as it is.
+ */
 export function redactAttributes(attributes: Attributes): Attributes {
   const out: Attributes = {};
+  let changed = false;
   for (const [k, v] of Object.entries(attributes)) {
-    if (isSecretKey(k)) continue;
+    if (isSecretKey(k)) {
+      changed = true;
+      continue;
+    }
     const clean = redactAttributeValue(v);
     if (clean !== undefined) out[k] = clean;
+    changed ||= !sameValue(clean, v);
   }
-  return out;
+  return changed ? out : attributes;
+}
+
+function sameValue(a: AttributeValue | undefined, b: unknown): boolean {
+  if (a === b) return true;
+  return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function redactAttributeValue(v: unknown): AttributeValue | undefined {

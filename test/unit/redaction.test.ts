@@ -26,3 +26,13 @@ test('the redactor: credentials and emails in values, secret-named keys, non-pri
     { 'http.request.method': 'GET', list: ['ok', CENSOR], n: 3 },
   );
 });
+
+test('attributes with nothing to hide are handed back as they are, not copied', () => {
+  const clean = { 'http.request.method': 'GET', list: ['a', 'b'], n: 3, ok: true, empty: [] };
+  assert.equal(redactAttributes(clean), clean);
+  const list = ['ok', `github_pat_${'b'.repeat(30)}`];
+  const dirty = { list };
+  const out = redactAttributes(dirty);
+  assert.notEqual(out, dirty);
+  assert.deepEqual(dirty, { list }, 'the original is left as it was');
+});
