@@ -12,8 +12,10 @@
 //   hookflow (cluster) — telemetry on, against a real Temporal server on PostgreSQL
 //                    (temporal-server, scripts/temporal-cluster.ts) instead of the dev server: what
 //                    production's Temporal costs the answer
-//                    (the five take turns leading over BENCH_TELEMETRY_ROUNDS rounds, so a drift of
-//                    this noisy machine falls on all alike)
+//   hookflow (sampled) — telemetry on with OpenTelemetry's parent-based ratio sampler
+//                    (BENCH_SAMPLE_RATIO of deliveries traced): what tracing costs when sampled
+//                    (the six take turns leading over BENCH_TELEMETRY_ROUNDS rounds, so a drift of
+//                    this noisy machine falls on all alike; BENCH_VARIANTS picks some of them)
 //   octokit        — @octokit/webhooks' Node middleware with a no-op handler (what Probot runs)
 //   koa-verify     — a bare Koa handler that only verifies the signature (the floor)
 //   start-loop     — a plain loop of client.workflow.start (the ceiling Temporal sets), on the dev
@@ -40,12 +42,25 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const ROUNDS = Number(process.env.BENCH_TELEMETRY_ROUNDS ?? 2);
+const ALL_VARIANTS = ['on', 'off', 'sampled', 'ack-after-start', 'plain', 'cluster'] as const;
+type Variant = (typeof ALL_VARIANTS)[number];
+/** Which hookflow variants run (BENCH_VARIANTS, comma-separated; all by default). */
+const VARIANTS: Variant[] = (process.env.BENCH_VARIANTS ?? ALL_VARIANTS.join(',')).split(',').map((v) => {
+  if (!(ALL_VARIANTS as readonly string[]).includes(v)) {
+    throw new Error(`BENCH_VARIANTS: unknown variant "${v}"; known: ${ALL_VARIANTS.join(', ')}`);
+  }
+  return v as Variant;
+});
+/** The share of traces the sampled variant keeps (OTEL_TRACES_SAMPLER=parentbased_traceidratio). */
+const SAMPLE_RATIO = Number(process.env.BENCH_SAMPLE_RATIO ?? 0.1);
+/** Names the results file beside the date, for partial runs. */
+const LABEL = process.env.BENCH_LABEL ? `-${process.env.BENCH_LABEL}` : '';
 const SECRET = 'bench-secret';
 
 interface Row {
   target: string;
   temporal?: 'dev server' | 'cluster';
-  telemetry?: 'on' | 'off';
+  telemetry?: 'on' | 'off' | 'sampled';
   encryption?: 'on' | 'off';
   rps: number;
   p50: number;
@@ -223,8 +238,7 @@ async function main(): Promise<void> {
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       // The variants take turns leading, so a drift of this noisy machine falls on all alike.
-      const variants = ['on', 'off', 'ack-after-start', 'plain', 'cluster'] as const;
-      const order = variants.map((_, i) => variants[(i + round - 1) % variants.length]);
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + round - 1) % VARIANTS.length]);
       for (const variant of order) {
         const label =
           variant === 'on'
@@ -235,19 +249,27 @@ async function main(): Promise<void> {
                 ? `hookflow (encryption off) #${round}`
                 : variant === 'cluster'
                   ? `hookflow (cluster) #${round}`
-                  : `hookflow (ack after start) #${round}`;
+                  : variant === 'sampled'
+                    ? `hookflow (sampled ${100 * SAMPLE_RATIO}%) #${round}`
+                    : `hookflow (ack after start) #${round}`;
         process.stderr.write(`benchmarking ${label}…\n`);
         const telemetry = variant === 'off' ? 'off' : 'on';
         const env = {
           BENCH_TELEMETRY: telemetry,
           ...(telemetry === 'on' ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {}),
           ...(variant === 'ack-after-start' ? { BENCH_ACK_AFTER: 'start' } : {}),
+          ...(variant === 'sampled'
+            ? {
+                OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+                OTEL_TRACES_SAMPLER_ARG: String(SAMPLE_RATIO),
+              }
+            : {}),
           BENCH_ENCRYPTION: variant === 'plain' ? 'off' : 'on',
           BENCH_ENCRYPTION_KEY: key,
         };
         const temporal = variant === 'cluster' ? 'cluster' : 'dev server';
         const row = await fresh((e) => benchServer('hookflow', { ...e, ...env }, label), temporal);
-        rows.push({ ...row, temporal });
+        rows.push({ ...row, temporal, ...(variant === 'sampled' ? { telemetry: 'sampled' as const } : {}) });
       }
     }
     for (const name of ['octokit', 'koa-verify']) {
@@ -256,11 +278,13 @@ async function main(): Promise<void> {
     }
     process.stderr.write('benchmarking start-loop…\n');
     rows.push({ ...(await fresh((e) => benchStartLoop(e))), temporal: 'dev server' });
-    process.stderr.write('benchmarking start-loop (cluster)…\n');
-    rows.push({
-      ...(await fresh((e) => benchStartLoop(e, 'start-loop (cluster)'), 'cluster')),
-      temporal: 'cluster',
-    });
+    if (VARIANTS.includes('cluster')) {
+      process.stderr.write('benchmarking start-loop (cluster)…\n');
+      rows.push({
+        ...(await fresh((e) => benchStartLoop(e, 'start-loop (cluster)'), 'cluster')),
+        temporal: 'cluster',
+      });
+    }
   } finally {
     await sink.close();
   }
@@ -297,9 +321,11 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
   const cpuOn = mean(on, (r) => r.cpuMsPerRequest);
   const cpuOff = mean(off, (r) => r.cpuMsPerRequest);
   const ceiling = rows.find((r) => r.target === 'start-loop')!;
-  const clusterCeiling = rows.find((r) => r.target === 'start-loop (cluster)')!;
+  const clusterCeiling = rows.find((r) => r.target === 'start-loop (cluster)');
+  const sampled = rows.filter((r) => r.telemetry === 'sampled');
+  const cpuSampled = mean(sampled, (r) => r.cpuMsPerRequest);
   const date = new Date().toISOString().slice(0, 10);
-  const command = `npm run bench:ingress  (BENCH_CONNECTIONS=${CONNECTIONS} BENCH_DURATION_S=${DURATION_S} BENCH_RATE=${RATE} BENCH_TELEMETRY_ROUNDS=${ROUNDS})`;
+  const command = `npm run bench:ingress  (BENCH_CONNECTIONS=${CONNECTIONS} BENCH_DURATION_S=${DURATION_S} BENCH_RATE=${RATE} BENCH_TELEMETRY_ROUNDS=${ROUNDS} BENCH_VARIANTS=${VARIANTS.join(',')} BENCH_SAMPLE_RATIO=${SAMPLE_RATIO}${LABEL ? ` BENCH_LABEL=${LABEL.slice(1)}` : ''})`;
   const lines = [
     `# Ingress benchmark, ${date}`,
     '',
@@ -320,35 +346,58 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
     `Telemetry (tracing exported over OTLP/HTTP to a local sink, ${exported.requests} export requests, ${(exported.bytes / 1024).toFixed(0)} KiB; metrics on /metrics): ` +
       `mean req/s over ${ROUNDS} rounds ${fmt(bare.rps, 0)} off → ${fmt(hookflow.rps, 0)} on, a throughput cost of ${(100 * cost).toFixed(1)}% (target ≤ 10%: ${cost <= 0.1 ? 'met' : 'NOT met'}); ` +
       `mean p99 @ ${RATE}/s ${fmt(bare.sustainedP99)} ms off, ${fmt(hookflow.sustainedP99)} ms on; ` +
-      `hookflow's own CPU per request ${fmt(cpuOff, 2)} ms off → ${fmt(cpuOn, 2)} ms on (+${(100 * (cpuOn / cpuOff - 1)).toFixed(1)}%).`,
+      `hookflow's own CPU per request ${fmt(cpuOff, 2)} ms off → ${fmt(cpuOn, 2)} ms on (+${(100 * (cpuOn / cpuOff - 1)).toFixed(1)}%; target ≤ 10%: ${cpuOn / cpuOff - 1 <= 0.1 ? 'met' : 'NOT met'}).`,
     '',
-    `Encryption at rest (the body sealed in the ledger, the workflow's input encrypted; both with telemetry on): ` +
-      `mean req/s ${fmt(
-        mean(plain, (r) => r.rps),
-        0,
-      )} off → ${fmt(hookflow.rps, 0)} on, a throughput cost of ${(100 * encryptionCost).toFixed(1)}% (target ≤ 10%: ${encryptionCost <= 0.1 ? 'met' : 'NOT met'}); ` +
-      `mean p99 @ ${RATE}/s ${fmt(mean(plain, (r) => r.sustainedP99))} ms off, ${fmt(hookflow.sustainedP99)} ms on; ` +
-      `CPU per request ${fmt(cpuPlain, 2)} ms off → ${fmt(cpuOn, 2)} ms on (+${(100 * (cpuOn / cpuPlain - 1)).toFixed(1)}%).`,
-    '',
-    `Acknowledgement designs (both with telemetry on): answering once the ledger row is committed (the default) — mean req/s ${fmt(hookflow.rps, 0)}, mean p99 @ ${RATE}/s ${fmt(hookflow.sustainedP99)} ms; answering after the workflow start too (\`HOOKFLOW_ACK_AFTER=start\`) — ${fmt(
-      mean(ackAfterStart, (r) => r.rps),
-      0,
-    )} req/s, ${fmt(mean(ackAfterStart, (r) => r.sustainedP99))} ms.`,
-    '',
-    `Dev server and cluster (telemetry and encryption on): hookflow's mean req/s ${fmt(hookflow.rps, 0)} on the dev server, ${fmt(
-      mean(cluster, (r) => r.rps),
-      0,
-    )} on the cluster; mean p99 @ ${RATE}/s ${fmt(hookflow.sustainedP99)} ms and ${fmt(mean(cluster, (r) => r.sustainedP99))} ms; ` +
-      `CPU per request ${fmt(cpuOn, 2)} ms and ${fmt(
-        mean(cluster, (r) => r.cpuMsPerRequest),
-        2,
-      )} ms. ` +
-      `The start loop: ${fmt(ceiling.rps, 0)} starts/s on the dev server, ${fmt(clusterCeiling.rps, 0)} on the cluster; p99 @ ${RATE}/s ${fmt(ceiling.sustainedP99)} ms and ${fmt(clusterCeiling.sustainedP99)} ms.`,
-    '',
+    ...(sampled.length === 0
+      ? []
+      : [
+          `Sampled tracing (\`OTEL_TRACES_SAMPLER=parentbased_traceidratio\`, \`OTEL_TRACES_SAMPLER_ARG=${SAMPLE_RATIO}\`: ${100 * SAMPLE_RATIO}% of deliveries traced, each whole; metrics on): ` +
+            `mean req/s ${fmt(
+              mean(sampled, (r) => r.rps),
+              0,
+            )}; mean p99 @ ${RATE}/s ${fmt(mean(sampled, (r) => r.sustainedP99))} ms; ` +
+            `CPU per request ${fmt(cpuOff, 2)} ms off → ${fmt(cpuSampled, 2)} ms sampled (+${(100 * (cpuSampled / cpuOff - 1)).toFixed(1)}%; target ≤ 10%: ${cpuSampled / cpuOff - 1 <= 0.1 ? 'met' : 'NOT met'}).`,
+          '',
+        ]),
+    ...(plain.length > 0
+      ? [
+          `Encryption at rest (the body sealed in the ledger, the workflow's input encrypted; both with telemetry on): ` +
+            `mean req/s ${fmt(
+              mean(plain, (r) => r.rps),
+              0,
+            )} off → ${fmt(hookflow.rps, 0)} on, a throughput cost of ${(100 * encryptionCost).toFixed(1)}% (target ≤ 10%: ${encryptionCost <= 0.1 ? 'met' : 'NOT met'}); ` +
+            `mean p99 @ ${RATE}/s ${fmt(mean(plain, (r) => r.sustainedP99))} ms off, ${fmt(hookflow.sustainedP99)} ms on; ` +
+            `CPU per request ${fmt(cpuPlain, 2)} ms off → ${fmt(cpuOn, 2)} ms on (+${(100 * (cpuOn / cpuPlain - 1)).toFixed(1)}%).`,
+          '',
+        ]
+      : []),
+    ...(ackAfterStart.length > 0
+      ? [
+          `Acknowledgement designs (both with telemetry on): answering once the ledger row is committed (the default) — mean req/s ${fmt(hookflow.rps, 0)}, mean p99 @ ${RATE}/s ${fmt(hookflow.sustainedP99)} ms; answering after the workflow start too (\`HOOKFLOW_ACK_AFTER=start\`) — ${fmt(
+            mean(ackAfterStart, (r) => r.rps),
+            0,
+          )} req/s, ${fmt(mean(ackAfterStart, (r) => r.sustainedP99))} ms.`,
+          '',
+        ]
+      : []),
+    ...(cluster.length > 0 && clusterCeiling
+      ? [
+          `Dev server and cluster (telemetry and encryption on): hookflow's mean req/s ${fmt(hookflow.rps, 0)} on the dev server, ${fmt(
+            mean(cluster, (r) => r.rps),
+            0,
+          )} on the cluster; mean p99 @ ${RATE}/s ${fmt(hookflow.sustainedP99)} ms and ${fmt(mean(cluster, (r) => r.sustainedP99))} ms; ` +
+            `CPU per request ${fmt(cpuOn, 2)} ms and ${fmt(
+              mean(cluster, (r) => r.cpuMsPerRequest),
+              2,
+            )} ms. ` +
+            `The start loop: ${fmt(ceiling.rps, 0)} starts/s on the dev server, ${fmt(clusterCeiling.rps, 0)} on the cluster; p99 @ ${RATE}/s ${fmt(ceiling.sustainedP99)} ms and ${fmt(clusterCeiling.sustainedP99)} ms.`,
+          '',
+        ]
+      : []),
     `Targets: p99 acknowledgement at ${RATE}/s at most 1.5× the start loop's (${fmt(ceiling.sustainedP99)} ms) and under 50 ms — hookflow ${fmt(hookflow.sustainedP99)} ms (${(hookflow.sustainedP99 ?? Infinity) < Math.min(50, 1.5 * (ceiling.sustainedP99 ?? 0)) ? 'met' : 'NOT met'}); saturated throughput at least the start loop's — ${((100 * hookflow.rps) / ceiling.rps).toFixed(0)}% (${hookflow.rps >= ceiling.rps ? 'met' : 'NOT met'}).`,
     '',
   ];
-  writeResults(`ingress-${date}`, lines, { date, command, rows });
+  writeResults(`ingress-${date}${LABEL}`, lines, { date, command, rows });
 }
 
 exitOnError(main);
