@@ -14,7 +14,8 @@
 //                    production's Temporal costs the answer
 //   hookflow (sampled) — telemetry on with OpenTelemetry's parent-based ratio sampler
 //                    (BENCH_SAMPLE_RATIO of deliveries traced): what tracing costs when sampled
-//                    (the six take turns leading over BENCH_TELEMETRY_ROUNDS rounds, so a drift of
+//   hookflow (metrics only) — metrics on, no tracer: which share of telemetry's cost is metrics
+//                    (the seven take turns leading over BENCH_TELEMETRY_ROUNDS rounds, so a drift of
 //                    this noisy machine falls on all alike; BENCH_VARIANTS picks some of them)
 //   octokit        — @octokit/webhooks' Node middleware with a no-op handler (what Probot runs)
 //   koa-verify     — a bare Koa handler that only verifies the signature (the floor)
@@ -42,7 +43,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const ROUNDS = Number(process.env.BENCH_TELEMETRY_ROUNDS ?? 2);
-const ALL_VARIANTS = ['on', 'off', 'sampled', 'ack-after-start', 'plain', 'cluster'] as const;
+const ALL_VARIANTS = ['on', 'off', 'sampled', 'metrics', 'ack-after-start', 'plain', 'cluster'] as const;
 type Variant = (typeof ALL_VARIANTS)[number];
 /** Which hookflow variants run (BENCH_VARIANTS, comma-separated; all by default). */
 const VARIANTS: Variant[] = (process.env.BENCH_VARIANTS ?? ALL_VARIANTS.join(',')).split(',').map((v) => {
@@ -60,7 +61,7 @@ const SECRET = 'bench-secret';
 interface Row {
   target: string;
   temporal?: 'dev server' | 'cluster';
-  telemetry?: 'on' | 'off' | 'sampled';
+  telemetry?: 'on' | 'off' | 'sampled' | 'metrics';
   encryption?: 'on' | 'off';
   rps: number;
   p50: number;
@@ -179,7 +180,7 @@ async function benchServer(name: string, env: Record<string, string>, label = na
     const cpuMsPerRequest = (cpuMs(child.pid!) - cpuBefore) / Math.max(1, full.requests.total);
     return {
       target: label,
-      ...(env.BENCH_TELEMETRY ? { telemetry: env.BENCH_TELEMETRY as 'on' | 'off' } : {}),
+      ...(env.BENCH_TELEMETRY ? { telemetry: env.BENCH_TELEMETRY as 'on' | 'off' | 'metrics' } : {}),
       ...(env.BENCH_ENCRYPTION ? { encryption: env.BENCH_ENCRYPTION as 'on' | 'off' } : {}),
       rps: full.requests.average,
       p50: full.latency.p50,
@@ -251,9 +252,11 @@ async function main(): Promise<void> {
                   ? `hookflow (cluster) #${round}`
                   : variant === 'sampled'
                     ? `hookflow (sampled ${100 * SAMPLE_RATIO}%) #${round}`
-                    : `hookflow (ack after start) #${round}`;
+                    : variant === 'metrics'
+                      ? `hookflow (metrics only) #${round}`
+                      : `hookflow (ack after start) #${round}`;
         process.stderr.write(`benchmarking ${label}…\n`);
-        const telemetry = variant === 'off' ? 'off' : 'on';
+        const telemetry = variant === 'off' ? 'off' : variant === 'metrics' ? 'metrics' : 'on';
         const env = {
           BENCH_TELEMETRY: telemetry,
           ...(telemetry === 'on' ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {}),
@@ -324,6 +327,8 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
   const clusterCeiling = rows.find((r) => r.target === 'start-loop (cluster)');
   const sampled = rows.filter((r) => r.telemetry === 'sampled');
   const cpuSampled = mean(sampled, (r) => r.cpuMsPerRequest);
+  const metricsOnly = rows.filter((r) => r.telemetry === 'metrics');
+  const cpuMetrics = mean(metricsOnly, (r) => r.cpuMsPerRequest);
   const date = new Date().toISOString().slice(0, 10);
   const command = `npm run bench:ingress  (BENCH_CONNECTIONS=${CONNECTIONS} BENCH_DURATION_S=${DURATION_S} BENCH_RATE=${RATE} BENCH_TELEMETRY_ROUNDS=${ROUNDS} BENCH_VARIANTS=${VARIANTS.join(',')} BENCH_SAMPLE_RATIO=${SAMPLE_RATIO}${LABEL ? ` BENCH_LABEL=${LABEL.slice(1)}` : ''})`;
   const lines = [
@@ -357,6 +362,16 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
               0,
             )}; mean p99 @ ${RATE}/s ${fmt(mean(sampled, (r) => r.sustainedP99))} ms; ` +
             `CPU per request ${fmt(cpuOff, 2)} ms off → ${fmt(cpuSampled, 2)} ms sampled (+${(100 * (cpuSampled / cpuOff - 1)).toFixed(1)}%; target ≤ 10%: ${cpuSampled / cpuOff - 1 <= 0.1 ? 'met' : 'NOT met'}).`,
+          '',
+        ]),
+    ...(metricsOnly.length === 0
+      ? []
+      : [
+          `Metrics only (no tracer registered): mean req/s ${fmt(
+            mean(metricsOnly, (r) => r.rps),
+            0,
+          )}; mean p99 @ ${RATE}/s ${fmt(mean(metricsOnly, (r) => r.sustainedP99))} ms; ` +
+            `CPU per request ${fmt(cpuOff, 2)} ms off → ${fmt(cpuMetrics, 2)} ms with metrics (+${(100 * (cpuMetrics / cpuOff - 1)).toFixed(1)}%).`,
           '',
         ]),
     ...(plain.length > 0

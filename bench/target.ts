@@ -26,9 +26,13 @@ function listen(server: http.Server): Promise<string> {
   );
 }
 
-/** The front door; BENCH_TELEMETRY=on traces every request (exported over OTLP) and counts metrics, off does neither. */
+/**
+ * The front door; BENCH_TELEMETRY=on traces every request (exported over OTLP) and counts metrics,
+ * `metrics` only counts metrics, off does neither.
+ */
 async function hookflow(): Promise<string> {
   const telemetry = process.env.BENCH_TELEMETRY === 'on';
+  const metrics = telemetry || process.env.BENCH_TELEMETRY === 'metrics';
   const config = loadConfig({
     PORT: '0',
     HOOKFLOW_METRICS_PORT: '0',
@@ -49,7 +53,7 @@ async function hookflow(): Promise<string> {
   const store = await openStore(config);
   const tracing = telemetry ? startTracing(config.telemetry, 'hookflow-bench') : undefined;
   const server = await serve(config, store, config.temporal.address!, createLogger('silent'), {
-    metrics: telemetry ? undefined : false,
+    metrics: metrics ? undefined : false,
     traced: tracing !== undefined,
   });
   return `${server.url.replace('localhost', '127.0.0.1')}${PATH}`;
