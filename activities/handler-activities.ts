@@ -108,6 +108,9 @@ export function createHandlerActivities(
       };
       const giveBack = (digest: string, n: number) => occurrences.get(digest)?.free.push(n);
       const counts = { sent: 0, fromJournal: 0 };
+      // Who claims this attempt's mutations: unique within the run (a handler scheduled again after a
+      // long rate-limit wait is another activity, whose attempts count from 1 again).
+      const claimer = `${info.activityId}#${info.attempt}`;
       // A lost or timed-out attempt stops making requests: its retry is making them.
       const signal = ActivityContext.current().cancellationSignal;
       // The first failure that is not the handler's own: it decides the retry, whatever the handler made of it.
@@ -122,11 +125,18 @@ export function createHandlerActivities(
        */
       const claimOrWait = async (request: journal.JournalRequest, route: string) => {
         for (let pauseMs = 50, told = false; ; pauseMs = Math.min(pauseMs * 2, 1_000)) {
-          const c = await journal.claim(store.db, scope, request, info.attempt, claimStaleMs(deps.api));
+          const c = await journal.claim(store.db, scope, request, claimer, claimStaleMs(deps.api));
           if (c.taken) {
+            // The holder records the answer before it lets go of its claim: one that let go just
+            // before this claim was taken has left its answer.
+            const done = await journal.lookUp(store.db, scope, request);
+            if (done) {
+              await journal.release(store.db, scope, request, claimer);
+              return done;
+            }
             if (c.tookOverFrom !== undefined) {
               log.warn(
-                { route, attempt: info.attempt, earlier: c.tookOverFrom },
+                { route, claimer, earlier: c.tookOverFrom },
                 'an earlier attempt never recorded the answer to this request: sending it again (the first may have landed)',
               );
             }
@@ -135,7 +145,7 @@ export function createHandlerActivities(
           if (!told) {
             told = true;
             log.info(
-              { route, attempt: info.attempt, earlier: c.attempt },
+              { route, claimer, earlier: c.claimer },
               'an earlier attempt of this handler is sending this request: waiting for its answer',
             );
           }
@@ -204,8 +214,9 @@ export function createHandlerActivities(
           if (mutation) await journal.record(store.db, scope, request, answer);
           return answer;
         } catch (err) {
+          // The claim goes first: an identical request of this attempt may take the number given back.
+          if (claimed) await journal.release(store.db, scope, request, claimer).catch(() => undefined);
           giveBack(digest, request.occurrence);
-          if (claimed) await journal.release(store.db, scope, request, info.attempt).catch(() => undefined);
           if (err instanceof ApiError && REFUSALS.has(err.kind)) {
             throw refusal(call, err.details.status ?? 400, err.details.providerMessage ?? err.message);
           }

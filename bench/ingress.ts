@@ -251,7 +251,7 @@ async function main(): Promise<void> {
                 : variant === 'cluster'
                   ? `hookflow (cluster) #${round}`
                   : variant === 'sampled'
-                    ? `hookflow (sampled ${100 * SAMPLE_RATIO}%) #${round}`
+                    ? `hookflow (sampled ${+(100 * SAMPLE_RATIO).toFixed(2)}%) #${round}`
                     : variant === 'metrics'
                       ? `hookflow (metrics only) #${round}`
                       : `hookflow (ack after start) #${round}`;
@@ -356,7 +356,7 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
     ...(sampled.length === 0
       ? []
       : [
-          `Sampled tracing (\`OTEL_TRACES_SAMPLER=parentbased_traceidratio\`, \`OTEL_TRACES_SAMPLER_ARG=${SAMPLE_RATIO}\`: ${100 * SAMPLE_RATIO}% of deliveries traced, each whole; metrics on): ` +
+          `Sampled tracing (\`OTEL_TRACES_SAMPLER=parentbased_traceidratio\`, \`OTEL_TRACES_SAMPLER_ARG=${SAMPLE_RATIO}\`: ${+(100 * SAMPLE_RATIO).toFixed(2)}% of deliveries traced, each whole; metrics on): ` +
             `mean req/s ${fmt(
               mean(sampled, (r) => r.rps),
               0,

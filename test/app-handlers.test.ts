@@ -137,10 +137,12 @@ describe('a plain-handler app', () => {
     });
     const lines: string[] = [];
     const logger = createLogger('info', 'test', { write: (line: string) => void lines.push(line) });
+    // A timeout far longer than the test: the held comment must not time out on a busy machine.
+    const config = { ...h.config, api: { ...h.config.api, timeoutMs: 120_000 } };
     const activities = createHandlerActivities({
       store: h.store,
-      api: h.config.api,
-      github: githubClientFrom(h.config, h.store, logger),
+      api: config.api,
+      github: githubClientFrom(config, h.store, logger),
       logger,
       githubApiUrl: h.config.githubApiUrl,
       app: await loadApp(APP, logger),

@@ -594,27 +594,30 @@ for (const kind of ['postgres', 'embedded'] as const) {
         occurrence: 0,
       };
       const minute = 60_000;
-      assert.deepEqual(await journal.claim(s.db, scope, request, 1, minute), { taken: true });
-      assert.deepEqual(await journal.claim(s.db, scope, request, 1, minute), { taken: true }, 'its own');
-      const held = await journal.claim(s.db, scope, request, 2, minute);
+      assert.deepEqual(await journal.claim(s.db, scope, request, 'a1', minute), { taken: true });
+      assert.deepEqual(await journal.claim(s.db, scope, request, 'a1', minute), { taken: true }, 'its own');
+      const held = await journal.claim(s.db, scope, request, 'a2', minute);
       assert.ok(
-        !held.taken && held.attempt === 1 && held.ageMs >= 0 && held.ageMs < minute,
+        !held.taken && held.claimer === 'a1' && held.ageMs >= 0 && held.ageMs < minute,
         JSON.stringify(held),
       );
       assert.deepEqual(
-        await journal.claim(s.db, scope, { ...request, occurrence: 1 }, 2, minute),
+        await journal.claim(s.db, scope, { ...request, occurrence: 1 }, 'a2', minute),
         { taken: true },
         'the second identical request is a request of its own',
       );
-      await journal.release(s.db, scope, request, 2); // not attempt 2's to release
-      assert.equal((await journal.claim(s.db, scope, request, 3, minute)).taken, false);
-      assert.deepEqual(await journal.claim(s.db, scope, request, 3, 0), { taken: true, tookOverFrom: 1 });
-      await journal.release(s.db, scope, request, 3);
-      assert.deepEqual(await journal.claim(s.db, scope, request, 4, minute), { taken: true }, 'released');
+      await journal.release(s.db, scope, request, 'a2'); // not attempt 2's to release
+      assert.equal((await journal.claim(s.db, scope, request, 'a3', minute)).taken, false);
+      assert.deepEqual(await journal.claim(s.db, scope, request, 'a3', 0), {
+        taken: true,
+        tookOverFrom: 'a1',
+      });
+      await journal.release(s.db, scope, request, 'a3');
+      assert.deepEqual(await journal.claim(s.db, scope, request, 'a4', minute), { taken: true }, 'released');
       const answer = { status: 201, data: { id: 7 }, link: undefined, contentType: 'application/json' };
       await journal.record(s.db, scope, request, answer);
       assert.deepEqual(
-        await journal.claim(s.db, scope, request, 5, minute),
+        await journal.claim(s.db, scope, request, 'a5', minute),
         { taken: true },
         'recorded: no claim left',
       );

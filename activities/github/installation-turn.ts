@@ -165,6 +165,8 @@ export function createInstallationTurn(d: TurnDeps) {
 
       let sent: Sent;
       try {
+        // A call cancelled while it waited for the turn is not sent (the send itself is not aborted below).
+        req.signal?.throwIfAborted();
         sent = await transport.send({
           method,
           url,

@@ -96,25 +96,27 @@ export async function record(
 export type ClaimResult =
   | {
       taken: true;
-      /** The attempt whose claim this one took over, as it was never answered in time. */ tookOverFrom?: number;
+      /** The attempt whose claim this one took over, as it was never answered in time. */
+      tookOverFrom?: string;
     }
-  | { taken: false; attempt: number; ageMs: number };
+  | { taken: false; claimer: string; ageMs: number };
 
 /**
- * Claims a request for `attempt` to send. Another attempt's claim stands until it is older than
+ * Claims a request for `claimer` (one activity attempt: its activity ID and attempt number, unique
+ * within the workflow run) to send. Another claimer's claim stands until it is older than
  * `staleAfterMs` (no request takes that long: its sender is gone), after which this one takes it over.
  */
 export async function claim(
   q: Queryable,
   s: JournalScope,
   r: JournalRequest,
-  attempt: number,
+  claimer: string,
   staleAfterMs: number,
 ): Promise<ClaimResult> {
   const key = [s.deliveryKey, s.runId, s.handler, requestDigest(r), r.occurrence];
   for (;;) {
-    const { rows: held } = await q.query<{ attempt: number; age_ms: number }>(
-      `SELECT attempt, (extract(epoch FROM now() - claimed_at) * 1000)::float8 AS age_ms
+    const { rows: held } = await q.query<{ claimer: string; age_ms: number }>(
+      `SELECT claimer, (extract(epoch FROM now() - claimed_at) * 1000)::float8 AS age_ms
        FROM handler_request_claims
        WHERE delivery_key = $1 AND run_id = $2 AND handler = $3 AND request = $4 AND occurrence = $5`,
       key,
@@ -122,36 +124,42 @@ export async function claim(
     const other = held[0];
     if (!other) {
       const { rows } = await q.query(
-        `INSERT INTO handler_request_claims (delivery_key, run_id, handler, request, occurrence, attempt)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING attempt`,
-        [...key, attempt],
+        `INSERT INTO handler_request_claims (delivery_key, run_id, handler, request, occurrence, claimer)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING claimer`,
+        [...key, claimer],
       );
       if (rows.length === 1) return { taken: true };
       continue; // another attempt claimed it in between
     }
-    if (other.attempt === attempt) return { taken: true };
-    if (Number(other.age_ms) < staleAfterMs)
-      return { taken: false, attempt: other.attempt, ageMs: Number(other.age_ms) };
+    if (other.claimer === claimer) return { taken: true };
+    if (Number(other.age_ms) < staleAfterMs) {
+      return { taken: false, claimer: other.claimer, ageMs: Number(other.age_ms) };
+    }
+    // Taken over only while still stale: a claim its holder renewed in between stands.
     const { rows } = await q.query(
-      `UPDATE handler_request_claims SET attempt = $6, claimed_at = now()
-       WHERE delivery_key = $1 AND run_id = $2 AND handler = $3 AND request = $4 AND occurrence = $5 AND attempt = $7
-       RETURNING attempt`,
-      [...key, attempt, other.attempt],
+      `UPDATE handler_request_claims SET claimer = $6, claimed_at = now()
+       WHERE delivery_key = $1 AND run_id = $2 AND handler = $3 AND request = $4 AND occurrence = $5
+         AND claimer = $7 AND claimed_at <= now() - $8 * interval '1 millisecond'
+       RETURNING claimer`,
+      [...key, claimer, other.claimer, staleAfterMs],
     );
-    if (rows.length === 1) return { taken: true, tookOverFrom: other.attempt };
+    if (rows.length === 1) return { taken: true, tookOverFrom: other.claimer };
   }
 }
 
-/** Gives up this attempt's claim (its request was not sent, or its outcome is known to be a failure). */
+/**
+ * Gives up this attempt's claim: its request was not sent, or failed (an error answer, or no answer
+ * at all: then whether it landed is unknown, and the next attempt sends it again).
+ */
 export async function release(
   q: Queryable,
   s: JournalScope,
   r: JournalRequest,
-  attempt: number,
+  claimer: string,
 ): Promise<void> {
   await q.query(
     `DELETE FROM handler_request_claims
-     WHERE delivery_key = $1 AND run_id = $2 AND handler = $3 AND request = $4 AND occurrence = $5 AND attempt = $6`,
-    [s.deliveryKey, s.runId, s.handler, requestDigest(r), r.occurrence, attempt],
+     WHERE delivery_key = $1 AND run_id = $2 AND handler = $3 AND request = $4 AND occurrence = $5 AND claimer = $6`,
+    [s.deliveryKey, s.runId, s.handler, requestDigest(r), r.occurrence, claimer],
   );
 }

@@ -331,7 +331,7 @@ export const MIGRATIONS: readonly string[] = [
     handler      text NOT NULL,
     request      text NOT NULL,
     occurrence   integer NOT NULL,
-    attempt      integer NOT NULL,
+    claimer      text NOT NULL,
     claimed_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (delivery_key, run_id, handler, request, occurrence)
   )
