@@ -252,6 +252,45 @@ describe('API client: shared across workers', () => {
     }
   });
 
+  test('a mutation cancelled while it waits for its turn is not sent', async () => {
+    const turn22 = turnLockName(PROVIDER, '22');
+    let asked = () => {};
+    const f = await clientFor(fake, {
+      wrapLocks: (withLock) => (name, waitMs, fn) => {
+        if (name === turn22) asked();
+        return withLock(name, waitMs, fn);
+      },
+    });
+    try {
+      await f.client.request(get('22', 'repos/octo/two/issues')); // the token and the budget, known
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      // Another "worker" holds installation 22's turn.
+      const holder = createLocks(f.store.db)(turn22, 60_000, () => held);
+      await waitFor("installation 22's turn to be held", () => advisoryLockHeld(f.store.db, turn22));
+      const waiting = new Promise<void>((r) => (asked = r));
+      const since = fake.requests.length;
+      const cancel = new AbortController();
+      const posting = f.client.request({
+        method: 'POST',
+        url: 'repos/octo/two/issues/9/labels',
+        route: '/repos/{owner}/{repo}/issues/{n}/labels',
+        installation: '22',
+        requestId: 'cancelled',
+        body: { labels: ['x'] },
+        signal: cancel.signal,
+      });
+      await waiting;
+      cancel.abort(new Error('cancelled while waiting for the turn'));
+      release();
+      await holder;
+      await assert.rejects(posting, /cancelled while waiting for the turn/);
+      assert.equal(fake.requests.slice(since).filter((r) => r.method === 'POST').length, 0, 'not sent');
+    } finally {
+      await f.close();
+    }
+  });
+
   test("a pacing wait is slept outside the installation's turn: another request of it goes meanwhile", async () => {
     let waiting!: () => void;
     const isWaiting = new Promise<void>((r) => (waiting = r));

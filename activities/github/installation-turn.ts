@@ -163,10 +163,10 @@ export function createInstallationTurn(d: TurnDeps) {
       if (cached?.etag) headers['if-none-match'] = cached.etag;
       else if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
 
+      // A call cancelled while it waited for the turn is not sent (the send itself is not aborted below).
+      if (req.signal?.aborted) return { error: req.signal.reason as unknown };
       let sent: Sent;
       try {
-        // A call cancelled while it waited for the turn is not sent (the send itself is not aborted below).
-        req.signal?.throwIfAborted();
         sent = await transport.send({
           method,
           url,
