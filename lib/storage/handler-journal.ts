@@ -135,7 +135,7 @@ export async function claim(
     if (Number(other.age_ms) < staleAfterMs) {
       return { taken: false, claimer: other.claimer, ageMs: Number(other.age_ms) };
     }
-    // Taken over only while still stale: a claim its holder renewed in between stands.
+    // Taken over only while still stale: a claim released and taken afresh in between stands.
     const { rows } = await q.query(
       `UPDATE handler_request_claims SET claimer = $6, claimed_at = now()
        WHERE delivery_key = $1 AND run_id = $2 AND handler = $3 AND request = $4 AND occurrence = $5
