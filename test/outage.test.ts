@@ -5,7 +5,7 @@
 // the same port), since stopping the run's shared server would break the other files.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -32,6 +32,8 @@ describe('Temporal outage', () => {
     const start = () =>
       startDevServer({ cli: testEnv.cli, port, namespace: testEnv.namespace, dbFile, stdio: 'ignore' });
     server = await start();
+    // Its SQLite keeps a write-ahead log (one flush per commit instead of a journal file per commit).
+    assert.ok(existsSync(`${dbFile}-wal`), 'the dev server runs its database file in WAL mode');
     h = await startHookflow({ temporalAddress: server.address, tracing });
     const payload = (n: number) => ({
       action: 'opened',

@@ -49,6 +49,11 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   if (o.dbFile) {
     mkdirSync(path.dirname(o.dbFile), { recursive: true });
     args.push('--db-filename', o.dbFile);
+    // SQLite's write-ahead log, still flushed to disk at every commit (synchronous=FULL: nothing
+    // committed is lost on a power cut): one flush per commit, where the default rollback journal
+    // writes, flushes and deletes a journal file beside the database each time. Every workflow
+    // task, activity and timer of the dev server is such a commit. https://sqlite.org/wal.html
+    args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=full');
   }
   if (o.uiPort === undefined) args.push('--headless');
   else {
