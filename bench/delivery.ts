@@ -29,6 +29,7 @@ import { freePort } from '../lib/net';
 import { findTemporalCli } from '../lib/temporal/binaries';
 import type { Cluster } from '../scripts/temporal-cluster';
 import { startBenchCluster } from './cluster';
+import { measureCpu, type CpuGroup } from './process-cpu';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { GITHUB_SHA256, sign } from '../server/signature';
 import { createScratchDatabase } from '../test/helpers/scratch-database';
@@ -147,7 +148,47 @@ interface Phase {
   doneP99?: number | undefined;
   /** Deliveries completed per second, from the first POST to the last completion. */
   completedPerS?: number | undefined;
+  /** CPU per delivery over the phase, by process group (ms), where /proc could be read. */
+  cpuPerDelivery?: Record<CpuGroup, number> | undefined;
+  /** Single deliveries only: each step of a delivery's history, ms after its POST (median). */
+  timeline?: { step: string; p50: number }[] | undefined;
   note?: string;
+}
+
+/**
+ * Where a single delivery's time goes: each event of its workflow's history (numbered by kind:
+ * "WorkflowTaskStarted 2" is the second workflow task's start), the acknowledgement and the
+ * handler's first line, as the median over the singles of their time after the POST. The events'
+ * times are the Temporal server's, on this machine's clock.
+ */
+async function timeline(
+  client: Client,
+  sent: Sent[],
+  marks: Map<string, number>,
+): Promise<{ step: string; p50: number }[]> {
+  const steps = new Map<string, number[]>();
+  const add = (step: string, ms: number) => steps.set(step, [...(steps.get(step) ?? []), ms]);
+  for (const s of sent) {
+    add('acknowledged', s.answeredAt - s.sentAt);
+    const mark = marks.get(s.id);
+    if (mark !== undefined) add("handler's first line", mark - s.sentAt);
+    const history = await client.workflow.getHandle(deliveryKey('github', NO_HOOK_ID, s.id)).fetchHistory();
+    const seen = new Map<string, number>();
+    for (const e of history.events ?? []) {
+      const kind = (Object.keys(e).find((k) => k.endsWith('EventAttributes')) ?? 'unknown').replace(
+        /EventAttributes$/,
+        '',
+      );
+      const name = kind.charAt(0).toUpperCase() + kind.slice(1);
+      const n = (seen.get(name) ?? 0) + 1;
+      seen.set(name, n);
+      const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+      add(`${name} ${n}`, at - s.sentAt);
+    }
+  }
+  return [...steps]
+    .map(([step, values]) => ({ step, p50: quantile(values, 0.5)! }))
+    .sort((a, b) => a.p50 - b.p50);
 }
 
 function figures(
@@ -292,8 +333,19 @@ async function benchHookflow(
         );
       }
       await run('single', singles);
+      phases.at(-1)!.timeline = await timeline(client, singles, readMarks(marks));
       await run(`paced ${PACED_RATE}/s`, await paced(url, PACED_RATE, DURATION_S * 1000));
+      // What the burst cost each process, from its first POST until every delivery completed.
+      const cpu = measureCpu(child.pid!);
       await run(`burst ${BURST} × ${BURST_CONNECTIONS} conn.`, await burst(url, BURST, BURST_CONNECTIONS));
+      const used = cpu?.();
+      if (used) {
+        phases.at(-1)!.cpuPerDelivery = {
+          hookflow: used.hookflow / BURST,
+          temporal: used.temporal / BURST,
+          postgres: used.postgres / BURST,
+        };
+      }
       phases.push(await largeBody(label, url, base));
     } finally {
       await connection.close();
@@ -482,6 +534,37 @@ function report(phases: Phase[]): void {
     `Burst target: completed/s at least half the start loop's (${fmt(loop, 1)}/s → ${fmt(loop === undefined ? undefined : loop / 2, 1)}/s; on the cluster ${fmt(clusterLoop, 1)}/s → ${fmt(clusterLoop === undefined ? undefined : clusterLoop / 2, 1)}/s). Single-delivery targets: handler p50 < 50 ms, done p50 < 150 ms.`,
     'The cluster rows: `temporal-server` 1.29.1 with all four services in one process on the local PostgreSQL (4 history shards), a fresh one for each; hookflow as `npm start` with `TEMPORAL_ADDRESS` set to it (server, worker and app in one process, no dev server of its own).',
     '',
+    "## Where a burst's CPU goes",
+    '',
+    `CPU time per delivery over the burst (from its first POST until every workflow completed), by process, from /proc: hookflow's process (server, worker, app, its threads), the Temporal server (the dev server, or the cluster's \`temporal-server\`) and PostgreSQL (every backend on the machine). With ${os.cpus().length} cores, ${os.cpus().length} × 1000 ms of CPU per second is the most a burst could use: 1000 × cores / (sum per delivery) is the rate this CPU allows.`,
+    '',
+    '| target | hookflow ms | Temporal ms | PostgreSQL ms | sum ms | rate the CPU allows /s | completed/s |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...phases.flatMap((p) => {
+      const c = p.cpuPerDelivery;
+      if (!c) return [];
+      const sum = c.hookflow + c.temporal + c.postgres;
+      return [
+        `| ${p.target} | ${fmt(c.hookflow, 1)} | ${fmt(c.temporal, 1)} | ${fmt(c.postgres, 1)} | ${fmt(sum, 1)} | ${fmt((1000 * os.cpus().length) / sum, 1)} | ${fmt(p.completedPerS, 1)} |`,
+      ];
+    }),
+    '',
+    "## Where a single delivery's time goes",
+    '',
+    `Median ms after the POST of each step of a single delivery (${SINGLES} of them, one at a time): its acknowledgement, each event of its workflow's history (as the Temporal server stamped it; numbered by kind), and the handler's first line.`,
+    '',
+    ...phases.flatMap((p) =>
+      p.timeline
+        ? [
+            `### ${p.target}`,
+            '',
+            '| step | ms after the POST (p50) |',
+            '| --- | ---: |',
+            ...p.timeline.map((t) => `| ${t.step} | ${t.p50} |`),
+            '',
+          ]
+        : [],
+    ),
   ];
   writeResults(`delivery-${date}`, lines, { date, command, phases });
 }

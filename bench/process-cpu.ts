@@ -1,0 +1,102 @@
+// CPU time by process group, read from /proc (Linux): what one phase of a benchmark cost hookflow's
+// own process tree, the Temporal server and PostgreSQL, each apart. Hand-written: it is a few
+// lines of /proc parsing, and the figure must include processes the benchmark did not start
+// (PostgreSQL's backends).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+export type CpuGroup = 'hookflow' | 'temporal' | 'postgres';
+
+interface Proc {
+  pid: number;
+  ppid: number;
+  name: string;
+  /** utime + stime, in ms. */
+  cpuMs: number;
+}
+
+let tickMs: number | undefined;
+function msPerTick(): number {
+  if (tickMs === undefined) {
+    let hz = 100;
+    try {
+      hz = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+    } catch {
+      // getconf missing: Linux's usual USER_HZ.
+    }
+    tickMs = 1000 / hz;
+  }
+  return tickMs;
+}
+
+function processes(): Proc[] {
+  const ms = msPerTick();
+  const all: Proc[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    // "pid (comm) state ppid … utime stime …": comm may hold spaces and parentheses.
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    all.push({
+      pid: Number(entry),
+      ppid: Number(fields[1]),
+      name: stat.slice(stat.indexOf('(') + 1, close),
+      cpuMs: (Number(fields[11]) + Number(fields[12])) * ms,
+    });
+  }
+  return all;
+}
+
+/** CPU ms so far per process, keyed by pid, with its group (processes of no group are left out). */
+function snapshot(hookflowPid: number): Map<number, { group: CpuGroup; cpuMs: number }> {
+  const all = processes();
+  const tree = new Set([hookflowPid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of all) {
+      if (!tree.has(p.pid) && tree.has(p.ppid)) {
+        tree.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  const out = new Map<number, { group: CpuGroup; cpuMs: number }>();
+  for (const p of all) {
+    const group: CpuGroup | undefined = p.name.startsWith('temporal')
+      ? 'temporal'
+      : p.name === 'postgres'
+        ? 'postgres'
+        : tree.has(p.pid)
+          ? 'hookflow'
+          : undefined;
+    if (group) out.set(p.pid, { group, cpuMs: p.cpuMs });
+  }
+  return out;
+}
+
+/**
+ * Starts measuring; the returned function gives each group's CPU ms since. Processes that ended
+ * in between are not counted (their time is gone from /proc): measure phases whose processes live
+ * throughout. Undefined where /proc cannot be read (not Linux).
+ */
+export function measureCpu(hookflowPid: number): (() => Record<CpuGroup, number>) | undefined {
+  let before: ReturnType<typeof snapshot>;
+  try {
+    before = snapshot(hookflowPid);
+  } catch {
+    return undefined;
+  }
+  return () => {
+    const used: Record<CpuGroup, number> = { hookflow: 0, temporal: 0, postgres: 0 };
+    for (const [pid, now] of snapshot(hookflowPid)) {
+      used[now.group] += now.cpuMs - (before.get(pid)?.cpuMs ?? 0);
+    }
+    return used;
+  };
+}
