@@ -66,6 +66,7 @@ export async function startEmbedded(defer: Defer, env: NodeJS.ProcessEnv = proce
     metrics,
     traced: tracing !== undefined,
     app,
+    workerConnection: worker.connection,
   });
   defer(() => server.close());
   worker.done.catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));

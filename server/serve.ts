@@ -8,6 +8,7 @@ import type { Store } from '../lib/storage';
 import { createSealer, existingEncryptionKeys, type Sealer } from '../lib/crypto';
 import { managedHookSecrets } from '../lib/hook-secrets';
 import { clientConnection, createClient } from '../lib/temporal/connect';
+import type { ConnectionLike } from '@temporalio/client';
 import { dataConverterFor, historyCodec } from '../lib/temporal/data-converter';
 import { serveCodecEndpoint } from './codec-endpoint';
 import { createMetrics, serveMetrics, type Metrics } from '../lib/telemetry/metrics';
@@ -80,6 +81,8 @@ export async function serve(
     traced?: boolean;
     /** The user's app: its events are routed to its handlers, not ignored. */
     app?: AppEvents | undefined;
+    /** The connection of a worker in this process (`npm start`): starts hand it their first task. */
+    workerConnection?: ConnectionLike | undefined;
   } = {},
 ): Promise<RunningServer> {
   const { metrics: shared, traced = false } = o;
@@ -90,6 +93,8 @@ export async function serve(
     config.temporal.taskQueue,
     config.startTimeoutMs,
     config.searchRepository,
+    o.workerConnection &&
+      createClient(o.workerConnection, config.temporal.namespace, traced, dataConverterFor(config)),
   );
   const health = temporalHealth();
   // The sealer is made at the first managed hook read: a server that has none needs no key.

@@ -8,7 +8,14 @@ import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { searchAttributesFor } from '../lib/temporal/search-attributes';
 
 export type StartResult =
-  { kind: 'started'; workflowId: string; runId: string } | { kind: 'duplicate'; workflowId: string };
+  | {
+      kind: 'started';
+      workflowId: string;
+      runId: string;
+      /** Temporal handed its first workflow task straight to this process's worker. */
+      eager?: boolean;
+    }
+  | { kind: 'duplicate'; workflowId: string };
 
 export interface WorkflowStarter {
   /**
@@ -39,10 +46,17 @@ export function temporalStarter(
   taskQueue: string,
   timeoutMs: number,
   searchRepository = true,
+  /**
+   * A client on the connection of a worker in this process (`npm start`): starts go through it and
+   * ask Temporal to hand the run's first workflow task back in the start's answer, to that worker,
+   * instead of queueing it for a poll (eager workflow start; Temporal falls back to the queue when
+   * the worker has no free slot). https://docs.temporal.io/develop/worker-performance#eager-workflow-start
+   */
+  eagerClient?: Client,
 ): WorkflowStarter {
   const inFlight = new Set<Promise<unknown>>();
-  const withDeadline = <T>(fn: () => Promise<T>, ms = timeoutMs): Promise<T> => {
-    const call = client.connection.withDeadline(Date.now() + ms, fn);
+  const withDeadline = <T>(fn: () => Promise<T>, ms = timeoutMs, via: Client = client): Promise<T> => {
+    const call = via.connection.withDeadline(Date.now() + ms, fn);
     const settled = call.then(
       () => undefined,
       () => undefined,
@@ -54,18 +68,28 @@ export function temporalStarter(
   return {
     async start(ref, workflowType, rerunFailed, describe) {
       try {
-        const handle = await withDeadline(() =>
-          client.workflow.start(workflowType, {
-            taskQueue,
-            workflowId: ref.key,
-            args: [ref],
-            workflowIdReusePolicy: rerunFailed ? 'ALLOW_DUPLICATE_FAILED_ONLY' : 'REJECT_DUPLICATE',
-            workflowIdConflictPolicy: 'FAIL',
-            typedSearchAttributes: searchAttributesFor(ref, { repository: searchRepository }),
-            ...(describe ? { staticSummary: describe.summary, staticDetails: describe.details } : {}),
-          }),
+        const via = eagerClient ?? client;
+        const handle = await withDeadline(
+          () =>
+            via.workflow.start(workflowType, {
+              taskQueue,
+              workflowId: ref.key,
+              args: [ref],
+              workflowIdReusePolicy: rerunFailed ? 'ALLOW_DUPLICATE_FAILED_ONLY' : 'REJECT_DUPLICATE',
+              workflowIdConflictPolicy: 'FAIL',
+              typedSearchAttributes: searchAttributesFor(ref, { repository: searchRepository }),
+              ...(describe ? { staticSummary: describe.summary, staticDetails: describe.details } : {}),
+              ...(eagerClient ? { requestEagerStart: true } : {}),
+            }),
+          timeoutMs,
+          via,
         );
-        return { kind: 'started', workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+        return {
+          kind: 'started',
+          workflowId: handle.workflowId,
+          runId: handle.firstExecutionRunId,
+          ...(eagerClient ? { eager: handle.eagerlyStarted } : {}),
+        };
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError)
           return { kind: 'duplicate', workflowId: ref.key };

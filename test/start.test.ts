@@ -22,7 +22,18 @@ async function deliverAndAwait(started: Started, temporalPort: number, issue: nu
   });
   const accepted = await post(started.webhookUrl, delivery);
   assert.equal(accepted.status, 202);
-  await awaitIssueWorkflow(temporalPort, String(accepted.body.workflowId), issue, started.codecUrl);
+  const workflowId = String(accepted.body.workflowId);
+  await awaitIssueWorkflow(temporalPort, workflowId, issue, started.codecUrl);
+  // Server and worker share one process: the run's first task came back in the start's answer, to
+  // that worker, with no poll in between (one delivery at a time: the worker has a free slot).
+  const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+  try {
+    const history = await new Client({ connection }).workflow.getHandle(workflowId).fetchHistory();
+    const startedEvent = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    assert.equal(startedEvent?.eagerExecutionAccepted, true, 'the run was started eagerly on the worker');
+  } finally {
+    await connection.close();
+  }
   return { delivery, accepted };
 }
 

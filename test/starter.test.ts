@@ -2,7 +2,9 @@
 // (a configuration problem, logged as an error), with real errors from a real server.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { freePort } from '../lib/net';
 import { isTemporalUnavailable, temporalStarter } from '../server/starter';
 import { deliveryKeyOf } from './helpers/deliveries';
@@ -41,5 +43,86 @@ describe('classifying failed starts', () => {
     assert.ok(err instanceof Error);
     assert.match(String(err), /namespace/i);
     assert.equal(isTemporalUnavailable(err), false, String(err));
+  });
+});
+
+describe('eager start', () => {
+  // A worker on the test server with hookflow's workflows and stand-ins for a delivery's first and
+  // last steps (these runs read and write no store), and a starter whose eager client shares that
+  // worker's connection.
+  const queue = `tq-eager-${randomUUID()}`;
+  let native: NativeConnection | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let connection: Connection | undefined;
+  /** Runs this worker completes, and runs on a queue nobody polls (ended by the test). */
+  const ours: string[] = [];
+  const elsewhere: string[] = [];
+  after(async () => {
+    const client = connection && new Client({ connection, namespace: testEnv.namespace });
+    await Promise.all([
+      ...ours.map((id) => client?.workflow.getHandle(id).result()),
+      ...elsewhere.map((id) => client?.workflow.getHandle(id).terminate('test over')),
+    ]);
+    worker?.shutdown();
+    await running;
+    await native?.close();
+    await connection?.close();
+  });
+
+  const setUp = async () => {
+    native ??= await NativeConnection.connect({ address: testEnv.temporalAddress });
+    connection ??= await Connection.connect({ address: testEnv.temporalAddress });
+    if (!worker) {
+      worker = await Worker.create({
+        connection: native,
+        namespace: testEnv.namespace,
+        taskQueue: queue,
+        workflowBundle: { codePath: testEnv.untracedWorkflowBundle },
+        activities: {
+          beginDelivery: () =>
+            Promise.resolve({
+              summary: '',
+              welcome: { label: false, comment: false },
+              plan: { handlers: [], timeoutMs: 1_000, heartbeatMs: 1_000 },
+            }),
+          finishDelivery: () => Promise.resolve(),
+        },
+      });
+      running = worker.run();
+    }
+    const plain = new Client({ connection, namespace: testEnv.namespace });
+    const eager = new Client({ connection: native, namespace: testEnv.namespace });
+    return { plain, eager };
+  };
+
+  test("a start through the worker's connection hands the run's first task to that worker", async () => {
+    const { plain, eager } = await setUp();
+    const starter = temporalStarter(plain, queue, 10_000, true, eager);
+    const result = await starter.start(ref(`eager-${randomUUID()}`), 'onIssues', false);
+    assert.equal(result.kind, 'started');
+    ours.push(result.workflowId);
+    assert.equal(result.kind === 'started' && result.eager, true, 'Temporal handed the first task back');
+  });
+
+  test('a queue no worker of this connection polls is started the usual way', async () => {
+    const { plain, eager } = await setUp();
+    const starter = temporalStarter(plain, `${queue}-elsewhere`, 10_000, true, eager);
+    const result = await starter.start(ref(`eager-${randomUUID()}`), 'onIssues', false);
+    assert.equal(result.kind, 'started');
+    elsewhere.push(result.workflowId);
+    assert.equal(result.kind === 'started' && result.eager, false);
+  });
+
+  test('without an eager client nothing is asked of the worker', async () => {
+    const { plain } = await setUp();
+    const result = await temporalStarter(plain, queue, 10_000).start(
+      ref(`eager-${randomUUID()}`),
+      'onIssues',
+      false,
+    );
+    assert.equal(result.kind, 'started');
+    ours.push(result.workflowId);
+    assert.equal(result.kind === 'started' ? result.eager : undefined, undefined);
   });
 });

@@ -1,4 +1,4 @@
-import type { Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { LoadedApp } from '../app/load-app';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/telemetry/metrics';
@@ -11,6 +11,8 @@ import { createWorker, type WorkerConfig } from './create-worker';
 
 export interface RunningWorker {
   worker: Worker;
+  /** The worker's own connection: a client on it can start workflows eagerly on this worker. */
+  connection: NativeConnection;
   /** Resolves when the worker has stopped. */
   done: Promise<void>;
   stop(): Promise<void>;
@@ -55,6 +57,7 @@ export async function runWorker(
   });
   return {
     worker,
+    connection,
     done,
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();

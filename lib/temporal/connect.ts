@@ -1,7 +1,7 @@
 // Connection settings come from Temporal's own standard variables and profile files
 // (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE…)
 // through @temporalio/envconfig, so hookflow connects to a cluster exactly like the `temporal` CLI.
-import { Connection, Client } from '@temporalio/client';
+import { Connection, Client, type ConnectionLike } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
@@ -34,7 +34,7 @@ export function clientConnection(config: Pick<Config, 'env'>, address: string): 
  * workflow in the start's headers (Temporal's OpenTelemetry client interceptor).
  */
 export function createClient(
-  connection: Connection,
+  connection: ConnectionLike,
   namespace: string,
   traced = false,
   dataConverter?: DataConverter,
