@@ -72,6 +72,8 @@ interface Row {
   peakRssMb: number;
   /** The target process's CPU time (user + system) per answered request, in the as-fast-as-it-goes phase. */
   cpuMsPerRequest?: number | undefined;
+  /** The same over the paced phase: the same offered load in every run, the machine not saturated. */
+  cpuMsPerRequestPaced?: number | undefined;
 }
 
 const issuesOpened = (examples as { name: string; examples: { action?: string }[] }[])
@@ -140,7 +142,10 @@ function load(url: string, options: Partial<autocannon.Options>): Promise<autoca
  * (autocannon's `overallRate` lets each connection send its whole second's share back to back at
  * the start of each second, which measures bursts, not a sustained rate.)
  */
-async function paced(url: string, ms: number): Promise<{ p50: number; p99: number; failures: number }> {
+async function paced(
+  url: string,
+  ms: number,
+): Promise<{ p50: number; p99: number; failures: number; sent: number }> {
   const latencies: number[] = [];
   let failures = 0;
   const inFlight: Promise<void>[] = [];
@@ -165,7 +170,7 @@ async function paced(url: string, ms: number): Promise<{ p50: number; p99: numbe
   await Promise.all(inFlight);
   latencies.sort((a, b) => a - b);
   const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { p50: pick(0.5), p99: pick(0.99), failures };
+  return { p50: pick(0.5), p99: pick(0.99), failures, sent: inFlight.length };
 }
 
 async function benchServer(name: string, env: Record<string, string>, label = name): Promise<Row> {
@@ -174,7 +179,9 @@ async function benchServer(name: string, env: Record<string, string>, label = na
     const url = await line;
     // Warm-up at the paced rate, then the paced run (the latency at RATE/s), then as fast as it goes.
     await paced(url, 3_000);
+    const cpuPacedBefore = cpuMs(child.pid!);
     const sustained = await paced(url, DURATION_S * 1000);
+    const cpuMsPerRequestPaced = (cpuMs(child.pid!) - cpuPacedBefore) / Math.max(1, sustained.sent);
     const cpuBefore = cpuMs(child.pid!);
     const full = await load(url, {});
     const cpuMsPerRequest = (cpuMs(child.pid!) - cpuBefore) / Math.max(1, full.requests.total);
@@ -190,6 +197,7 @@ async function benchServer(name: string, env: Record<string, string>, label = na
       non2xx: full.non2xx + full.errors + sustained.failures,
       peakRssMb: peakRssMb(child.pid!),
       cpuMsPerRequest,
+      cpuMsPerRequestPaced,
     };
   } finally {
     child.kill('SIGKILL');
@@ -329,6 +337,18 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
   const cpuSampled = mean(sampled, (r) => r.cpuMsPerRequest);
   const metricsOnly = rows.filter((r) => r.telemetry === 'metrics');
   const cpuMetrics = mean(metricsOnly, (r) => r.cpuMsPerRequest);
+  /** CPU per request at the paced rate: mean, and the lowest and highest round, for some rows. */
+  const pacedCpu = (rs: Row[]) => {
+    const values = rs.flatMap((r) => (r.cpuMsPerRequestPaced === undefined ? [] : [r.cpuMsPerRequestPaced]));
+    const avg = values.reduce((a, b) => a + b, 0) / values.length;
+    return { avg, text: `${fmt(avg, 2)} ms (${fmt(Math.min(...values), 2)}–${fmt(Math.max(...values), 2)})` };
+  };
+  const pacedOff = pacedCpu(off);
+  const pacedVs = (rs: Row[], name: string) => {
+    const p = pacedCpu(rs);
+    const more = p.avg / pacedOff.avg - 1;
+    return `${name} ${p.text}, ${more >= 0 ? '+' : ''}${(100 * more).toFixed(1)}%${name === 'on' || name === 'sampled' ? ` (target ≤ 10%: ${more <= 0.1 ? 'met' : 'NOT met'})` : ''}`;
+  };
   const date = new Date().toISOString().slice(0, 10);
   const command = `npm run bench:ingress  (BENCH_CONNECTIONS=${CONNECTIONS} BENCH_DURATION_S=${DURATION_S} BENCH_RATE=${RATE} BENCH_TELEMETRY_ROUNDS=${ROUNDS} BENCH_VARIANTS=${VARIANTS.join(',')} BENCH_SAMPLE_RATIO=${SAMPLE_RATIO}${LABEL ? ` BENCH_LABEL=${LABEL.slice(1)}` : ''})`;
   const lines = [
@@ -341,11 +361,11 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
     `Load, from the orchestrating process: a 3 s warm-up and then ${DURATION_S} s of deliveries evenly paced at ${RATE}/s (an open loop: one every ${1000 / RATE} ms, whatever the answers do), then autocannon with ${CONNECTIONS} connections as fast as they go for ${DURATION_S} s.`,
     'Temporal: a local `temporal server start-dev` (in memory), or for the cluster rows `temporal-server` 1.29.1 with all four services in one process on the local PostgreSQL (4 history shards); a fresh one (and a fresh database) for each hookflow run and each start loop, no worker running; hookflow stores its ledger in the local PostgreSQL.',
     '',
-    `| target | Temporal | tracing + metrics | encryption | req/s | p50 ms | p99 ms | p50 ms @ ${RATE}/s | p99 ms @ ${RATE}/s | non-2xx + errors | peak RSS MB | CPU ms / request |`,
-    '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| target | Temporal | tracing + metrics | encryption | req/s | p50 ms | p99 ms | p50 ms @ ${RATE}/s | p99 ms @ ${RATE}/s | non-2xx + errors | peak RSS MB | CPU ms / request | CPU ms / request @ ${RATE}/s |`,
+    '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.target} | ${r.temporal ?? '—'} | ${r.telemetry ?? '—'} | ${r.encryption ?? '—'} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.sustainedP50)} | ${fmt(r.sustainedP99)} | ${r.non2xx} | ${fmt(r.peakRssMb, 0)} | ${fmt(r.cpuMsPerRequest, 2)} |`,
+        `| ${r.target} | ${r.temporal ?? '—'} | ${r.telemetry ?? '—'} | ${r.encryption ?? '—'} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.sustainedP50)} | ${fmt(r.sustainedP99)} | ${r.non2xx} | ${fmt(r.peakRssMb, 0)} | ${fmt(r.cpuMsPerRequest, 2)} | ${fmt(r.cpuMsPerRequestPaced, 2)} |`,
     ),
     '',
     `Telemetry (tracing exported over OTLP/HTTP to a local sink, ${exported.requests} export requests, ${(exported.bytes / 1024).toFixed(0)} KiB; metrics on /metrics): ` +
@@ -353,6 +373,19 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
       `mean p99 @ ${RATE}/s ${fmt(bare.sustainedP99)} ms off, ${fmt(hookflow.sustainedP99)} ms on; ` +
       `hookflow's own CPU per request ${fmt(cpuOff, 2)} ms off → ${fmt(cpuOn, 2)} ms on (+${(100 * (cpuOn / cpuOff - 1)).toFixed(1)}%; target ≤ 10%: ${cpuOn / cpuOff - 1 <= 0.1 ? 'met' : 'NOT met'}).`,
     '',
+    ...(on.length > 0 && off.length > 0
+      ? [
+          `At an even ${RATE}/s (the same offered load in every run, the machine not saturated), hookflow's CPU per request, mean over the rounds (lowest–highest round): ` +
+            [
+              `off ${pacedOff.text}`,
+              pacedVs(on, 'on'),
+              ...(sampled.length > 0 ? [pacedVs(sampled, 'sampled')] : []),
+              ...(metricsOnly.length > 0 ? [pacedVs(metricsOnly, 'metrics only')] : []),
+            ].join('; ') +
+            '.',
+          '',
+        ]
+      : []),
     ...(sampled.length === 0
       ? []
       : [
