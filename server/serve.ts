@@ -2,13 +2,13 @@
 import type { Server } from 'node:http';
 import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { ConnectionLike } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
 import { createSealer, existingEncryptionKeys, type Sealer } from '../lib/crypto';
 import { managedHookSecrets } from '../lib/hook-secrets';
 import { clientConnection, createClient } from '../lib/temporal/connect';
-import type { ConnectionLike } from '@temporalio/client';
 import { dataConverterFor, historyCodec } from '../lib/temporal/data-converter';
 import { serveCodecEndpoint } from './codec-endpoint';
 import { createMetrics, serveMetrics, type Metrics } from '../lib/telemetry/metrics';
@@ -87,14 +87,14 @@ export async function serve(
 ): Promise<RunningServer> {
   const { metrics: shared, traced = false } = o;
   const connection = clientConnection(config, temporalAddress);
-  const client = createClient(connection, config.temporal.namespace, traced, dataConverterFor(config));
+  const dataConverter = dataConverterFor(config);
+  const client = createClient(connection, config.temporal.namespace, traced, dataConverter);
   const starter = temporalStarter(
     client,
     config.temporal.taskQueue,
     config.startTimeoutMs,
     config.searchRepository,
-    o.workerConnection &&
-      createClient(o.workerConnection, config.temporal.namespace, traced, dataConverterFor(config)),
+    o.workerConnection && createClient(o.workerConnection, config.temporal.namespace, traced, dataConverter),
   );
   const health = temporalHealth();
   // The sealer is made at the first managed hook read: a server that has none needs no key.

@@ -67,9 +67,8 @@ export function temporalStarter(
   };
   return {
     async start(ref, workflowType, rerunFailed, describe) {
-      try {
-        const via = eagerClient ?? client;
-        const handle = await withDeadline(
+      const startVia = (via: Client, eager: boolean) =>
+        withDeadline(
           () =>
             via.workflow.start(workflowType, {
               taskQueue,
@@ -79,11 +78,22 @@ export function temporalStarter(
               workflowIdConflictPolicy: 'FAIL',
               typedSearchAttributes: searchAttributesFor(ref, { repository: searchRepository }),
               ...(describe ? { staticSummary: describe.summary, staticDetails: describe.details } : {}),
-              ...(eagerClient ? { requestEagerStart: true } : {}),
+              ...(eager ? { requestEagerStart: true } : {}),
             }),
           timeoutMs,
           via,
         );
+      try {
+        let handle: Awaited<ReturnType<typeof startVia>>;
+        try {
+          handle = await startVia(eagerClient ?? client, eagerClient !== undefined);
+        } catch (err) {
+          // The worker's connection is closed once the worker stops (a shutdown, a crash): a start
+          // that failed in this process, not at Temporal, goes the usual way (a duplicate is safe).
+          if (!eagerClient || isGrpcServiceError(err) || err instanceof WorkflowExecutionAlreadyStartedError)
+            throw err;
+          handle = await startVia(client, false);
+        }
         return {
           kind: 'started',
           workflowId: handle.workflowId,

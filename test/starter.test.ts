@@ -114,6 +114,21 @@ describe('eager start', () => {
     assert.equal(result.kind === 'started' && result.eager, false);
   });
 
+  test("once the worker's connection is closed, starts go the usual way", async () => {
+    const { plain } = await setUp();
+    const closed = await NativeConnection.connect({ address: testEnv.temporalAddress });
+    await closed.close();
+    const eager = new Client({ connection: closed, namespace: testEnv.namespace });
+    const result = await temporalStarter(plain, queue, 10_000, true, eager).start(
+      ref(`eager-${randomUUID()}`),
+      'onIssues',
+      false,
+    );
+    assert.equal(result.kind, 'started');
+    ours.push(result.workflowId);
+    assert.equal(result.kind === 'started' && result.eager, false);
+  });
+
   test('without an eager client nothing is asked of the worker', async () => {
     const { plain } = await setUp();
     const result = await temporalStarter(plain, queue, 10_000).start(
