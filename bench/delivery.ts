@@ -167,7 +167,11 @@ async function timeline(
   marks: Map<string, number>,
 ): Promise<{ step: string; p50: number }[]> {
   const steps = new Map<string, number[]>();
-  const add = (step: string, ms: number) => steps.set(step, [...(steps.get(step) ?? []), ms]);
+  const add = (step: string, ms: number) => {
+    const values = steps.get(step);
+    if (values) values.push(ms);
+    else steps.set(step, [ms]);
+  };
   for (const s of sent) {
     add('acknowledged', s.answeredAt - s.sentAt);
     const mark = marks.get(s.id);

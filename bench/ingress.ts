@@ -34,6 +34,7 @@ import { freePort } from '../lib/net';
 import { findTemporalCli } from '../lib/temporal/binaries';
 import { createScratchDatabase } from '../test/helpers/scratch-database';
 import { startBenchCluster } from './cluster';
+import { processCpuMs } from './process-cpu';
 import { startOtlpSink } from './otlp-sink';
 import { exitOnError, writeResults } from './results';
 import { startDevServer } from '../lib/temporal/dev-server';
@@ -88,12 +89,6 @@ const headers = {
 };
 
 /** A process's CPU time so far (user + system), in ms, from /proc (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // After the command: state is field 3, so utime (14) and stime (15) are at 11 and 12 here.
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
@@ -179,12 +174,12 @@ async function benchServer(name: string, env: Record<string, string>, label = na
     const url = await line;
     // Warm-up at the paced rate, then the paced run (the latency at RATE/s), then as fast as it goes.
     await paced(url, 3_000);
-    const cpuPacedBefore = cpuMs(child.pid!);
+    const cpuPacedBefore = processCpuMs(child.pid!);
     const sustained = await paced(url, DURATION_S * 1000);
-    const cpuMsPerRequestPaced = (cpuMs(child.pid!) - cpuPacedBefore) / Math.max(1, sustained.sent);
-    const cpuBefore = cpuMs(child.pid!);
+    const cpuMsPerRequestPaced = (processCpuMs(child.pid!) - cpuPacedBefore) / Math.max(1, sustained.sent);
+    const cpuBefore = processCpuMs(child.pid!);
     const full = await load(url, {});
-    const cpuMsPerRequest = (cpuMs(child.pid!) - cpuBefore) / Math.max(1, full.requests.total);
+    const cpuMsPerRequest = (processCpuMs(child.pid!) - cpuBefore) / Math.max(1, full.requests.total);
     return {
       target: label,
       ...(env.BENCH_TELEMETRY ? { telemetry: env.BENCH_TELEMETRY as 'on' | 'off' | 'metrics' } : {}),

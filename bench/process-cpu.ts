@@ -29,26 +29,32 @@ function msPerTick(): number {
   return tickMs;
 }
 
+/** One process's /proc/<pid>/stat; throws when it has ended. */
+function readProc(pid: number): Proc {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // "pid (comm) state ppid … utime stime …": comm may hold spaces and parentheses.
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  return {
+    pid,
+    ppid: Number(fields[1]),
+    name: stat.slice(stat.indexOf('(') + 1, close),
+    cpuMs: (Number(fields[11]) + Number(fields[12])) * msPerTick(),
+  };
+}
+
+/** The CPU time (user + system, ms) one process has used so far. */
+export const processCpuMs = (pid: number): number => readProc(pid).cpuMs;
+
 function processes(): Proc[] {
-  const ms = msPerTick();
   const all: Proc[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
     try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      all.push(readProc(Number(entry)));
     } catch {
-      continue; // ended meanwhile
+      // ended meanwhile
     }
-    // "pid (comm) state ppid … utime stime …": comm may hold spaces and parentheses.
-    const close = stat.lastIndexOf(')');
-    const fields = stat.slice(close + 2).split(' ');
-    all.push({
-      pid: Number(entry),
-      ppid: Number(fields[1]),
-      name: stat.slice(stat.indexOf('(') + 1, close),
-      cpuMs: (Number(fields[11]) + Number(fields[12])) * ms,
-    });
   }
   return all;
 }
