@@ -88,7 +88,7 @@ const headers = {
   'user-agent': 'GitHub-Hookshot/bench',
 };
 
-/** A process's CPU time so far (user + system), in ms, from /proc (clock ticks of 10 ms). */
+/** A process's peak resident set size (VmHWM), in MB, from /proc. */
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;

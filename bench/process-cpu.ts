@@ -11,7 +11,7 @@ interface Proc {
   pid: number;
   ppid: number;
   name: string;
-  /** utime + stime, in ms. */
+  /** utime + stime, in ms, and that of its children it has reaped (cutime + cstime). */
   cpuMs: number;
 }
 
@@ -39,11 +39,11 @@ function readProc(pid: number): Proc {
     pid,
     ppid: Number(fields[1]),
     name: stat.slice(stat.indexOf('(') + 1, close),
-    cpuMs: (Number(fields[11]) + Number(fields[12])) * msPerTick(),
+    cpuMs: (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * msPerTick(),
   };
 }
 
-/** The CPU time (user + system, ms) one process has used so far. */
+/** The CPU time (user + system, ms) one process and its reaped children have used so far. */
 export const processCpuMs = (pid: number): number => readProc(pid).cpuMs;
 
 function processes(): Proc[] {
@@ -87,9 +87,11 @@ function snapshot(hookflowPid: number): Map<number, { group: CpuGroup; cpuMs: nu
 }
 
 /**
- * Starts measuring; the returned function gives each group's CPU ms since. Processes that ended
- * in between are not counted (their time is gone from /proc): measure phases whose processes live
- * throughout. Undefined where /proc cannot be read (not Linux).
+ * Starts measuring; the returned function gives each group's CPU ms since. A process that ended
+ * in between is counted through its parent, which adds a reaped child's whole time to its own
+ * (cutime): what it had used before the start is taken off again. (PostgreSQL's backends are
+ * reaped by the postmaster, hookflow's children by hookflow.) Undefined where /proc cannot be
+ * read (not Linux).
  */
 export function measureCpu(hookflowPid: number): (() => Record<CpuGroup, number>) | undefined {
   let before: ReturnType<typeof snapshot>;
@@ -100,9 +102,9 @@ export function measureCpu(hookflowPid: number): (() => Record<CpuGroup, number>
   }
   return () => {
     const used: Record<CpuGroup, number> = { hookflow: 0, temporal: 0, postgres: 0 };
-    for (const [pid, now] of snapshot(hookflowPid)) {
-      used[now.group] += now.cpuMs - (before.get(pid)?.cpuMs ?? 0);
-    }
+    const now = snapshot(hookflowPid);
+    for (const [pid, after] of now) used[after.group] += after.cpuMs - (before.get(pid)?.cpuMs ?? 0);
+    for (const [pid, gone] of before) if (!now.has(pid)) used[gone.group] -= gone.cpuMs;
     return used;
   };
 }

@@ -49,21 +49,24 @@ export function temporalStarter(
   /**
    * A client on the connection of a worker in this process (`npm start`): starts go through it and
    * ask Temporal to hand the run's first workflow task back in the start's answer, to that worker,
-   * instead of queueing it for a poll (eager workflow start; Temporal falls back to the queue when
-   * the worker has no free slot). https://docs.temporal.io/develop/worker-performance#eager-workflow-start
+   * instead of queueing it for a poll (eager workflow start; when the worker has no free slot the
+   * SDK does not ask, and the task is queued). https://docs.temporal.io/develop/worker-performance#eager-workflow-start
    */
   eagerClient?: Client,
 ): WorkflowStarter {
   const inFlight = new Set<Promise<unknown>>();
   const withDeadline = <T>(fn: () => Promise<T>, ms = timeoutMs, via: Client = client): Promise<T> => {
     const call = via.connection.withDeadline(Date.now() + ms, fn);
+    // The worker's native connection gives each of its own retries the whole deadline (about ten
+    // seconds of them while Temporal is away), so there the deadline is kept here as well.
+    const bounded = via === client ? call : raceDeadline(call, ms);
     const settled = call.then(
       () => undefined,
       () => undefined,
     );
     inFlight.add(settled);
     void settled.then(() => inFlight.delete(settled));
-    return call;
+    return bounded;
   };
   return {
     async start(ref, workflowType, rerunFailed, describe) {
@@ -90,7 +93,12 @@ export function temporalStarter(
         } catch (err) {
           // The worker's connection is closed once the worker stops (a shutdown, a crash): a start
           // that failed in this process, not at Temporal, goes the usual way (a duplicate is safe).
-          if (!eagerClient || isGrpcServiceError(err) || err instanceof WorkflowExecutionAlreadyStartedError)
+          if (
+            !eagerClient ||
+            isGrpcServiceError(err) ||
+            err instanceof StartDeadlineError ||
+            err instanceof WorkflowExecutionAlreadyStartedError
+          )
             throw err;
           handle = await startVia(client, false);
         }
@@ -118,6 +126,22 @@ export function temporalStarter(
   };
 }
 
+/** A start that outlived its deadline without an answer from Temporal (like DEADLINE_EXCEEDED). */
+class StartDeadlineError extends Error {
+  constructor(ms: number) {
+    super(`Temporal did not answer the start within ${ms} ms`);
+    this.name = 'StartDeadlineError';
+  }
+}
+
+function raceDeadline<T>(call: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StartDeadlineError(ms)), ms);
+  });
+  return Promise.race([call, expired]).finally(() => clearTimeout(timer));
+}
+
 // gRPC codes that mean "Temporal is away or overloaded right now", as opposed to "Temporal refuses
 // this request" (INVALID_ARGUMENT — say, an unregistered search attribute —, NOT_FOUND, PERMISSION_DENIED…).
 const TRANSIENT_CODES = new Set([
@@ -128,6 +152,7 @@ const TRANSIENT_CODES = new Set([
 /** Whether a failed start means Temporal is unreachable (then everything waits in the outbox). */
 export function isTemporalUnavailable(err: unknown): boolean {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof StartDeadlineError) return true;
     if (isGrpcServiceError(e)) return TRANSIENT_CODES.has(e.code);
   }
   // No gRPC status (the SDK's own errors, such as NamespaceNotFoundError): Temporal answered.

@@ -34,7 +34,9 @@ describe('Temporal outage', () => {
     server = await start();
     // Its SQLite keeps a write-ahead log (one flush per commit instead of a journal file per commit).
     assert.ok(existsSync(`${dbFile}-wal`), 'the dev server runs its database file in WAL mode');
-    h = await startHookflow({ temporalAddress: server.address, tracing });
+    // Eager starts, as `npm start` makes them: through the worker's native connection, which
+    // retries on its own while Temporal is away (the start's deadline must hold there too).
+    h = await startHookflow({ temporalAddress: server.address, tracing, eager: true });
     const payload = (n: number) => ({
       action: 'opened',
       issue: { number: n },
@@ -77,6 +79,12 @@ describe('Temporal outage', () => {
       250,
     );
     assert.equal(await h.store.outboxDepth(), 0);
+    const first = await h.client.workflow.getHandle(String(before[0].body.workflowId)).fetchHistory();
+    assert.equal(
+      first.events?.[0]?.workflowExecutionStartedEventAttributes?.eagerExecutionAccepted,
+      true,
+      'the harness started runs eagerly, through the worker',
+    );
     // A parked delivery's run reads as its delivery in the Temporal UI, like one started at once.
     const parked = await h.client.workflow.getHandle(String(during[0].body.workflowId)).describe();
     assert.match(String(await parked.staticSummary()), /^issues\.opened #100\b/);

@@ -31,6 +31,10 @@ async function deliverAndAwait(started: Started, temporalPort: number, issue: nu
     const history = await new Client({ connection }).workflow.getHandle(workflowId).fetchHistory();
     const startedEvent = history.events?.[0]?.workflowExecutionStartedEventAttributes;
     assert.equal(startedEvent?.eagerExecutionAccepted, true, 'the run was started eagerly on the worker');
+    // …and that worker ran the task it was handed: a task lost on the way would time out and be
+    // queued again, and the run would still complete.
+    const timedOut = history.events?.filter((e) => e.workflowTaskTimedOutEventAttributes) ?? [];
+    assert.deepEqual(timedOut, [], 'no workflow task timed out');
   } finally {
     await connection.close();
   }

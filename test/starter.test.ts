@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { freePort } from '../lib/net';
@@ -103,6 +104,15 @@ describe('eager start', () => {
     assert.equal(result.kind, 'started');
     ours.push(result.workflowId);
     assert.equal(result.kind === 'started' && result.eager, true, 'Temporal handed the first task back');
+    // …and the worker ran it: a task lost on the way would time out, be queued, and still complete.
+    const handle = plain.workflow.getHandle(result.workflowId);
+    await handle.result();
+    const history = await handle.fetchHistory();
+    assert.deepEqual(
+      history.events?.filter((e) => e.workflowTaskTimedOutEventAttributes) ?? [],
+      [],
+      'no workflow task timed out',
+    );
   });
 
   test('a queue no worker of this connection polls is started the usual way', async () => {
@@ -127,6 +137,57 @@ describe('eager start', () => {
     assert.equal(result.kind, 'started');
     ours.push(result.workflowId);
     assert.equal(result.kind === 'started' && result.eager, false);
+  });
+
+  test("while Temporal does not answer, an eager start still fails within the start's deadline", async () => {
+    // Both clients reach the test server through a proxy that is then shut, its connections cut:
+    // from there on every connection is refused, as when the server's process has stopped. The
+    // worker's native connection then retries on its own for about ten seconds, unless the
+    // starter bounds the call.
+    const [host, port] = testEnv.temporalAddress.split(':');
+    const open = new Set<net.Socket>();
+    const proxy = net.createServer((socket) => {
+      const upstream = net.connect(Number(port), host);
+      for (const s of [socket, upstream]) {
+        open.add(s);
+        s.on('close', () => open.delete(s));
+        s.on('error', () => undefined);
+      }
+      upstream.on('close', () => socket.destroy());
+      socket.pipe(upstream).pipe(socket);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const address = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+    const native = await NativeConnection.connect({ address });
+    const grpc = await Connection.connect({ address });
+    try {
+      proxy.close();
+      for (const s of open) s.destroy();
+      const deadlineMs = 500;
+      const starter = temporalStarter(
+        new Client({ connection: grpc, namespace: testEnv.namespace }),
+        queue,
+        deadlineMs,
+        true,
+        new Client({ connection: native, namespace: testEnv.namespace }),
+      );
+      const began = Date.now();
+      const err = await starter
+        .start(ref(`eager-${randomUUID()}`), 'onIssues', false)
+        .catch((e: unknown) => e);
+      const took = Date.now() - began;
+      assert.ok(err instanceof Error, 'the start failed');
+      assert.equal(isTemporalUnavailable(err), true, String(err));
+      // A bound of four times the deadline: what is checked is that the deadline holds at all.
+      assert.ok(
+        took < 4 * deadlineMs,
+        `the start took ${took} ms against a ${deadlineMs} ms deadline (${String(err)})`,
+      );
+      // Its native call is still retrying: closing the connection ends it.
+    } finally {
+      proxy.close();
+      await Promise.all([native.close(), grpc.close()]);
+    }
   });
 
   test('without an eager client nothing is asked of the worker', async () => {

@@ -58,6 +58,11 @@ export interface HarnessOptions {
   tracing?: Tracing;
   /** A user's app module, loaded as HOOKFLOW_APP would be: the server routes by it, the worker runs it. */
   app?: string;
+  /**
+   * As in `npm start`: the server starts runs through the first worker's own connection, eagerly
+   * (once that worker is stopped, the usual way).
+   */
+  eager?: boolean;
 }
 
 export interface Harness {
@@ -101,6 +106,7 @@ export function harnessKeyEnv(h: Pick<Harness, 'config'>): { HOOKFLOW_ENCRYPTION
 }
 
 export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
+  if (o.eager && o.worker === false) throw new Error('startHookflow: eager starts need the worker');
   quietTemporalRuntime();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-harness-'));
   const taskQueue = `tq-${randomUUID()}`;
@@ -125,11 +131,6 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
   const store = await openStore(config);
   const metrics = o.sharedMetrics ? createMetrics('hookflow') : undefined;
   const app = o.app ? await loadApp(o.app, logger) : undefined;
-  const server: RunningServer = await serve(config, store, address, logger, {
-    metrics,
-    traced: o.tracing !== undefined,
-    app,
-  });
   const connection = await Connection.connect({ address });
   const client = new Client({
     connection,
@@ -165,6 +166,12 @@ export async function startHookflow(o: HarnessOptions = {}): Promise<Harness> {
     await w.connection.close();
   };
   if (o.worker ?? true) await startWorker();
+  const server: RunningServer = await serve(config, store, address, logger, {
+    metrics,
+    traced: o.tracing !== undefined,
+    app,
+    ...(o.eager && worker ? { workerConnection: worker.connection } : {}),
+  });
 
   return {
     config,
