@@ -15,7 +15,10 @@
 //   hookflow (sampled) — telemetry on with OpenTelemetry's parent-based ratio sampler
 //                    (BENCH_SAMPLE_RATIO of deliveries traced): what tracing costs when sampled
 //   hookflow (metrics only) — metrics on, no tracer: which share of telemetry's cost is metrics
-//                    (the seven take turns leading over BENCH_TELEMETRY_ROUNDS rounds, so a drift of
+//   hookflow (JS client starts) — telemetry on, every workflow start through the JavaScript gRPC
+//                    client (@grpc/grpc-js) instead of the server's native connection: what the
+//                    native one saves
+//                    (the eight take turns leading over BENCH_TELEMETRY_ROUNDS rounds, so a drift of
 //                    this noisy machine falls on all alike; BENCH_VARIANTS picks some of them)
 //   octokit        — @octokit/webhooks' Node middleware with a no-op handler (what Probot runs)
 //   koa-verify     — a bare Koa handler that only verifies the signature (the floor)
@@ -44,7 +47,16 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const ROUNDS = Number(process.env.BENCH_TELEMETRY_ROUNDS ?? 2);
-const ALL_VARIANTS = ['on', 'off', 'sampled', 'metrics', 'ack-after-start', 'plain', 'cluster'] as const;
+const ALL_VARIANTS = [
+  'on',
+  'off',
+  'sampled',
+  'metrics',
+  'ack-after-start',
+  'plain',
+  'cluster',
+  'js-client',
+] as const;
 type Variant = (typeof ALL_VARIANTS)[number];
 /** Which hookflow variants run (BENCH_VARIANTS, comma-separated; all by default). */
 const VARIANTS: Variant[] = (process.env.BENCH_VARIANTS ?? ALL_VARIANTS.join(',')).split(',').map((v) => {
@@ -257,13 +269,16 @@ async function main(): Promise<void> {
                     ? `hookflow (sampled ${+(100 * SAMPLE_RATIO).toFixed(2)}%) #${round}`
                     : variant === 'metrics'
                       ? `hookflow (metrics only) #${round}`
-                      : `hookflow (ack after start) #${round}`;
+                      : variant === 'js-client'
+                        ? `hookflow (JS client starts) #${round}`
+                        : `hookflow (ack after start) #${round}`;
         process.stderr.write(`benchmarking ${label}…\n`);
         const telemetry = variant === 'off' ? 'off' : variant === 'metrics' ? 'metrics' : 'on';
         const env = {
           BENCH_TELEMETRY: telemetry,
           ...(telemetry === 'on' ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {}),
           ...(variant === 'ack-after-start' ? { BENCH_ACK_AFTER: 'start' } : {}),
+          ...(variant === 'js-client' ? { BENCH_JS_STARTS: '1' } : {}),
           ...(variant === 'sampled'
             ? {
                 OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
@@ -307,8 +322,11 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
   const ackAfterStart = rows.filter((r) => r.target.includes('ack after start'));
   const plain = rows.filter((r) => r.encryption === 'off');
   const cluster = rows.filter((r) => r.target.startsWith('hookflow (cluster)'));
+  const jsClient = rows.filter((r) => r.target.startsWith('hookflow (JS client starts)'));
   const on = rows.filter(
-    (r) => r.telemetry === 'on' && !ackAfterStart.includes(r) && !plain.includes(r) && !cluster.includes(r),
+    (r) =>
+      r.telemetry === 'on' &&
+      ![ackAfterStart, plain, cluster, jsClient].some((variant) => variant.includes(r)),
   );
   const off = rows.filter((r) => r.telemetry === 'off');
   const encryptionCost = 1 - mean(on, (r) => r.rps) / mean(plain, (r) => r.rps);
@@ -411,6 +429,19 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
             )} off → ${fmt(hookflow.rps, 0)} on, a throughput cost of ${(100 * encryptionCost).toFixed(1)}% (target ≤ 10%: ${encryptionCost <= 0.1 ? 'met' : 'NOT met'}); ` +
             `mean p99 @ ${RATE}/s ${fmt(mean(plain, (r) => r.sustainedP99))} ms off, ${fmt(hookflow.sustainedP99)} ms on; ` +
             `CPU per request ${fmt(cpuPlain, 2)} ms off → ${fmt(cpuOn, 2)} ms on (+${(100 * (cpuOn / cpuPlain - 1)).toFixed(1)}%).`,
+          '',
+        ]
+      : []),
+    ...(jsClient.length > 0
+      ? [
+          `Workflow starts (both with telemetry on): through the server's native connection (the default) — CPU per request ${fmt(cpuOn, 2)} ms, ${pacedCpu(on).text} @ ${RATE}/s, mean req/s ${fmt(hookflow.rps, 0)}; ` +
+            `through the JavaScript client — ${fmt(
+              mean(jsClient, (r) => r.cpuMsPerRequest),
+              2,
+            )} ms, ${pacedCpu(jsClient).text} @ ${RATE}/s, ${fmt(
+              mean(jsClient, (r) => r.rps),
+              0,
+            )} req/s.`,
           '',
         ]
       : []),

@@ -55,6 +55,8 @@ async function hookflow(): Promise<string> {
   const server = await serve(config, store, config.temporal.address!, createLogger('silent'), {
     metrics: metrics ? undefined : false,
     traced: tracing !== undefined,
+    // `1`: every start through the JavaScript client, as before the server made native starts.
+    nativeStarts: process.env.BENCH_JS_STARTS !== '1',
   });
   return `${server.url.replace('localhost', '127.0.0.1')}${PATH}`;
 }

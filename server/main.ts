@@ -5,6 +5,7 @@ import { createLogger } from '../lib/logger';
 import { runMain } from '../lib/main';
 import { openStore } from '../lib/storage';
 import { clientConnection } from '../lib/temporal/connect';
+import { installTemporalRuntime } from '../lib/temporal/runtime';
 import { ensureSearchAttributes } from '../lib/temporal/search-attributes';
 import { logDestination } from '../lib/telemetry/log-output';
 import { startProcessTelemetry } from '../lib/telemetry/process';
@@ -15,6 +16,8 @@ runMain(async (defer) => {
   const address = config.temporal.address;
   const logger = createLogger(config.logLevel, 'hookflow-server', logDestination(config.logFormat));
   const { metrics, tracing } = await startProcessTelemetry(config, 'hookflow-server', defer);
+  // Workflow starts go through the SDK's native connection: its log lines join hookflow's.
+  installTemporalRuntime(logger, config.logLevel);
   // The server runs no handler: it loads the app to know which events it takes, and ignores the rest.
   const app = config.app.path ? await loadApp(config.app.path, logger) : undefined;
   const store = await openStore(config);

@@ -2,13 +2,13 @@
 import type { Server } from 'node:http';
 import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { ConnectionLike } from '@temporalio/client';
+import type { Client, ConnectionLike } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../lib/storage';
 import { createSealer, existingEncryptionKeys, type Sealer } from '../lib/crypto';
 import { managedHookSecrets } from '../lib/hook-secrets';
-import { clientConnection, createClient } from '../lib/temporal/connect';
+import { backgroundNativeConnection, clientConnection, createClient } from '../lib/temporal/connect';
 import { dataConverterFor, historyCodec } from '../lib/temporal/data-converter';
 import { serveCodecEndpoint } from './codec-endpoint';
 import { createMetrics, serveMetrics, type Metrics } from '../lib/telemetry/metrics';
@@ -69,6 +69,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** How soon a server tries again to make its native connection to an unreachable Temporal. */
+const NATIVE_RETRY_MS = 5_000;
+
 export async function serve(
   config: ServerConfig,
   store: Store,
@@ -83,18 +86,37 @@ export async function serve(
     app?: AppEvents | undefined;
     /** The connection of a worker in this process (`npm start`): starts hand it their first task. */
     workerConnection?: ConnectionLike | undefined;
+    /** false: no native connection of the server's own, every start through the JavaScript client (benchmarks compare the two). */
+    nativeStarts?: boolean;
   } = {},
 ): Promise<RunningServer> {
   const { metrics: shared, traced = false } = o;
   const connection = clientConnection(config, temporalAddress);
   const dataConverter = dataConverterFor(config);
   const client = createClient(connection, config.temporal.namespace, traced, dataConverter);
+  // Starts go through a native connection: the worker's when one runs in this process (and then
+  // eagerly), else one of the server's own, made in the background; the JavaScript client starts
+  // until it is there, and answers health pings.
+  const ownNative =
+    o.workerConnection || o.nativeStarts === false
+      ? undefined
+      : backgroundNativeConnection(config, temporalAddress, NATIVE_RETRY_MS);
+  const nativeClient = (c: ConnectionLike) =>
+    createClient(c, config.temporal.namespace, traced, dataConverter);
+  const workerClient = o.workerConnection && nativeClient(o.workerConnection);
+  let ownClient: Client | undefined;
   const starter = temporalStarter(
     client,
     config.temporal.taskQueue,
     config.startTimeoutMs,
     config.searchRepository,
-    o.workerConnection && createClient(o.workerConnection, config.temporal.namespace, traced, dataConverter),
+    {
+      eager: workerClient !== undefined,
+      client: () => {
+        const made = ownNative?.current();
+        return workerClient ?? (ownClient ??= made && nativeClient(made));
+      },
+    },
   );
   const health = temporalHealth();
   // The sealer is made at the first managed hook read: a server that has none needs no key.
@@ -138,6 +160,7 @@ export async function serve(
   const giveUp = async (err: unknown): Promise<never> => {
     await allowList?.close();
     await connection.close().catch(() => undefined);
+    await ownNative?.close().catch(() => undefined);
     if (shared === undefined) await metrics?.shutdown().catch(() => undefined);
     throw err;
   };
@@ -203,6 +226,7 @@ export async function serve(
       await accepted.flush();
       await starter.drain();
       await connection.close();
+      await ownNative?.close();
       if (shared === undefined) await metrics?.shutdown();
     },
   };

@@ -8,8 +8,37 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { freePort } from '../lib/net';
 import { isTemporalUnavailable, temporalStarter } from '../server/starter';
+import { backgroundNativeConnection } from '../lib/temporal/connect';
 import { deliveryKeyOf } from './helpers/deliveries';
-import { testEnv } from './helpers/env';
+import { testEnv, waitFor } from './helpers/env';
+
+/**
+ * A TCP proxy in front of the run's Temporal (on `port`, or any free one). `shut()` stops it
+ * listening and cuts what it carries: from then on connections are refused, as when the server's
+ * process has stopped.
+ */
+async function temporalProxy(port = 0): Promise<{ address: string; shut(): void }> {
+  const [host, upstreamPort] = testEnv.temporalAddress.split(':');
+  const open = new Set<net.Socket>();
+  const proxy = net.createServer((socket) => {
+    const upstream = net.connect(Number(upstreamPort), host);
+    for (const s of [socket, upstream]) {
+      open.add(s);
+      s.on('close', () => open.delete(s));
+      s.on('error', () => undefined);
+    }
+    upstream.on('close', () => socket.destroy());
+    socket.pipe(upstream).pipe(socket);
+  });
+  await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
+  return {
+    address: `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`,
+    shut() {
+      proxy.close();
+      for (const s of open) s.destroy();
+    },
+  };
+}
 
 const ref = (id: string) => ({
   key: deliveryKeyOf('github', id),
@@ -46,6 +75,9 @@ describe('classifying failed starts', () => {
     assert.equal(isTemporalUnavailable(err), false, String(err));
   });
 });
+
+/** Starts through a worker's connection, as `npm start` makes them. */
+const workerStarts = (client: Client) => ({ client: () => client, eager: true });
 
 describe('eager start', () => {
   // A worker on the test server with hookflow's workflows and stand-ins for a delivery's first and
@@ -99,7 +131,7 @@ describe('eager start', () => {
 
   test("a start through the worker's connection hands the run's first task to that worker", async () => {
     const { plain, eager } = await setUp();
-    const starter = temporalStarter(plain, queue, 10_000, true, eager);
+    const starter = temporalStarter(plain, queue, 10_000, true, workerStarts(eager));
     const result = await starter.start(ref(`eager-${randomUUID()}`), 'onIssues', false);
     assert.equal(result.kind, 'started');
     ours.push(result.workflowId);
@@ -117,7 +149,7 @@ describe('eager start', () => {
 
   test('a queue no worker of this connection polls is started the usual way', async () => {
     const { plain, eager } = await setUp();
-    const starter = temporalStarter(plain, `${queue}-elsewhere`, 10_000, true, eager);
+    const starter = temporalStarter(plain, `${queue}-elsewhere`, 10_000, true, workerStarts(eager));
     const result = await starter.start(ref(`eager-${randomUUID()}`), 'onIssues', false);
     assert.equal(result.kind, 'started');
     elsewhere.push(result.workflowId);
@@ -129,7 +161,7 @@ describe('eager start', () => {
     const closed = await NativeConnection.connect({ address: testEnv.temporalAddress });
     await closed.close();
     const eager = new Client({ connection: closed, namespace: testEnv.namespace });
-    const result = await temporalStarter(plain, queue, 10_000, true, eager).start(
+    const result = await temporalStarter(plain, queue, 10_000, true, workerStarts(eager)).start(
       ref(`eager-${randomUUID()}`),
       'onIssues',
       false,
@@ -140,36 +172,21 @@ describe('eager start', () => {
   });
 
   test("while Temporal does not answer, an eager start still fails within the start's deadline", async () => {
-    // Both clients reach the test server through a proxy that is then shut, its connections cut:
-    // from there on every connection is refused, as when the server's process has stopped. The
-    // worker's native connection then retries on its own for about ten seconds, unless the
-    // starter bounds the call.
-    const [host, port] = testEnv.temporalAddress.split(':');
-    const open = new Set<net.Socket>();
-    const proxy = net.createServer((socket) => {
-      const upstream = net.connect(Number(port), host);
-      for (const s of [socket, upstream]) {
-        open.add(s);
-        s.on('close', () => open.delete(s));
-        s.on('error', () => undefined);
-      }
-      upstream.on('close', () => socket.destroy());
-      socket.pipe(upstream).pipe(socket);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const address = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+    // Both clients reach the test server through a proxy that is then shut. The worker's native
+    // connection then retries on its own for about ten seconds, unless the starter bounds the call.
+    const proxy = await temporalProxy();
+    const { address } = proxy;
     const native = await NativeConnection.connect({ address });
     const grpc = await Connection.connect({ address });
     try {
-      proxy.close();
-      for (const s of open) s.destroy();
+      proxy.shut();
       const deadlineMs = 500;
       const starter = temporalStarter(
         new Client({ connection: grpc, namespace: testEnv.namespace }),
         queue,
         deadlineMs,
         true,
-        new Client({ connection: native, namespace: testEnv.namespace }),
+        workerStarts(new Client({ connection: native, namespace: testEnv.namespace })),
       );
       const began = Date.now();
       const err = await starter
@@ -183,9 +200,11 @@ describe('eager start', () => {
         took < 4 * deadlineMs,
         `the start took ${took} ms against a ${deadlineMs} ms deadline (${String(err)})`,
       );
-      // Its native call is still retrying: closing the connection ends it.
+      // Its native call is still retrying: drain() waits for the deadline only, and closing the
+      // connection ends the call (as the server closes: drain, then close).
+      await starter.drain();
     } finally {
-      proxy.close();
+      proxy.shut();
       await Promise.all([native.close(), grpc.close()]);
     }
   });
@@ -200,5 +219,52 @@ describe('eager start', () => {
     assert.equal(result.kind, 'started');
     ours.push(result.workflowId);
     assert.equal(result.kind === 'started' ? result.eager : undefined, undefined);
+  });
+});
+
+describe("a server's own native connection", () => {
+  test('starts go through it once it is made, not eagerly, and through the JavaScript client until then', async () => {
+    const native = await NativeConnection.connect({ address: testEnv.temporalAddress });
+    const grpc = await Connection.connect({ address: testEnv.temporalAddress });
+    const plain = new Client({ connection: grpc, namespace: testEnv.namespace });
+    const viaNative = new Client({ connection: native, namespace: testEnv.namespace });
+    const queue = `tq-native-${randomUUID()}`;
+    let made: Client | undefined;
+    const starter = temporalStarter(plain, queue, 10_000, true, { client: () => made, eager: false });
+    const started: string[] = [];
+    try {
+      const before = await starter.start(ref(`native-${randomUUID()}`), 'onIssues', false);
+      assert.equal(before.kind, 'started', 'started by the JavaScript client');
+      started.push(before.workflowId);
+      made = viaNative;
+      // With the JavaScript client's connection closed, only the native one can start the run.
+      await grpc.close();
+      const after = await starter.start(ref(`native-${randomUUID()}`), 'onIssues', false);
+      assert.equal(after.kind, 'started');
+      started.push(after.workflowId);
+      assert.equal(after.kind === 'started' ? after.eager : 'no', undefined, 'no eager start asked');
+    } finally {
+      await Promise.all(started.map((id) => viaNative.workflow.getHandle(id).terminate('test over')));
+      await native.close();
+    }
+  });
+
+  test('is made in the background once Temporal answers, and closed with the server', async () => {
+    const port = await freePort();
+    const background = backgroundNativeConnection({ env: {} }, `127.0.0.1:${port}`, 50);
+    // Nothing listens there yet: connection attempts are refused and tried again.
+    assert.equal(background.current(), undefined);
+    let proxy: Awaited<ReturnType<typeof temporalProxy>> | undefined;
+    try {
+      proxy = await temporalProxy(port);
+      await waitFor('the native connection', () => Promise.resolve(background.current() !== undefined));
+      const client = new Client({ connection: background.current()!, namespace: testEnv.namespace });
+      await client.workflowService.getSystemInfo({});
+      await background.close();
+      assert.equal(background.current(), undefined);
+    } finally {
+      await background.close();
+      proxy?.shut();
+    }
   });
 });

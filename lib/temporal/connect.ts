@@ -53,3 +53,42 @@ export async function workerConnection(
 ): Promise<NativeConnection> {
   return NativeConnection.connect(options(config, address));
 }
+
+/**
+ * A native connection made in the background, for a server process without a worker: the server
+ * must start (and park deliveries) while Temporal is away, and a native connection, unlike the
+ * JavaScript client's, cannot be made lazily. It is tried again every `retryMs` until it is made
+ * or closed.
+ */
+export function backgroundNativeConnection(
+  config: Pick<Config, 'env'>,
+  address: string,
+  retryMs: number,
+): { current(): NativeConnection | undefined; close(): Promise<void> } {
+  let connection: NativeConnection | undefined;
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  const connect = () => {
+    // An attempt still under way at close() closes what it makes: close() does not wait for it
+    // (while Temporal is away, one can take seconds).
+    void NativeConnection.connect(options(config, address)).then(
+      async (c) => {
+        if (closed) await c.close();
+        else connection = c;
+      },
+      () => {
+        if (!closed) timer = setTimeout(connect, retryMs);
+      },
+    );
+  };
+  connect();
+  return {
+    current: () => connection,
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      await connection?.close();
+      connection = undefined;
+    },
+  };
+}

@@ -1,5 +1,6 @@
-// The Temporal SDK's runtime for a worker process: its log lines go into hookflow's logger, and its
-// own worker metrics are served in Prometheus's format for `/metrics` to fold in.
+// The Temporal SDK's runtime (its native connections and workers): its log lines go into
+// hookflow's logger, and in a worker process its own worker metrics are served in Prometheus's
+// format for `/metrics` to fold in.
 import { DefaultLogger, Runtime, type LogEntry, type LogLevel } from '@temporalio/worker';
 import type { Logger } from '../logger';
 
@@ -14,7 +15,8 @@ const LEVELS: Record<string, LogLevel> = {
 /**
  * Routes the Temporal SDK's own log lines into hookflow's JSON logger. With `metricsAddress`
  * (`host:port`), the SDK also serves its worker metrics (task slots, poll and schedule-to-start
- * latencies, failures, with the `temporal_` prefix) there in Prometheus's format. Call once, before any worker.
+ * latencies, failures, with the `temporal_` prefix) there in Prometheus's format. Call once, before
+ * any native connection.
  */
 export function installTemporalRuntime(logger: Logger, level: string, metricsAddress?: string): void {
   const sdkLevel = LEVELS[level] ?? (level === 'silent' || level === 'fatal' ? 'ERROR' : 'INFO');
