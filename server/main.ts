@@ -16,8 +16,9 @@ runMain(async (defer) => {
   const address = config.temporal.address;
   const logger = createLogger(config.logLevel, 'hookflow-server', logDestination(config.logFormat));
   const { metrics, tracing } = await startProcessTelemetry(config, 'hookflow-server', defer);
-  // Workflow starts go through the SDK's native connection: its log lines join hookflow's.
-  installTemporalRuntime(logger, config.logLevel);
+  // Workflow starts go through the SDK's native connection: its log lines join hookflow's. No
+  // workers here, so the SDK leaves signals alone (runMain handles them).
+  installTemporalRuntime(logger, config.logLevel, undefined, []);
   // The server runs no handler: it loads the app to know which events it takes, and ignores the rest.
   const app = config.app.path ? await loadApp(config.app.path, logger) : undefined;
   const store = await openStore(config);

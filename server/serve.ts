@@ -97,10 +97,8 @@ export async function serve(
   // Starts go through a native connection: the worker's when one runs in this process (and then
   // eagerly), else one of the server's own, made in the background; the JavaScript client starts
   // until it is there, and answers health pings.
-  const ownNative =
-    o.workerConnection || o.nativeStarts === false
-      ? undefined
-      : backgroundNativeConnection(config, temporalAddress, NATIVE_RETRY_MS);
+  // Made once the server is listening (below): a start that fails before has nothing to close.
+  let ownNative: ReturnType<typeof backgroundNativeConnection> | undefined;
   const nativeClient = (c: ConnectionLike) =>
     createClient(c, config.temporal.namespace, traced, dataConverter);
   const workerClient = o.workerConnection && nativeClient(o.workerConnection);
@@ -160,7 +158,6 @@ export async function serve(
   const giveUp = async (err: unknown): Promise<never> => {
     await allowList?.close();
     await connection.close().catch(() => undefined);
-    await ownNative?.close().catch(() => undefined);
     if (shared === undefined) await metrics?.shutdown().catch(() => undefined);
     throw err;
   };
@@ -183,6 +180,8 @@ export async function serve(
     await new Promise<void>((resolve) => (codecServer ? codecServer.close(() => resolve()) : resolve()));
     return giveUp(err);
   });
+  if (!o.workerConnection && o.nativeStarts !== false)
+    ownNative = backgroundNativeConnection(config, temporalAddress, NATIVE_RETRY_MS, logger);
   const certificates = config.tls
     ? reloadCertificates(server as https.Server, config.tls, config.tlsReloadMs, logger)
     : undefined;
@@ -225,8 +224,11 @@ export async function serve(
       await launcher.drain();
       await accepted.flush();
       await starter.drain();
-      await connection.close();
-      await ownNative?.close();
+      try {
+        await connection.close();
+      } finally {
+        await ownNative?.close();
+      }
       if (shared === undefined) await metrics?.shutdown();
     },
   };

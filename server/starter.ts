@@ -4,6 +4,7 @@
 // so an unreachable Temporal costs an acknowledgement milliseconds, not minutes.
 // https://docs.temporal.io/workflow-execution/workflowid-runid#workflow-id-reuse-policy
 import { type Client, isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { IllegalStateError } from '@temporalio/common';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { searchAttributesFor } from '../lib/temporal/search-attributes';
 
@@ -71,8 +72,9 @@ export function temporalStarter(
     // A native connection gives each of its own retries the whole deadline (about ten
     // seconds of them while Temporal is away), so there the deadline is kept here as well.
     const bounded = via === client ? call : raceDeadline(call, ms);
-    // Closing the JavaScript client's connection under a call's retry timer throws (see drain());
-    // a native connection ends its calls when closed, so there the deadline is all that is waited for.
+    // Closing the JavaScript client's connection under a call's retry timer throws (see drain()).
+    // A native call past its deadline goes on inside the SDK (within its own retry budget), but
+    // closing its connection under it throws nothing here: there the deadline is all that is waited for.
     const settled = bounded.then(
       () => undefined,
       () => undefined,
@@ -107,14 +109,9 @@ export function temporalStarter(
           handle = await startVia(fast ?? client, eager);
         } catch (err) {
           // A worker's connection is closed once the worker stops (a shutdown, a crash): a start
-          // that failed in this process, not at Temporal, goes the usual way (a duplicate is safe).
-          if (
-            !fast ||
-            isGrpcServiceError(err) ||
-            err instanceof StartDeadlineError ||
-            err instanceof WorkflowExecutionAlreadyStartedError
-          )
-            throw err;
+          // that found it closed goes the usual way (a duplicate is safe). Any other failure is
+          // the start's answer: trying again would only double its time and Temporal's load.
+          if (!fast || !closedConnection(err)) throw err;
           handle = await startVia(client, false);
         }
         return {
@@ -139,6 +136,12 @@ export function temporalStarter(
       await Promise.all([...inFlight]);
     },
   };
+}
+
+/** Whether the call failed on a closed native connection (the client wraps the cause). */
+function closedConnection(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof IllegalStateError) return true;
+  return false;
 }
 
 /** A start that outlived its deadline without an answer from Temporal (like DEADLINE_EXCEEDED). */

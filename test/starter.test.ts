@@ -249,6 +249,30 @@ describe("a server's own native connection", () => {
     }
   });
 
+  test('a start Temporal refuses through it is not tried again through the JavaScript client', async () => {
+    const native = await NativeConnection.connect({ address: testEnv.temporalAddress });
+    // The JavaScript client's connection is closed: a second try through it would fail otherwise.
+    const grpc = await Connection.connect({ address: testEnv.temporalAddress });
+    await grpc.close();
+    try {
+      const starter = temporalStarter(
+        new Client({ connection: grpc, namespace: 'no-such-namespace' }),
+        'tq',
+        5_000,
+        true,
+        { client: () => new Client({ connection: native, namespace: 'no-such-namespace' }), eager: false },
+      );
+      const err = await starter
+        .start(ref(`native-${randomUUID()}`), 'onIssues', false)
+        .catch((e: unknown) => e);
+      assert.ok(err instanceof Error);
+      assert.match(String(err), /namespace/i);
+      assert.equal(isTemporalUnavailable(err), false, String(err));
+    } finally {
+      await native.close();
+    }
+  });
+
   test('is made in the background once Temporal answers, and closed with the server', async () => {
     const port = await freePort();
     const background = backgroundNativeConnection({ env: {} }, `127.0.0.1:${port}`, 50);

@@ -7,6 +7,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config';
+import type { Logger } from '../logger';
 
 type ConnectOptions = ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
 
@@ -58,25 +59,34 @@ export async function workerConnection(
  * A native connection made in the background, for a server process without a worker: the server
  * must start (and park deliveries) while Temporal is away, and a native connection, unlike the
  * JavaScript client's, cannot be made lazily. It is tried again every `retryMs` until it is made
- * or closed.
+ * or closed; the first failure and the connection's making are logged.
  */
 export function backgroundNativeConnection(
   config: Pick<Config, 'env'>,
   address: string,
   retryMs: number,
+  logger?: Pick<Logger, 'info' | 'warn'>,
 ): { current(): NativeConnection | undefined; close(): Promise<void> } {
   let connection: NativeConnection | undefined;
   let closed = false;
+  let failed = false;
   let timer: NodeJS.Timeout | undefined;
   const connect = () => {
     // An attempt still under way at close() closes what it makes: close() does not wait for it
     // (while Temporal is away, one can take seconds).
     void NativeConnection.connect(options(config, address)).then(
       async (c) => {
-        if (closed) await c.close();
-        else connection = c;
+        if (closed) return void (await c.close().catch(() => undefined));
+        connection = c;
+        if (failed) logger?.info('native connection to Temporal made: workflow starts go through it');
       },
-      () => {
+      (err: unknown) => {
+        if (!failed)
+          logger?.warn(
+            { err, retryMs },
+            'no native connection to Temporal yet: workflow starts use the JavaScript client until it is made',
+          );
+        failed = true;
         if (!closed) timer = setTimeout(connect, retryMs);
       },
     );
@@ -87,8 +97,9 @@ export function backgroundNativeConnection(
     async close() {
       closed = true;
       clearTimeout(timer);
-      await connection?.close();
+      const c = connection;
       connection = undefined;
+      await c?.close();
     },
   };
 }

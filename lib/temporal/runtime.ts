@@ -18,9 +18,19 @@ const LEVELS: Record<string, LogLevel> = {
  * latencies, failures, with the `temporal_` prefix) there in Prometheus's format. Call once, before
  * any native connection.
  */
-export function installTemporalRuntime(logger: Logger, level: string, metricsAddress?: string): void {
+export function installTemporalRuntime(
+  logger: Logger,
+  level: string,
+  metricsAddress?: string,
+  /**
+   * The signals on which the SDK shuts its workers down (its default: INT, TERM, QUIT, USR2); []
+   * for a process without workers, which handles its signals itself.
+   */
+  shutdownSignals?: NodeJS.Signals[],
+): void {
   const sdkLevel = LEVELS[level] ?? (level === 'silent' || level === 'fatal' ? 'ERROR' : 'INFO');
   Runtime.install({
+    ...(shutdownSignals ? { shutdownSignals } : {}),
     logger: new DefaultLogger(sdkLevel, temporalLogFunction(logger)),
     ...(metricsAddress
       ? {
