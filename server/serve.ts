@@ -96,8 +96,8 @@ export async function serve(
   const client = createClient(connection, config.temporal.namespace, traced, dataConverter);
   // Starts go through a native connection: the worker's when one runs in this process (and then
   // eagerly), else one of the server's own, made in the background; the JavaScript client starts
-  // until it is there, and answers health pings.
-  // Made once the server is listening (below): a start that fails before has nothing to close.
+  // until it is there, and answers health pings. The server's own is made once it is listening
+  // (below), so a start-up that fails before has nothing to close.
   let ownNative: ReturnType<typeof backgroundNativeConnection> | undefined;
   const nativeClient = (c: ConnectionLike) =>
     createClient(c, config.temporal.namespace, traced, dataConverter);

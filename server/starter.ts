@@ -138,9 +138,14 @@ export function temporalStarter(
   };
 }
 
-/** Whether the call failed on a closed native connection (the client wraps the cause). */
+/** An error and the errors it wraps (the client wraps what the connection threw). */
+function* causes(err: unknown): Generator<Error> {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) yield e;
+}
+
+/** Whether the call failed on a closed native connection. */
 function closedConnection(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof IllegalStateError) return true;
+  for (const e of causes(err)) if (e instanceof IllegalStateError) return true;
   return false;
 }
 
@@ -169,7 +174,7 @@ const TRANSIENT_CODES = new Set([
 
 /** Whether a failed start means Temporal is unreachable (then everything waits in the outbox). */
 export function isTemporalUnavailable(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+  for (const e of causes(err)) {
     if (e instanceof StartDeadlineError) return true;
     if (isGrpcServiceError(e)) return TRANSIENT_CODES.has(e.code);
   }

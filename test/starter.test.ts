@@ -200,8 +200,8 @@ describe('eager start', () => {
         took < 4 * deadlineMs,
         `the start took ${took} ms against a ${deadlineMs} ms deadline (${String(err)})`,
       );
-      // Its native call is still retrying: drain() waits for the deadline only, and closing the
-      // connection ends the call (as the server closes: drain, then close).
+      // Its native call is still retrying inside the SDK: drain() waits for the deadline only, and
+      // closing the connection under it throws nothing (as the server closes: drain, then close).
       await starter.drain();
     } finally {
       proxy.shut();
