@@ -278,7 +278,7 @@ async function main(): Promise<void> {
           BENCH_TELEMETRY: telemetry,
           ...(telemetry === 'on' ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {}),
           ...(variant === 'ack-after-start' ? { BENCH_ACK_AFTER: 'start' } : {}),
-          ...(variant === 'js-client' ? { BENCH_JS_STARTS: '1' } : {}),
+          ...(variant === 'js-client' ? { BENCH_NATIVE_STARTS: 'false' } : {}),
           ...(variant === 'sampled'
             ? {
                 OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',

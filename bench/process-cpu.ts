@@ -60,7 +60,7 @@ function processes(): Proc[] {
 }
 
 /** CPU ms so far per process, keyed by pid, with its group (processes of no group are left out). */
-function snapshot(hookflowPid: number): Map<number, { group: CpuGroup; cpuMs: number }> {
+function snapshot(hookflowPid: number): Map<number, { group: CpuGroup; ppid: number; cpuMs: number }> {
   const all = processes();
   const tree = new Set([hookflowPid]);
   for (let grew = true; grew;) {
@@ -72,7 +72,7 @@ function snapshot(hookflowPid: number): Map<number, { group: CpuGroup; cpuMs: nu
       }
     }
   }
-  const out = new Map<number, { group: CpuGroup; cpuMs: number }>();
+  const out = new Map<number, { group: CpuGroup; ppid: number; cpuMs: number }>();
   for (const p of all) {
     const group: CpuGroup | undefined = p.name.startsWith('temporal')
       ? 'temporal'
@@ -81,7 +81,7 @@ function snapshot(hookflowPid: number): Map<number, { group: CpuGroup; cpuMs: nu
         : tree.has(p.pid)
           ? 'hookflow'
           : undefined;
-    if (group) out.set(p.pid, { group, cpuMs: p.cpuMs });
+    if (group) out.set(p.pid, { group, ppid: p.ppid, cpuMs: p.cpuMs });
   }
   return out;
 }
@@ -89,9 +89,11 @@ function snapshot(hookflowPid: number): Map<number, { group: CpuGroup; cpuMs: nu
 /**
  * Starts measuring; the returned function gives each group's CPU ms since. A process that ended
  * in between is counted through its parent, which adds a reaped child's whole time to its own
- * (cutime): what it had used before the start is taken off again. (PostgreSQL's backends are
- * reaped by the postmaster, hookflow's children by hookflow.) Undefined where /proc cannot be
- * read (not Linux).
+ * (cutime): what it had used before the start is taken off the parent's group again. (PostgreSQL's backends are
+ * reaped by the postmaster, hookflow's children by hookflow.) One whose parent is not measured
+ * (an orphan, reaped by init) is credited nowhere, so nothing is taken off for it: its time in the
+ * phase is lost, an undercount rather than a negative figure. Undefined where /proc cannot be read
+ * (not Linux).
  */
 export function measureCpu(hookflowPid: number): (() => Record<CpuGroup, number>) | undefined {
   let before: ReturnType<typeof snapshot>;
@@ -104,7 +106,10 @@ export function measureCpu(hookflowPid: number): (() => Record<CpuGroup, number>
     const used: Record<CpuGroup, number> = { hookflow: 0, temporal: 0, postgres: 0 };
     const now = snapshot(hookflowPid);
     for (const [pid, after] of now) used[after.group] += after.cpuMs - (before.get(pid)?.cpuMs ?? 0);
-    for (const [pid, gone] of before) if (!now.has(pid)) used[gone.group] -= gone.cpuMs;
+    for (const [pid, gone] of before) {
+      const parent = now.get(gone.ppid);
+      if (!now.has(pid) && parent) used[parent.group] -= gone.cpuMs;
+    }
     return used;
   };
 }

@@ -47,6 +47,8 @@ async function hookflow(): Promise<string> {
     HOOKFLOW_ENCRYPTION_KEY: process.env.BENCH_ENCRYPTION_KEY,
     // `start`: the answer waits for the workflow start too (the design before ledger-first).
     ...(process.env.BENCH_ACK_AFTER ? { HOOKFLOW_ACK_AFTER: process.env.BENCH_ACK_AFTER } : {}),
+    // `false`: every start through the JavaScript client, as before the server made native starts.
+    ...(process.env.BENCH_NATIVE_STARTS ? { HOOKFLOW_NATIVE_STARTS: process.env.BENCH_NATIVE_STARTS } : {}),
     // The OTLP exporter itself reads the endpoint from this process's environment too.
     ...(telemetry ? { OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
   });
@@ -55,8 +57,6 @@ async function hookflow(): Promise<string> {
   const server = await serve(config, store, config.temporal.address!, createLogger('silent'), {
     metrics: metrics ? undefined : false,
     traced: tracing !== undefined,
-    // `1`: every start through the JavaScript client, as before the server made native starts.
-    nativeStarts: process.env.BENCH_JS_STARTS !== '1',
   });
   return `${server.url.replace('localhost', '127.0.0.1')}${PATH}`;
 }

@@ -77,6 +77,11 @@ export interface Config {
   /** Workflow starts in flight at once, from the front door's launcher and from the outbox relay. */
   startConcurrency: number;
   /**
+   * A server without a worker in its process starts workflows through a native connection of its
+   * own; false: through the JavaScript client only.
+   */
+  nativeStarts: boolean;
+  /**
    * When a new delivery is answered: `record`, once its ledger row is committed (its start follows);
    * `start`, once its workflow has started too (slower, and the answer names the run).
    */
@@ -312,6 +317,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     ledgerRetentionDays: e.HOOKFLOW_LEDGER_RETENTION_DAYS,
     startTimeoutMs: e.HOOKFLOW_START_TIMEOUT_MS,
     startConcurrency: e.HOOKFLOW_START_CONCURRENCY,
+    nativeStarts: e.HOOKFLOW_NATIVE_STARTS,
     ackAfter: e.HOOKFLOW_ACK_AFTER,
     outboxIntervalMs: e.HOOKFLOW_OUTBOX_INTERVAL_MS,
     hookCacheMs: e.HOOKFLOW_HOOK_CACHE_MS,

@@ -99,9 +99,9 @@ export function createApp(deps: AppDeps): Koa {
       return;
     }
     if (ctx.method === 'GET' && ctx.path === '/readyz') {
-      const { ready, storage, temporal } = await readiness();
+      const { ready, ...parts } = await readiness();
       ctx.status = ready ? 200 : 503;
-      ctx.body = { status: ready ? 'ready' : 'not ready', storage, temporal };
+      ctx.body = { status: ready ? 'ready' : 'not ready', ...parts };
       return;
     }
     ctx.status = 404;

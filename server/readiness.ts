@@ -3,16 +3,20 @@
 // "not ready" at once, not after the gRPC client's reconnect backoff (seen: 3–6 s without a bound).
 // A ping that outlives its deadline is not started again while it runs: polls share it, so a
 // stalled database holds one pool connection for readiness, not one per poll.
+import type { StartPath } from './starter';
+
 export interface ReadinessProbes {
   store: { ping(): Promise<void> };
   /** Given the probe's bound, so the call itself ends then too (nothing left retrying). */
-  starter: { ping(timeoutMs: number): Promise<void> };
+  starter: { ping(timeoutMs: number): Promise<void>; path?(): StartPath };
 }
 
 export interface Readiness {
   ready: boolean;
   storage: 'ok' | 'unreachable';
   temporal: 'ok' | 'unreachable';
+  /** The connection workflow starts take now (see StartPath). */
+  starts?: StartPath;
 }
 
 /** The default bound on each answer: well under a second, well over a healthy round trip. */
@@ -30,10 +34,12 @@ export function readinessCheck(
       answers(storage, timeoutMs),
       answers(temporal, timeoutMs),
     ]);
+    const starts = probes.starter.path?.();
     return {
       ready: storageOk && temporalOk,
       storage: storageOk ? 'ok' : 'unreachable',
       temporal: temporalOk ? 'ok' : 'unreachable',
+      ...(starts ? { starts } : {}),
     };
   };
 }

@@ -31,6 +31,7 @@ export type ServerConfig = Pick<
   | 'temporal'
   | 'startTimeoutMs'
   | 'startConcurrency'
+  | 'nativeStarts'
   | 'ackAfter'
   | 'webhookPath'
   | 'webhookSecrets'
@@ -86,8 +87,6 @@ export async function serve(
     app?: AppEvents | undefined;
     /** The connection of a worker in this process (`npm start`): starts hand it their first task. */
     workerConnection?: ConnectionLike | undefined;
-    /** false: no native connection of the server's own, every start through the JavaScript client (benchmarks compare the two). */
-    nativeStarts?: boolean;
   } = {},
 ): Promise<RunningServer> {
   const { metrics: shared, traced = false } = o;
@@ -95,9 +94,10 @@ export async function serve(
   const dataConverter = dataConverterFor(config);
   const client = createClient(connection, config.temporal.namespace, traced, dataConverter);
   // Starts go through a native connection: the worker's when one runs in this process (and then
-  // eagerly), else one of the server's own, made in the background; the JavaScript client starts
-  // until it is there, and answers health pings. The server's own is made once it is listening
-  // (below), so a start-up that fails before has nothing to close.
+  // eagerly), else one of the server's own, made in the background (unless HOOKFLOW_NATIVE_STARTS
+  // is false); the JavaScript client starts until it is there, and while a native start that
+  // outlived its deadline still runs. The server's own is made once it is listening (below), so a
+  // start-up that fails before has nothing to close.
   let ownNative: ReturnType<typeof backgroundNativeConnection> | undefined;
   const nativeClient = (c: ConnectionLike) =>
     createClient(c, config.temporal.namespace, traced, dataConverter);
@@ -180,7 +180,7 @@ export async function serve(
     await new Promise<void>((resolve) => (codecServer ? codecServer.close(() => resolve()) : resolve()));
     return giveUp(err);
   });
-  if (!o.workerConnection && o.nativeStarts !== false)
+  if (!o.workerConnection && config.nativeStarts)
     ownNative = backgroundNativeConnection(config, temporalAddress, NATIVE_RETRY_MS, logger);
   const certificates = config.tls
     ? reloadCertificates(server as https.Server, config.tls, config.tlsReloadMs, logger)

@@ -32,8 +32,13 @@ export interface WorkflowStarter {
     /** How the run reads in the Temporal UI's list (its user metadata). */
     describe?: { summary: string; details: string },
   ): Promise<StartResult>;
-  /** Answers whether Temporal answers at all, within `timeoutMs` (default: the start deadline). */
+  /**
+   * Answers whether Temporal answers at all, within `timeoutMs` (default: the start deadline),
+   * through the connection the next start would take.
+   */
   ping(timeoutMs?: number): Promise<void>;
+  /** The connection the next start takes (shown by /readyz). */
+  path(): StartPath;
   /**
    * Settles once every call made so far has settled. The SDK retries an unavailable Temporal on
    * timers of its own; closing the connection under one of them throws "Channel has been shut
@@ -41,6 +46,13 @@ export interface WorkflowStarter {
    */
   drain(): Promise<void>;
 }
+
+/**
+ * `eager`: the native connection of a worker in this process, asking for the first workflow task;
+ * `native`: the server's own native connection; `javascript`: the JavaScript client (no native
+ * connection, not made yet, or a native start outlived its deadline and still runs).
+ */
+export type StartPath = 'eager' | 'native' | 'javascript';
 
 /**
  * A client on a native (Rust core) connection: starts go through it when it is there. It does the
@@ -67,11 +79,17 @@ export function temporalStarter(
   native?: NativeStarts,
 ): WorkflowStarter {
   const inFlight = new Set<Promise<unknown>>();
+  /**
+   * Native calls past their deadline that the SDK still retries (it cannot cancel them). While any
+   * is, Temporal is likely away on that path: calls go through the JavaScript client, which gives
+   * up at its deadline, so an outage leaves at most the calls in flight when it began behind.
+   */
+  let abandoned = 0;
   const withDeadline = <T>(fn: () => Promise<T>, ms = timeoutMs, via: Client = client): Promise<T> => {
     const call = via.connection.withDeadline(Date.now() + ms, fn);
     // A native connection gives each of its own retries the whole deadline (about ten
     // seconds of them while Temporal is away), so there the deadline is kept here as well.
-    const bounded = via === client ? call : raceDeadline(call, ms);
+    const bounded = via === client ? call : raceDeadline(call, ms, () => abandon(call));
     // Closing the JavaScript client's connection under a call's retry timer throws (see drain()).
     // A native call past its deadline goes on inside the SDK (within its own retry budget), but
     // closing its connection under it throws nothing here: there the deadline is all that is waited for.
@@ -83,6 +101,13 @@ export function temporalStarter(
     void settled.then(() => inFlight.delete(settled));
     return bounded;
   };
+  const abandon = (call: Promise<unknown>) => {
+    abandoned++;
+    const done = () => void abandoned--;
+    void call.then(done, done);
+  };
+  /** The native client while it is there and nothing abandoned on it still runs. */
+  const nativeClient = () => (abandoned === 0 ? native?.client() : undefined);
   return {
     async start(ref, workflowType, rerunFailed, describe) {
       const startVia = (via: Client, eager: boolean) =>
@@ -101,7 +126,7 @@ export function temporalStarter(
           timeoutMs,
           via,
         );
-      const fast = native?.client();
+      const fast = nativeClient();
       const eager = fast !== undefined && native!.eager;
       try {
         let handle: Awaited<ReturnType<typeof startVia>>;
@@ -127,10 +152,17 @@ export function temporalStarter(
       }
     },
     async ping(ms) {
+      // Through the client the next start would use: that is the path readiness answers for.
+      const via = nativeClient() ?? client;
       await withDeadline(
-        () => client.workflowService.getSystemInfo({}),
+        () => via.workflowService.getSystemInfo({}),
         Math.min(ms ?? timeoutMs, timeoutMs),
+        via,
       );
+    },
+    path() {
+      if (nativeClient() === undefined) return 'javascript';
+      return native!.eager ? 'eager' : 'native';
     },
     async drain() {
       await Promise.all([...inFlight]);
@@ -157,10 +189,14 @@ class StartDeadlineError extends Error {
   }
 }
 
-function raceDeadline<T>(call: Promise<T>, ms: number): Promise<T> {
+/** `call`, or a StartDeadlineError once `ms` have passed (then `onExpiry` is told). */
+function raceDeadline<T>(call: Promise<T>, ms: number, onExpiry: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StartDeadlineError(ms)), ms);
+    timer = setTimeout(() => {
+      onExpiry();
+      reject(new StartDeadlineError(ms));
+    }, ms);
   });
   return Promise.race([call, expired]).finally(() => clearTimeout(timer));
 }

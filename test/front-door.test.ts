@@ -18,6 +18,16 @@ const issue = (n = 1) => ({
   repository: { full_name: 'acme/api', default_branch: 'main' },
 });
 
+/** What /readyz says of starts once the server's own native connection is made in the background. */
+async function startsOnceMade(url: string): Promise<string> {
+  let starts = '';
+  await waitFor('the native connection', async () => {
+    starts = ((await (await fetch(`${url}/readyz`)).json()) as { starts: string }).starts;
+    return starts !== 'javascript';
+  });
+  return starts;
+}
+
 describe('front door', () => {
   let h: Harness;
   before(async () => {
@@ -342,7 +352,27 @@ describe('front door', () => {
     assert.equal((await fetch(`${h.url}/healthz`)).status, 200);
     const ready = await fetch(`${h.url}/readyz`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(await ready.json(), { status: 'ready', storage: 'ok', temporal: 'ok' });
+    assert.deepEqual(await ready.json(), {
+      status: 'ready',
+      storage: 'ok',
+      temporal: 'ok',
+      starts: await startsOnceMade(h.url),
+    });
+  });
+
+  test('readyz says which connection starts take; HOOKFLOW_NATIVE_STARTS=false keeps them on the JavaScript client', async () => {
+    // Both start together: once one has made its native connection, the other would have too.
+    const [on, off] = await Promise.all([
+      startHookflow({ worker: false }),
+      startHookflow({ worker: false, env: { HOOKFLOW_NATIVE_STARTS: 'false' } }),
+    ]);
+    try {
+      assert.equal(await startsOnceMade(on.url), 'native');
+      const answer = (await (await fetch(`${off.url}/readyz`)).json()) as { starts: string };
+      assert.equal(answer.starts, 'javascript');
+    } finally {
+      await Promise.all([on.close(), off.close()]);
+    }
   });
 
   test('a stalled upload is cut off by the body timeout', async () => {

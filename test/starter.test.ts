@@ -132,6 +132,7 @@ describe('eager start', () => {
   test("a start through the worker's connection hands the run's first task to that worker", async () => {
     const { plain, eager } = await setUp();
     const starter = temporalStarter(plain, queue, 10_000, true, workerStarts(eager));
+    assert.equal(starter.path(), 'eager');
     const result = await starter.start(ref(`eager-${randomUUID()}`), 'onIssues', false);
     assert.equal(result.kind, 'started');
     ours.push(result.workflowId);
@@ -233,19 +234,52 @@ describe("a server's own native connection", () => {
     const starter = temporalStarter(plain, queue, 10_000, true, { client: () => made, eager: false });
     const started: string[] = [];
     try {
+      assert.equal(starter.path(), 'javascript');
       const before = await starter.start(ref(`native-${randomUUID()}`), 'onIssues', false);
       assert.equal(before.kind, 'started', 'started by the JavaScript client');
       started.push(before.workflowId);
       made = viaNative;
+      assert.equal(starter.path(), 'native');
       // With the JavaScript client's connection closed, only the native one can start the run.
       await grpc.close();
       const after = await starter.start(ref(`native-${randomUUID()}`), 'onIssues', false);
       assert.equal(after.kind, 'started');
       started.push(after.workflowId);
       assert.equal(after.kind === 'started' ? after.eager : 'no', undefined, 'no eager start asked');
+      // Health pings take the path starts take.
+      await starter.ping();
     } finally {
       await Promise.all(started.map((id) => viaNative.workflow.getHandle(id).terminate('test over')));
       await native.close();
+    }
+  });
+
+  test('once a native start outlives its deadline, starts and pings go through the JavaScript client', async () => {
+    // The native connection reaches Temporal through a proxy that is then shut; the JavaScript
+    // client reaches it directly. The first start's native call goes on retrying inside the SDK.
+    const proxy = await temporalProxy();
+    const native = await NativeConnection.connect({ address: proxy.address });
+    const grpc = await Connection.connect({ address: testEnv.temporalAddress });
+    const plain = new Client({ connection: grpc, namespace: testEnv.namespace });
+    const queue = `tq-native-${randomUUID()}`;
+    const viaNative = new Client({ connection: native, namespace: testEnv.namespace });
+    const starter = temporalStarter(plain, queue, 500, true, { client: () => viaNative, eager: false });
+    const started: string[] = [];
+    try {
+      proxy.shut();
+      const err = await starter
+        .start(ref(`native-${randomUUID()}`), 'onIssues', false)
+        .catch((e: unknown) => e);
+      assert.equal(isTemporalUnavailable(err), true, String(err));
+      assert.equal(starter.path(), 'javascript');
+      const next = await starter.start(ref(`native-${randomUUID()}`), 'onIssues', false);
+      assert.equal(next.kind, 'started', 'started by the JavaScript client');
+      started.push(next.workflowId);
+      await starter.ping();
+      await starter.drain();
+    } finally {
+      await Promise.all(started.map((id) => plain.workflow.getHandle(id).terminate('test over')));
+      await Promise.all([native.close(), grpc.close()]);
     }
   });
 

@@ -37,6 +37,8 @@ describe('configuration', () => {
     assert.equal(c.ledgerRetentionDays, 14);
     assert.equal(c.temporal.address, undefined);
     assert.equal(c.temporal.taskQueue, 'hookflow');
+    assert.equal(c.nativeStarts, true);
+    assert.equal(loadConfig({ HOOKFLOW_NATIVE_STARTS: 'false' }).nativeStarts, false);
     // Metrics are not on the webhook's public address: a port of their own, on loopback.
     assert.deepEqual([c.metricsHost, c.metricsPort, c.workerMetricsPort], ['127.0.0.1', 9465, 9464]);
   });
@@ -125,6 +127,7 @@ describe('configuration', () => {
       HOOKFLOW_LEDGER_RETENTION_DAYS: '1',
       APP_ID: '12',
       WEBHOOK_SECRET: ' , ',
+      HOOKFLOW_NATIVE_STARTS: 'maybe',
     });
     const text = found.join('\n');
     for (const name of [
@@ -136,10 +139,12 @@ describe('configuration', () => {
       'HOOKFLOW_LEDGER_RETENTION_DAYS',
       'APP_ID',
       'WEBHOOK_SECRET',
+      'HOOKFLOW_NATIVE_STARTS',
     ]) {
       assert.match(text, new RegExp(`^${name}:`, 'm'), `${name} is reported`);
     }
     assert.match(text, /PORT: must be a whole number/);
+    assert.match(text, /HOOKFLOW_NATIVE_STARTS: must be true or false/);
     assert.match(text, /APP_ID: is set, so PRIVATE_KEY or PRIVATE_KEY_PATH is required/);
   });
 

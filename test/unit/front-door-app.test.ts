@@ -117,6 +117,7 @@ function fakeStarter() {
     async drain() {
       await Promise.resolve();
     },
+    path: () => 'javascript',
   };
   return starter;
 }

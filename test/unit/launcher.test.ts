@@ -37,6 +37,7 @@ function heldStarter() {
     },
     ping: () => Promise.resolve(),
     drain: () => Promise.resolve(),
+    path: () => 'javascript',
   };
   return { starter, started, release };
 }
@@ -111,6 +112,7 @@ describe('the outbox relay', () => {
       },
       ping: () => Promise.resolve(),
       drain: () => Promise.resolve(),
+      path: () => 'javascript',
     };
     const relay = startOutboxRelay(
       { store, starter, health: temporalHealth(), logger },

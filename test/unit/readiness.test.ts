@@ -19,6 +19,16 @@ describe('readinessCheck', () => {
     });
   });
 
+  test('says which connection starts take', async () => {
+    const starter = { ...ok, path: () => 'native' as const };
+    assert.deepEqual(await checkReadiness({ store: ok, starter }, 50), {
+      ready: true,
+      storage: 'ok',
+      temporal: 'ok',
+      starts: 'native',
+    });
+  });
+
   test('a refused probe is unreachable', async () => {
     assert.deepEqual(await checkReadiness({ store: refuses, starter: ok }, 50), {
       ready: false,
