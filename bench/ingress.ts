@@ -20,6 +20,10 @@
 //                    native one saves
 //                    (the eight take turns leading over BENCH_TELEMETRY_ROUNDS rounds, so a drift of
 //                    this noisy machine falls on all alike; BENCH_VARIANTS picks some of them)
+//   hookflow, paired — telemetry on and off at the same time, against one Temporal and one
+//                    database, over BENCH_PAIRED_ROUNDS rounds (0 by default): the same moment's
+//                    conditions for both, so telemetry's share of CPU per request is resolved in
+//                    fewer rounds than by taking turns
 //   octokit        — @octokit/webhooks' Node middleware with a no-op handler (what Probot runs)
 //   koa-verify     — a bare Koa handler that only verifies the signature (the floor)
 //   start-loop     — a plain loop of client.workflow.start (the ceiling Temporal sets), on the dev
@@ -47,6 +51,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const ROUNDS = Number(process.env.BENCH_TELEMETRY_ROUNDS ?? 2);
+const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 0);
 const ALL_VARIANTS = [
   'on',
   'off',
@@ -87,6 +92,12 @@ interface Row {
   cpuMsPerRequest?: number | undefined;
   /** The same over the paced phase: the same offered load in every run, the machine not saturated. */
   cpuMsPerRequestPaced?: number | undefined;
+}
+
+/** One paired round: hookflow's CPU ms per request with telemetry on and off, run side by side. */
+interface PairedRound {
+  paced: { on: number; off: number };
+  saturated: { on: number; off: number };
 }
 
 const issuesOpened = (examples as { name: string; examples: { action?: string }[] }[])
@@ -211,6 +222,36 @@ async function benchServer(name: string, env: Record<string, string>, label = na
   }
 }
 
+/**
+ * Telemetry on and off at once, each loaded alike (the paced rate each, then as fast as each goes),
+ * against one Temporal and one database: whatever the machine does meanwhile, both meet it.
+ */
+async function benchPaired(env: Record<string, string>, on: Record<string, string>): Promise<PairedRound> {
+  const targets = [
+    spawnTarget('hookflow', { ...env, ...on }),
+    spawnTarget('hookflow', { ...env, BENCH_TELEMETRY: 'off' }),
+  ];
+  try {
+    const urls = await Promise.all(targets.map((t) => t.line));
+    await Promise.all(urls.map((u) => paced(u, 3_000)));
+    /** CPU ms per request of each target over `phase`, which answers how many requests each sent. */
+    const perRequest = async (phase: (url: string) => Promise<number>) => {
+      const before = targets.map((t) => processCpuMs(t.child.pid!));
+      const sent = await Promise.all(urls.map(phase));
+      const [onMs, offMs] = targets.map(
+        (t, i) => (processCpuMs(t.child.pid!) - before[i]) / Math.max(1, sent[i]),
+      );
+      return { on: onMs, off: offMs };
+    };
+    return {
+      paced: await perRequest(async (u) => (await paced(u, DURATION_S * 1000)).sent),
+      saturated: await perRequest(async (u) => (await load(u, {})).requests.total),
+    };
+  } finally {
+    for (const t of targets) t.child.kill('SIGKILL');
+  }
+}
+
 async function benchStartLoop(env: Record<string, string>, label = 'start-loop'): Promise<Row> {
   const { child, line } = spawnTarget('start-loop', {
     ...env,
@@ -250,6 +291,7 @@ async function main(): Promise<void> {
     }
   }
   const rows: Row[] = [];
+  const paired: PairedRound[] = [];
   const key = randomBytes(32).toString('base64');
   try {
     for (let round = 1; round <= ROUNDS; round++) {
@@ -293,6 +335,12 @@ async function main(): Promise<void> {
         rows.push({ ...row, temporal, ...(variant === 'sampled' ? { telemetry: 'sampled' as const } : {}) });
       }
     }
+    for (let round = 1; round <= PAIRED_ROUNDS; round++) {
+      process.stderr.write(`benchmarking hookflow, telemetry on and off paired #${round}…\n`);
+      const common = { BENCH_ENCRYPTION: 'on', BENCH_ENCRYPTION_KEY: key };
+      const on = { BENCH_TELEMETRY: 'on', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url };
+      paired.push(await fresh((e) => benchPaired({ ...e, ...common }, on)));
+    }
     for (const name of ['octokit', 'koa-verify']) {
       process.stderr.write(`benchmarking ${name}…\n`);
       rows.push(await benchServer(name, {}));
@@ -310,11 +358,11 @@ async function main(): Promise<void> {
     await sink.close();
   }
   // Only the telemetry-on runs send the sink anything.
-  report(rows, sink.received);
+  report(rows, paired, sink.received);
 }
 
 /** `exported`: OTLP requests and bytes the telemetry-on runs sent. */
-function report(rows: Row[], exported: { requests: number; bytes: number }): void {
+function report(rows: Row[], paired: PairedRound[], exported: { requests: number; bytes: number }): void {
   const fmt = (n: number | undefined, d = 1) => (n === undefined ? '—' : n.toFixed(d));
   const mean = (rs: Row[], pick: (r: Row) => number | undefined) =>
     rs.reduce((sum, r) => sum + (pick(r) ?? 0), 0) / rs.length;
@@ -363,7 +411,14 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
     return `${name} ${p.text}, ${more >= 0 ? '+' : ''}${(100 * more).toFixed(1)}%${name === 'on' || name === 'sampled' ? ` (target ≤ 10%: ${more <= 0.1 ? 'met' : 'NOT met'})` : ''}`;
   };
   const date = new Date().toISOString().slice(0, 10);
-  const command = `npm run bench:ingress  (BENCH_CONNECTIONS=${CONNECTIONS} BENCH_DURATION_S=${DURATION_S} BENCH_RATE=${RATE} BENCH_TELEMETRY_ROUNDS=${ROUNDS} BENCH_VARIANTS=${VARIANTS.join(',')} BENCH_SAMPLE_RATIO=${SAMPLE_RATIO}${LABEL ? ` BENCH_LABEL=${LABEL.slice(1)}` : ''})`;
+  const command = `npm run bench:ingress  (BENCH_CONNECTIONS=${CONNECTIONS} BENCH_DURATION_S=${DURATION_S} BENCH_RATE=${RATE} BENCH_TELEMETRY_ROUNDS=${ROUNDS} BENCH_VARIANTS=${VARIANTS.join(',')} BENCH_SAMPLE_RATIO=${SAMPLE_RATIO} BENCH_PAIRED_ROUNDS=${PAIRED_ROUNDS}${LABEL ? ` BENCH_LABEL=${LABEL.slice(1)}` : ''})`;
+  /** Telemetry's share of CPU per request in paired rounds: each round's, and their mean. */
+  const pairedCost = (pick: (r: PairedRound) => { on: number; off: number }) => {
+    const each = paired.map((r) => pick(r).on / pick(r).off - 1);
+    const avg = each.reduce((a, b) => a + b, 0) / each.length;
+    const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+    return `${pct(avg)} (rounds: ${each.map(pct).join(', ')}; target ≤ 10%: ${avg <= 0.1 ? 'met' : 'NOT met'})`;
+  };
   const lines = [
     `# Ingress benchmark, ${date}`,
     '',
@@ -399,6 +454,21 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
           '',
         ]
       : []),
+    ...(paired.length === 0
+      ? []
+      : [
+          `Paired rounds (telemetry on and off running at the same time against one Temporal dev server and one database, each loaded alike), hookflow's CPU ms per request:`,
+          '',
+          `| round | on @ ${RATE}/s | off @ ${RATE}/s | on, saturated | off, saturated |`,
+          '| ---: | ---: | ---: | ---: | ---: |',
+          ...paired.map(
+            (r, i) =>
+              `| ${i + 1} | ${fmt(r.paced.on, 2)} | ${fmt(r.paced.off, 2)} | ${fmt(r.saturated.on, 2)} | ${fmt(r.saturated.off, 2)} |`,
+          ),
+          '',
+          `Telemetry's cost in CPU per request, paired: at ${RATE}/s ${pairedCost((r) => r.paced)}; saturated ${pairedCost((r) => r.saturated)}.`,
+          '',
+        ]),
     ...(sampled.length === 0
       ? []
       : [
@@ -471,7 +541,7 @@ function report(rows: Row[], exported: { requests: number; bytes: number }): voi
     `Targets: p99 acknowledgement at ${RATE}/s at most 1.5× the start loop's (${fmt(ceiling.sustainedP99)} ms) and under 50 ms — hookflow ${fmt(hookflow.sustainedP99)} ms (${(hookflow.sustainedP99 ?? Infinity) < Math.min(50, 1.5 * (ceiling.sustainedP99 ?? 0)) ? 'met' : 'NOT met'}); saturated throughput at least the start loop's — ${((100 * hookflow.rps) / ceiling.rps).toFixed(0)}% (${hookflow.rps >= ceiling.rps ? 'met' : 'NOT met'}).`,
     '',
   ];
-  writeResults(`ingress-${date}${LABEL}`, lines, { date, command, rows });
+  writeResults(`ingress-${date}${LABEL}`, lines, { date, command, rows, paired });
 }
 
 exitOnError(main);

@@ -39,6 +39,8 @@ export interface Config {
   /** The address the provider reaches hookflow at (`https://hooks.example.com`): hooks it creates point there. */
   publicUrl: string | undefined;
   databaseUrl: string | undefined;
+  /** PostgreSQL connections per process at most; undefined: each process's own default (see openStore). */
+  databasePoolSize: number | undefined;
   /** Serve HTTPS directly; undefined means plain HTTP (behind a TLS-terminating proxy). */
   tls: { cert: Buffer; key: Buffer; certPath: string; keyPath: string } | undefined;
   /** How often the certificate and key files are checked for a change (a renewal is served without a restart). */
@@ -294,6 +296,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     githubApiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
     publicUrl: e.HOOKFLOW_PUBLIC_URL?.replace(/\/+$/, ''),
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.HOOKFLOW_DB_POOL_SIZE,
     tls,
     tlsReloadMs: e.HOOKFLOW_TLS_RELOAD_MS,
     ipAllowList: { mode: e.HOOKFLOW_IP_ALLOWLIST, refreshMs: e.HOOKFLOW_IP_ALLOWLIST_REFRESH_MS },

@@ -151,6 +151,7 @@ export const envSchema = z.object({
   HOOKFLOW_START_TIMEOUT_MS: intString(50, 60_000).default(3_000),
   HOOKFLOW_START_CONCURRENCY: intString(1, 1_000).default(16),
   HOOKFLOW_NATIVE_STARTS: boolString.default(true),
+  HOOKFLOW_DB_POOL_SIZE: intString(1, 1_000).optional(),
   HOOKFLOW_ACK_AFTER: z.enum(['record', 'start']).default('record'),
   HOOKFLOW_OUTBOX_INTERVAL_MS: intString(10, 600_000).default(1_000),
   HOOKFLOW_HOOK_CACHE_MS: intString(0, 600_000).default(5_000),

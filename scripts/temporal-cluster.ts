@@ -102,6 +102,8 @@ export interface ClusterSpec {
   historyShards?: number;
   /** Connections the server keeps to each database, at most: history, visibility (default 20, 10). */
   maxConns?: [number, number];
+  /** Of those, how many it keeps open while idle (default: all of them). */
+  maxIdleConns?: [number, number];
   /** Each command, as a shell line, before it runs. */
   log?: ((line: string) => void) | undefined;
 }
@@ -188,7 +190,7 @@ export function writeConfig(spec: ClusterSpec): { configDir: string } {
   mkdirSync(configDir, { recursive: true });
   const p = spec.ports;
   const pg = spec.postgres;
-  const store = (database: string, maxConns: number) => `
+  const store = (database: string, maxConns: number, maxIdleConns = maxConns) => `
       sql:
         pluginName: postgres12
         databaseName: ${JSON.stringify(database)}
@@ -197,7 +199,7 @@ export function writeConfig(spec: ClusterSpec): { configDir: string } {
         user: ${JSON.stringify(pg.user)}
         password: ${JSON.stringify(pg.password)}
         maxConns: ${maxConns}
-        maxIdleConns: ${maxConns}
+        maxIdleConns: ${maxIdleConns}
         maxConnLifetime: 1h`;
   const service = (grpc: number, membership: number, http?: number) => `
     rpc:
@@ -215,8 +217,8 @@ persistence:
   visibilityStore: postgres-visibility
   numHistoryShards: ${spec.historyShards ?? 4}
   datastores:
-    postgres-default:${store(spec.database, spec.maxConns?.[0] ?? 20)}
-    postgres-visibility:${store(visibilityDatabase(spec), spec.maxConns?.[1] ?? 10)}
+    postgres-default:${store(spec.database, spec.maxConns?.[0] ?? 20, spec.maxIdleConns?.[0])}
+    postgres-visibility:${store(visibilityDatabase(spec), spec.maxConns?.[1] ?? 10, spec.maxIdleConns?.[1])}
 
 global:
   membership:
@@ -483,6 +485,7 @@ export async function startThrowawayCluster(o: {
   prefix: string;
   namespace: string;
   maxConns?: [number, number];
+  maxIdleConns?: [number, number];
   log?: ((line: string) => void) | undefined;
   searchAttributes?: boolean;
 }): Promise<Cluster> {
@@ -497,6 +500,7 @@ export async function startThrowawayCluster(o: {
       namespace: o.namespace,
       ports: await freeClusterPorts(),
       ...(o.maxConns ? { maxConns: o.maxConns } : {}),
+      ...(o.maxIdleConns ? { maxIdleConns: o.maxIdleConns } : {}),
       log: o.log,
     },
     { searchAttributes: o.searchAttributes ?? true },

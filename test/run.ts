@@ -103,6 +103,8 @@ async function startTemporal(
     prefix: 'hookflow_cluster',
     namespace,
     maxConns: [10, 5],
+    // Few kept while idle: the run's cluster idles while a file's own cluster runs beside it.
+    maxIdleConns: [2, 1],
     searchAttributes: false,
   });
   return {

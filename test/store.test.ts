@@ -640,3 +640,29 @@ describe('storage errors', () => {
     assert.equal(isStorageUnavailable(new Error('syntax error at or near "SELEC"')), false);
   });
 });
+
+describe('the PostgreSQL pool', () => {
+  /** The distinct backends that 8 concurrent queries ran on. */
+  const backends = async (store: Store) => {
+    const pids = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        store.db
+          .query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.05)')
+          .then((r) => r.rows[0].pid),
+      ),
+    );
+    return new Set(pids).size;
+  };
+
+  test('HOOKFLOW_DB_POOL_SIZE bounds the connections a process opens; unset, the default applies', async () => {
+    const databaseUrl = await freshSchemaUrl();
+    const small = await openStore({ databaseUrl, dataDir: '', ledgerRetentionDays: 4, databasePoolSize: 2 });
+    const usual = await openStore({ databaseUrl, dataDir: '', ledgerRetentionDays: 4 });
+    try {
+      assert.equal(await backends(small), 2);
+      assert.equal(await backends(usual), 8);
+    } finally {
+      await Promise.all([small.db.close(), usual.db.close()]);
+    }
+  });
+});

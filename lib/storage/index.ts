@@ -15,15 +15,16 @@ export { isStorageUnavailable } from './db';
  */
 export async function openStore(
   config: Pick<Config, 'databaseUrl' | 'ledgerRetentionDays'> &
-    Partial<Pick<Config, 'historyEncryption' | 'api'>> & { dataDir: string | undefined },
+    Partial<Pick<Config, 'historyEncryption' | 'api' | 'databasePoolSize'>> & { dataDir: string | undefined },
   /**
-   * PostgreSQL connections. A worker opens more than its activity slots: each request holding an
-   * installation's turn keeps a connection for the request, and the page writes need theirs.
+   * PostgreSQL connections unless HOOKFLOW_DB_POOL_SIZE says otherwise. A worker opens more than
+   * its activity slots: each request holding an installation's turn keeps a connection for the
+   * request, and the page writes need theirs.
    */
   poolSize = 10,
 ): Promise<Store> {
   const db: Db = config.databaseUrl
-    ? openPostgres(config.databaseUrl, poolSize)
+    ? openPostgres(config.databaseUrl, config.databasePoolSize ?? poolSize)
     : await openEmbedded(config.dataDir);
   try {
     await migrate(db);

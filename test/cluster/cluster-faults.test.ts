@@ -12,7 +12,7 @@ import pg from 'pg';
 import { visibilityDatabase, type Cluster } from '../../scripts/temporal-cluster';
 import type { FakeGitHub } from '../fake-github/server';
 import { apiEnv, installRepo, issueOpened, startFake } from '../helpers/api';
-import { startTestCluster } from '../helpers/cluster';
+import { FEW_CONNECTIONS, startTestCluster } from '../helpers/cluster';
 import { githubKeyOf, post, type Answer, type Delivery } from '../helpers/deliveries';
 import { testEnv, waitFor } from '../helpers/env';
 import { startHookflow, type Harness } from '../helpers/harness';
@@ -28,6 +28,8 @@ describe('faults on a Temporal cluster', () => {
   let fake: FakeGitHub;
   let h: Harness;
   let env: Record<string, string>;
+  /** The servers' (and the harness's): few PostgreSQL connections. */
+  let serverEnv: Record<string, string>;
   const servers: { child: ChildProcess; webhookUrl: string }[] = [];
   const workers: ChildProcess[] = [];
   let nextIssue = 1;
@@ -49,9 +51,10 @@ describe('faults on a Temporal cluster', () => {
       HOOKFLOW_START_TIMEOUT_MS: '3000',
       HOOKFLOW_OUTBOX_INTERVAL_MS: '200',
     });
-    h = await startHookflow({ worker: false, env, temporalAddress: cluster.address });
+    serverEnv = { ...env, ...FEW_CONNECTIONS };
+    h = await startHookflow({ worker: false, env: serverEnv, temporalAddress: cluster.address });
     await installRepo(h, fake, REPO, { id: 601, installation: '6001', issues: 400 });
-    servers.push(await spawnServer(h, env), await spawnServer(h, env));
+    servers.push(await spawnServer(h, serverEnv), await spawnServer(h, serverEnv));
     workers.push(spawnWorker(h, env), spawnWorker(h, env));
     await polling(workers);
   });
@@ -209,7 +212,7 @@ describe('faults on a Temporal cluster', () => {
     for (const { d, i } of unanswered) await deliver(d, i);
     await allComplete(batch, 'every delivery to complete');
     await exactlyOnce();
-    servers.splice(0, 1, await spawnServer(h, env));
+    servers.splice(0, 1, await spawnServer(h, serverEnv));
   });
 
   test("PostgreSQL connections terminated under load: hookflow's and Temporal's; all acknowledged work completes", async () => {

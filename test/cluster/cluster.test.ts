@@ -19,6 +19,7 @@ import { apiEnv, installRepo, issueOpened, startFake } from '../helpers/api';
 import { cliEnv, runCli } from '../helpers/cli';
 import { githubKeyOf, post, type Answer, type Delivery } from '../helpers/deliveries';
 import { waitFor } from '../helpers/env';
+import { FEW_CONNECTIONS } from '../helpers/cluster';
 import { startHookflow, type Harness } from '../helpers/harness';
 import { startPrometheus } from '../helpers/prometheus';
 import { spawnServer } from '../helpers/server-process';
@@ -47,7 +48,7 @@ describe('two servers and two workers on a Temporal cluster', () => {
       HOOKFLOW_CONTENT_PER_HOUR: '100000',
     });
     // The harness stands for the operator's tools: its store, its Temporal client. It runs no worker.
-    h = await startHookflow({ worker: false, env });
+    h = await startHookflow({ worker: false, env: { ...env, ...FEW_CONNECTIONS } });
     await installRepo(h, fake, REPO, { id: 501, installation: '5001', issues: 120, commentsPerIssue: 1 });
   });
   after(async () => {
@@ -79,7 +80,7 @@ describe('two servers and two workers on a Temporal cluster', () => {
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
       metrics['hookflow-server'].push(`127.0.0.1:${port}`);
-      servers.push(await spawnServer(h, { ...env, HOOKFLOW_METRICS_PORT: String(port) }));
+      servers.push(await spawnServer(h, { ...env, ...FEW_CONNECTIONS, HOOKFLOW_METRICS_PORT: String(port) }));
     }
     for (let i = 0; i < 2; i++) {
       const port = await freePort();

@@ -8,6 +8,13 @@ import { startThrowawayCluster, type Cluster } from '../../scripts/temporal-clus
 import { testEnv } from './env';
 import { ADMIN_URL } from './scratch-database';
 
+/**
+ * For the cluster tier's hookflow servers and harness: they open few PostgreSQL connections. The
+ * tier runs the run's cluster, a file's own, two workers (30 connections each at most) and these
+ * within PostgreSQL's 100 connections; with the servers' default of 10 it peaked at 99.
+ */
+export const FEW_CONNECTIONS = { HOOKFLOW_DB_POOL_SIZE: '4' };
+
 /** `log` receives each command the cluster was made with. */
 export async function startTestCluster(name: string, log?: (line: string) => void): Promise<Cluster> {
   const server = process.env.HOOKFLOW_TEST_TEMPORAL_SERVER;
@@ -24,6 +31,7 @@ export async function startTestCluster(name: string, log?: (line: string) => voi
     namespace: testEnv.namespace,
     // Beside the run's own cluster and hookflow's processes, within PostgreSQL's 100 connections.
     maxConns: [8, 4],
+    maxIdleConns: [2, 1],
     log,
   });
 }

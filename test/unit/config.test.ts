@@ -38,6 +38,8 @@ describe('configuration', () => {
     assert.equal(c.temporal.address, undefined);
     assert.equal(c.temporal.taskQueue, 'hookflow');
     assert.equal(c.nativeStarts, true);
+    assert.equal(c.databasePoolSize, undefined);
+    assert.equal(loadConfig({ HOOKFLOW_DB_POOL_SIZE: '4' }).databasePoolSize, 4);
     assert.equal(loadConfig({ HOOKFLOW_NATIVE_STARTS: 'false' }).nativeStarts, false);
     // Metrics are not on the webhook's public address: a port of their own, on loopback.
     assert.deepEqual([c.metricsHost, c.metricsPort, c.workerMetricsPort], ['127.0.0.1', 9465, 9464]);
@@ -128,6 +130,7 @@ describe('configuration', () => {
       APP_ID: '12',
       WEBHOOK_SECRET: ' , ',
       HOOKFLOW_NATIVE_STARTS: 'maybe',
+      HOOKFLOW_DB_POOL_SIZE: '0',
     });
     const text = found.join('\n');
     for (const name of [
@@ -140,6 +143,7 @@ describe('configuration', () => {
       'APP_ID',
       'WEBHOOK_SECRET',
       'HOOKFLOW_NATIVE_STARTS',
+      'HOOKFLOW_DB_POOL_SIZE',
     ]) {
       assert.match(text, new RegExp(`^${name}:`, 'm'), `${name} is reported`);
     }
