@@ -21,7 +21,7 @@
 //                    (the eight take turns leading over BENCH_TELEMETRY_ROUNDS rounds, so a drift of
 //                    this noisy machine falls on all alike; BENCH_VARIANTS picks some of them)
 //   hookflow, paired — telemetry on and off at the same time, against one Temporal and one
-//                    database, over BENCH_PAIRED_ROUNDS rounds (0 by default): the same moment's
+//                    PostgreSQL, over BENCH_PAIRED_ROUNDS rounds (0 by default): the same moment's
 //                    conditions for both, so telemetry's share of CPU per request is resolved in
 //                    fewer rounds than by taking turns
 //   octokit        — @octokit/webhooks' Node middleware with a no-op handler (what Probot runs)
@@ -31,6 +31,7 @@
 // Each target runs in its own process (its peak RSS is its own); the load comes from autocannon.
 // Results go to bench/results/ingress-<date>.{md,json}.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -224,12 +225,14 @@ async function benchServer(name: string, env: Record<string, string>, label = na
 
 /**
  * Telemetry on and off at once, each loaded alike (the paced rate each, then as fast as each goes),
- * against one Temporal and one database: whatever the machine does meanwhile, both meet it.
+ * against one Temporal and one PostgreSQL server: whatever the machine does meanwhile, both meet
+ * it. Each has a database of its own, so neither's outbox relay takes the other's deliveries.
  */
 async function benchPaired(env: Record<string, string>, on: Record<string, string>): Promise<PairedRound> {
+  const second = await createScratchDatabase('hookflow_bench');
   const targets = [
     spawnTarget('hookflow', { ...env, ...on }),
-    spawnTarget('hookflow', { ...env, BENCH_TELEMETRY: 'off' }),
+    spawnTarget('hookflow', { ...env, BENCH_DATABASE_URL: second.url, BENCH_TELEMETRY: 'off' }),
   ];
   try {
     const urls = await Promise.all(targets.map((t) => t.line));
@@ -249,6 +252,12 @@ async function benchPaired(env: Record<string, string>, on: Record<string, strin
     };
   } finally {
     for (const t of targets) t.child.kill('SIGKILL');
+    await Promise.all(
+      targets.map((t) =>
+        t.child.exitCode === null && t.child.signalCode === null ? once(t.child, 'exit') : undefined,
+      ),
+    );
+    await second.drop();
   }
 }
 
@@ -462,7 +471,7 @@ function report(rows: Row[], paired: PairedRound[], exported: { requests: number
     ...(paired.length === 0
       ? []
       : [
-          `Paired rounds (telemetry on and off running at the same time against one Temporal dev server and one database, each loaded alike), hookflow's CPU ms per request:`,
+          `Paired rounds (telemetry on and off running at the same time against one Temporal dev server and one PostgreSQL server, a database each, each loaded alike), hookflow's CPU ms per request:`,
           '',
           `| round | on @ ${RATE}/s | off @ ${RATE}/s | on, saturated | off, saturated |`,
           '| ---: | ---: | ---: | ---: | ---: |',

@@ -3,7 +3,7 @@
 // lines of /proc parsing, and the figure must include processes the benchmark did not start
 // (PostgreSQL's backends).
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 export type CpuGroup = 'hookflow' | 'temporal' | 'postgres';
 
@@ -89,11 +89,12 @@ function snapshot(hookflowPid: number): Map<number, { group: CpuGroup; ppid: num
 /**
  * Starts measuring; the returned function gives each group's CPU ms since. A process that ended
  * in between is counted through its parent, which adds a reaped child's whole time to its own
- * (cutime): what it had used before the start is taken off the parent's group again. (PostgreSQL's backends are
- * reaped by the postmaster, hookflow's children by hookflow.) One whose parent is not measured
- * (an orphan, reaped by init) is credited nowhere, so nothing is taken off for it: its time in the
- * phase is lost, an undercount rather than a negative figure. Undefined where /proc cannot be read
- * (not Linux).
+ * (cutime): what it had used before the start is taken off the group of its nearest ancestor still
+ * measured. (PostgreSQL's backends are reaped by the postmaster, hookflow's children by hookflow.)
+ * One that still runs outside the tree (an orphan) is credited nowhere, so nothing is taken off
+ * for it: its time in the phase is lost, an undercount rather than a negative figure; one that
+ * ended as an orphan (reaped by init) is taken off all the same, also an undercount. Undefined
+ * where /proc cannot be read (not Linux).
  */
 export function measureCpu(hookflowPid: number): (() => Record<CpuGroup, number>) | undefined {
   let before: ReturnType<typeof snapshot>;
@@ -107,8 +108,14 @@ export function measureCpu(hookflowPid: number): (() => Record<CpuGroup, number>
     const now = snapshot(hookflowPid);
     for (const [pid, after] of now) used[after.group] += after.cpuMs - (before.get(pid)?.cpuMs ?? 0);
     for (const [pid, gone] of before) {
-      const parent = now.get(gone.ppid);
-      if (!now.has(pid) && parent) used[parent.group] -= gone.cpuMs;
+      // Still running outside its group (an orphan, out of the tree): nobody has its time yet.
+      if (now.has(pid) || existsSync(`/proc/${pid}`)) continue;
+      // Its nearest ancestor still measured holds its time: a parent that ended too added it to
+      // its own before it was reaped. (Parent links in one snapshot form a tree: the walk ends.)
+      let ancestor = gone.ppid;
+      while (!now.has(ancestor) && before.has(ancestor)) ancestor = before.get(ancestor)!.ppid;
+      const holder = now.get(ancestor);
+      if (holder) used[holder.group] -= gone.cpuMs;
     }
     return used;
   };

@@ -23,6 +23,19 @@ export class ConfigError extends Error {
   }
 }
 
+/** Activity slots per worker. */
+export const WORKER_ACTIVITY_SLOTS = 20;
+
+/**
+ * What is wrong with HOOKFLOW_DB_POOL_SIZE for a process that runs a worker, if anything: fewer
+ * connections than activity slots leaves activities waiting for one past the pool's 2 s, and each
+ * such wait fails as "storage unreachable".
+ */
+export function workerPoolProblem(size: number | undefined): string | undefined {
+  if (size === undefined || size >= WORKER_ACTIVITY_SLOTS) return undefined;
+  return `HOOKFLOW_DB_POOL_SIZE: ${size} is too few for a worker: it needs at least one PostgreSQL connection per activity slot (${WORKER_ACTIVITY_SLOTS}); set ${WORKER_ACTIVITY_SLOTS} or more for workers, or leave it unset (${WORKER_ACTIVITY_SLOTS + 10})`;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -379,6 +392,12 @@ function roleProblems(present: Env, role: Role): string[] {
         'DATABASE_URL: required when server and worker run as separate processes (the embedded store is single-process)',
       );
     }
+  }
+  // (A value that is no number is reported by its parser already.)
+  const pool = present.HOOKFLOW_DB_POOL_SIZE;
+  if (role === 'worker' && pool !== undefined && /^\d+$/.test(pool)) {
+    const problem = workerPoolProblem(Number(pool));
+    if (problem) problems.push(problem);
   }
   // Every process must decrypt what the others encrypted (and every worker open the tokens the
   // others sealed): a key made per process or per folder would leave workflows no worker can read.

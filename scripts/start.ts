@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { loadApp } from '../app/load-app';
-import { loadConfig } from '../lib/config';
+import { ConfigError, loadConfig, workerPoolProblem } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { runMain, type Defer } from '../lib/main';
 import { reachable } from '../lib/net';
@@ -22,6 +22,9 @@ import { runWorker } from '../worker/run-worker';
 /** Starts everything in this process; `hookflow run <app>` calls it too. */
 export async function startEmbedded(defer: Defer, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const configured = loadConfig(env, 'all');
+  // This process runs a worker too.
+  const poolProblem = configured.databaseUrl ? workerPoolProblem(configured.databasePoolSize) : undefined;
+  if (poolProblem) throw new ConfigError([poolProblem]);
   // The local UI decodes through hookflow's codec endpoint: with no token set, one made for this run.
   const config = {
     ...configured,

@@ -102,7 +102,7 @@ export async function serve(
   const nativeClient = (c: ConnectionLike) =>
     createClient(c, config.temporal.namespace, traced, dataConverter);
   const workerClient = o.workerConnection && nativeClient(o.workerConnection);
-  let ownClient: Client | undefined;
+  let own: { connection: ConnectionLike; client: Client } | undefined;
   const starter = temporalStarter(
     client,
     config.temporal.taskQueue,
@@ -111,8 +111,12 @@ export async function serve(
     {
       eager: workerClient !== undefined,
       client: () => {
+        if (workerClient) return workerClient;
+        // Undefined again once closed (the server stopping): starts then go the JavaScript way.
         const made = ownNative?.current();
-        return workerClient ?? (ownClient ??= made && nativeClient(made));
+        if (!made) return undefined;
+        if (own?.connection !== made) own = { connection: made, client: nativeClient(made) };
+        return own.client;
       },
     },
   );

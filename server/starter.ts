@@ -32,10 +32,7 @@ export interface WorkflowStarter {
     /** How the run reads in the Temporal UI's list (its user metadata). */
     describe?: { summary: string; details: string },
   ): Promise<StartResult>;
-  /**
-   * Answers whether Temporal answers at all, within `timeoutMs` (default: the start deadline),
-   * through the connection the next start would take.
-   */
+  /** Answers whether Temporal answers at all, within `timeoutMs` (default: the start deadline). */
   ping(timeoutMs?: number): Promise<void>;
   /** The connection the next start takes (shown by /readyz). */
   path(): StartPath;
@@ -50,7 +47,7 @@ export interface WorkflowStarter {
 /**
  * `eager`: the native connection of a worker in this process, asking for the first workflow task;
  * `native`: the server's own native connection; `javascript`: the JavaScript client (no native
- * connection, not made yet, or a native start outlived its deadline and still runs).
+ * connection, not made yet, found closed, or a native start outlived its deadline and still runs).
  */
 export type StartPath = 'eager' | 'native' | 'javascript';
 
@@ -81,7 +78,7 @@ export function temporalStarter(
   const inFlight = new Set<Promise<unknown>>();
   /**
    * Native calls past their deadline that the SDK still retries (it cannot cancel them). While any
-   * is, Temporal is likely away on that path: calls go through the JavaScript client, which gives
+   * is, Temporal is likely away on that path: starts go through the JavaScript client, which gives
    * up at its deadline, so an outage leaves at most the calls in flight when it began behind.
    */
   let abandoned = 0;
@@ -106,8 +103,13 @@ export function temporalStarter(
     const done = () => void abandoned--;
     void call.then(done, done);
   };
-  /** The native client while it is there and nothing abandoned on it still runs. */
-  const nativeClient = () => (abandoned === 0 ? native?.client() : undefined);
+  /** Native clients found closed (a worker's, once the worker stopped): never asked again. */
+  const closed = new WeakSet<Client>();
+  /** The native client while it is there, open, and nothing abandoned on it still runs. */
+  const nativeClient = () => {
+    const c = abandoned === 0 ? native?.client() : undefined;
+    return c && !closed.has(c) ? c : undefined;
+  };
   return {
     async start(ref, workflowType, rerunFailed, describe) {
       const startVia = (via: Client, eager: boolean) =>
@@ -137,6 +139,7 @@ export function temporalStarter(
           // that found it closed goes the usual way (a duplicate is safe). Any other failure is
           // the start's answer: trying again would only double its time and Temporal's load.
           if (!fast || !closedConnection(err)) throw err;
+          closed.add(fast);
           handle = await startVia(client, false);
         }
         return {
@@ -152,12 +155,11 @@ export function temporalStarter(
       }
     },
     async ping(ms) {
-      // Through the client the next start would use: that is the path readiness answers for.
-      const via = nativeClient() ?? client;
+      // Through the JavaScript client, always: a start on a native connection that hangs or is
+      // closed falls back to it (above), so whether it answers is whether starts get through.
       await withDeadline(
-        () => via.workflowService.getSystemInfo({}),
+        () => client.workflowService.getSystemInfo({}),
         Math.min(ms ?? timeoutMs, timeoutMs),
-        via,
       );
     },
     path() {

@@ -162,14 +162,13 @@ describe('eager start', () => {
     const closed = await NativeConnection.connect({ address: testEnv.temporalAddress });
     await closed.close();
     const eager = new Client({ connection: closed, namespace: testEnv.namespace });
-    const result = await temporalStarter(plain, queue, 10_000, true, workerStarts(eager)).start(
-      ref(`eager-${randomUUID()}`),
-      'onIssues',
-      false,
-    );
+    const starter = temporalStarter(plain, queue, 10_000, true, workerStarts(eager));
+    assert.equal(starter.path(), 'eager');
+    const result = await starter.start(ref(`eager-${randomUUID()}`), 'onIssues', false);
     assert.equal(result.kind, 'started');
     ours.push(result.workflowId);
     assert.equal(result.kind === 'started' && result.eager, false);
+    assert.equal(starter.path(), 'javascript', 'a connection found closed is not asked again');
   });
 
   test("while Temporal does not answer, an eager start still fails within the start's deadline", async () => {
@@ -246,39 +245,53 @@ describe("a server's own native connection", () => {
       assert.equal(after.kind, 'started');
       started.push(after.workflowId);
       assert.equal(after.kind === 'started' ? after.eager : 'no', undefined, 'no eager start asked');
-      // Health pings take the path starts take.
-      await starter.ping();
     } finally {
       await Promise.all(started.map((id) => viaNative.workflow.getHandle(id).terminate('test over')));
       await native.close();
     }
   });
 
-  test('once a native start outlives its deadline, starts and pings go through the JavaScript client', async () => {
+  test('while a native start that outlived its deadline still runs, starts go through the JavaScript client', async () => {
     // The native connection reaches Temporal through a proxy that is then shut; the JavaScript
-    // client reaches it directly. The first start's native call goes on retrying inside the SDK.
-    const proxy = await temporalProxy();
+    // client reaches it directly. The first start's native call goes on retrying inside the SDK
+    // until the proxy listens again.
+    let proxy = await temporalProxy();
+    const port = Number(proxy.address.split(':')[1]);
     const native = await NativeConnection.connect({ address: proxy.address });
     const grpc = await Connection.connect({ address: testEnv.temporalAddress });
     const plain = new Client({ connection: grpc, namespace: testEnv.namespace });
     const queue = `tq-native-${randomUUID()}`;
     const viaNative = new Client({ connection: native, namespace: testEnv.namespace });
-    const starter = temporalStarter(plain, queue, 500, true, { client: () => viaNative, eager: false });
-    const started: string[] = [];
+    const starter = temporalStarter(plain, queue, 2_000, true, { client: () => viaNative, eager: false });
+    const first = ref(`native-${randomUUID()}`);
+    const started = [first.key];
     try {
       proxy.shut();
-      const err = await starter
-        .start(ref(`native-${randomUUID()}`), 'onIssues', false)
-        .catch((e: unknown) => e);
+      const err = await starter.start(first, 'onIssues', false).catch((e: unknown) => e);
       assert.equal(isTemporalUnavailable(err), true, String(err));
       assert.equal(starter.path(), 'javascript');
       const next = await starter.start(ref(`native-${randomUUID()}`), 'onIssues', false);
       assert.equal(next.kind, 'started', 'started by the JavaScript client');
       started.push(next.workflowId);
-      await starter.ping();
+      // Once the abandoned call has ended (here: answered, through the proxy back on its port),
+      // starts go through the native connection again.
+      proxy = await temporalProxy(port);
+      await waitFor(
+        'starts back on the native connection',
+        () => Promise.resolve(starter.path() === 'native'),
+        30_000,
+      );
       await starter.drain();
     } finally {
-      await Promise.all(started.map((id) => plain.workflow.getHandle(id).terminate('test over')));
+      proxy.shut();
+      await Promise.all(
+        started.map((id) =>
+          plain.workflow
+            .getHandle(id)
+            .terminate('test over')
+            .catch(() => undefined),
+        ),
+      );
       await Promise.all([native.close(), grpc.close()]);
     }
   });

@@ -25,7 +25,7 @@ import { AppLoadError, type LoadedApp } from '../app/load-app';
 import { hookflowActivityInterceptor } from './activity-interceptor';
 import { createActivities } from '../activities';
 import { githubClientFrom } from '../activities/github/from-config';
-import type { Config } from '../lib/config';
+import { WORKER_ACTIVITY_SLOTS, type Config } from '../lib/config';
 import { reconcileArgs } from '../lib/reconcile-client';
 import { keepReconcileSchedule, reconcileScheduleId } from '../activities/reconcile/schedule';
 import { reconcileSourcesOf } from '../activities/reconcile/sources';
@@ -73,9 +73,8 @@ export interface WorkerDeps {
   app?: LoadedApp | undefined;
 }
 
-/** Activity slots per worker, and the PostgreSQL connections it opens: more than its slots (see openStore). */
-const ACTIVITY_SLOTS = 20;
-export const WORKER_POOL_SIZE = ACTIVITY_SLOTS + 10;
+/** The PostgreSQL connections a worker opens unless HOOKFLOW_DB_POOL_SIZE says otherwise: more than its activity slots (see openStore). */
+export const WORKER_POOL_SIZE = WORKER_ACTIVITY_SLOTS + 10;
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 /**
@@ -290,7 +289,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     },
     sinks: workflowSinks(deps.tracing),
     dataConverter,
-    maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? ACTIVITY_SLOTS,
+    maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? WORKER_ACTIVITY_SLOTS,
   };
   return Worker.create(options);
 }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig, type Role } from '../../lib/config';
+import { startEmbedded } from '../../scripts/start';
 import { GITHUB_WORKFLOWS, DECLARATIVE_WORKFLOW } from '../../server/providers';
 import * as workflows from '../../workflows';
 
@@ -212,7 +213,7 @@ describe('configuration', () => {
     ]);
   });
 
-  test("a role's requirements are reported in the same list as every other problem", () => {
+  test("a role's requirements are reported in the same list as every other problem", async () => {
     const split = {
       TEMPORAL_ADDRESS: 'temporal:7233',
       DATABASE_URL: 'postgres://hookflow@db/hookflow',
@@ -263,6 +264,29 @@ describe('configuration', () => {
       ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'HOOKFLOW_ENCRYPTION_KEY'],
     );
     assert.equal(loadConfig(plain).historyEncryption, false);
+    // A worker's pool holds a connection per activity slot at least; a server's may be smaller.
+    const keyed = { ...split, HOOKFLOW_ENCRYPTION_KEY: key };
+    assert.deepEqual(
+      problems({ ...keyed, HOOKFLOW_DB_POOL_SIZE: '4' }, 'worker').map((p) => p.split(':')[0]),
+      ['HOOKFLOW_DB_POOL_SIZE'],
+    );
+    assert.match(
+      problems({ ...keyed, HOOKFLOW_DB_POOL_SIZE: '4' }, 'worker')[0],
+      /at least one PostgreSQL connection per activity slot \(20\)/,
+    );
+    assert.deepEqual(problems({ ...keyed, HOOKFLOW_DB_POOL_SIZE: '20' }, 'worker'), []);
+    assert.deepEqual(problems({ ...keyed, HOOKFLOW_DB_POOL_SIZE: '4' }, 'server'), []);
+    // npm start runs a worker in its process: on PostgreSQL, it is checked before anything starts.
+    const released: unknown[] = [];
+    await assert.rejects(
+      startEmbedded((r) => void released.push(r), {
+        DATABASE_URL: 'postgres://127.0.0.1:1/nothing',
+        HOOKFLOW_DB_POOL_SIZE: '4',
+      }),
+      (err: unknown) =>
+        err instanceof ConfigError && /^HOOKFLOW_DB_POOL_SIZE: 4 is too few/.test(err.problems[0]),
+    );
+    assert.deepEqual(released, [], 'nothing was started');
   });
 
   test('the codec endpoint: its token and UI origins are checked; the local UI is its default origin', () => {

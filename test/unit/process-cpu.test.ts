@@ -36,6 +36,24 @@ test('a child that ends within the phase counts for its time in the phase only',
   assert.ok(hookflow < 600, `${hookflow} ms: what the child spent before the phase is not`);
 });
 
+test('a grandchild that ends within the phase, reaped by a child that ends too, counts for the phase only', async () => {
+  // The grandchild burns 600 ms before the phase; in it, it exits, its parent reaps it and exits,
+  // and this process reaps that parent: the grandchild's earlier time reaches this process's count.
+  const grandchild = `${burn(600)}; console.log('burnt'); process.stdin.once('data', () => process.exit(0));`;
+  const middle = spawn(process.execPath, [
+    '-e',
+    `const c = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(grandchild)}], { stdio: ['pipe', 'inherit', 'inherit'] });
+     process.stdin.once('data', () => { c.on('exit', () => process.exit(0)); c.stdin.end('go\\n'); });`,
+  ]);
+  assert.equal(await firstLine(middle), 'burnt');
+  const measure = measureCpu(process.pid);
+  assert.ok(measure, '/proc is readable');
+  middle.stdin.write('go\n');
+  await once(middle, 'exit');
+  const { hookflow } = measure();
+  assert.ok(hookflow < 400, `${hookflow} ms: what the grandchild spent before the phase is not counted`);
+});
+
 test('an orphan that leaves the measured tree takes nothing off it', async () => {
   // The middle process starts a grandchild that burns 600 ms before the phase, then exits in it:
   // the grandchild, still running, is no child of the tree any more, and no parent in it reaps it.
