@@ -254,7 +254,7 @@ async function benchPaired(env: Record<string, string>, on: Record<string, strin
     for (const t of targets) t.child.kill('SIGKILL');
     await Promise.all(
       targets.map((t) =>
-        t.child.exitCode === null && t.child.signalCode === null ? once(t.child, 'exit') : undefined,
+        t.child.exitCode === null && t.child.signalCode === null ? once(t.child, 'exit') : Promise.resolve(),
       ),
     );
     await second.drop();
