@@ -155,8 +155,8 @@ export function temporalStarter(
       }
     },
     async ping(ms) {
-      // Through the JavaScript client, always: a start on a native connection that hangs or is
-      // closed falls back to it (above), so whether it answers is whether starts get through.
+      // Through the JavaScript client, always: starts fall back to it from a native connection
+      // found closed or past a deadline (above), so whether it answers is whether starts get through.
       await withDeadline(
         () => client.workflowService.getSystemInfo({}),
         Math.min(ms ?? timeoutMs, timeoutMs),
