@@ -1,3 +1,5 @@
+// One file though over 300 lines: serve() is one start-up order (connections, front door, listeners,
+// relay) whose failures each undo what came before; split, that order would be read across files.
 // Wires and starts the server process's parts: the Temporal client, the front door, the outbox relay.
 import type { Server } from 'node:http';
 import type https from 'node:https';
