@@ -72,6 +72,17 @@ describe('replaying recorded histories', () => {
     await handle.result();
     const answer = await t.h.post(issueOpened(t.fake, 'octo/replay', 1, 5001));
     await t.h.waitForOutcome(String(answer.body.workflowId), 'completed');
+    // A new delivery run records one patch marker for all its patches, so one upsert of
+    // TemporalChangeVersion: each marker the SDK records costs the server a visibility write.
+    const { events } = await t.h.client.workflow.getHandle(String(answer.body.workflowId)).fetchHistory();
+    const patchIds = (events ?? [])
+      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+      .map((e) => {
+        const data = e.markerRecordedEventAttributes!.details!['patch-data'].payloads![0].data!;
+        return (JSON.parse(Buffer.from(data).toString()) as { id: string }).id;
+      });
+    assert.deepEqual(patchIds, ['delivery-patches-1']);
+    assert.equal((events ?? []).filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length, 1);
 
     const query = `TaskQueue = "${t.h.taskQueue}"`;
     const runs = await waitFor('the runs to be listed', async () => {

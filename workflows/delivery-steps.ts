@@ -10,6 +10,7 @@ import type { Activities } from '../activities';
 import type { BeginOptions, Begun } from '../activities/begin-delivery';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { DELIVERY_ACTIVITY, FINISH_DELIVERY_ACTIVITY, localOptions } from './activity-options';
+import { APP_HANDLERS_PATCH } from './app-handlers';
 
 export type { Begun };
 
@@ -25,8 +26,25 @@ const LOCAL_FINISH = localOptions(FINISH_DELIVERY_ACTIVITY);
 const remoteFinish = proxyActivities<Activities>(FINISH_DELIVERY_ACTIVITY);
 const localFinish = proxyLocalActivities<Activities>(LOCAL_FINISH);
 
+/**
+ * The one patch marker a delivery run records now, standing for every patch in Folded: each patch
+ * the SDK sees records a marker and upserts the `TemporalChangeVersion` search attribute (a
+ * visibility write on the server), so a run that checked each of them paid for all of them.
+ */
+const FOLDED_PATCH = 'delivery-patches-1';
+/** The patches FOLDED_PATCH stands for. A run recorded with their own markers replays with them. */
+type Folded = typeof LOCAL_STEPS_PATCH | typeof APP_HANDLERS_PATCH;
+
+/**
+ * `patched(id)` for a delivery patch: true in every run made by this code (its one marker says
+ * so), and in a run recorded before, whatever that run's own marker for `id` says.
+ */
+export function deliveryPatched(id: Folded): boolean {
+  return patched(FOLDED_PATCH) || patched(id);
+}
+
 /** Whether this run has the local steps (call it before the run's first step, and as often as needed). */
-export const localSteps = (): boolean => patched(LOCAL_STEPS_PATCH);
+export const localSteps = (): boolean => deliveryPatched(LOCAL_STEPS_PATCH);
 
 /** The delivery's first step, local (runs with the patch only). */
 export const begin = (ref: DeliveryRef, o: BeginOptions = {}): Promise<Begun> =>

@@ -2,12 +2,12 @@
 // (app-handlers.ts), and ends by writing its outcome to the ledger, success or failure; a failed
 // delivery also fails its workflow, so `ExecutionStatus="Failed"` in the Temporal UI is the truth
 // and a redelivery (or replay) may run it again.
-import { ActivityFailure, ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import type { DeliveryRef } from '../lib/contracts/delivery-ref';
 import { FAILURE } from '../lib/contracts/failure-types';
 import { APP_HANDLERS_PATCH, runAppHandlers } from './app-handlers';
 import type { HandlerPlan } from '../activities/handler-activities';
-import { finishStep } from './delivery-steps';
+import { deliveryPatched, finishStep } from './delivery-steps';
 
 /** What a delivery's own work did; with the app's handlers already planned when its first step did that. */
 type Work = string | { summary: string; plan: HandlerPlan };
@@ -18,7 +18,7 @@ export async function runDelivery(ref: DeliveryRef, work: () => Promise<Work>): 
     const done = await work();
     summary = typeof done === 'string' ? done : done.summary;
     // Deliveries started before apps existed replay without the step.
-    if (patched(APP_HANDLERS_PATCH)) {
+    if (deliveryPatched(APP_HANDLERS_PATCH)) {
       const handled = await runAppHandlers(ref, typeof done === 'string' ? undefined : done.plan);
       if (handled.length > 0) summary = summary.length > 0 ? `${summary}; ${handled}` : handled;
     }
