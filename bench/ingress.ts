@@ -71,6 +71,12 @@ const VARIANTS: Variant[] = (process.env.BENCH_VARIANTS ?? ALL_VARIANTS.join(','
   }
   return v as Variant;
 });
+// Renamed settings are refused, not ignored: a run that silently measured something else is worse.
+if (process.env.BENCH_JS_STARTS !== undefined) {
+  throw new Error(
+    'BENCH_JS_STARTS is gone: the js-client variant (BENCH_VARIANTS=js-client) runs hookflow with HOOKFLOW_NATIVE_STARTS=false',
+  );
+}
 /** The share of traces the sampled variant keeps (OTEL_TRACES_SAMPLER=parentbased_traceidratio). */
 const SAMPLE_RATIO = Number(process.env.BENCH_SAMPLE_RATIO ?? 0.1);
 /** Names the results file beside the date, for partial runs. */
