@@ -36,8 +36,12 @@ const FOLDED_PATCH = 'delivery-patches-1';
 type Folded = typeof LOCAL_STEPS_PATCH | typeof APP_HANDLERS_PATCH;
 
 /**
- * `patched(id)` for a delivery patch: true in every run made by this code (its one marker says
- * so), and in a run recorded before, whatever that run's own marker for `id` says.
+ * `patched(id)` for a delivery patch. A run made by this code: true (its one marker says so). A run
+ * recorded before, on replay: whatever its own marker for `id` says. A run begun on the code before
+ * and going on on this one: its replayed tasks read their own markers, and its first live call
+ * records FOLDED_PATCH (one more marker) and is true, as `patched(id)` alone would be there.
+ * Workers of the code before cannot replay a run that holds FOLDED_PATCH: do not roll back past it
+ * while such runs are open.
  */
 export function deliveryPatched(id: Folded): boolean {
   return patched(FOLDED_PATCH) || patched(id);
