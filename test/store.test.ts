@@ -10,7 +10,7 @@ import { deliveryKey, type DeliveryRef } from '../lib/contracts/delivery-ref';
 import { createBodyKeyring, keyId } from '../lib/crypto';
 import { openStore, type Store } from '../lib/storage';
 import { createStore } from '../lib/storage/store';
-import { openPostgres } from '../lib/storage/db';
+import { isStorageUnavailable, openPostgres, type Queryable } from '../lib/storage/db';
 import { migrate, MIGRATIONS } from '../lib/storage/migrations';
 import { outcomesOf } from '../lib/storage/ledger';
 import {
@@ -30,6 +30,7 @@ import {
 } from '../lib/storage/reconcile-state';
 import { upsertIssues } from '../lib/storage/repo-data';
 import * as journal from '../lib/storage/handler-journal';
+import { waitFor } from './helpers/env';
 import { freshSchemaUrl } from './helpers/harness';
 
 function ref(over: Partial<DeliveryRef> = {}): DeliveryRef {
@@ -665,4 +666,42 @@ describe('the PostgreSQL pool', () => {
       await Promise.all([small.db.close(), usual.db.close()]);
     }
   });
+});
+
+describe('a PostgreSQL connection lost while checked out', () => {
+  // node-postgres emits a checked-out client's lost connection as an 'error' event on the client:
+  // unheard, it is an uncaught exception and the process ends (seen in the cluster tier, where
+  // PostgreSQL connections are terminated under load).
+  for (const kind of ['session', 'transaction'] as const) {
+    test(`in a ${kind}: the work fails, the process goes on, the next query gets a new connection`, async () => {
+      const db = openPostgres(await freshSchemaUrl(), 2);
+      try {
+        const work = (q: Queryable) =>
+          (async () => {
+            const { rows } = await q.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+            const killed = await db.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [
+              rows[0].pid,
+            ]);
+            assert.equal(killed.rows[0].ok, true);
+            // Between queries: the connection ends while the client is out of the pool.
+            await waitFor('the connection to end', async () => {
+              const { rows: left } = await db.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [
+                rows[0].pid,
+              ]);
+              return left.length === 0 ? true : undefined;
+            });
+            await q.query('SELECT 1');
+          })();
+        const err = await (kind === 'session' ? db.session(work) : db.transaction(work)).catch(
+          (e: unknown) => e,
+        );
+        // As the store's callers see it: unavailable, not a bug.
+        assert.ok(isStorageUnavailable(err), String(err));
+        const { rows } = await db.query<{ one: number }>('SELECT 1 AS one');
+        assert.equal(rows[0].one, 1);
+      } finally {
+        await db.close();
+      }
+    });
+  }
 });

@@ -35,6 +35,27 @@ export function isStorageUnavailable(err: unknown): boolean {
   );
 }
 
+/**
+ * A client of `pool`, checked out. While it is out, node-postgres emits its connection's end (a
+ * server restart, `pg_terminate_backend`) as an 'error' event on the client itself, which the
+ * pool listens for only while the client is idle: with no listener, the process would crash. The
+ * query in flight fails with that error anyway; here it only marks the client broken, so `release`
+ * closes it instead of giving it back.
+ */
+async function checkOut(pool: pg.Pool): Promise<{ client: pg.PoolClient; release: (err?: Error) => void }> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (err: Error) => void (lost ??= err);
+  client.on('error', onError);
+  return {
+    client,
+    release: (err) => {
+      client.off('error', onError);
+      client.release(err ?? lost);
+    },
+  };
+}
+
 export function openPostgres(url: string, max = 10): Db {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 2_000 });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
@@ -46,7 +67,7 @@ export function openPostgres(url: string, max = 10): Db {
       return { rows: res.rows as T[] };
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const { client, release } = await checkOut(pool);
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
@@ -62,11 +83,11 @@ export function openPostgres(url: string, max = 10): Db {
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
-        client.release();
+        release();
       }
     },
     async session<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const { client, release } = await checkOut(pool);
       let broken: Error | undefined;
       try {
         return await fn({
@@ -81,7 +102,7 @@ export function openPostgres(url: string, max = 10): Db {
           },
         });
       } finally {
-        client.release(broken);
+        release(broken);
       }
     },
     close: () => pool.end(),
