@@ -74,10 +74,11 @@ describe('replaying recorded histories', () => {
     const answer = await t.h.post(issueOpened(t.fake, 'octo/replay', 1, 5001));
     await t.h.waitForOutcome(String(answer.body.workflowId), 'completed');
     // Closed, so its last workflow task is in the history too (the ledger is written inside it).
-    await t.h.client.workflow.getHandle(String(answer.body.workflowId)).result();
+    const delivery = t.h.client.workflow.getHandle(String(answer.body.workflowId));
+    await delivery.result();
     // A new delivery run records one patch marker for all its patches, so one upsert of
     // TemporalChangeVersion: each marker the SDK records costs the server a visibility write.
-    const { events } = await t.h.client.workflow.getHandle(String(answer.body.workflowId)).fetchHistory();
+    const { events } = await delivery.fetchHistory();
     const patchIds = (events ?? [])
       .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
       .map((e) => {

@@ -676,22 +676,21 @@ describe('a PostgreSQL connection lost while checked out', () => {
     test(`in a ${kind}: the work fails, the process goes on, the next query gets a new connection`, async () => {
       const db = openPostgres(await freshSchemaUrl(), 2);
       try {
-        const work = (q: Queryable) =>
-          (async () => {
-            const { rows } = await q.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-            const killed = await db.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [
+        const work = async (q: Queryable) => {
+          const { rows } = await q.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          const killed = await db.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [
+            rows[0].pid,
+          ]);
+          assert.equal(killed.rows[0].ok, true);
+          // Between queries: the connection ends while the client is out of the pool.
+          await waitFor('the connection to end', async () => {
+            const { rows: left } = await db.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [
               rows[0].pid,
             ]);
-            assert.equal(killed.rows[0].ok, true);
-            // Between queries: the connection ends while the client is out of the pool.
-            await waitFor('the connection to end', async () => {
-              const { rows: left } = await db.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [
-                rows[0].pid,
-              ]);
-              return left.length === 0 ? true : undefined;
-            });
-            await q.query('SELECT 1');
-          })();
+            return left.length === 0 ? true : undefined;
+          });
+          await q.query('SELECT 1');
+        };
         const err = await (kind === 'session' ? db.session(work) : db.transaction(work)).catch(
           (e: unknown) => e,
         );
