@@ -438,7 +438,7 @@ async function benchOctokit(): Promise<Phase[]> {
 async function startLoop(cli: string, cluster?: Cluster): Promise<Phase> {
   const temporal = cluster
     ? { address: cluster.address, stop: () => Promise.resolve() }
-    : await startDevServer({ cli, port: await freePort(), namespace: 'default', stdio: 'ignore' });
+    : await startDevServer({ cli, port: await freePort(), namespace: 'default', stdio: 'quiet' });
   try {
     const connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection });

@@ -294,7 +294,7 @@ async function main(): Promise<void> {
   ): Promise<T> {
     const [temporal, database] = await Promise.all([
       kind === 'dev server'
-        ? freePort().then((port) => startDevServer({ cli, port, namespace: 'default', stdio: 'ignore' }))
+        ? freePort().then((port) => startDevServer({ cli, port, namespace: 'default', stdio: 'quiet' }))
         : startBenchCluster(cli).then((c) => ({ address: c.address, stop: () => c.destroy() })),
       createScratchDatabase('hookflow_bench'),
     ]);

@@ -85,7 +85,7 @@ async function hookflowRuns(fake: FakeGitHub): Promise<{ runs: Run[]; webhooks: 
     cli,
     port: await freePort(),
     namespace: 'hookflow-bench',
-    stdio: 'ignore',
+    stdio: 'quiet',
   });
   const database = await createScratchDatabase('hookflow_bench');
   const config = loadConfig({

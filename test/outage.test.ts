@@ -30,7 +30,7 @@ describe('Temporal outage', () => {
     const port = await freePort();
     const dbFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'hookflow-outage-')), 'temporal.db');
     const start = () =>
-      startDevServer({ cli: testEnv.cli, port, namespace: testEnv.namespace, dbFile, stdio: 'ignore' });
+      startDevServer({ cli: testEnv.cli, port, namespace: testEnv.namespace, dbFile, stdio: 'quiet' });
     server = await start();
     // Its SQLite keeps a write-ahead log (one flush per commit instead of a journal file per commit).
     assert.ok(existsSync(`${dbFile}-wal`), 'the dev server runs its database file in WAL mode');

@@ -75,6 +75,8 @@ describe('bulk replay', () => {
       },
       180_000,
     );
+  /** The runs of these deliveries only: a window of time would also catch an earlier test's replays. */
+  const ofDeliveries = (keys: string[]) => `WorkflowId IN (${keys.map((k) => `"${k}"`).join(', ')})`;
 
   test('100 failed deliveries, the cause removed, one job: all complete, each once, at the rate asked', async () => {
     fake.script({
@@ -176,6 +178,18 @@ describe('bulk replay', () => {
     return String(a.body.workflowId);
   };
 
+  /**
+   * `n` such deliveries, and a `since` that selects them and no earlier test's: taken before the
+   * first is posted, on the clock the ledger's receipt times come from (one machine).
+   */
+  const postFailingSince = async (n: number) => {
+    const since = new Date().toISOString();
+    const keys: string[] = [];
+    for (let i = 0; i < n; i++) keys.push(await postFailing());
+    await failedRuns(ofDeliveries(keys), n);
+    return { since, keys };
+  };
+
   /** A job over the failed `installation` deliveries since `since`: 1/s, two per batch, two per run. */
   const startInstallationJob = (job: string, since: string) =>
     startReplayJob(h.client, h.taskQueue, {
@@ -189,10 +203,7 @@ describe('bulk replay', () => {
     });
 
   test('the selection is frozen when the job starts; progress is a query; long jobs continue as new', async () => {
-    const since = new Date(Date.now() - 1_000).toISOString();
-    const keys = [await postFailing(), await postFailing(), await postFailing()];
-    const where = `HookflowEvent = "installation" AND StartTime >= "${since}" AND TaskQueue = "${h.taskQueue}"`;
-    await failedRuns(where, 3);
+    const { since, keys } = await postFailingSince(3);
     const jobId = newReplayJobId();
     const handle = await startInstallationJob(jobId, since);
     await waitFor('the selection to be frozen', async () => {
@@ -254,12 +265,7 @@ describe('bulk replay', () => {
   });
 
   test('a cancelled job stops before its next delivery; the runs it started are all it started', async () => {
-    const since = new Date(Date.now() - 1_000).toISOString();
-    for (let i = 0; i < 6; i++) await postFailing();
-    await failedRuns(
-      `HookflowEvent = "installation" AND StartTime >= "${since}" AND TaskQueue = "${h.taskQueue}"`,
-      6,
-    );
+    const { since } = await postFailingSince(6);
     const started = await hookflow<{ job: string; workflowId: string }>(
       'replay',
       '--status',
@@ -307,12 +313,7 @@ describe('bulk replay', () => {
   });
 
   test('a job that continues as new stops on cancel too', async () => {
-    const since = new Date(Date.now() - 1_000).toISOString();
-    for (let i = 0; i < 6; i++) await postFailing();
-    await failedRuns(
-      `HookflowEvent = "installation" AND StartTime >= "${since}" AND TaskQueue = "${h.taskQueue}"`,
-      6,
-    );
+    const { since } = await postFailingSince(6);
     // Two deliveries per batch at 1/s and two per run: the first batch ends in a continue-as-new.
     const handle = await startInstallationJob(newReplayJobId(), since);
     await waitFor('a first replay', async () => {
@@ -327,9 +328,10 @@ describe('bulk replay', () => {
   });
 
   test('a batch retried after a lost attempt adopts the run that attempt started, and starts no other', async () => {
-    const since = new Date(Date.now() - 1_000).toISOString();
-    const key = await postFailing();
-    await failedRuns(`WorkflowId = "${key}"`, 1);
+    const {
+      since,
+      keys: [key],
+    } = await postFailingSince(1);
     const job = newReplayJobId();
     assert.equal(
       await h.store.freezeReplaySelection(job, { status: 'failed', event: 'installation', since }, null),

@@ -85,7 +85,14 @@ async function startTemporal(
   namespace: string,
 ): Promise<RunTemporal> {
   if (kind === 'dev-server') {
-    const dev = await startDevServer({ cli, port: await freePort(), namespace, stdio: 'ignore' });
+    const start = async () => startDevServer({ cli, port: await freePort(), namespace, stdio: 'quiet' });
+    // A free port can be taken between asking and binding (and the dev server binds more ports of
+    // its own): that, and only that, is worth a second try on another port.
+    const dev = await start().catch((err: unknown) => {
+      if (!/address already in use/i.test(String(err))) throw err;
+      process.stderr.write(`${String(err)}\nstarting the dev server again on another port\n`);
+      return start();
+    });
     return { address: dev.address, stop: () => dev.stop(), kill: () => dev.child.kill('SIGKILL') };
   }
   const { server, sqlTool } = await findTemporalServer(process.env, (m) => process.stderr.write(`${m}\n`));

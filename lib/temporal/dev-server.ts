@@ -2,8 +2,10 @@
 // the one shared server of a test run. Readiness is polled here (the SDK's own launcher gives up
 // after a fixed 5 s, too short for a cold start on a busy 2-core machine).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { ensureSearchAttributes, SEARCH_ATTRIBUTE_KEYS } from './search-attributes';
 
@@ -19,8 +21,11 @@ export interface DevServerOptions {
   uiCodecEndpoint?: string | undefined;
   readyTimeoutMs?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
-  /** Where the server's output goes; default: inherited. */
-  stdio?: 'inherit' | 'ignore';
+  /**
+   * Where the server's output goes: inherited (the default), or kept quiet, only its last few
+   * kilobytes held to be told with the reason if the server exits.
+   */
+  stdio?: 'inherit' | 'quiet';
 }
 
 export interface DevServerExit {
@@ -67,13 +72,22 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   // https://docs.temporal.io/develop/worker-performance#eager-activity-execution
   args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
 
-  const child = spawn(o.cli, args, { stdio: ['ignore', o.stdio ?? 'inherit', o.stdio ?? 'inherit'] });
+  const quiet = o.stdio === 'quiet';
+  const child = spawn(o.cli, args, {
+    stdio: ['ignore', quiet ? 'pipe' : 'inherit', quiet ? 'pipe' : 'inherit'],
+  });
+  const tail = quiet ? outputTail(child) : () => '';
   let exited: string | undefined;
   const exitPromise = new Promise<DevServerExit>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exited = `exited (code ${code}, signal ${signal})`;
+    const settle = async (code: number | null, signal: NodeJS.Signals | null): Promise<void> => {
+      // The pipes may hold its last words a moment longer: they are drained by 'close' (bounded,
+      // in case something it started still holds them open).
+      if (quiet) await Promise.race([once(child, 'close').catch(() => undefined), delay(500)]);
+      const said = tail();
+      exited = `exited (code ${code}, signal ${signal})${said ? `; its last output:\n${said}` : ''}`;
       resolve({ reason: exited, orderly: code === 0 || signal === 'SIGINT' || signal === 'SIGTERM' });
-    });
+    };
+    child.once('exit', (code, signal) => void settle(code, signal));
     child.once('error', (err) => {
       exited = `failed to start: ${err.message}`;
       resolve({ reason: exited, orderly: false });
@@ -102,6 +116,19 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     exited: exitPromise,
     stop,
   };
+}
+
+const TAIL_BYTES = 4_096;
+
+/** Reads the child's stdout and stderr as they come (so a full pipe never stalls it), keeping the end. */
+function outputTail(child: ChildProcess): () => string {
+  let kept = '';
+  const keep = (chunk: Buffer): void => {
+    kept = (kept + chunk.toString('utf8')).slice(-TAIL_BYTES);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => kept.trim();
 }
 
 async function waitForServer(
