@@ -12,7 +12,10 @@
 //   octokit     — @octokit/webhooks' middleware with an in-process handler (what Probot runs, not
 //                 durable): POST to the handler's first line, single, paced and burst
 //   start-loop  — a bare client.workflow.start loop at the burst's concurrency (the rate Temporal
-//                 starts workflows at here), on a fresh dev server and on a fresh cluster
+//                 starts workflows at here), on a fresh dev server (in memory) and on a fresh cluster
+//   floor       — the same starts of a workflow that returns at once, run by a bare worker: the
+//                 fastest any workflow-per-delivery design could complete a burst, on a dev server
+//                 in memory, one with a file database (as hookflow's), and a fresh cluster
 //   cluster     — hookflow on PostgreSQL as above, but against a real Temporal server on PostgreSQL
 //                 (temporal-server, scripts/temporal-cluster.ts) instead of its own dev server
 // Results go to bench/results/delivery-<date>.{md,json}. One file though long: each phase is a short
@@ -440,27 +443,7 @@ async function startLoop(cli: string, cluster?: Cluster): Promise<Phase> {
     ? { address: cluster.address, stop: () => Promise.resolve() }
     : await startDevServer({ cli, port: await freePort(), namespace: 'default', stdio: 'quiet' });
   try {
-    const connection = await Connection.connect({ address: temporal.address });
-    const client = new Client({ connection });
-    const sent: Sent[] = [];
-    let left = BURST;
-    const t0 = Date.now();
-    await Promise.all(
-      Array.from({ length: BURST_CONNECTIONS }, async () => {
-        while (left-- > 0) {
-          const id = randomUUID();
-          const sentAt = Date.now();
-          await client.workflow.start('onIssues', {
-            taskQueue: 'bench-loop',
-            workflowId: id,
-            args: [{ key: id }],
-          });
-          sent.push({ id, sentAt, answeredAt: Date.now(), status: 200, outcome: 'started' });
-        }
-      }),
-    );
-    const seconds = (Date.now() - t0) / 1000;
-    await connection.close();
+    const { sent, seconds } = await startBurst(temporal.address, 'onIssues', 'bench-loop');
     const acks = sent.map((s) => s.answeredAt - s.sentAt);
     return {
       target: cluster ? 'start-loop, cluster' : 'start-loop',
@@ -475,6 +458,102 @@ async function startLoop(cli: string, cluster?: Cluster): Promise<Phase> {
     };
   } finally {
     await temporal.stop();
+  }
+}
+
+/** BURST starts of `workflowType` on `taskQueue`, BURST_CONNECTIONS at a time, from one client. */
+async function startBurst(
+  address: string,
+  workflowType: string,
+  taskQueue: string,
+): Promise<{ sent: Sent[]; t0: number; seconds: number; client: Client; close: () => Promise<void> }> {
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const sent: Sent[] = [];
+  let left = BURST;
+  const t0 = Date.now();
+  await Promise.all(
+    Array.from({ length: BURST_CONNECTIONS }, async () => {
+      while (left-- > 0) {
+        const id = randomUUID();
+        const sentAt = Date.now();
+        await client.workflow.start(workflowType, { taskQueue, workflowId: id, args: [{ key: id }] });
+        sent.push({ id, sentAt, answeredAt: Date.now(), status: 200, outcome: 'started' });
+      }
+    }),
+  );
+  const seconds = (Date.now() - t0) / 1000;
+  return { sent, t0, seconds, client, close: () => connection.close() };
+}
+
+/**
+ * The floor under any design that runs a Temporal workflow per delivery: the same burst of starts,
+ * each of a workflow that returns at once (one workflow task, no activity), run by a bare worker of
+ * the same SDK (its defaults, its own process) on a fresh server of the start loop's kind. Its
+ * completions per second are the most a burst could complete at here, whatever the workflow does.
+ */
+async function floorBurst(cli: string, server: Cluster | 'in memory' | 'file database'): Promise<Phase> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hookflow-bench-floor-'));
+  const temporal =
+    typeof server === 'object'
+      ? { address: server.address, stop: () => Promise.resolve() }
+      : await startDevServer({
+          cli,
+          port: await freePort(),
+          namespace: 'default',
+          stdio: 'quiet',
+          // A file database is what hookflow's own dev server (npm start) keeps its state in.
+          dbFile: server === 'file database' ? path.join(dir, 'temporal.db') : undefined,
+        });
+  const taskQueue = `bench-floor-${randomUUID()}`;
+  const { child, match } = spawnLine(
+    [path.join(__dirname, 'floor-worker.ts')],
+    { BENCH_TEMPORAL_ADDRESS: temporal.address, BENCH_TASK_QUEUE: taskQueue },
+    /floor worker ready/,
+  );
+  try {
+    await match;
+    const cpu = measureCpu(child.pid!);
+    const { sent, t0, client, close } = await startBurst(temporal.address, 'floor', taskQueue);
+    try {
+      // The starts are over: from here a count every 500 ms is all the benchmark asks of the server.
+      const query = `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Completed"`;
+      await waitFor(`${BURST} floor workflows to complete`, async () => {
+        await new Promise((r) => setTimeout(r, 500));
+        return (await client.workflow.count(query)).count >= BURST ? true : undefined;
+      });
+      const used = cpu?.();
+      let last = t0;
+      for await (const w of client.workflow.list({ query }))
+        last = Math.max(last, w.closeTime?.getTime() ?? t0);
+      const acks = sent.map((s) => s.answeredAt - s.sentAt);
+      return {
+        target: typeof server === 'object' ? 'floor, cluster' : `floor, ${server}`,
+        phase: `${BURST} starts × ${BURST_CONNECTIONS} at a time, bare worker`,
+        deliveries: BURST,
+        non2xx: 0,
+        ackP50: quantile(acks, 0.5),
+        ackP99: quantile(acks, 0.99),
+        ackMax: Math.max(...acks),
+        completedPerS: BURST / ((last - t0) / 1000),
+        note: 'an empty workflow per start; completed per second',
+        ...(used
+          ? {
+              cpuPerDelivery: {
+                hookflow: used.hookflow / BURST,
+                temporal: used.temporal / BURST,
+                postgres: used.postgres / BURST,
+              },
+            }
+          : {}),
+      };
+    } finally {
+      await close();
+    }
+  } finally {
+    await stop(child);
+    await temporal.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -493,6 +572,9 @@ async function main(): Promise<void> {
   const phases: Phase[] = [];
   process.stderr.write('benchmarking start-loop…\n');
   phases.push(await startLoop(cli));
+  process.stderr.write('benchmarking the floor (bare worker, empty workflows)…\n');
+  phases.push(await floorBurst(cli, 'in memory'));
+  phases.push(await floorBurst(cli, 'file database'));
   process.stderr.write('benchmarking hookflow (embedded store)…\n');
   phases.push(...(await benchHookflow('hookflow, embedded', undefined, cli)));
   const database = await createScratchDatabase('hookflow_bench');
@@ -504,6 +586,8 @@ async function main(): Promise<void> {
   }
   process.stderr.write('benchmarking start-loop (cluster)…\n');
   phases.push(await withCluster(cli, (cluster) => startLoop(cli, cluster)));
+  process.stderr.write('benchmarking the floor (cluster)…\n');
+  phases.push(await withCluster(cli, (cluster) => floorBurst(cli, cluster)));
   const clusterDatabase = await createScratchDatabase('hookflow_bench');
   try {
     process.stderr.write('benchmarking hookflow (PostgreSQL, cluster)…\n');
@@ -526,6 +610,9 @@ function report(phases: Phase[]): void {
   const command = `npm run bench:delivery  (BENCH_DURATION_S=${DURATION_S} BENCH_PACED_RATE=${PACED_RATE} BENCH_BURST=${BURST} BENCH_BURST_CONNECTIONS=${BURST_CONNECTIONS} BENCH_SINGLES=${SINGLES})`;
   const loop = phases.find((p) => p.target === 'start-loop')?.completedPerS;
   const clusterLoop = phases.find((p) => p.target === 'start-loop, cluster')?.completedPerS;
+  const floor = phases.find((p) => p.target === 'floor, in memory')?.completedPerS;
+  const fileFloor = phases.find((p) => p.target === 'floor, file database')?.completedPerS;
+  const clusterFloor = phases.find((p) => p.target === 'floor, cluster')?.completedPerS;
   const lines = [
     `# Delivery benchmark, ${date}`,
     '',
@@ -542,6 +629,7 @@ function report(phases: Phase[]): void {
     ),
     '',
     `Burst target: completed/s at least half the start loop's (${fmt(loop, 1)}/s → ${fmt(loop === undefined ? undefined : loop / 2, 1)}/s; on the cluster ${fmt(clusterLoop, 1)}/s → ${fmt(clusterLoop === undefined ? undefined : clusterLoop / 2, 1)}/s). Single-delivery targets: handler p50 < 50 ms, done p50 < 150 ms.`,
+    `Floor: a bare worker of the same SDK completes a burst of empty workflows (one workflow task each) at ${fmt(floor, 1)}/s on a dev server in memory like the start loop's (${fmt(floor && loop && (100 * floor) / loop, 0)}% of the start loop), ${fmt(fileFloor, 1)}/s on one with a file database like hookflow's (${fmt(fileFloor && loop && (100 * fileFloor) / loop, 0)}%), ${fmt(clusterFloor, 1)}/s on the cluster (${fmt(clusterFloor && clusterLoop && (100 * clusterFloor) / clusterLoop, 0)}% of its start loop): no design that runs a workflow per delivery completes a burst faster here. The floor's starts come from the benchmark's own client (its CPU not counted); the worker's process is in the hookflow column below.`,
     'The cluster rows: `temporal-server` 1.29.1 with all four services in one process on the local PostgreSQL (4 history shards), a fresh one for each; hookflow as `npm start` with `TEMPORAL_ADDRESS` set to it (server, worker and app in one process, no dev server of its own).',
     '',
     "## Where a burst's CPU goes",
