@@ -44,6 +44,18 @@ const BURST = Number(process.env.BENCH_BURST ?? 2000);
 const BURST_CONNECTIONS = Number(process.env.BENCH_BURST_CONNECTIONS ?? 64);
 const SINGLES = Number(process.env.BENCH_SINGLES ?? 25);
 const SECRET = 'bench-secret';
+const TARGET_NAMES = ['start-loop', 'floor', 'embedded', 'postgresql', 'cluster', 'octokit'] as const;
+/** Which targets run (BENCH_TARGETS, comma-separated; all by default): one at a time while trying a change. */
+const TARGETS = new Set(
+  (process.env.BENCH_TARGETS ?? TARGET_NAMES.join(',')).split(',').map((t) => {
+    const name = t.trim();
+    if (!(TARGET_NAMES as readonly string[]).includes(name))
+      throw new Error(`BENCH_TARGETS: unknown target "${name}" (choose from ${TARGET_NAMES.join(', ')})`);
+    return name;
+  }),
+);
+/** A suffix for the results file, so a trial run does not overwrite the day's. */
+const LABEL = process.env.BENCH_LABEL ? `-${process.env.BENCH_LABEL.replace(/[^\w.-]+/g, '-')}` : '';
 
 const issuesOpened = (examples as { name: string; examples: { action?: string }[] }[])
   .find((g) => g.name === 'issues')!
@@ -570,44 +582,57 @@ async function withCluster<T>(cli: string, fn: (cluster: Cluster) => Promise<T>)
 async function main(): Promise<void> {
   const cli = await findTemporalCli(process.env, (m) => process.stderr.write(`${m}\n`));
   const phases: Phase[] = [];
-  process.stderr.write('benchmarking start-loop…\n');
-  phases.push(await startLoop(cli));
-  process.stderr.write('benchmarking the floor (bare worker, empty workflows)…\n');
-  phases.push(await floorBurst(cli, 'in memory'));
-  phases.push(await floorBurst(cli, 'file database'));
-  process.stderr.write('benchmarking hookflow (embedded store)…\n');
-  phases.push(...(await benchHookflow('hookflow, embedded', undefined, cli)));
-  const database = await createScratchDatabase('hookflow_bench');
-  try {
-    process.stderr.write('benchmarking hookflow (PostgreSQL)…\n');
-    phases.push(...(await benchHookflow('hookflow, PostgreSQL', database.url, cli)));
-  } finally {
-    await database.drop();
+  const on = (target: (typeof TARGET_NAMES)[number]) => TARGETS.has(target);
+  if (on('start-loop')) {
+    process.stderr.write('benchmarking start-loop…\n');
+    phases.push(await startLoop(cli));
   }
-  process.stderr.write('benchmarking start-loop (cluster)…\n');
-  phases.push(await withCluster(cli, (cluster) => startLoop(cli, cluster)));
-  process.stderr.write('benchmarking the floor (cluster)…\n');
-  phases.push(await withCluster(cli, (cluster) => floorBurst(cli, cluster)));
-  const clusterDatabase = await createScratchDatabase('hookflow_bench');
-  try {
-    process.stderr.write('benchmarking hookflow (PostgreSQL, cluster)…\n');
-    phases.push(
-      ...(await withCluster(cli, (cluster) =>
-        benchHookflow('hookflow, PostgreSQL, cluster', clusterDatabase.url, cli, cluster.address),
-      )),
-    );
-  } finally {
-    await clusterDatabase.drop();
+  if (on('floor')) {
+    process.stderr.write('benchmarking the floor (bare worker, empty workflows)…\n');
+    phases.push(await floorBurst(cli, 'in memory'));
+    phases.push(await floorBurst(cli, 'file database'));
   }
-  process.stderr.write('benchmarking octokit…\n');
-  phases.push(...(await benchOctokit()));
+  if (on('embedded')) {
+    process.stderr.write('benchmarking hookflow (embedded store)…\n');
+    phases.push(...(await benchHookflow('hookflow, embedded', undefined, cli)));
+  }
+  if (on('postgresql')) {
+    const database = await createScratchDatabase('hookflow_bench');
+    try {
+      process.stderr.write('benchmarking hookflow (PostgreSQL)…\n');
+      phases.push(...(await benchHookflow('hookflow, PostgreSQL', database.url, cli)));
+    } finally {
+      await database.drop();
+    }
+  }
+  if (on('cluster')) {
+    process.stderr.write('benchmarking start-loop (cluster)…\n');
+    phases.push(await withCluster(cli, (cluster) => startLoop(cli, cluster)));
+    process.stderr.write('benchmarking the floor (cluster)…\n');
+    phases.push(await withCluster(cli, (cluster) => floorBurst(cli, cluster)));
+    const clusterDatabase = await createScratchDatabase('hookflow_bench');
+    try {
+      process.stderr.write('benchmarking hookflow (PostgreSQL, cluster)…\n');
+      phases.push(
+        ...(await withCluster(cli, (cluster) =>
+          benchHookflow('hookflow, PostgreSQL, cluster', clusterDatabase.url, cli, cluster.address),
+        )),
+      );
+    } finally {
+      await clusterDatabase.drop();
+    }
+  }
+  if (on('octokit')) {
+    process.stderr.write('benchmarking octokit…\n');
+    phases.push(...(await benchOctokit()));
+  }
   report(phases);
 }
 
 function report(phases: Phase[]): void {
   const fmt = (n: number | undefined, d = 0) => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(d));
   const date = new Date().toISOString().slice(0, 10);
-  const command = `npm run bench:delivery  (BENCH_DURATION_S=${DURATION_S} BENCH_PACED_RATE=${PACED_RATE} BENCH_BURST=${BURST} BENCH_BURST_CONNECTIONS=${BURST_CONNECTIONS} BENCH_SINGLES=${SINGLES})`;
+  const command = `npm run bench:delivery  (${process.env.BENCH_TARGETS ? `BENCH_TARGETS=${[...TARGETS].join(',')} ` : ''}BENCH_DURATION_S=${DURATION_S} BENCH_PACED_RATE=${PACED_RATE} BENCH_BURST=${BURST} BENCH_BURST_CONNECTIONS=${BURST_CONNECTIONS} BENCH_SINGLES=${SINGLES}${LABEL ? ` BENCH_LABEL=${LABEL.slice(1)}` : ''})`;
   const loop = phases.find((p) => p.target === 'start-loop')?.completedPerS;
   const clusterLoop = phases.find((p) => p.target === 'start-loop, cluster')?.completedPerS;
   const floor = phases.find((p) => p.target === 'floor, in memory')?.completedPerS;
@@ -664,7 +689,7 @@ function report(phases: Phase[]): void {
         : [],
     ),
   ];
-  writeResults(`delivery-${date}`, lines, { date, command, phases });
+  writeResults(`delivery-${date}${LABEL}`, lines, { date, command, phases });
 }
 
 exitOnError(main);
