@@ -1,6 +1,8 @@
 // What an activity remembers across its attempts. Heartbeat details reach the next attempt, so the
 // 5xx count survives the retries that rate limits take in between (those do not count).
 // https://docs.temporal.io/develop/typescript/activities/timeouts#activity-heartbeats
+// A local activity cannot heartbeat; its retries run in the worker that scheduled it, so its state
+// is kept in this process instead (lost with it, when the workflow task moves to another worker).
 import { Context, heartbeat } from '@temporalio/activity';
 
 export interface AttemptState {
@@ -10,12 +12,21 @@ export interface AttemptState {
 
 const states = new WeakMap<object, AttemptState>();
 
+/** Local activities' states by execution, the oldest dropped past this many (a bound, not a cache). */
+const LOCAL_STATES_KEPT = 10_000;
+const localStates = new Map<string, AttemptState>();
+
+function localKey(ctx: Context): string {
+  const { workflowExecution, activityId } = ctx.info;
+  return `${workflowExecution?.workflowId}/${workflowExecution?.runId}/${activityId}`;
+}
+
 /** The current activity's state: its last heartbeat's details, as this attempt started with them. */
 export function attemptState(): AttemptState {
   const ctx = Context.current();
   let state = states.get(ctx);
   if (!state) {
-    const details: unknown = ctx.info.heartbeatDetails;
+    const details: unknown = ctx.info.isLocal ? localStates.get(localKey(ctx)) : ctx.info.heartbeatDetails;
     state = typeof details === 'object' && details !== null ? { ...(details as AttemptState) } : {};
     states.set(ctx, state);
   }
@@ -25,5 +36,13 @@ export function attemptState(): AttemptState {
 /** Heartbeats with `patch` merged into the activity's remembered state. */
 export function beat(patch: AttemptState): void {
   const state = Object.assign(attemptState(), patch);
-  heartbeat(state);
+  const ctx = Context.current();
+  if (!ctx.info.isLocal) {
+    heartbeat(state);
+    return;
+  }
+  const key = localKey(ctx);
+  localStates.delete(key); // Re-inserted last: the newest at the end, the oldest first to go.
+  localStates.set(key, { ...state });
+  if (localStates.size > LOCAL_STATES_KEPT) localStates.delete(localStates.keys().next().value!);
 }

@@ -3,6 +3,7 @@
 // handler's requests go through hookflow's client; its completed mutations are journaled, so a
 // retry (after a 5xx, a rate limit, a lost worker) is answered from the journal instead of sending
 // them again. A handler's own error fails it for good: the delivery fails visibly and can be replayed.
+import { randomUUID } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
 import { ApplicationFailure, Context as ActivityContext } from '@temporalio/activity';
 import { createContext } from '../app/context';
@@ -28,6 +29,8 @@ export interface HandlerPlan {
   workflows?: { id: string; workflowType: string }[];
   timeoutMs: number;
   heartbeatMs: number;
+  /** Run as local activities (HOOKFLOW_LOCAL_HANDLERS when planned; absent: activities, as before). */
+  local?: true;
 }
 
 /**
@@ -76,6 +79,8 @@ export function createHandlerActivities(
         ),
         timeoutMs: deps.appConfig?.handlerTimeoutMs ?? 600_000,
         heartbeatMs: deps.appConfig?.handlerHeartbeatMs ?? 30_000,
+        // In the plan, so the history says how its handlers ran: a replay takes the same path.
+        ...(deps.appConfig?.localHandlers ? { local: true as const } : {}),
       };
     },
 
@@ -109,8 +114,10 @@ export function createHandlerActivities(
       const giveBack = (digest: string, n: number) => occurrences.get(digest)?.free.push(n);
       const counts = { sent: 0, fromJournal: 0 };
       // Who claims this attempt's mutations: unique within the run (a handler scheduled again after a
-      // long rate-limit wait is another activity, whose attempts count from 1 again).
-      const claimer = `${info.activityId}#${info.attempt}`;
+      // long rate-limit wait is another activity, whose attempts count from 1 again). A local
+      // activity is run again with the same ID and attempt when its workflow task is retried (its
+      // worker was lost, or took too long): each of its executions is told apart.
+      const claimer = `${info.activityId}#${info.attempt}${info.isLocal ? `#${randomUUID()}` : ''}`;
       // A lost or timed-out attempt stops making requests: its retry is making them.
       const signal = ActivityContext.current().cancellationSignal;
       // The first failure that is not the handler's own: it decides the retry, whatever the handler made of it.
@@ -234,11 +241,14 @@ export function createHandlerActivities(
         log,
         octokit,
       });
-      // A handler may run for minutes: heartbeats tell Temporal its worker is alive (and carry the 5xx count).
-      const heartbeats = setInterval(
-        () => beat({}),
-        Math.max(100, Math.floor(info.heartbeatTimeoutMs ? info.heartbeatTimeoutMs / 3 : 10_000)),
-      );
+      // A handler may run for minutes: heartbeats tell Temporal its worker is alive (and carry the 5xx
+      // count). A local activity has none: its workflow task's own timeout notices a lost worker.
+      const heartbeats = info.isLocal
+        ? undefined
+        : setInterval(
+            () => beat({}),
+            Math.max(100, Math.floor(info.heartbeatTimeoutMs ? info.heartbeatTimeoutMs / 3 : 10_000)),
+          );
       try {
         await registration.handler(context);
       } catch (err) {

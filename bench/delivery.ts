@@ -632,7 +632,11 @@ async function main(): Promise<void> {
 function report(phases: Phase[]): void {
   const fmt = (n: number | undefined, d = 0) => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(d));
   const date = new Date().toISOString().slice(0, 10);
-  const command = `npm run bench:delivery  (${process.env.BENCH_TARGETS ? `BENCH_TARGETS=${[...TARGETS].join(',')} ` : ''}BENCH_DURATION_S=${DURATION_S} BENCH_PACED_RATE=${PACED_RATE} BENCH_BURST=${BURST} BENCH_BURST_CONNECTIONS=${BURST_CONNECTIONS} BENCH_SINGLES=${SINGLES}${LABEL ? ` BENCH_LABEL=${LABEL.slice(1)}` : ''})`;
+  // hookflow's own settings from this environment reach the hookflow it starts: the one measured here is named.
+  const local = process.env.HOOKFLOW_LOCAL_HANDLERS
+    ? `HOOKFLOW_LOCAL_HANDLERS=${process.env.HOOKFLOW_LOCAL_HANDLERS} `
+    : '';
+  const command = `${local}npm run bench:delivery  (${process.env.BENCH_TARGETS ? `BENCH_TARGETS=${[...TARGETS].join(',')} ` : ''}BENCH_DURATION_S=${DURATION_S} BENCH_PACED_RATE=${PACED_RATE} BENCH_BURST=${BURST} BENCH_BURST_CONNECTIONS=${BURST_CONNECTIONS} BENCH_SINGLES=${SINGLES}${LABEL ? ` BENCH_LABEL=${LABEL.slice(1)}` : ''})`;
   const loop = phases.find((p) => p.target === 'start-loop')?.completedPerS;
   const clusterLoop = phases.find((p) => p.target === 'start-loop, cluster')?.completedPerS;
   const floor = phases.find((p) => p.target === 'floor, in memory')?.completedPerS;

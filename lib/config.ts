@@ -139,6 +139,11 @@ export interface AppConfig {
   handlerTimeoutMs: number;
   /** A handler's worker is declared lost after this long without a heartbeat (its handler is then retried). */
   handlerHeartbeatMs: number;
+  /**
+   * Handlers run as local activities, inside the delivery's workflow task: no round trip through
+   * the Temporal server before or after each (README, "Handlers as local activities").
+   */
+  localHandlers: boolean;
 }
 
 export interface ApiConfig {
@@ -365,6 +370,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
       path: e.HOOKFLOW_APP,
       handlerTimeoutMs: e.HOOKFLOW_HANDLER_TIMEOUT_MS,
       handlerHeartbeatMs: e.HOOKFLOW_HANDLER_HEARTBEAT_MS,
+      localHandlers: e.HOOKFLOW_LOCAL_HANDLERS,
     },
     temporal: {
       address: e.TEMPORAL_ADDRESS,

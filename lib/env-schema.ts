@@ -171,6 +171,7 @@ export const envSchema = z.object({
   HOOKFLOW_APP: z.string().min(1).optional(),
   HOOKFLOW_HANDLER_TIMEOUT_MS: intString(1_000, 24 * 3_600_000).default(10 * 60_000),
   HOOKFLOW_HANDLER_HEARTBEAT_MS: intString(500, 3_600_000).default(30_000),
+  HOOKFLOW_LOCAL_HANDLERS: boolString.default(false),
   HOOKFLOW_TOKEN_REFRESH_MARGIN_MS: intString(1_000, 3_000_000).default(10 * 60_000),
   HOOKFLOW_RESYNC_INTERVAL_MINUTES: intString(0, 525_600).default(360),
   // Two days at most: a pass must come well within GitHub's 3-day redelivery window.

@@ -116,3 +116,13 @@ export function handlerActivityOptions(timeoutMs: number, heartbeatMs: number): 
     },
   };
 }
+
+/**
+ * A user's handler as a local activity (HOOKFLOW_LOCAL_HANDLERS): the same timeout and retries,
+ * run by the worker inside the delivery's workflow task. No heartbeat: a lost worker is noticed
+ * by the workflow task's timeout, and the task (the handler with it) runs again elsewhere.
+ */
+export function localHandlerActivityOptions(timeoutMs: number): LocalActivityOptions {
+  const { startToCloseTimeout, retry } = handlerActivityOptions(timeoutMs, timeoutMs);
+  return { startToCloseTimeout: startToCloseTimeout!, retry: retry! };
+}

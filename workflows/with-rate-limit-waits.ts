@@ -4,11 +4,20 @@
 import { ActivityFailure, ApplicationFailure, sleep } from '@temporalio/workflow';
 import { RATE_LIMIT_TYPES, type WaitDetails } from '../lib/contracts/failure-types';
 
+/**
+ * What an activity failed with: an activity's failure comes wrapped in an `ActivityFailure`; a
+ * local activity's non-retryable one reaches the workflow as the activity threw it.
+ */
+export function activityCause(err: unknown): unknown {
+  return err instanceof ActivityFailure && err.cause ? err.cause : err;
+}
+
 /** The wait a failed API activity asks for, when it failed only because of a rate limit. */
 function rateLimitWait(err: unknown): number | undefined {
-  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return undefined;
-  if (!RATE_LIMIT_TYPES.includes(err.cause.type ?? '')) return undefined;
-  const details = err.cause.details?.[0] as WaitDetails | undefined;
+  const cause = activityCause(err);
+  if (!(cause instanceof ApplicationFailure)) return undefined;
+  if (!RATE_LIMIT_TYPES.includes(cause.type ?? '')) return undefined;
+  const details = cause.details?.[0] as WaitDetails | undefined;
   return Math.max(1, details?.waitMs ?? 1_000);
 }
 

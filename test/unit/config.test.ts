@@ -42,6 +42,8 @@ describe('configuration', () => {
     assert.equal(c.databasePoolSize, undefined);
     assert.equal(loadConfig({ HOOKFLOW_DB_POOL_SIZE: '4' }).databasePoolSize, 4);
     assert.equal(loadConfig({ HOOKFLOW_NATIVE_STARTS: 'false' }).nativeStarts, false);
+    assert.equal(c.app.localHandlers, false);
+    assert.equal(loadConfig({ HOOKFLOW_LOCAL_HANDLERS: 'true' }).app.localHandlers, true);
     // Metrics are not on the webhook's public address: a port of their own, on loopback.
     assert.deepEqual([c.metricsHost, c.metricsPort, c.workerMetricsPort], ['127.0.0.1', 9465, 9464]);
   });
@@ -132,6 +134,7 @@ describe('configuration', () => {
       WEBHOOK_SECRET: ' , ',
       HOOKFLOW_NATIVE_STARTS: 'maybe',
       HOOKFLOW_DB_POOL_SIZE: '0',
+      HOOKFLOW_LOCAL_HANDLERS: 'on',
     });
     const text = found.join('\n');
     for (const name of [
@@ -145,6 +148,7 @@ describe('configuration', () => {
       'WEBHOOK_SECRET',
       'HOOKFLOW_NATIVE_STARTS',
       'HOOKFLOW_DB_POOL_SIZE',
+      'HOOKFLOW_LOCAL_HANDLERS',
     ]) {
       assert.match(text, new RegExp(`^${name}:`, 'm'), `${name} is reported`);
     }
