@@ -657,9 +657,21 @@ function report(phases: Phase[]): void {
         `| ${p.target} | ${p.phase} | ${p.deliveries} | ${p.non2xx} | ${fmt(p.ackP50)} | ${fmt(p.ackP99)} | ${fmt(p.ackMax)} | ${fmt(p.handlerP50)} | ${fmt(p.handlerP90)} | ${fmt(p.handlerP99)} | ${fmt(p.doneP50)} | ${fmt(p.doneP90)} | ${fmt(p.doneP99)} | ${fmt(p.completedPerS, 1)} | ${p.note ?? ''} |`,
     ),
     '',
-    `Burst target: completed/s at least half the start loop's (${fmt(loop, 1)}/s → ${fmt(loop === undefined ? undefined : loop / 2, 1)}/s; on the cluster ${fmt(clusterLoop, 1)}/s → ${fmt(clusterLoop === undefined ? undefined : clusterLoop / 2, 1)}/s). Single-delivery targets: handler p50 < 50 ms, done p50 < 150 ms.`,
-    `Floor: a bare worker of the same SDK completes a burst of empty workflows (one workflow task each) at ${fmt(floor, 1)}/s on a dev server in memory like the start loop's (${fmt(floor && loop && (100 * floor) / loop, 0)}% of the start loop), ${fmt(fileFloor, 1)}/s on one with a file database like hookflow's (${fmt(fileFloor && loop && (100 * fileFloor) / loop, 0)}%), ${fmt(clusterFloor, 1)}/s on the cluster (${fmt(clusterFloor && clusterLoop && (100 * clusterFloor) / clusterLoop, 0)}% of its start loop): no design that runs a workflow per delivery completes a burst faster here. The floor's starts come from the benchmark's own client (its CPU not counted); the worker's process is in the hookflow column below.`,
-    'The cluster rows: `temporal-server` 1.29.1 with all four services in one process on the local PostgreSQL (4 history shards), a fresh one for each; hookflow as `npm start` with `TEMPORAL_ADDRESS` set to it (server, worker and app in one process, no dev server of its own).',
+    ...(TARGETS.has('start-loop')
+      ? [
+          `Burst target: completed/s at least half the start loop's (${fmt(loop, 1)}/s → ${fmt(loop === undefined ? undefined : loop / 2, 1)}/s; on the cluster ${fmt(clusterLoop, 1)}/s → ${fmt(clusterLoop === undefined ? undefined : clusterLoop / 2, 1)}/s). Single-delivery targets: handler p50 < 50 ms, done p50 < 150 ms.`,
+        ]
+      : []),
+    ...(TARGETS.has('floor')
+      ? [
+          `Floor: a bare worker of the same SDK completes a burst of empty workflows (one workflow task each) at ${fmt(floor, 1)}/s on a dev server in memory like the start loop's (${fmt(floor && loop && (100 * floor) / loop, 0)}% of the start loop), ${fmt(fileFloor, 1)}/s on one with a file database like hookflow's (${fmt(fileFloor && loop && (100 * fileFloor) / loop, 0)}%), ${fmt(clusterFloor, 1)}/s on the cluster (${fmt(clusterFloor && clusterLoop && (100 * clusterFloor) / clusterLoop, 0)}% of its start loop): no design that runs a workflow per delivery completes a burst faster here. The floor's starts come from the benchmark's own client (its CPU not counted); the worker's process is in the hookflow column below.`,
+        ]
+      : []),
+    ...(TARGETS.has('cluster')
+      ? [
+          'The cluster rows: `temporal-server` 1.29.1 with all four services in one process on the local PostgreSQL (4 history shards), a fresh one for each; hookflow as `npm start` with `TEMPORAL_ADDRESS` set to it (server, worker and app in one process, no dev server of its own).',
+        ]
+      : []),
     '',
     "## Where a burst's CPU goes",
     '',

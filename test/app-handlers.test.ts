@@ -31,9 +31,13 @@ for (const local of [false, true])
       fake = await startFake();
       h = await startHookflow({
         app: APP,
-        env: apiEnv(fake, local ? { HOOKFLOW_LOCAL_HANDLERS: 'true' } : {}),
+        // Waits longer than half a second are the workflow's timers (the rate-limit test below).
+        env: apiEnv(fake, {
+          HOOKFLOW_RETRY_WAIT_MS: '500',
+          ...(local ? { HOOKFLOW_LOCAL_HANDLERS: 'true' } : {}),
+        }),
       });
-      await installRepo(h, fake, 'octo/app', { id: 91, installation: '910', issues: 7 });
+      await installRepo(h, fake, 'octo/app', { id: 91, installation: '910', issues: 8 });
     });
     after(async () => {
       await h?.close();
@@ -220,6 +224,29 @@ for (const local of [false, true])
       );
       assert.equal(answer.status, 202);
       assert.equal(answer.body.status, 'ignored');
+    });
+
+    test("a long rate limit on a handler's request: the workflow waits it out as a timer, then runs the handler again", async () => {
+      // Three seconds: more than the client waits inline (2 s) or leaves to a retry (0.5 s here).
+      fake.script({
+        method: 'POST',
+        path: /^\/repos\/octo\/app\/issues\/8\/comments$/,
+        times: 1,
+        status: 429,
+        headers: { 'retry-after': '3' },
+      });
+      const row = await deliver(8, 'completed');
+      assert.equal(comments(8).length, 1);
+      assert.match(row.reason ?? '', /handler issues\.opened#1: done/);
+      const run = h.client.workflow.getHandle(row.ref.key);
+      await run.result();
+      const events = (await run.fetchHistory()).events ?? [];
+      const timers = events.flatMap((e) =>
+        e.timerStartedEventAttributes
+          ? [Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds)]
+          : [],
+      );
+      assert.ok(timers.length === 1 && timers[0] >= 2, `one wait of about 3 s: ${JSON.stringify(timers)}`);
     });
 
     test("the deliveries' histories, handlers and their retries included, replay against the workers' bundle", async () => {
