@@ -2,7 +2,8 @@
 // 5xx count survives the retries that rate limits take in between (those do not count).
 // https://docs.temporal.io/develop/typescript/activities/timeouts#activity-heartbeats
 // A local activity cannot heartbeat; its retries run in the worker that scheduled it, so its state
-// is kept in this process instead (lost with it, when the workflow task moves to another worker).
+// is kept in this process instead, by execution (lost when the workflow task moves to another
+// worker, and left behind by a retry after a backoff over a minute, which is a new local activity).
 import { Context, heartbeat } from '@temporalio/activity';
 
 export interface AttemptState {
@@ -26,7 +27,12 @@ export function attemptState(): AttemptState {
   const ctx = Context.current();
   let state = states.get(ctx);
   if (!state) {
-    const details: unknown = ctx.info.isLocal ? localStates.get(localKey(ctx)) : ctx.info.heartbeatDetails;
+    // A first attempt starts afresh: a local one seen before is its workflow task run again.
+    const details: unknown = !ctx.info.isLocal
+      ? ctx.info.heartbeatDetails
+      : ctx.info.attempt > 1
+        ? localStates.get(localKey(ctx))
+        : undefined;
     state = typeof details === 'object' && details !== null ? { ...(details as AttemptState) } : {};
     states.set(ctx, state);
   }

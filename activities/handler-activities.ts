@@ -120,6 +120,9 @@ export function createHandlerActivities(
       const claimer = `${info.activityId}#${info.attempt}${info.isLocal ? `#${randomUUID()}` : ''}`;
       // A lost or timed-out attempt stops making requests: its retry is making them.
       const signal = ActivityContext.current().cancellationSignal;
+      // A local activity retries in its worker, holding its delivery's workflow task all the while:
+      // every rate-limit wait past the inline ones goes back to the workflow, as a timer.
+      const failurePolicy = info.isLocal ? { ...policy, retryWaitMs: 0 } : policy;
       // The first failure that is not the handler's own: it decides the retry, whatever the handler made of it.
       let transient: unknown;
 
@@ -252,7 +255,7 @@ export function createHandlerActivities(
       try {
         await registration.handler(context);
       } catch (err) {
-        if (transient !== undefined) throw toTemporalFailure(transient, policy);
+        if (transient !== undefined) throw toTemporalFailure(transient, failurePolicy);
         log.error({ err }, 'handler failed');
         await tellErrorHandlers(deps.app, err, id, ref, payload, log);
         const message = err instanceof Error ? err.message : String(err);
@@ -266,7 +269,7 @@ export function createHandlerActivities(
         clearInterval(heartbeats);
       }
       // A transient failure the handler caught (and went on without) still means its work is not done.
-      if (transient !== undefined) throw toTemporalFailure(transient, policy);
+      if (transient !== undefined) throw toTemporalFailure(transient, failurePolicy);
       const journaled = counts.fromJournal > 0 ? `, ${counts.fromJournal} answered from the journal` : '';
       return `handler ${id}: done (${counts.sent} requests${journaled})`;
     },

@@ -290,6 +290,14 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     sinks: workflowSinks(deps.tracing),
     dataConverter,
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? WORKER_ACTIVITY_SLOTS,
+    // Handlers as local activities run in these slots instead: as many as the activity slots, so
+    // the database pool sized for those (WORKER_POOL_SIZE) still fits them.
+    ...(deps.config.app.localHandlers
+      ? {
+          maxConcurrentLocalActivityExecutions:
+            deps.maxConcurrentActivityTaskExecutions ?? WORKER_ACTIVITY_SLOTS,
+        }
+      : {}),
   };
   return Worker.create(options);
 }

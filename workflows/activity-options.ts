@@ -4,6 +4,7 @@ import {
   ActivityCancellationType,
   type ActivityOptions,
   type LocalActivityOptions,
+  type RetryPolicy,
 } from '@temporalio/workflow';
 import { FAILURE } from '../lib/contracts/failure-types';
 
@@ -102,19 +103,7 @@ export const PLAN_HANDLERS_ACTIVITY: LocalActivityOptions = {
  * heartbeats so a lost worker is noticed within `heartbeatMs`. Its own error is final.
  */
 export function handlerActivityOptions(timeoutMs: number, heartbeatMs: number): ActivityOptions {
-  const api = apiActivityOptions(timeoutMs);
-  return {
-    ...api,
-    heartbeatTimeout: heartbeatMs,
-    retry: {
-      ...api.retry,
-      nonRetryableErrorTypes: [
-        ...(api.retry?.nonRetryableErrorTypes ?? []),
-        FAILURE.handlerFailed,
-        FAILURE.handlerMissing,
-      ],
-    },
-  };
+  return { ...apiActivityOptions(timeoutMs), heartbeatTimeout: heartbeatMs, retry: handlerRetry(timeoutMs) };
 }
 
 /**
@@ -123,6 +112,17 @@ export function handlerActivityOptions(timeoutMs: number, heartbeatMs: number): 
  * by the workflow task's timeout, and the task (the handler with it) runs again elsewhere.
  */
 export function localHandlerActivityOptions(timeoutMs: number): LocalActivityOptions {
-  const { startToCloseTimeout, retry } = handlerActivityOptions(timeoutMs, timeoutMs);
-  return { startToCloseTimeout: startToCloseTimeout!, retry: retry! };
+  return { startToCloseTimeout: timeoutMs, retry: handlerRetry(timeoutMs) };
+}
+
+function handlerRetry(timeoutMs: number): RetryPolicy {
+  const { retry } = apiActivityOptions(timeoutMs);
+  return {
+    ...retry,
+    nonRetryableErrorTypes: [
+      ...(retry?.nonRetryableErrorTypes ?? []),
+      FAILURE.handlerFailed,
+      FAILURE.handlerMissing,
+    ],
+  };
 }

@@ -6,7 +6,8 @@ import { RATE_LIMIT_TYPES, type WaitDetails } from '../lib/contracts/failure-typ
 
 /**
  * What an activity failed with: an activity's failure comes wrapped in an `ActivityFailure`; a
- * local activity's non-retryable one reaches the workflow as the activity threw it.
+ * local activity's (non-retryable, or its retries spent) reaches the workflow as the activity threw
+ * it. A local activity's timeout is wrapped when it happens and bare on replay.
  */
 export function activityCause(err: unknown): unknown {
   return err instanceof ActivityFailure && err.cause ? err.cause : err;

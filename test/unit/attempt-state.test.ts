@@ -11,23 +11,20 @@ const execution = (runId: string) => ({ workflowId: 'delivery-1', runId });
 test("a local activity's next attempt starts with what the last one remembered; another execution does not", async () => {
   const local = (runId: string, activityId: string, attempt: number) =>
     new MockActivityEnvironment({ isLocal: true, activityId, attempt, workflowExecution: execution(runId) });
+  const stateIn = (runId: string, activityId: string, attempt: number) =>
+    local(runId, activityId, attempt).run(() => Promise.resolve(attemptState()));
   const heartbeats: unknown[] = [];
   const first = local('run-a', '3', 1);
   first.on('heartbeat', (d: unknown) => heartbeats.push(d));
   await first.run(() => Promise.resolve(beat({ serverErrors: 2 })));
   assert.deepEqual(heartbeats, [], 'a local activity does not heartbeat');
-  assert.deepEqual(await local('run-a', '3', 2).run(() => Promise.resolve(attemptState())), {
-    serverErrors: 2,
-  });
+  assert.deepEqual(await stateIn('run-a', '3', 2), { serverErrors: 2 });
+  assert.deepEqual(await stateIn('run-a', '4', 2), {}, 'another activity');
+  assert.deepEqual(await stateIn('run-b', '3', 2), {}, 'another run');
   assert.deepEqual(
-    await local('run-a', '4', 1).run(() => Promise.resolve(attemptState())),
+    await stateIn('run-a', '3', 1),
     {},
-    'another activity',
-  );
-  assert.deepEqual(
-    await local('run-b', '3', 1).run(() => Promise.resolve(attemptState())),
-    {},
-    'another run',
+    'its first attempt again (its task ran again): afresh',
   );
 });
 
