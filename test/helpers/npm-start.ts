@@ -76,11 +76,28 @@ export async function npmStart(env: Record<string, string>): Promise<Started> {
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  // What went wrong is in its output: an exit or a timeout says it, not only that it was not ready.
+  const told = () => `; its output ends:\n${out.slice(-4_000)}`;
   await waitFor(
     'hookflow to print its URLs',
-    () => Promise.resolve(child.exitCode === null && /Press Ctrl-C to stop/.test(out)),
-    90_000,
-  );
+    () => {
+      if (child.exitCode !== null)
+        throw new Error(`npm start exited (code ${child.exitCode}) before it was ready${told()}`);
+      return Promise.resolve(/Press Ctrl-C to stop/.test(out));
+    },
+    // It bundles the workflows as it starts: ~30 s here alone, and a CI run once took over 90 s
+    // beside another file's tests (which, its output did not say then).
+    180_000,
+  ).catch((err: unknown) => {
+    // Nobody else can stop it now: its whole group goes (the dev server it started with it).
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+    const message = (err as Error).message;
+    throw new Error(message.includes('its output ends') ? message : `${message}${told()}`);
+  });
   return {
     child,
     output: () => out,
