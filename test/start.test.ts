@@ -91,9 +91,9 @@ describe('npm start (embedded default)', () => {
   });
 
   test('starts everything, runs a delivery, stops cleanly on Ctrl-C, and keeps its data across a restart', async () => {
-    const { env, port, temporalPort } = await startEnv();
-    const first = await npmStart(env);
+    const first = await npmStart((await startEnv()).env);
     children.push(first.child);
+    const { port, temporalPort } = first;
     assert.equal(first.webhookUrl, `http://127.0.0.1:${port}/api/github/webhooks`);
     assert.equal((await fetch(first.uiUrl)).status, 200, 'the Temporal UI answers');
     // The local UI decodes through the codec endpoint npm start printed.
@@ -108,7 +108,7 @@ describe('npm start (embedded default)', () => {
     assert.equal(await portOpen(temporalPort), false, 'the dev server stopped with it');
     assert.equal(await portOpen(port), false, 'the HTTP server stopped');
 
-    const second = await npmStart(env);
+    const second = await npmStart(first.env);
     children.push(second.child);
     const again = await post(second.webhookUrl, d);
     assert.deepEqual(again.body, { status: 'duplicate', workflowId: accepted.body.workflowId });
@@ -116,9 +116,9 @@ describe('npm start (embedded default)', () => {
   });
 
   test('restarts its Temporal dev server when it dies; meanwhile /readyz says 503, and a delivery sent then runs once it is back', async () => {
-    const { env, port, temporalPort } = await startEnv();
-    const started = await npmStart(env);
+    const started = await npmStart((await startEnv()).env);
     children.push(started.child);
+    const { port, temporalPort } = started;
     const base = `http://127.0.0.1:${port}`;
     const devServerPid = (): number | undefined => {
       const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(started.child.pid)]).toString();

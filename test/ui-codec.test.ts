@@ -19,8 +19,8 @@ let browser: Browser;
 let workflowId: string;
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)`);
-  const { env, temporalPort } = await startEnv();
-  started = await npmStart({ ...env, HOOKFLOW_SEARCH_REPOSITORY: 'off' });
+  started = await npmStart({ ...(await startEnv()).env, HOOKFLOW_SEARCH_REPOSITORY: 'off' });
+  const { temporalPort } = started;
   const answer = await post(
     started.webhookUrl,
     githubDelivery({

@@ -13,6 +13,11 @@ import { testEnv, waitFor } from './env';
 
 export interface Started {
   child: ChildProcess;
+  /** The environment it runs with: its ports may differ from those asked for (see npmStart). */
+  env: Record<string, string>;
+  /** Its HTTP port and its dev server's. */
+  port: number;
+  temporalPort: number;
   output: () => string;
   webhookUrl: string;
   uiUrl: string;
@@ -59,10 +64,41 @@ export async function startEnv() {
     WEBHOOK_SECRET: 'test-secret',
     LOG_LEVEL: 'warn',
   };
-  return { env, port, temporalPort };
+  return { env };
 }
 
+/** The ports of npm start's environment, each of which may be taken before npm start binds it. */
+const PORT_VARS = [
+  'PORT',
+  'TEMPORAL_PORT',
+  'TEMPORAL_UI_PORT',
+  'HOOKFLOW_METRICS_PORT',
+  'HOOKFLOW_ADMIN_PORT',
+];
+
+/**
+ * `npm start` with `env`, up to its printed URLs. A free port can be taken between asking for it and
+ * binding it (its own dev server picks ports of its own meanwhile): a start that failed on a port of
+ * `env` that was in use tries again on another (twice at most), and says so.
+ */
 export async function npmStart(env: Record<string, string>): Promise<Started> {
+  let tried = env;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(tried);
+    } catch (err) {
+      const taken = /EADDRINUSE: address already in use [\d.]+:(\d+)/.exec((err as Error).message)?.[1];
+      const name = PORT_VARS.find((v) => tried[v] !== undefined && tried[v] === taken);
+      if (attempt === 3 || name === undefined) throw err;
+      process.stderr.write(
+        `npm start: ${name} ${taken} was taken before it could bind it; again on another port\n`,
+      );
+      tried = { ...tried, [name]: String(await freePort()) };
+    }
+  }
+}
+
+async function startOnce(env: Record<string, string>): Promise<Started> {
   const child = spawn(
     process.execPath,
     [...process.execArgv, path.join(__dirname, '..', '..', 'scripts', 'start.ts')],
@@ -100,6 +136,9 @@ export async function npmStart(env: Record<string, string>): Promise<Started> {
   });
   return {
     child,
+    env,
+    port: Number(env.PORT),
+    temporalPort: Number(env.TEMPORAL_PORT),
     output: () => out,
     webhookUrl: /Webhook URL:\s+(\S+)/.exec(out)![1],
     uiUrl: /Temporal UI:\s+(\S+)/.exec(out)![1],
